@@ -1,0 +1,88 @@
+"""Write and read the audit trail. Writes join the caller's transaction: the change and its
+audit event commit together or not at all."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.core.auth import Principal
+from app.core.context import request_id_var
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    region_code: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit event. Summaries must already be masked (no full ID or phone)."""
+    rid = request_id_var.get()
+    session.add(
+        AuditEvent(
+            actor=principal.subject,
+            actor_role=",".join(sorted(principal.roles)),
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            region_code=region_code,
+            before=before,
+            after=after,
+            request_id=_as_uuid(rid),
+        )
+    )
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def list_events(
+    session: Session,
+    principal: Principal,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after_id: int | None,
+    limit: int,
+) -> list[AuditEvent]:
+    """Newest first, keyset-paginated on id; scoped to the caller's regions."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if entity_type is not None:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    if after_id is not None:
+        query = query.where(AuditEvent.id < after_id)
+    prefixes = principal.region_prefixes()
+    if prefixes is not None:
+        from sqlalchemy import or_
+
+        query = query.where(
+            or_(
+                AuditEvent.region_code.is_(None),
+                *(AuditEvent.region_code.startswith(p) for p in prefixes),
+            )
+        )
+    return list(session.scalars(query))

@@ -1,0 +1,116 @@
+"""The `bangfu` command line: serve, migrate, token (more subcommands join as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from app.core.settings import get_settings
+
+
+def ensure_database_url() -> str:
+    """DATABASE_URL if set; otherwise start the embedded PostgreSQL under .data/ and use it.
+
+    The URL is put back into the environment so that uvicorn's worker processes use the same
+    server instead of starting their own."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    from app.core.embedded import create_database, start_embedded, with_database
+
+    admin_url = start_embedded(settings.data_dir)
+    create_database(admin_url, settings.embedded_database)
+    url = with_database(admin_url, settings.embedded_database)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    print(f"embedded PostgreSQL: {url}", file=sys.stderr)
+    return url
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.core.migrations import downgrade, upgrade
+
+    url = ensure_database_url()
+    if args.revision.startswith("-") or args.revision == "base":
+        downgrade(url, args.revision)
+    else:
+        upgrade(url, args.revision)
+    print(f"migrated to {args.revision}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    url = ensure_database_url()
+    if not args.no_migrate:
+        from app.core.migrations import upgrade
+
+        upgrade(url)
+    port = args.port or int(os.environ.get("PORT", "8000"))
+    print(
+        f"Bangfu on http://{args.host}:{port}  (docs: http://{args.host}:{port}/docs)",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from app.core.auth import Role, issue_token
+
+    try:
+        roles = [Role(r) for r in args.role]
+    except ValueError:
+        print("roles: " + ", ".join(r.value for r in Role), file=sys.stderr)
+        return 2
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+    print(issue_token(args.sub, roles, regions, ttl=timedelta(minutes=args.ttl_minutes)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bangfu", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate and serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="run Alembic migrations")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="print a signed JWT for local use")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--role", action="append", required=True)
+    token.add_argument("--regions", default="*", help="comma-separated prefixes, * = national")
+    token.add_argument("--ttl-minutes", type=int, default=480)
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Database engine, declarative base and the per-request unit of work.
+
+One SQLAlchemy `Session` per request: the `UnitOfWork` middleware (app/core/uow.py) opens
+it, handlers and services use it and never commit, and the middleware commits when the
+response is a success or rolls back otherwise, before a byte of the response is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from app.core.settings import get_settings, sqlalchemy_url
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CreatedAt:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class DatabaseNotConfiguredError(RuntimeError):
+    pass
+
+
+def database_url() -> str:
+    url = get_settings().database_url
+    if not url:
+        raise DatabaseNotConfiguredError(
+            "DATABASE_URL is not set; `bangfu serve` and the tests start an embedded server"
+        )
+    return url
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return create_engine(
+        sqlalchemy_url(database_url()),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"
+            " -c timezone=Asia/Shanghai",
+            "connect_timeout": 5,
+            "application_name": "bangfu",
+        },
+    )
+
+
+@lru_cache
+def get_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=True)
+
+
+def reset_engine() -> None:
+    """Forget the cached engine (tests and the CLI call this after changing settings)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()

@@ -1,0 +1,354 @@
+"""ASGI middleware: request id, access log and metrics, body limits, and the unit of work.
+
+The unit of work buffers the response so that the transaction commits *before* the client
+hears of success: an acknowledged write is a committed write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import anyio
+import structlog
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core import idempotency
+from app.core.auth import decode_token
+from app.core.context import request_id_var
+from app.core.db import DatabaseNotConfiguredError, get_sessionmaker
+from app.core.metrics import observe_request
+from app.core.problems import Problem, problem_response
+from app.core.settings import get_settings
+
+log = structlog.get_logger("bangfu.http")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REPLAY_HEADER = "idempotent-replayed"
+
+
+class RequestContextMiddleware:
+    """Outermost: request id (echoed as X-Request-ID), access log line and Prometheus metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        rid = incoming if incoming and _REQUEST_ID_RE.match(incoming) else str(uuid.uuid4())
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            observe_request(scope["method"], template, status, elapsed)
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=template,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            request_id_var.reset(token)
+
+
+class UnitOfWork:
+    """The request's database session, opened on first use."""
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = get_sessionmaker()()
+        return self._session
+
+    @property
+    def opened(self) -> bool:
+        return self._session is not None
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()
+
+    def close(self, *, rollback: bool) -> None:
+        if self._session is not None:
+            if rollback:
+                self._session.rollback()
+            self._session.close()
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class UnitOfWorkMiddleware:
+    """Per request: one session, one transaction, idempotency keys, and a clean 4xx/5xx."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        settings = get_settings()
+        try:
+            body = await _read_body(receive, settings.max_body_bytes, scope)
+        except _BodyTooLargeError:
+            await problem_response(
+                request, 413, f"The body exceeds {settings.max_body_bytes} bytes"
+            )(scope, receive, send)
+            return
+        replay_receive = _replaying(body)
+
+        uow = UnitOfWork()
+        scope.setdefault("state", {})["uow"] = uow
+        idem = _idempotency_context(scope, body)
+        buffered: list[Message] = []
+        status = 500
+
+        async def buffer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            buffered.append(message)
+
+        try:
+            if idem is not None:
+                early = await anyio.to_thread.run_sync(_idempotency_gate, uow, idem, request)
+                if early is not None:
+                    await anyio.to_thread.run_sync(lambda: uow.close(rollback=True))
+                    await early(scope, replay_receive, send)
+                    return
+            await self.app(scope, replay_receive, buffer)
+            if status < 400:
+                if idem is not None:
+                    await anyio.to_thread.run_sync(_store_answer, uow, idem, status, buffered)
+                await anyio.to_thread.run_sync(uow.commit)
+            await anyio.to_thread.run_sync(lambda: uow.close(rollback=status >= 400))
+        except Exception as exc:
+            await anyio.to_thread.run_sync(lambda: _close_quietly(uow))
+            await _failure_response(request, exc)(scope, replay_receive, send)
+            return
+        for message in buffered:
+            await send(message)
+
+
+def _close_quietly(uow: UnitOfWork) -> None:
+    # The connection may be gone (database restarted); the pool discards it.
+    with contextlib.suppress(Exception):
+        uow.close(rollback=True)
+
+
+def _failure_response(request: Request, exc: Exception) -> Response:
+    if isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError | DatabaseNotConfiguredError
+    ):
+        log.warning("database_unavailable", error_type=type(exc).__name__)
+        return problem_response(
+            request,
+            503,
+            "The database is unavailable; retry later.",
+            slug="unavailable",
+            headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, sa_exc.IntegrityError):
+        log.warning("integrity_conflict", constraint=_constraint_name(exc))
+        return problem_response(
+            request,
+            409,
+            "The change conflicts with the current state of the records.",
+            slug="conflict",
+        )
+    if isinstance(exc, sa_exc.TimeoutError):
+        return problem_response(
+            request,
+            503,
+            "The service is busy; retry later.",
+            slug="unavailable",
+            headers={"Retry-After": "2"},
+        )
+    log.exception("unhandled_error", error_type=type(exc).__name__)
+    return problem_response(
+        request,
+        500,
+        "An internal error occurred; quote the request id to support.",
+        slug="internal-error",
+    )
+
+
+def _constraint_name(exc: sa_exc.IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+class _IdempotencyContext:
+    __slots__ = ("caller", "key", "method", "path", "request_hash", "ttl")
+
+    def __init__(self, caller: str, key: str, method: str, path: str, body: bytes) -> None:
+        self.caller = caller
+        self.key = key
+        self.method = method
+        self.path = path
+        self.request_hash = idempotency.request_fingerprint(method, path, body)
+        self.ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+
+
+def _idempotency_context(scope: Scope, body: bytes) -> _IdempotencyContext | None:
+    if scope["method"] != "POST":
+        return None
+    key = _header(scope, idempotency.HEADER.encode())
+    if not key:
+        return None
+    caller = _caller(scope)
+    if caller is None:  # no valid token: the request is refused with 401 anyway
+        return None
+    return _IdempotencyContext(caller, key, scope["method"], scope["path"], body)
+
+
+def _caller(scope: Scope) -> str | None:
+    """The verified token's subject: keys are scoped per caller, so a forged token must not
+    reach another caller's stored answers. No valid token: the request is refused with 401."""
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return decode_token(token.strip(), get_settings()).subject
+    except Problem:
+        return None
+
+
+def _idempotency_gate(
+    uow: UnitOfWork, idem: _IdempotencyContext, request: Request
+) -> Response | None:
+    if len(idem.key) > idempotency.MAX_KEY_LENGTH:
+        return problem_response(
+            request,
+            422,
+            f"Idempotency-Key is longer than {idempotency.MAX_KEY_LENGTH}",
+            slug="validation-error",
+        )
+    session = uow.session
+    if not idempotency.try_lock(session, idem.caller, idem.key):
+        return problem_response(
+            request,
+            409,
+            "A request with this Idempotency-Key is still being processed",
+            slug="idempotency-in-progress",
+            headers={"Retry-After": "1"},
+        )
+    stored = idempotency.find(session, idem.caller, idem.key, idem.ttl)
+    if stored is None:
+        return None
+    if stored.request_hash != idem.request_hash:
+        return problem_response(
+            request,
+            422,
+            "This Idempotency-Key was used with a different request",
+            slug="idempotency-key-reused",
+        )
+    headers = dict(stored.response_headers)
+    headers[REPLAY_HEADER] = "true"
+    return Response(stored.response_body, status_code=stored.status_code, headers=headers)
+
+
+_KEPT_HEADERS = {"content-type", "location"}
+
+
+def _store_answer(
+    uow: UnitOfWork, idem: _IdempotencyContext, status: int, buffered: list[Message]
+) -> None:
+    headers: dict[str, str] = {}
+    body = b""
+    for message in buffered:
+        if message["type"] == "http.response.start":
+            for name, value in message.get("headers", []):
+                if name.decode("latin-1").lower() in _KEPT_HEADERS:
+                    headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        elif message["type"] == "http.response.body":
+            body += message.get("body", b"")
+    idempotency.store(
+        uow.session,
+        caller=idem.caller,
+        key=idem.key,
+        request_hash=idem.request_hash,
+        method=idem.method,
+        path=idem.path,
+        status_code=status,
+        headers=headers,
+        body=body,
+    )
+
+
+async def _read_body(receive: Receive, limit: int, scope: Scope) -> bytes:
+    declared = _header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def session_of(request: Request) -> Session:
+    uow: Any = request.scope["state"]["uow"]
+    return uow.session  # type: ignore[no-any-return]

@@ -1,0 +1,36 @@
+"""Alembic, driven from code: `bangfu migrate`, readiness checks and the tests use this."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from app.core.settings import sqlalchemy_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(libpq_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(libpq_url).replace("%", "%%"))
+    return config
+
+
+def upgrade(libpq_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(libpq_url), revision)
+
+
+def downgrade(libpq_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(libpq_url), revision)
+
+
+@lru_cache
+def head_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -1,0 +1,85 @@
+"""Service configuration, read from the environment (and `.env`) with pydantic-settings.
+
+Every knob the notice leaves to the bank has a documented default here; see README
+"Configuration" and "Policy decisions".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    database_url: str | None = Field(
+        default=None,
+        description="libpq URL, e.g. postgresql://user@host:5432/db. Unset: embedded PostgreSQL.",
+    )
+    data_dir: Path = Path(".data")
+    embedded_database: str = "bangfu"
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_public_key: str | None = Field(
+        default=None, description="PEM public key; when set, tokens must be RS256-signed."
+    )
+    jwt_issuer: str = "bangfu"
+    jwt_ttl_minutes: int = 480
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    idempotency_ttl_hours: int = 24
+    max_body_bytes: int = 1_048_576
+    db_pool_size: int = 10
+    db_statement_timeout_ms: int = 30_000
+
+    # Penalty markup on overdue principal (银发〔2003〕251号: 30%–50%).
+    overdue_penalty_markup: Decimal = Decimal("0.5")
+    # Penalty markup on misused funds (same rule: 50%–100%).
+    misuse_penalty_markup: Decimal = Decimal("1.0")
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_in_production(self) -> Settings:
+        if self.environment is Environment.production and (
+            self.jwt_public_key is None and self.jwt_secret == DEV_JWT_SECRET
+        ):
+            raise ValueError(
+                "ENVIRONMENT=production refuses the development JWT secret: "
+                "set JWT_SECRET (32+ random bytes) or JWT_PUBLIC_KEY"
+            )
+        if self.environment is Environment.production and len(self.jwt_secret) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 characters")
+        if not Decimal("0.3") <= self.overdue_penalty_markup <= Decimal("0.5"):
+            raise ValueError("OVERDUE_PENALTY_MARKUP must be within 0.3–0.5 (银发〔2003〕251号)")
+        if not Decimal("0.5") <= self.misuse_penalty_markup <= Decimal("1.0"):
+            raise ValueError("MISUSE_PENALTY_MARKUP must be within 0.5–1.0 (银发〔2003〕251号)")
+        return self
+
+
+def sqlalchemy_url(libpq_url: str) -> str:
+    """Adapt a libpq URL (as every PostgreSQL tool writes it) for SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if libpq_url.startswith(prefix):
+            return "postgresql+psycopg://" + libpq_url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a postgresql:// URL")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

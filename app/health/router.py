@@ -1,0 +1,55 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.core.db import get_engine
+from app.core.metrics import render
+from app.core.migrations import head_revision
+from app.core.problems import problem_response, problem_responses
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    database: str | None = None
+    migration: str | None = None
+
+
+@router.get("/health/live", response_model=Health)
+def live() -> Health:
+    """The process is up and answering."""
+    return Health(status="ok")
+
+
+def _database_revision() -> str | None:
+    with get_engine().connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+@router.get("/health/ready", response_model=Health, responses=problem_responses(503))
+async def ready(request: Request) -> Health | JSONResponse:
+    """Ready to serve: the database answers and its schema is at the code's migration head."""
+    try:
+        with anyio.fail_after(3):
+            revision = await anyio.to_thread.run_sync(_database_revision)
+    except Exception:
+        return problem_response(request, 503, "The database is not reachable", slug="not-ready")
+    if revision != head_revision():
+        return problem_response(
+            request, 503, f"Schema at {revision}, code expects {head_revision()}", slug="not-ready"
+        )
+    return Health(status="ready", database="ok", migration=revision)
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics() -> Response:
+    """Prometheus exposition format."""
+    body, content_type = render()
+    return Response(body, media_type=content_type)

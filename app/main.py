@@ -1,0 +1,93 @@
+"""create_app(): routers, middleware, error handlers and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.audit.router import router as audit_router
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
+from app.core.problems import (
+    PROBLEM_MEDIA_TYPE,
+    FieldProblem,
+    ProblemDetails,
+    RuleFailure,
+    install_problem_handlers,
+)
+from app.core.settings import get_settings
+from app.health.router import router as health_router
+
+DESCRIPTION = """\
+Bank-side origination and servicing of 帮扶小额信贷 (assistance microcredit) under the joint
+notice of 2026-02-24. Errors are RFC 9457 problem details. Writes accept `Idempotency-Key`.
+Authenticate with `Authorization: Bearer <JWT>` (`bangfu token` mints one for local use).
+"""
+
+# Statuses any /v1 operation may answer besides its own.
+_COMMON_STATUSES = {
+    "422": "Unprocessable Content",
+    "500": "Internal Server Error",
+    "503": "Service Unavailable",
+}
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Bangfu",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=[{"name": "health"}, {"name": "audit"}],
+    )
+    install_problem_handlers(app)
+    app.add_middleware(UnitOfWorkMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (health_router, audit_router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with problem details declared wherever an operation can fail."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    spec = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ProblemDetails, FieldProblem, RuleFailure):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema.pop("$defs", None)
+        schemas[model.__name__] = schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    for path, operations in spec.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response["content"] = _problem_content()
+            if not path.startswith("/v1"):
+                continue
+            if operation.get("security"):
+                responses.setdefault("401", {"description": "Unauthorized"})
+                responses["401"]["content"] = _problem_content()
+            for status, description in _COMMON_STATUSES.items():
+                responses.setdefault(
+                    status, {"description": description, "content": _problem_content()}
+                )
+    app.openapi_schema = spec
+    return spec
