@@ -1,0 +1,279 @@
+"""Who may borrow what: clauses 1.1, 1.2, 1.3, 1.5, 1.8, 1.9 and 4.3.
+
+Every rule is evaluated (no short-circuit), so an officer sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from app.domain.policy import PolicyVersion, Purpose, policy_for
+from app.domain.rules import RuleResult, rule
+
+
+class RosterStatus(StrEnum):
+    monitoring_target = "monitoring_target"  # 防止返贫致贫对象
+    continued_support = "continued_support"  # 需继续帮扶的原建档立卡脱贫人口
+    removed = "removed"
+    not_listed = "not_listed"
+
+
+LISTED = frozenset({RosterStatus.monitoring_target, RosterStatus.continued_support})
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    birth_date: date
+    full_civil_capacity: bool
+    major_bad_credit_record: bool
+    has_labor_skills: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdFacts:
+    roster_status: RosterStatus
+    region_code: str
+    has_outstanding_assistance_loan: bool
+    region_suspended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RatingFacts:
+    grade: str
+    credit_limit: Decimal
+    valid_until: date
+
+
+@dataclass(frozen=True, slots=True)
+class LoanRequest:
+    amount: Decimal
+    term_months: int
+    purpose: Purpose
+    large_production: bool
+    guarantee_required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityInput:
+    application_date: date
+    applicant: Applicant
+    household: HouseholdFacts
+    rating: RatingFacts | None
+    loan: LoanRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    eligible: bool
+    policy_version: str
+    rules: list[RuleResult]
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Completed years on `on`, counted by birthday. Born on 29 February: in common years the
+    birthday is reached on 1 March (the day after 28 February)."""
+    years = on.year - birth_date.year
+    birthday_month_day = (birth_date.month, birth_date.day)
+    if birthday_month_day == (2, 29) and not _is_leap(on.year):
+        birthday_month_day = (3, 1)
+    if (on.month, on.day) < birthday_month_day:
+        years -= 1
+    return years
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def check_roster(household: HouseholdFacts) -> RuleResult:
+    listed = household.roster_status in LISTED
+    return rule(
+        "roster_status",
+        "1.1",
+        listed,
+        "借款户在帮扶人口名单内" if listed else "借款人不在帮扶人口名单内或已被调出名单",
+        "The household is on the assistance roster"
+        if listed
+        else f"The applicant is not on the assistance roster (status {household.roster_status})",
+    )
+
+
+def check_one_loan(household: HouseholdFacts) -> RuleResult:
+    ok = not household.has_outstanding_assistance_loan
+    return rule(
+        "one_loan_per_household",
+        "1.1",
+        ok,
+        "该户无未结清的帮扶小额信贷"
+        if ok
+        else "该户已有未结清的帮扶小额信贷，以户为单位只能有一笔",
+        "No outstanding assistance loan in the household"
+        if ok
+        else "The household already has an outstanding assistance loan (one per household)",
+    )
+
+
+def check_amount(loan: LoanRequest, policy: PolicyVersion) -> RuleResult:
+    ok = Decimal(0) < loan.amount <= policy.amount_cap
+    return rule(
+        "amount_within_cap",
+        "1.2",
+        ok,
+        f"贷款金额须大于0且不超过{policy.amount_cap}元",
+        f"The amount must be above 0 and at most {policy.amount_cap} CNY (requested {loan.amount})",
+    )
+
+
+def check_term(loan: LoanRequest, policy: PolicyVersion) -> RuleResult:
+    ok = policy.term_months_min <= loan.term_months <= policy.term_months_max
+    return rule(
+        "term_within_cap",
+        "1.3",
+        ok,
+        f"贷款期限须在{policy.term_months_min}至{policy.term_months_max}个月之间",
+        f"The term must be {policy.term_months_min}–{policy.term_months_max} months"
+        f" (requested {loan.term_months})",
+    )
+
+
+def check_guarantee(loan: LoanRequest, policy: PolicyVersion) -> RuleResult:
+    ok = policy.guarantee_allowed or not loan.guarantee_required
+    return rule(
+        "no_guarantee",
+        "1.5",
+        ok,
+        "免担保" if ok else "帮扶小额信贷免担保，不得要求担保或抵押",
+        "No guarantee or collateral is required"
+        if ok
+        else "No guarantee or collateral may be required for an assistance loan",
+    )
+
+
+def check_purpose(loan: LoanRequest, policy: PolicyVersion) -> RuleResult:
+    ok = loan.purpose in policy.productive_purposes and loan.purpose not in policy.refused_purposes
+    return rule(
+        "productive_purpose",
+        "1.8",
+        ok,
+        "贷款用于发展生产和开展经营"
+        if ok
+        else "贷款不能用于结婚、建房、理财、购置家庭用品等非生产性支出，"
+        "也不能交由企业或其他组织使用",
+        "The loan funds the household's own production or business"
+        if ok
+        else f"Purpose '{loan.purpose}' is refused: non-productive spending"
+        " or use by an enterprise",
+    )
+
+
+def check_age(applicant: Applicant, on: date, policy: PolicyVersion) -> RuleResult:
+    age = age_on(applicant.birth_date, on)
+    ok = policy.age_min <= age <= policy.age_max
+    return rule(
+        "age_within_range",
+        "1.9",
+        ok,
+        f"申请人年龄须在{policy.age_min}周岁（含）至{policy.age_max}周岁（含）之间，当前{age}周岁",
+        f"The applicant must be aged {policy.age_min}–{policy.age_max} inclusive; is {age}",
+    )
+
+
+def check_capacity(applicant: Applicant) -> RuleResult:
+    ok = applicant.full_civil_capacity
+    return rule(
+        "full_civil_capacity",
+        "1.9",
+        ok,
+        "申请人具有完全民事行为能力" if ok else "申请人须具有完全民事行为能力",
+        "The applicant has full civil capacity"
+        if ok
+        else "The applicant must have full civil capacity",
+    )
+
+
+def check_credit_record(applicant: Applicant) -> RuleResult:
+    ok = not applicant.major_bad_credit_record
+    return rule(
+        "no_major_bad_credit",
+        "1.9",
+        ok,
+        "无重大不良信用记录" if ok else "申请人有重大不良信用记录",
+        "No major bad credit record" if ok else "The applicant has a major bad credit record",
+    )
+
+
+def check_labor_skills(applicant: Applicant) -> RuleResult:
+    ok = applicant.has_labor_skills
+    return rule(
+        "labor_skills",
+        "1.9",
+        ok,
+        "具有劳动生产技能" if ok else "申请人须有劳动生产技能和还款能力",
+        "The applicant has labour skills"
+        if ok
+        else "The applicant must have labour skills and repayment capacity",
+    )
+
+
+def check_rating(rating: RatingFacts | None, on: date) -> RuleResult:
+    ok = rating is not None and rating.valid_until >= on
+    return rule(
+        "rating_valid",
+        "1.9",
+        ok,
+        "已通过银行评级授信且在有效期内" if ok else "须通过银行评级授信，且评级在申请日有效",
+        "The household holds a valid bank rating"
+        if ok
+        else "The household needs a bank credit rating valid on the application date",
+    )
+
+
+def check_credit_line(rating: RatingFacts | None, loan: LoanRequest) -> RuleResult:
+    ok = rating is not None and rating.credit_limit >= loan.amount
+    limit = rating.credit_limit if rating is not None else Decimal(0)
+    return rule(
+        "credit_line_covers_amount",
+        "1.9",
+        ok,
+        f"贷款金额不得超过授信额度{limit}元",
+        f"The amount {loan.amount} must not exceed the credit line {limit}",
+    )
+
+
+def check_region(household: HouseholdFacts) -> RuleResult:
+    ok = not household.region_suspended
+    return rule(
+        "region_not_suspended",
+        "4.3",
+        ok,
+        "所在地区未暂停发放" if ok else "所在地区逾期或不良率畸高，已暂停发放帮扶小额信贷",
+        "New lending is open in the region"
+        if ok
+        else f"New assistance lending is suspended in region {household.region_code}",
+    )
+
+
+def evaluate(facts: EligibilityInput) -> Eligibility:
+    """Every rule, each with its clause; eligible only if all pass."""
+    policy = policy_for(facts.application_date)
+    results = [
+        check_roster(facts.household),
+        check_one_loan(facts.household),
+        check_amount(facts.loan, policy),
+        check_term(facts.loan, policy),
+        check_guarantee(facts.loan, policy),
+        check_purpose(facts.loan, policy),
+        check_age(facts.applicant, facts.application_date, policy),
+        check_capacity(facts.applicant),
+        check_credit_record(facts.applicant),
+        check_labor_skills(facts.applicant),
+        check_rating(facts.rating, facts.application_date),
+        check_credit_line(facts.rating, facts.loan),
+        check_region(facts.household),
+    ]
+    return Eligibility(
+        eligible=all(r.passed for r in results), policy_version=policy.code, rules=results
+    )

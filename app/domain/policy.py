@@ -1,0 +1,151 @@
+"""Policy versions as data.
+
+A loan pins the version in force on its contract date and every calculation for it uses that
+version (notice 5.2: contracts signed before the notice keep the legacy terms for life).
+The rules in this package read their limits from a `PolicyVersion`, never from literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Purpose(StrEnum):
+    planting = "planting"
+    livestock = "livestock"
+    aquaculture = "aquaculture"
+    processing = "processing"
+    trade = "trade"
+    rural_tourism = "rural_tourism"
+    farm_equipment = "farm_equipment"
+    facility_agriculture = "facility_agriculture"
+    other_production = "other_production"
+    # Refused by clause 1.8: non-productive spending and handing the money to an enterprise.
+    marriage = "marriage"
+    housing = "housing"
+    wealth_management = "wealth_management"
+    household_goods = "household_goods"
+    enterprise_use = "enterprise_use"
+    relending = "relending"
+
+
+PRODUCTIVE_PURPOSES = frozenset(
+    {
+        Purpose.planting,
+        Purpose.livestock,
+        Purpose.aquaculture,
+        Purpose.processing,
+        Purpose.trade,
+        Purpose.rural_tourism,
+        Purpose.farm_equipment,
+        Purpose.facility_agriculture,
+        Purpose.other_production,
+    }
+)
+REFUSED_PURPOSES = frozenset(set(Purpose) - PRODUCTIVE_PURPOSES)
+
+
+class RepaymentMethod(StrEnum):
+    equal_installment = "equal_installment"  # 等额本息
+    equal_principal = "equal_principal"  # 等额本金
+    interest_then_principal = "interest_then_principal"  # 按期付息到期还本
+    bullet = "bullet"  # 利随本清
+
+
+@dataclass(frozen=True, slots=True)
+class CentralSubsidyRule:
+    """Clause 1.6: central subsidy = min(share × contract rate, cap)."""
+
+    share_of_rate: Decimal
+    rate_cap: Decimal
+
+    def rate_for(self, contract_rate: Decimal) -> Decimal:
+        return min(self.share_of_rate * contract_rate, self.rate_cap)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    code: str
+    title: str
+    effective_from: date
+    amount_cap: Decimal  # clause 1.2
+    term_months_min: int  # clause 1.3
+    term_months_max: int
+    age_min: int  # clause 1.9
+    age_max: int
+    guarantee_allowed: bool  # clause 1.5
+    productive_purposes: frozenset[Purpose]  # clause 1.8
+    refused_purposes: frozenset[Purpose]
+    # Clause 1.6. None: the subsidy was set locally and is carried on each contract (legacy).
+    central_subsidy: CentralSubsidyRule | None
+    subsidised_principal_cap: Decimal
+    subsidised_principal_cap_large: Decimal
+    renewals_or_extensions_allowed: int  # clause 2.3, per loan chain
+
+
+NOTICE_DATE = date(2026, 2, 24)  # the notice is signed and in force (5.2)
+TRANSITION_END = date(2025, 12, 31)  # end of the transition period (2.3, 5.2)
+
+LEGACY_2021 = PolicyVersion(
+    code="LEGACY_2021",
+    title="脱贫人口小额信贷 (银保监发〔2021〕6号)",
+    effective_from=date(2021, 3, 1),
+    amount_cap=Decimal("50000.00"),
+    term_months_min=1,
+    term_months_max=36,
+    age_min=18,
+    age_max=65,
+    guarantee_allowed=False,
+    productive_purposes=PRODUCTIVE_PURPOSES,
+    refused_purposes=REFUSED_PURPOSES,
+    central_subsidy=None,
+    subsidised_principal_cap=Decimal("50000.00"),
+    subsidised_principal_cap_large=Decimal("50000.00"),
+    renewals_or_extensions_allowed=1,
+)
+
+ASSIST_2026 = PolicyVersion(
+    code="ASSIST_2026",
+    title="帮扶小额信贷 (关于做好帮扶小额信贷工作的通知, 2026-02-24)",
+    effective_from=NOTICE_DATE,
+    amount_cap=Decimal("100000.00"),
+    term_months_min=1,
+    term_months_max=36,
+    age_min=18,
+    age_max=65,
+    guarantee_allowed=False,
+    productive_purposes=PRODUCTIVE_PURPOSES,
+    refused_purposes=REFUSED_PURPOSES,
+    central_subsidy=CentralSubsidyRule(share_of_rate=Decimal("0.7"), rate_cap=Decimal("0.025")),
+    subsidised_principal_cap=Decimal("50000.00"),
+    subsidised_principal_cap_large=Decimal("100000.00"),
+    renewals_or_extensions_allowed=1,
+)
+
+# Ordered by effective date; the last one whose date has come governs.
+POLICY_VERSIONS: tuple[PolicyVersion, ...] = (LEGACY_2021, ASSIST_2026)
+CURRENT = ASSIST_2026
+
+
+def policy_for(
+    contract_date: date, versions: tuple[PolicyVersion, ...] = POLICY_VERSIONS
+) -> PolicyVersion:
+    """The version in force on `contract_date` (clause 5.2)."""
+    governing = [v for v in versions if v.effective_from <= contract_date]
+    if not governing:
+        raise ValueError(f"no assistance-loan policy was in force on {contract_date}")
+    return governing[-1]
+
+
+def policy_by_code(code: str) -> PolicyVersion:
+    for version in POLICY_VERSIONS:
+        if version.code == code:
+            return version
+    raise KeyError(code)
+
+
+def is_legacy(version: PolicyVersion) -> bool:
+    return version.central_subsidy is None

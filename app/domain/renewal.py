@@ -1,0 +1,148 @@
+"""Renewal (续贷) and extension (展期): notice 2.3 and 4.2, and 《贷款通则》 article 12.
+
+* Once per loan chain (2.3). A legacy loan issued in the transition period that matures after
+  it, never renewed or extended, may also do it once, under the 2026 terms (2.3, 5.2).
+* A borrower removed from the roster keeps the loan to maturity but cannot renew; further
+  credit moves to an ordinary farmer loan (农户贷款) (4.2).
+* Diversion or non-productive use found in monitoring and not corrected blocks it (4.2).
+* Extension length: original term ≤ 12 months → at most the original term; 13–36 months →
+  at most half of it (《贷款通则》 art. 12).
+* Granted to a borrower with anything overdue, it is a restructuring (risk class floor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from app.domain.eligibility import LISTED, RosterStatus
+from app.domain.policy import CURRENT, TRANSITION_END, PolicyVersion, is_legacy, policy_by_code
+from app.domain.rules import RuleResult, rule
+from app.domain.schedule import add_months
+
+
+class ChainAction(StrEnum):
+    renewal = "renewal"
+    extension = "extension"
+
+
+@dataclass(frozen=True, slots=True)
+class LoanChainFacts:
+    policy_version: str
+    issue_date: date
+    maturity_date: date
+    original_term_months: int
+    renewals_or_extensions_in_chain: int
+    roster_status: RosterStatus
+    unresolved_misuse: bool
+    any_amount_overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChainDecision:
+    allowed: bool
+    governing_policy: str
+    restructuring: bool
+    rules: list[RuleResult]
+
+
+def max_extension_months(original_term_months: int) -> int:
+    if original_term_months <= 12:
+        return original_term_months
+    return original_term_months // 2
+
+
+def _allowance(facts: LoanChainFacts, policy: PolicyVersion) -> RuleResult:
+    used = facts.renewals_or_extensions_in_chain
+    if is_legacy(policy):
+        ok = (
+            used == 0
+            and facts.issue_date <= TRANSITION_END
+            and facts.maturity_date > TRANSITION_END
+        )
+        return rule(
+            "legacy_allowance",
+            "2.3",
+            ok,
+            "过渡期内发放、过渡期后到期且未续贷展期的脱贫人口小额信贷可续贷或展期1次，按本通知执行"
+            if ok
+            else "该笔脱贫人口小额信贷不符合过渡期后续贷或展期1次的条件",
+            "A transition-period legacy loan maturing after 2025-12-31, never renewed or"
+            " extended, may be renewed or extended once under the 2026 terms"
+            if ok
+            else "This legacy loan does not qualify: it was already renewed or extended,"
+            " or matured within the transition period",
+        )
+    ok = used < CURRENT.renewals_or_extensions_allowed
+    return rule(
+        "once_per_chain",
+        "2.3",
+        ok,
+        "帮扶小额信贷可续贷或展期1次" if ok else "该笔贷款已续贷或展期过1次，不能再次办理",
+        "An assistance loan may be renewed or extended once"
+        if ok
+        else "This loan chain has already been renewed or extended once",
+    )
+
+
+def _on_roster(facts: LoanChainFacts) -> RuleResult:
+    ok = facts.roster_status in LISTED
+    return rule(
+        "borrower_on_roster",
+        "4.2",
+        ok,
+        "借款人仍在帮扶人口名单内"
+        if ok
+        else "借款人已被调出帮扶人口名单：原贷款到期后仍有融资需求的，转为农户贷款办理",
+        "The borrower is still on the roster"
+        if ok
+        else "The borrower has left the roster: the loan runs to maturity unchanged, and further"
+        " credit is an ordinary farmer loan (农户贷款), not a renewal",
+    )
+
+
+def _no_misuse(facts: LoanChainFacts) -> RuleResult:
+    ok = not facts.unresolved_misuse
+    return rule(
+        "no_unresolved_misuse",
+        "4.2",
+        ok,
+        "贷后检查未发现未纠正的资金挪用" if ok else "贷后检查发现户贷企用或非生产性使用且未纠正",
+        "No uncorrected misuse of funds found in monitoring"
+        if ok
+        else "Monitoring found the funds diverted or used non-productively, not yet corrected",
+    )
+
+
+def _extension_length(facts: LoanChainFacts, months: int) -> RuleResult:
+    limit = max_extension_months(facts.original_term_months)
+    ok = 1 <= months <= limit
+    return rule(
+        "extension_length",
+        "2.3",
+        ok,
+        f"展期期限须在1至{limit}个月之间（《贷款通则》第十二条）",
+        f"The extension must be 1–{limit} months for an original term of"
+        f" {facts.original_term_months} months (General Rules on Loans, art. 12)",
+    )
+
+
+def evaluate(
+    facts: LoanChainFacts, action: ChainAction, extension_months: int | None = None
+) -> ChainDecision:
+    """Every rule for a renewal or extension; the result is governed by the 2026 terms."""
+    policy = policy_by_code(facts.policy_version)
+    results = [_allowance(facts, policy), _on_roster(facts), _no_misuse(facts)]
+    if action is ChainAction.extension:
+        results.append(_extension_length(facts, extension_months or 0))
+    return ChainDecision(
+        allowed=all(r.passed for r in results),
+        governing_policy=CURRENT.code,
+        restructuring=facts.any_amount_overdue,
+        rules=results,
+    )
+
+
+def maturity_after_extension(maturity: date, months: int) -> date:
+    return add_months(maturity, months)

@@ -1,0 +1,54 @@
+"""Risk classification from days past due, overrides and the restructuring floor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.domain.classification import (
+    OverrideTooLenientError,
+    Restructuring,
+    RiskClass,
+    check_override,
+    classify,
+    floor_from_days_past_due,
+)
+
+ON = date(2026, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("dpd", "expected"),
+    [
+        (0, RiskClass.normal),
+        (1, RiskClass.special_mention),
+        (90, RiskClass.special_mention),
+        (91, RiskClass.substandard),
+        (270, RiskClass.substandard),
+        (271, RiskClass.doubtful),
+        (360, RiskClass.doubtful),
+        (361, RiskClass.loss),
+    ],
+)
+def test_floor_from_days_past_due(dpd: int, expected: RiskClass) -> None:
+    assert floor_from_days_past_due(dpd) is expected
+
+
+def test_npl_classes() -> None:
+    assert [c.non_performing for c in RiskClass] == [False, False, True, True, True]
+
+
+def test_an_override_may_only_make_it_worse() -> None:
+    assert classify(0, ON, override=RiskClass.doubtful) is RiskClass.doubtful
+    assert classify(100, ON, override=RiskClass.normal) is RiskClass.substandard
+    check_override(RiskClass.doubtful, 100, ON)
+    with pytest.raises(OverrideTooLenientError):
+        check_override(RiskClass.special_mention, 100, ON)
+
+
+def test_restructuring_floor_holds_for_a_year() -> None:
+    restructured = Restructuring(granted_on=date(2026, 1, 10))
+    assert classify(0, date(2027, 1, 9), restructuring=restructured) is RiskClass.special_mention
+    assert classify(0, date(2027, 1, 10), restructuring=restructured) is RiskClass.normal
+    assert classify(95, date(2026, 6, 1), restructuring=restructured) is RiskClass.substandard
