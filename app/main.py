@@ -19,6 +19,7 @@ from app.core.problems import (
 )
 from app.core.settings import get_settings
 from app.health.router import router as health_router
+from app.policy.router import router as policy_router
 
 DESCRIPTION = """\
 Bank-side origination and servicing of 帮扶小额信贷 (assistance microcredit) under the joint
@@ -41,12 +42,12 @@ def create_app() -> FastAPI:
         title="Bangfu",
         version="1.0.0",
         description=DESCRIPTION,
-        openapi_tags=[{"name": "health"}, {"name": "audit"}],
+        openapi_tags=[{"name": "health"}, {"name": "policy"}, {"name": "audit"}],
     )
     install_problem_handlers(app)
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    for router in (health_router, audit_router):
+    for router in (health_router, policy_router, audit_router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

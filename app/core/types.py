@@ -1,0 +1,87 @@
+"""Money and rates on the wire: decimal strings in and out, never JSON numbers (floats lose
+fen). The OpenAPI schema states exactly what is accepted."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+POSITIVE_MONEY_PATTERN = r"^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d{0,11}(\.\d{1,2})?)$"
+RATE_PATTERN = r"^0(\.\d{1,10})?$"
+
+
+def _parser(pattern: str, what: str, example: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def parse(value: object) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f'{what} must be a decimal string such as "{example}"')
+        if not compiled.match(value):
+            raise ValueError(f'{what} must match {pattern}, e.g. "{example}"')
+        try:
+            return Decimal(value)
+        except InvalidOperation as exc:  # pragma: no cover (the pattern admits only decimals)
+            raise ValueError(f"{what} is not a decimal") from exc
+
+    return parse
+
+
+def _money_out(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _rate_out(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parser(MONEY_PATTERN, "An amount", "50000.00")),
+    PlainSerializer(_money_out, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["50000.00"]}),
+]
+PositiveMoney = Annotated[
+    Decimal,
+    BeforeValidator(_parser(POSITIVE_MONEY_PATTERN, "A positive amount", "50000.00")),
+    PlainSerializer(_money_out, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": POSITIVE_MONEY_PATTERN, "examples": ["50000.00"]}),
+]
+# Amounts in answers (may be negative, e.g. a difference).
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(_money_out, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1023.72"]}),
+]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_parser(RATE_PATTERN, "A rate", "0.0435")),
+    PlainSerializer(_rate_out, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN, "examples": ["0.0435"]}),
+]
+RateOut = Annotated[
+    Decimal,
+    PlainSerializer(_rate_out, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.025"]}),
+]
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"dates must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+# A calendar date the service can compute with (schedules add up to 36 months and more).
+Day = Annotated[date, AfterValidator(_plausible_date)]

@@ -1,0 +1,186 @@
+"""Request and response bodies of the policy trial endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.types import Day, Money, MoneyOut, PositiveMoney, Rate, RateOut
+from app.domain.eligibility import RosterStatus
+from app.domain.policy import Purpose, RepaymentMethod
+
+REGION_CODE = r"^\d{6}$"
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    birth_date: Day
+    full_civil_capacity: bool
+    major_bad_credit_record: bool
+    has_labor_skills: bool
+
+
+class HouseholdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roster_status: RosterStatus
+    region_code: str = Field(pattern=REGION_CODE, description="GB/T 2260 county code")
+    has_outstanding_assistance_loan: bool
+    region_suspended: bool
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grade: str = Field(min_length=1, max_length=8)
+    credit_limit: Money
+    valid_until: Day
+
+
+class LoanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Money
+    term_months: int = Field(ge=0, le=600)
+    purpose: Purpose
+    large_production: bool = False
+    guarantee_required: bool = False
+
+
+class EligibilityTrialIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_date": "2026-06-01",
+                    "applicant": {
+                        "birth_date": "1980-05-10",
+                        "full_civil_capacity": True,
+                        "major_bad_credit_record": False,
+                        "has_labor_skills": True,
+                    },
+                    "household": {
+                        "roster_status": "monitoring_target",
+                        "region_code": "520102",
+                        "has_outstanding_assistance_loan": False,
+                        "region_suspended": False,
+                    },
+                    "rating": {
+                        "grade": "A",
+                        "credit_limit": "80000.00",
+                        "valid_until": "2027-05-31",
+                    },
+                    "loan": {
+                        "amount": "50000.00",
+                        "term_months": 24,
+                        "purpose": "livestock",
+                        "large_production": False,
+                        "guarantee_required": False,
+                    },
+                }
+            ]
+        },
+    )
+
+    application_date: Day
+    applicant: ApplicantIn
+    household: HouseholdIn
+    rating: RatingIn | None
+    loan: LoanIn
+
+
+class RuleOut(BaseModel):
+    code: str = Field(description="Stable rule code")
+    clause: str = Field(description="Clause of the notice, e.g. '1.9' for 一(九)")
+    passed: bool
+    message: str = Field(description="English")
+    message_zh: str = Field(description="中文")
+
+
+class EligibilityOut(BaseModel):
+    eligible: bool
+    policy_version: str
+    rules: list[RuleOut]
+
+
+class SubsidyTrialIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "annual_rate": "0.0435",
+                    "amount": "80000.00",
+                    "large_production": True,
+                    "contract_date": "2026-06-01",
+                    "local_subsidy_rate": "0.01",
+                }
+            ]
+        },
+    )
+
+    annual_rate: Rate
+    amount: PositiveMoney
+    large_production: bool = False
+    contract_date: Day
+    local_subsidy_rate: Rate = Field(default=Decimal("0"))
+    region_code: str | None = Field(default=None, pattern=REGION_CODE)
+
+
+class SubsidyOut(BaseModel):
+    policy_version: str
+    central_subsidy_rate: RateOut
+    local_subsidy_rate: RateOut
+    borrower_rate_on_subsidised: RateOut
+    subsidised_principal: MoneyOut
+    unsubsidised_principal: MoneyOut
+    warnings: list[str]
+
+
+class ScheduleTrialIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "principal": "12000.00",
+                    "annual_rate": "0.0435",
+                    "term_months": 12,
+                    "method": "equal_installment",
+                    "start_date": "2026-06-15",
+                }
+            ]
+        },
+    )
+
+    principal: PositiveMoney
+    annual_rate: Rate
+    term_months: int = Field(ge=1, le=36)
+    method: RepaymentMethod
+    start_date: Day = Field(description="Value date of the disbursement")
+    large_production: bool = Field(default=False, description="For the subsidy shares")
+    local_subsidy_rate: Rate = Field(default=Decimal("0"), description="For the subsidy shares")
+
+
+class InstallmentOut(BaseModel):
+    number: int
+    due_date: date
+    principal: MoneyOut
+    interest: MoneyOut
+    payment: MoneyOut
+    remaining_principal: MoneyOut
+    central_subsidy: MoneyOut | None = Field(description="None under legacy terms")
+    local_subsidy: MoneyOut | None
+    borrower_interest: MoneyOut | None
+
+
+class ScheduleOut(BaseModel):
+    policy_version: str
+    installments: list[InstallmentOut]
+    total_principal: MoneyOut
+    total_interest: MoneyOut
+    maturity_date: date
