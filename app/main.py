@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
@@ -19,7 +20,10 @@ from app.core.problems import (
 )
 from app.core.settings import get_settings
 from app.health.router import router as health_router
+from app.households.router import router as households_router
 from app.policy.router import router as policy_router
+from app.regions.router import router as regions_router
+from app.roster.router import router as roster_router
 
 DESCRIPTION = """\
 Bank-side origination and servicing of 帮扶小额信贷 (assistance microcredit) under the joint
@@ -42,12 +46,31 @@ def create_app() -> FastAPI:
         title="Bangfu",
         version="1.0.0",
         description=DESCRIPTION,
-        openapi_tags=[{"name": "health"}, {"name": "policy"}, {"name": "audit"}],
+        openapi_tags=[
+            {"name": n}
+            for n in (
+                "health",
+                "policy",
+                "roster",
+                "households",
+                "applications",
+                "regions",
+                "audit",
+            )
+        ],
     )
     install_problem_handlers(app)
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    for router in (health_router, policy_router, audit_router):
+    for router in (
+        health_router,
+        policy_router,
+        roster_router,
+        households_router,
+        applications_router,
+        regions_router,
+        audit_router,
+    ):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

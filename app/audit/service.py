@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -77,8 +77,6 @@ def list_events(
         query = query.where(AuditEvent.id < after_id)
     prefixes = principal.region_prefixes()
     if prefixes is not None:
-        from sqlalchemy import or_
-
         query = query.where(
             or_(
                 AuditEvent.region_code.is_(None),

@@ -36,3 +36,8 @@ def mask_text(text: str) -> str:
     text = _JWT_RE.sub("***", text)
     text = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_account(account: str) -> str:
+    """Bank account: first 4 and last 4 digits."""
+    return mask_id_number(account)

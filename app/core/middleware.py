@@ -32,6 +32,8 @@ from app.core.settings import get_settings
 log = structlog.get_logger("bangfu.http")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 REPLAY_HEADER = "idempotent-replayed"
+# File uploads with their own, larger body limit (MAX_IMPORT_BYTES).
+BULK_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/imports"})
 
 
 class RequestContextMiddleware:
@@ -119,12 +121,15 @@ class UnitOfWorkMiddleware:
             return
         request = Request(scope)
         settings = get_settings()
+        limit = (
+            settings.max_import_bytes if scope["path"] in BULK_PATHS else settings.max_body_bytes
+        )
         try:
-            body = await _read_body(receive, settings.max_body_bytes, scope)
+            body = await _read_body(receive, limit, scope)
         except _BodyTooLargeError:
-            await problem_response(
-                request, 413, f"The body exceeds {settings.max_body_bytes} bytes"
-            )(scope, receive, send)
+            await problem_response(request, 413, f"The body exceeds {limit} bytes")(
+                scope, receive, send
+            )
             return
         replay_receive = _replaying(body)
 

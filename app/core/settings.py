@@ -15,6 +15,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
+# 32-byte keys, base64; development only (refused in production).
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1lbmNyeXB0aW9uLWtleS0zMmI="
+DEV_HASH_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgtaG1hYy1rZXktMzJi"
 
 
 class Environment(StrEnum):
@@ -41,11 +44,19 @@ class Settings(BaseSettings):
     jwt_issuer: str = "bangfu"
     jwt_ttl_minutes: int = 480
 
+    data_encryption_key: str = Field(
+        default=DEV_DATA_KEY, description="base64 AES-256-GCM key for ID numbers and phones"
+    )
+    data_hash_key: str = Field(
+        default=DEV_HASH_KEY, description="base64 HMAC-SHA256 key for the blind index"
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
 
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 1_048_576
+    max_import_bytes: int = 268_435_456  # roster and legacy-loan files
     db_pool_size: int = 10
     db_statement_timeout_ms: int = 30_000
 
@@ -62,6 +73,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ENVIRONMENT=production refuses the development JWT secret: "
                 "set JWT_SECRET (32+ random bytes) or JWT_PUBLIC_KEY"
+            )
+        if self.environment is Environment.production and (
+            DEV_DATA_KEY in (self.data_encryption_key, self.data_hash_key)
+            or DEV_HASH_KEY in (self.data_encryption_key, self.data_hash_key)
+        ):
+            raise ValueError(
+                "ENVIRONMENT=production refuses the development DATA_ENCRYPTION_KEY/DATA_HASH_KEY"
             )
         if self.environment is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")

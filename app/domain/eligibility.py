@@ -24,6 +24,28 @@ class RosterStatus(StrEnum):
 LISTED = frozenset({RosterStatus.monitoring_target, RosterStatus.continued_support})
 
 
+def person_roster_status(category: str | None, removed_date: date | None, on: date) -> RosterStatus:
+    """A person's status on `on` from their roster entry (None: not on the roster)."""
+    if category is None:
+        return RosterStatus.not_listed
+    if removed_date is not None and removed_date <= on:
+        return RosterStatus.removed
+    return RosterStatus(category)
+
+
+def household_roster_status(member_statuses: list[RosterStatus]) -> RosterStatus:
+    """Clause 1.1: the household is on the roster if any member is listed; a household whose
+    listed members have all been removed is `removed`; otherwise `not_listed`."""
+    for status in (
+        RosterStatus.monitoring_target,
+        RosterStatus.continued_support,
+        RosterStatus.removed,
+    ):
+        if status in member_statuses:
+            return status
+    return RosterStatus.not_listed
+
+
 @dataclass(frozen=True, slots=True)
 class Applicant:
     birth_date: date

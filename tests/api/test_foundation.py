@@ -310,8 +310,17 @@ def test_logs_mask_identifiers_and_tokens(client: httpx.Client) -> None:
         assert secret not in logged
 
 
-def test_production_refuses_development_secret() -> None:
+def test_production_refuses_development_secrets() -> None:
+    import base64
+    import os
+
+    keys = {
+        "data_encryption_key": base64.b64encode(os.urandom(32)).decode(),
+        "data_hash_key": base64.b64encode(os.urandom(32)).decode(),
+    }
     with pytest.raises(ValueError, match="development JWT secret"):
-        Settings(environment=Environment.production, jwt_secret=DEV_JWT_SECRET)
-    ok = Settings(environment=Environment.production, jwt_secret="x" * 48)
+        Settings(environment=Environment.production, jwt_secret=DEV_JWT_SECRET, **keys)
+    with pytest.raises(ValueError, match="DATA_ENCRYPTION_KEY"):
+        Settings(environment=Environment.production, jwt_secret="x" * 48)
+    ok = Settings(environment=Environment.production, jwt_secret="x" * 48, **keys)
     assert ok.environment is Environment.production

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base
+
+RATE = Numeric(12, 10)
+MONEY = Numeric(14, 2)
+
+
+class Application(Base):
+    """A loan application: submitted → approved / declined / withdrawn; approved → contracted."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    applicant_member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    application_date: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    term_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(40), nullable=False)
+    purpose_detail: Mapped[str] = mapped_column(Text, nullable=False)
+    large_production: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    large_production_reason: Mapped[str | None] = mapped_column(Text)
+    repayment_method: Mapped[str] = mapped_column(String(30), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    # The decision (maker-checker: never by the submitter).
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decline_reasons: Mapped[list[str] | None] = mapped_column(JSONB)
+    approved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    approved_term_months: Mapped[int | None] = mapped_column(Integer)
+    approved_method: Mapped[str | None] = mapped_column(String(30))
+    annual_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    local_subsidy_rate: Mapped[Decimal | None] = mapped_column(RATE)
+
+    __table_args__ = (
+        Index(None, "region_code", "status"),
+        Index(None, "submitted_at", "id"),
+    )
+
+
+class ApplicationEvaluation(Base):
+    """Each eligibility evaluation, with the policy version it ran under."""
+
+    __tablename__ = "application_evaluations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20), nullable=False)
+    evaluated_on: Mapped[date] = mapped_column(Date, nullable=False)
+    policy_version: Mapped[str] = mapped_column(String(20), nullable=False)
+    eligible: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class Investigation(Base):
+    """贷前调查 (clause 4.1): the visit a decision rests on, and due-diligence evidence."""
+
+    __tablename__ = "investigations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(Date, nullable=False)
+    investigators: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    project_findings: Mapped[str] = mapped_column(Text, nullable=False)
+    need_is_genuine: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    project_is_lawful: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

@@ -1,0 +1,260 @@
+"""Loan applications: submit, investigate, decide (maker-checker), withdraw, contract."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from app.applications import schemas, service
+from app.applications.models import Application
+from app.core.auth import Principal, Role, require
+from app.core.deps import DbSession
+from app.core.problems import problem_responses
+from app.domain import subsidy
+from app.domain.policy import Purpose, RepaymentMethod
+from app.loans.models import Loan
+from app.policy.schemas import InstallmentOut, RuleOut
+
+router = APIRouter(prefix="/v1/applications", tags=["applications"])
+
+Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
+Reviewer = Annotated[Principal, Depends(require(Role.credit_reviewer))]
+Reader = Annotated[
+    Principal,
+    Depends(require(Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)),
+]
+
+
+def to_out(session: Session, application: Application) -> schemas.ApplicationOut:
+    evaluation = service.latest_evaluation(session, application.id)
+    decision = None
+    if application.decided_by and application.decided_at:
+        approved = application.status in (
+            schemas.ApplicationStatus.approved,
+            schemas.ApplicationStatus.contracted,
+        )
+        decision = schemas.DecisionOut(
+            outcome="approve" if approved else "decline",
+            decided_by=application.decided_by,
+            decided_at=application.decided_at,
+            amount=application.approved_amount,
+            term_months=application.approved_term_months,
+            annual_rate=application.annual_rate,
+            repayment_method=RepaymentMethod(application.approved_method)
+            if application.approved_method
+            else None,
+            local_subsidy_rate=application.local_subsidy_rate,
+            reason_codes=application.decline_reasons,
+            note=application.decision_note,
+        )
+    return schemas.ApplicationOut(
+        id=application.id,
+        household_id=application.household_id,
+        applicant_member_id=application.applicant_member_id,
+        region_code=application.region_code,
+        status=schemas.ApplicationStatus(application.status),
+        application_date=application.application_date,
+        amount=application.amount,
+        term_months=application.term_months,
+        purpose=Purpose(application.purpose),
+        purpose_detail=application.purpose_detail,
+        large_production=application.large_production,
+        large_production_reason=application.large_production_reason,
+        repayment_method=RepaymentMethod(application.repayment_method),
+        submitted_by=application.submitted_by,
+        submitted_at=application.submitted_at,
+        eligibility=schemas.EvaluationOut(
+            stage=evaluation.stage,
+            evaluated_on=evaluation.evaluated_on,
+            policy_version=evaluation.policy_version,
+            eligible=evaluation.eligible,
+            rules=[RuleOut(**r) for r in evaluation.rules],
+        )
+        if evaluation
+        else None,
+        investigations=[
+            schemas.InvestigationOut.model_validate(i)
+            for i in service.investigations(session, application.id)
+        ],
+        decision=decision,
+        loan_id=service.loan_id_of(session, application.id),
+    )
+
+
+def _location(response: Response, application: Application) -> None:
+    response.headers["Location"] = f"/v1/applications/{application.id}"
+
+
+@router.post(
+    "",
+    response_model=schemas.ApplicationOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def submit(
+    body: schemas.ApplicationIn, session: DbSession, principal: Officer, response: Response
+) -> schemas.ApplicationOut:
+    """Submit an application; its eligibility is evaluated at once (every rule, with its
+    clause) and stored. A suspended region (4.3) refuses new applications with 409."""
+    application = service.submit(session, principal, body)
+    _location(response, application)
+    return to_out(session, application)
+
+
+@router.get("", response_model=schemas.ApplicationPage, responses=problem_responses(403))
+def list_applications(
+    session: DbSession,
+    principal: Reader,
+    status: schemas.ApplicationStatus | None = None,
+    region: Annotated[
+        str | None, Query(pattern=r"^\d{2,12}$", description="region code prefix")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.ApplicationPage:
+    """Newest first, within the caller's regions; pass `next_cursor` back as `cursor`."""
+    items, next_cursor = service.list_page(
+        session, principal, status=status, region=region, cursor=cursor, limit=limit
+    )
+    return schemas.ApplicationPage(
+        items=[to_out(session, a) for a in items], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/{application_id}",
+    response_model=schemas.ApplicationOut,
+    responses=problem_responses(403, 404),
+)
+def get_application(
+    application_id: uuid.UUID, session: DbSession, principal: Reader
+) -> schemas.ApplicationOut:
+    return to_out(session, service.get(session, principal, application_id))
+
+
+@router.post(
+    "/{application_id}/investigations",
+    response_model=schemas.InvestigationOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def investigate(
+    application_id: uuid.UUID, body: schemas.InvestigationIn, session: DbSession, principal: Officer
+) -> schemas.InvestigationOut:
+    """Record the pre-loan investigation (clause 4.1); a decision needs one that confirms a
+    real need and a lawful project. It is part of the due-diligence (尽职免责) evidence."""
+    row = service.record_investigation(session, principal, application_id, body)
+    return schemas.InvestigationOut.model_validate(row)
+
+
+@router.post(
+    "/{application_id}/eligibility",
+    response_model=schemas.EvaluationOut,
+    responses=problem_responses(403, 404, 409),
+)
+def re_evaluate(
+    application_id: uuid.UUID, session: DbSession, principal: Reader
+) -> schemas.EvaluationOut:
+    """Evaluate the application's eligibility again with today's facts, and store it."""
+    result, on = service.re_evaluate(session, principal, application_id)
+    return schemas.EvaluationOut(
+        stage="re-evaluation",
+        evaluated_on=on,
+        policy_version=result.policy_version,
+        eligible=result.eligible,
+        rules=[RuleOut(**service.rule_json(r)) for r in result.rules],
+    )
+
+
+@router.post(
+    "/{application_id}/decision",
+    response_model=schemas.ApplicationOut,
+    responses=problem_responses(403, 404, 409),
+)
+def decide(
+    application_id: uuid.UUID,
+    body: schemas.DecisionIn,
+    session: DbSession,
+    principal: Reviewer,
+    response: Response,
+) -> schemas.ApplicationOut:
+    """Approve (amount ≤ requested and ≤ the credit line, term, rate fixed for the contract's
+    life, method, local subsidy rate) or decline with reason codes. Not by the officer who
+    submitted it (403). An ineligible application, one without a pre-loan investigation, or
+    one in a suspended region cannot be approved (409 listing the failing rules)."""
+    application, warnings = service.decide(session, principal, application_id, body)
+    if warnings:
+        response.headers["X-Subsidy-Warnings"] = "; ".join(w.split(":")[0] for w in warnings)
+    return to_out(session, application)
+
+
+@router.post(
+    "/{application_id}/withdrawal",
+    response_model=schemas.ApplicationOut,
+    responses=problem_responses(403, 404, 409),
+)
+def withdraw(
+    application_id: uuid.UUID, session: DbSession, principal: Officer
+) -> schemas.ApplicationOut:
+    return to_out(session, service.withdraw(session, principal, application_id))
+
+
+def loan_summary(loan: Loan) -> schemas.LoanSummaryOut:
+    return schemas.LoanSummaryOut(
+        id=loan.id,
+        application_id=loan.application_id,
+        household_id=loan.household_id,
+        region_code=loan.region_code,
+        status=loan.status,
+        policy_version=loan.policy_version,
+        principal=loan.principal,
+        annual_rate=loan.annual_rate,
+        term_months=loan.term_months,
+        repayment_method=RepaymentMethod(loan.repayment_method),
+        central_subsidy_rate=loan.central_subsidy_rate,
+        local_subsidy_rate=loan.local_subsidy_rate,
+        subsidised_principal=loan.subsidised_principal,
+        signed_on=loan.signed_on,
+    )
+
+
+@router.post(
+    "/{application_id}/contract",
+    response_model=schemas.ContractOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def sign_contract(
+    application_id: uuid.UUID,
+    body: schemas.ContractIn,
+    session: DbSession,
+    principal: Officer,
+    response: Response,
+) -> schemas.ContractOut:
+    """Sign the contract: the loan is created with its policy version, rate and subsidy split
+    fixed for life. At most one outstanding assistance loan per household (1.1), enforced by
+    the database."""
+    signed = service.sign_contract(session, principal, application_id, body)
+    response.headers["Location"] = f"/v1/loans/{signed.loan.id}"
+    preview = []
+    for row in signed.preview.installments:
+        share = subsidy.shares(row.interest, signed.terms)
+        preview.append(
+            InstallmentOut(
+                number=row.number,
+                due_date=row.due_date,
+                principal=row.principal,
+                interest=row.interest,
+                payment=row.payment,
+                remaining_principal=row.remaining_principal,
+                central_subsidy=share.central,
+                local_subsidy=share.local,
+                borrower_interest=share.borrower,
+            )
+        )
+    return schemas.ContractOut(
+        loan=loan_summary(signed.loan), subsidy_warnings=signed.warnings, schedule_preview=preview
+    )

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.core.types import Day, MoneyOut, PositiveMoney, Rate, RateOut
+from app.domain.policy import Purpose, RepaymentMethod
+from app.policy.schemas import InstallmentOut, RuleOut
+
+
+class ApplicationStatus(StrEnum):
+    submitted = "submitted"
+    approved = "approved"
+    declined = "declined"
+    withdrawn = "withdrawn"
+    contracted = "contracted"
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "household_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "applicant_member_id": "3fa85f64-5717-4562-b3fc-2c963f66afa7",
+                    "amount": "50000.00",
+                    "term_months": 24,
+                    "purpose": "livestock",
+                    "purpose_detail": "扩大肉牛养殖，购入10头西门塔尔牛",
+                    "large_production": False,
+                    "repayment_method": "equal_installment",
+                }
+            ]
+        },
+    )
+
+    household_id: uuid.UUID
+    applicant_member_id: uuid.UUID
+    amount: PositiveMoney
+    term_months: int = Field(ge=1, le=120)
+    purpose: Purpose
+    purpose_detail: str = Field(min_length=1, max_length=2000)
+    large_production: bool = False
+    large_production_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Required with large_production (clause 1.6)",
+    )
+    repayment_method: RepaymentMethod
+
+    @model_validator(mode="after")
+    def _large_production_needs_reason(self) -> ApplicationIn:
+        if self.large_production and not self.large_production_reason:
+            raise ValueError("large_production_reason is required when large_production is true")
+        return self
+
+
+class InvestigationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visited_on: Day
+    investigators: list[str] = Field(min_length=1, max_length=10)
+    project_findings: str = Field(min_length=1, max_length=4000)
+    need_is_genuine: bool
+    project_is_lawful: bool
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class InvestigationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    visited_on: date
+    investigators: list[str]
+    project_findings: str
+    need_is_genuine: bool
+    project_is_lawful: bool
+    notes: str | None
+    recorded_by: str
+    created_at: datetime
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approve"]
+    amount: PositiveMoney
+    term_months: int = Field(ge=1, le=120)
+    annual_rate: Rate
+    repayment_method: RepaymentMethod
+    local_subsidy_rate: Rate = Field(default=Decimal("0"))
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Decline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["decline"]
+    reason_codes: list[str] = Field(min_length=1, max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    decision: Approve | Decline = Field(discriminator="outcome")
+
+
+class EvaluationOut(BaseModel):
+    stage: str
+    evaluated_on: date
+    policy_version: str
+    eligible: bool
+    rules: list[RuleOut]
+
+
+class DecisionOut(BaseModel):
+    outcome: Literal["approve", "decline"]
+    decided_by: str
+    decided_at: datetime
+    amount: MoneyOut | None = None
+    term_months: int | None = None
+    annual_rate: RateOut | None = None
+    repayment_method: RepaymentMethod | None = None
+    local_subsidy_rate: RateOut | None = None
+    reason_codes: list[str] | None = None
+    note: str | None = None
+
+
+class ApplicationOut(BaseModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    applicant_member_id: uuid.UUID
+    region_code: str
+    status: ApplicationStatus
+    application_date: date
+    amount: MoneyOut
+    term_months: int
+    purpose: Purpose
+    purpose_detail: str
+    large_production: bool
+    large_production_reason: str | None
+    repayment_method: RepaymentMethod
+    submitted_by: str
+    submitted_at: datetime
+    eligibility: EvaluationOut | None = Field(description="the latest evaluation")
+    investigations: list[InvestigationOut]
+    decision: DecisionOut | None
+    loan_id: uuid.UUID | None
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signed_on: Day | None = Field(default=None, description="default: today (Asia/Shanghai)")
+
+
+class LoanSummaryOut(BaseModel):
+    id: uuid.UUID
+    application_id: uuid.UUID | None
+    household_id: uuid.UUID
+    region_code: str
+    status: str
+    policy_version: str
+    principal: MoneyOut
+    annual_rate: RateOut
+    term_months: int
+    repayment_method: RepaymentMethod
+    central_subsidy_rate: RateOut
+    local_subsidy_rate: RateOut
+    subsidised_principal: MoneyOut
+    signed_on: date
+
+
+class ContractOut(BaseModel):
+    loan: LoanSummaryOut
+    subsidy_warnings: list[str]
+    schedule_preview: list[InstallmentOut] = Field(
+        description="from the signing date; fixed from the disbursement's value date"
+    )

@@ -1,0 +1,553 @@
+"""Applications: submission, pre-loan investigation, maker-checker decision, contract.
+
+Every transition is audited; an impossible one is 409. Eligibility is evaluated with the
+database's own facts (roster, outstanding loans, rating, region status) on submission and again
+at decision, and each evaluation is stored with its policy version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.applications import schemas
+from app.applications.models import Application, ApplicationEvaluation, Investigation
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import SHANGHAI, business_today
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import Problem, RuleFailure, conflict, not_found
+from app.domain import eligibility as rules
+from app.domain import schedule, subsidy
+from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
+from app.domain.rules import RuleResult
+from app.households import service as households
+from app.households.models import Household, Member
+from app.loans.models import OUTSTANDING_STATUSES, Loan
+from app.policy.service import rule_failures
+from app.regions import service as regions
+
+S = schemas.ApplicationStatus
+
+
+def _refuse(detail: str, failed: list[RuleResult]) -> Problem:
+    return conflict(detail, rule_failures(failed), slug="policy-refusal")
+
+
+def _suspension_problem(region_code: str) -> Problem:
+    return conflict(
+        f"New assistance lending is suspended in region {region_code}",
+        [
+            RuleFailure(
+                code="region_not_suspended",
+                clause="4.3",
+                message=f"New assistance lending is suspended in region {region_code}",
+            )
+        ],
+        slug="region-suspended",
+    )
+
+
+def has_outstanding_loan(session: Session, household_id: uuid.UUID) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES)
+                )
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Terms:
+    amount: Decimal
+    term_months: int
+
+
+def evaluate(
+    session: Session,
+    application: Application,
+    household: Household,
+    on: date,
+    terms: _Terms,
+    stage: str,
+) -> rules.Eligibility:
+    """Eligibility from the database's facts, stored with its policy version."""
+    member = session.get(Member, application.applicant_member_id)
+    assert member is not None
+    rating = households.latest_rating(session, household.id)
+    facts = rules.EligibilityInput(
+        application_date=on,
+        applicant=rules.Applicant(
+            birth_date=member.birth_date,
+            full_civil_capacity=member.full_civil_capacity,
+            major_bad_credit_record=bool(rating and rating.major_bad_credit_record),
+            has_labor_skills=member.has_labor_skills,
+        ),
+        household=rules.HouseholdFacts(
+            roster_status=households.roster_status(session, household, on),
+            region_code=household.region_code,
+            has_outstanding_assistance_loan=has_outstanding_loan(session, household.id),
+            region_suspended=regions.is_suspended(session, household.region_code),
+        ),
+        rating=rules.RatingFacts(rating.grade, rating.credit_limit, rating.valid_until)
+        if rating
+        else None,
+        loan=rules.LoanRequest(
+            amount=terms.amount,
+            term_months=terms.term_months,
+            purpose=Purpose(application.purpose),
+            large_production=application.large_production,
+            guarantee_required=False,
+        ),
+    )
+    result = rules.evaluate(facts)
+    session.add(
+        ApplicationEvaluation(
+            application_id=application.id,
+            stage=stage,
+            evaluated_on=on,
+            policy_version=result.policy_version,
+            eligible=result.eligible,
+            rules=[rule_json(r) for r in result.rules],
+        )
+    )
+    return result
+
+
+def rule_json(r: RuleResult) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "clause": r.clause,
+        "passed": r.passed,
+        "message": r.message_en,
+        "message_zh": r.message_zh,
+    }
+
+
+def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Application:
+    household = households.get_household(session, principal, body.household_id)
+    if body.applicant_member_id not in {m.id for m in household.members}:
+        raise Problem(
+            422, "applicant_member_id is not a member of the household", slug="validation-error"
+        )
+    if regions.is_suspended(session, household.region_code):
+        raise _suspension_problem(household.region_code)
+    today = business_today()
+    application = Application(
+        id=uuid.uuid4(),
+        household_id=household.id,
+        applicant_member_id=body.applicant_member_id,
+        region_code=household.region_code,
+        status=S.submitted,
+        application_date=today,
+        amount=body.amount,
+        term_months=body.term_months,
+        purpose=body.purpose.value,
+        purpose_detail=body.purpose_detail,
+        large_production=body.large_production,
+        large_production_reason=body.large_production_reason,
+        repayment_method=body.repayment_method.value,
+        submitted_by=principal.subject,
+    )
+    session.add(application)
+    session.flush()
+    result = evaluate(
+        session, application, household, today, _Terms(body.amount, body.term_months), "submission"
+    )
+    audit.record(
+        session,
+        principal,
+        "application.submit",
+        "application",
+        application.id,
+        region_code=application.region_code,
+        after={
+            "status": application.status,
+            "amount": str(body.amount),
+            "eligible": result.eligible,
+        },
+    )
+    return application
+
+
+def load_for_update(
+    session: Session, principal: Principal, application_id: uuid.UUID
+) -> Application:
+    """The application, row-locked: concurrent transitions on it are serialised."""
+    application = session.scalars(
+        select(Application).where(Application.id == application_id).with_for_update()
+    ).one_or_none()
+    if application is None:
+        raise not_found("Application")
+    principal.ensure_region(application.region_code, "Application")
+    return application
+
+
+def get(session: Session, principal: Principal, application_id: uuid.UUID) -> Application:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise not_found("Application")
+    principal.ensure_region(application.region_code, "Application")
+    return application
+
+
+def _require_status(application: Application, *allowed: S) -> None:
+    if application.status not in allowed:
+        raise conflict(
+            f"The application is {application.status}; this needs "
+            + " or ".join(a.value for a in allowed),
+            slug="invalid-transition",
+        )
+
+
+def _transition(
+    session: Session,
+    principal: Principal,
+    application: Application,
+    to: S,
+    action: str,
+    **after: Any,
+) -> None:
+    before = application.status
+    application.status = to
+    audit.record(
+        session,
+        principal,
+        action,
+        "application",
+        application.id,
+        region_code=application.region_code,
+        before={"status": before},
+        after={"status": to.value, **after},
+    )
+
+
+def record_investigation(
+    session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.InvestigationIn
+) -> Investigation:
+    application = load_for_update(session, principal, application_id)
+    _require_status(application, S.submitted)
+    if body.visited_on > business_today():
+        raise Problem(422, "visited_on is in the future", slug="validation-error")
+    row = Investigation(
+        id=uuid.uuid4(),
+        application_id=application.id,
+        recorded_by=principal.subject,
+        **body.model_dump(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "application.investigate",
+        "application",
+        application.id,
+        region_code=application.region_code,
+        after={
+            "investigation_id": str(row.id),
+            "need_is_genuine": body.need_is_genuine,
+            "project_is_lawful": body.project_is_lawful,
+        },
+    )
+    return row
+
+
+def investigations(session: Session, application_id: uuid.UUID) -> list[Investigation]:
+    return list(
+        session.scalars(
+            select(Investigation)
+            .where(Investigation.application_id == application_id)
+            .order_by(Investigation.created_at)
+        )
+    )
+
+
+def _investigation_rule(found: list[Investigation]) -> RuleResult:
+    confirmed = any(i.need_is_genuine and i.project_is_lawful for i in found)
+    return RuleResult(
+        code="pre_loan_investigation",
+        clause="4.1",
+        passed=confirmed,
+        message_zh="已完成贷前调查，确认融资需求真实、项目合规"
+        if confirmed
+        else "须先完成贷前调查并确认融资需求真实、生产经营项目合规",
+        message_en="A pre-loan investigation confirmed a real need and a lawful project"
+        if confirmed
+        else "A pre-loan investigation confirming a real need and a lawful project"
+        " is required before a decision",
+    )
+
+
+def re_evaluate(
+    session: Session, principal: Principal, application_id: uuid.UUID
+) -> tuple[rules.Eligibility, date]:
+    """Evaluate again with today's facts (e.g. after a new rating), and store it."""
+    application = load_for_update(session, principal, application_id)
+    household = households.get_household(session, principal, application.household_id)
+    today = business_today()
+    result = evaluate(
+        session,
+        application,
+        household,
+        today,
+        _Terms(application.amount, application.term_months),
+        "re-evaluation",
+    )
+    return result, today
+
+
+def withdraw(session: Session, principal: Principal, application_id: uuid.UUID) -> Application:
+    application = load_for_update(session, principal, application_id)
+    _require_status(application, S.submitted)
+    _transition(session, principal, application, S.withdrawn, "application.withdraw")
+    return application
+
+
+def decide(
+    session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.DecisionIn
+) -> tuple[Application, list[str]]:
+    application = load_for_update(session, principal, application_id)
+    if application.submitted_by == principal.subject:
+        raise Problem(
+            403,
+            "The officer who submitted an application cannot decide it (maker-checker)",
+            slug="maker-checker",
+        )
+    _require_status(application, S.submitted)
+    decision = body.decision
+    application.decided_by = principal.subject
+    application.decided_at = datetime.now(SHANGHAI)
+    application.decision_note = decision.note
+    if isinstance(decision, schemas.Decline):
+        application.decline_reasons = decision.reason_codes
+        _transition(
+            session,
+            principal,
+            application,
+            S.declined,
+            "application.decline",
+            reason_codes=decision.reason_codes,
+        )
+        return application, []
+    return application, _approve(session, principal, application, decision)
+
+
+def _approve(
+    session: Session, principal: Principal, application: Application, decision: schemas.Approve
+) -> list[str]:
+    household = session.get(Household, application.household_id)
+    assert household is not None
+    if regions.is_suspended(session, household.region_code):
+        raise _suspension_problem(household.region_code)
+    found = [_investigation_rule(investigations(session, application.id))]
+    if decision.amount > application.amount:
+        found.append(
+            RuleResult(
+                "approved_within_requested",
+                "1.9",
+                False,
+                "批准金额不得超过申请金额",
+                "The approved amount cannot exceed the amount applied for",
+            )
+        )
+    today = business_today()
+    result = evaluate(
+        session,
+        application,
+        household,
+        today,
+        _Terms(decision.amount, decision.term_months),
+        "decision",
+    )
+    failed = [r for r in [*found, *result.rules] if not r.passed]
+    if failed:
+        raise _refuse("The application cannot be approved", failed)
+    split = subsidy.split(
+        decision.annual_rate,
+        decision.amount,
+        application.large_production,
+        decision.local_subsidy_rate,
+        policy_for(today),
+    )
+    application.approved_amount = decision.amount
+    application.approved_term_months = decision.term_months
+    application.approved_method = decision.repayment_method.value
+    application.annual_rate = decision.annual_rate
+    application.local_subsidy_rate = split.terms.local_rate
+    _transition(
+        session,
+        principal,
+        application,
+        S.approved,
+        "application.approve",
+        amount=str(decision.amount),
+        annual_rate=str(decision.annual_rate),
+        term_months=decision.term_months,
+    )
+    return split.warnings
+
+
+@dataclass
+class Contracted:
+    loan: Loan
+    warnings: list[str]
+    preview: schedule.Schedule
+    terms: subsidy.SubsidyTerms
+
+
+def sign_contract(
+    session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.ContractIn
+) -> Contracted:
+    application = load_for_update(session, principal, application_id)
+    _require_status(application, S.approved)
+    today = business_today()
+    signed_on = body.signed_on or today
+    decided_on = (
+        application.decided_at.astimezone(SHANGHAI).date() if (application.decided_at) else today
+    )
+    if not decided_on <= signed_on <= today:
+        raise conflict(f"The signing date must be between the decision ({decided_on}) and today")
+    policy = policy_for(signed_on)
+    if policy is not CURRENT:  # pragma: no cover (decisions are never before the notice)
+        raise conflict("New contracts are signed under the current terms (5.2)")
+    assert application.approved_amount is not None and application.annual_rate is not None
+    assert application.approved_term_months is not None and application.approved_method
+    assert application.local_subsidy_rate is not None
+    if has_outstanding_loan(session, application.household_id):
+        raise _one_loan_problem()
+    split = subsidy.split(
+        application.annual_rate,
+        application.approved_amount,
+        application.large_production,
+        application.local_subsidy_rate,
+        policy,
+    )
+    loan = Loan(
+        id=uuid.uuid4(),
+        application_id=application.id,
+        household_id=application.household_id,
+        borrower_member_id=application.applicant_member_id,
+        region_code=application.region_code,
+        status="contracted",
+        policy_version=policy.code,
+        principal=application.approved_amount,
+        annual_rate=application.annual_rate,
+        term_months=application.approved_term_months,
+        repayment_method=application.approved_method,
+        purpose=application.purpose,
+        large_production=application.large_production,
+        central_subsidy_rate=split.terms.central_rate,
+        local_subsidy_rate=split.terms.local_rate,
+        subsidised_principal=split.terms.subsidised_principal,
+        signed_on=signed_on,
+        contracted_by=principal.subject,
+    )
+    try:
+        with session.begin_nested():
+            session.add(loan)
+    except IntegrityError as exc:
+        if "uq_loans_one_outstanding_per_household" in str(exc.orig):
+            raise _one_loan_problem() from exc
+        raise
+    _transition(
+        session, principal, application, S.contracted, "application.contract", loan_id=str(loan.id)
+    )
+    audit.record(
+        session,
+        principal,
+        "loan.contract",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "principal": str(loan.principal),
+            "annual_rate": str(loan.annual_rate),
+            "policy_version": loan.policy_version,
+        },
+    )
+    preview = schedule.build(
+        loan.principal,
+        loan.annual_rate,
+        loan.term_months,
+        RepaymentMethod(loan.repayment_method),
+        signed_on,
+    )
+    return Contracted(loan, split.warnings, preview, split.terms)
+
+
+def _one_loan_problem() -> Problem:
+    return conflict(
+        "The household already has an outstanding assistance loan",
+        [
+            RuleFailure(
+                code="one_loan_per_household",
+                clause="1.1",
+                message="One outstanding assistance loan per household",
+            )
+        ],
+        slug="policy-refusal",
+    )
+
+
+def latest_evaluation(session: Session, application_id: uuid.UUID) -> ApplicationEvaluation | None:
+    return session.scalar(
+        select(ApplicationEvaluation)
+        .where(ApplicationEvaluation.application_id == application_id)
+        .order_by(ApplicationEvaluation.id.desc())
+        .limit(1)
+    )
+
+
+def loan_id_of(session: Session, application_id: uuid.UUID) -> uuid.UUID | None:
+    return session.scalar(select(Loan.id).where(Loan.application_id == application_id))
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    *,
+    status: S | None,
+    region: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Application], str | None]:
+    """Newest first, keyset-paginated on (submitted_at, id), within the caller's regions."""
+    query = (
+        select(Application)
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Application.status == status.value)
+    if region is not None:
+        query = query.where(Application.region_code.startswith(region, autoescape=True))
+    prefixes = principal.region_prefixes()
+    if prefixes is not None:
+        query = query.where(
+            or_(*(Application.region_code.startswith(p, autoescape=True) for p in prefixes))
+        )
+    if cursor is not None:
+        position = decode_cursor(cursor)
+        try:
+            at = datetime.fromisoformat(str(position["at"]))
+            after = uuid.UUID(str(position["id"]))
+        except (KeyError, ValueError) as exc:
+            raise Problem(422, "The cursor is not valid", slug="validation-error") from exc
+        query = query.where(tuple_(Application.submitted_at, Application.id) < (at, after))
+    items = list(session.scalars(query))
+    next_cursor = None
+    if len(items) == limit:
+        last = items[-1]
+        next_cursor = encode_cursor({"at": last.submitted_at.isoformat(), "id": str(last.id)})
+    return items, next_cursor

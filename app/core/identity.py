@@ -1,0 +1,57 @@
+"""Resident ID numbers (GB 11643) with python-stdnum: check character, birth date, region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+
+class InvalidIdNumberError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IdNumber:
+    value: str
+    birth_date: date
+    region_known: bool  # False: an old or unknown region code (a warning, not a rejection)
+
+
+def parse_id_number(raw: str, today: date | None = None) -> IdNumber:
+    number = ric.compact(raw).upper()
+    if len(number) != 18:
+        raise InvalidIdNumberError("an ID number has 18 characters")
+    if not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
+        raise InvalidIdNumberError("an ID number is 17 digits and a digit or X")
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidIdNumberError("the check character does not match")
+    try:
+        birth = ric.get_birth_date(number)
+    except ValidationError as exc:
+        raise InvalidIdNumberError("the birth date in the ID number is not a date") from exc
+    if birth.year < 1900 or (today is not None and birth > today):
+        raise InvalidIdNumberError("the birth date in the ID number is not plausible")
+    return IdNumber(number, birth, _region_known(number[:6], birth.year))
+
+
+@lru_cache(maxsize=65536)
+def _region_known(prefix: str, year: int) -> bool:
+    probe = prefix + f"{year:04d}0101" + "000"
+    probe += ric.calc_check_digit(probe + "0")
+    try:
+        ric.get_birth_place(probe)
+    except ValidationError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def region_code_known(code: str) -> bool:
+    """Whether a 6-digit GB/T 2260 code is in stdnum's table (current or historical)."""
+    if len(code) != 6 or not code.isdigit():
+        return False
+    return _region_known(code, 2000) or _region_known(code, 1990)

@@ -1,0 +1,193 @@
+"""Households, members (identifiers encrypted at rest) and credit ratings."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import business_today
+from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
+from app.core.identity import InvalidIdNumberError, parse_id_number
+from app.core.masking import mask_account, mask_id_number, mask_phone
+from app.core.problems import Problem, conflict, not_found
+from app.domain import rating as scorecard
+from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
+from app.households import schemas
+from app.households.models import CreditRating, Household, Member
+from app.roster.models import RosterEntry
+
+
+def _ensure_may_write(principal: Principal, region_code: str) -> None:
+    if not principal.sees_region(region_code):
+        raise Problem(403, "The household's region is outside your regions", slug="forbidden")
+
+
+def create_household(
+    session: Session, principal: Principal, body: schemas.HouseholdIn
+) -> Household:
+    _ensure_may_write(principal, body.region_code)
+    cipher = get_cipher()
+    today = business_today()
+    members: list[Member] = []
+    for index, m in enumerate(body.members):
+        try:
+            person = parse_id_number(m.id_number, today)
+        except InvalidIdNumberError as exc:
+            raise Problem(
+                422, f"members[{index}].id_number: {exc}", slug="validation-error"
+            ) from exc
+        members.append(
+            Member(
+                name=m.name,
+                relation=m.relation.value,
+                id_hash=cipher.blind_index(person.value, ID_NUMBER),
+                id_encrypted=cipher.encrypt(person.value, ID_NUMBER),
+                id_masked=mask_id_number(person.value),
+                phone_encrypted=cipher.encrypt(m.phone, PHONE) if m.phone else None,
+                phone_masked=mask_phone(m.phone) if m.phone else None,
+                birth_date=person.birth_date,
+                full_civil_capacity=m.full_civil_capacity,
+                has_labor_skills=m.has_labor_skills,
+            )
+        )
+    hashes = [m.id_hash for m in members]
+    if len(set(hashes)) != len(hashes):
+        raise Problem(
+            422, "The same ID number appears twice among the members", slug="validation-error"
+        )
+    if session.scalar(select(Member.id).where(Member.id_hash.in_(hashes)).limit(1)):
+        raise conflict(
+            "A member is already registered in another household", slug="member-already-registered"
+        )
+    household_number = body.household_number or session.scalar(
+        select(RosterEntry.household_number).where(RosterEntry.id_hash.in_(hashes)).limit(1)
+    )
+    household = Household(
+        id=uuid.uuid4(),
+        region_code=body.region_code,
+        address=body.address,
+        household_number=household_number,
+        account_encrypted=cipher.encrypt(body.disbursement_account, ACCOUNT),
+        account_masked=mask_account(body.disbursement_account),
+        created_by=principal.subject,
+        members=members,
+    )
+    session.add(household)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "household.create",
+        "household",
+        household.id,
+        region_code=household.region_code,
+        after={"members": [m.id_masked for m in members], "household_number": household_number},
+    )
+    return household
+
+
+def get_household(session: Session, principal: Principal, household_id: uuid.UUID) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise not_found("Household")
+    principal.ensure_region(household.region_code, "Household")
+    return household
+
+
+def member_statuses(
+    session: Session, household: Household, on: date
+) -> dict[uuid.UUID, RosterStatus]:
+    """Each member's roster status on `on`, from the imported roster (never typed in)."""
+    by_hash = {m.id_hash: m.id for m in household.members}
+    entries = session.execute(
+        select(RosterEntry.id_hash, RosterEntry.category, RosterEntry.removed_date).where(
+            RosterEntry.id_hash.in_(list(by_hash))
+        )
+    ).all()
+    found = {e.id_hash: person_roster_status(e.category, e.removed_date, on) for e in entries}
+    return {member_id: found.get(h, RosterStatus.not_listed) for h, member_id in by_hash.items()}
+
+
+def roster_status(session: Session, household: Household, on: date) -> RosterStatus:
+    return household_roster_status(list(member_statuses(session, household, on).values()))
+
+
+def to_out(session: Session, household: Household) -> schemas.HouseholdOut:
+    statuses = member_statuses(session, household, business_today())
+    return schemas.HouseholdOut(
+        id=household.id,
+        region_code=household.region_code,
+        address=household.address,
+        household_number=household.household_number,
+        disbursement_account=household.account_masked,
+        roster_status=household_roster_status(list(statuses.values())),
+        members=[
+            schemas.MemberOut(
+                id=m.id,
+                name=m.name,
+                relation=m.relation,
+                id_number=m.id_masked,
+                phone=m.phone_masked,
+                birth_date=m.birth_date,
+                full_civil_capacity=m.full_civil_capacity,
+                has_labor_skills=m.has_labor_skills,
+                roster_status=statuses[m.id],
+            )
+            for m in household.members
+        ],
+        created_at=household.created_at,
+    )
+
+
+def rate_household(
+    session: Session, principal: Principal, household: Household, body: schemas.RatingIn
+) -> CreditRating:
+    inputs = scorecard.RatingInputs(**body.model_dump(exclude={"note"}))
+    result = scorecard.rate(inputs, business_today())
+    row = CreditRating(
+        id=uuid.uuid4(),
+        household_id=household.id,
+        scorecard_version=result.scorecard_version,
+        inputs=body.model_dump(mode="json", exclude={"note"}),
+        score=result.score,
+        grade=result.grade,
+        credit_limit=result.credit_limit,
+        valid_from=result.valid_from,
+        valid_until=result.valid_until,
+        major_bad_credit_record=body.bureau_major_bad_record,
+        reasons=[asdict(r) for r in result.reasons],
+        note=body.note,
+        rated_by=principal.subject,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "household.rate",
+        "credit_rating",
+        row.id,
+        region_code=household.region_code,
+        after={
+            "household_id": str(household.id),
+            "grade": row.grade,
+            "score": row.score,
+            "credit_limit": str(row.credit_limit),
+        },
+    )
+    return row
+
+
+def latest_rating(session: Session, household_id: uuid.UUID) -> CreditRating | None:
+    return session.scalar(
+        select(CreditRating)
+        .where(CreditRating.household_id == household_id)
+        .order_by(CreditRating.created_at.desc(), CreditRating.id)
+        .limit(1)
+    )

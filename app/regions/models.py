@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base
+
+
+class Region(Base):
+    """A county (GB/T 2260 code) and whether new assistance lending is open there (4.3)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    lending_status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class RegionStatusChange(Base):
+    __tablename__ = "region_status_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    changed_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

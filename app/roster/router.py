@@ -1,0 +1,62 @@
+"""POST /v1/roster/imports: the agriculture departments' roster, CSV or JSON lines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from app.core.auth import Principal, Role, require
+from app.core.deps import DbSession
+from app.core.problems import Problem, problem_responses
+from app.roster import service
+from app.roster.schemas import RosterImportOut
+
+router = APIRouter(prefix="/v1/roster", tags=["roster"])
+
+_FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
+_EXAMPLE_CSV = (
+    "id_number,name,household_number,region_code,category,listed_date,removed_date\n"
+    "52010219900101123X,张三,5201020001,520102,monitoring_target,2025-03-01,\n"
+)
+
+
+@router.post(
+    "/imports",
+    response_model=RosterImportOut,
+    status_code=201,
+    responses=problem_responses(403, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": _EXAMPLE_CSV},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_roster(
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))],
+) -> RosterImportOut:
+    """One row per person: id_number, name, household_number, region_code, category
+    (`monitoring_target` / `continued_support`), listed_date, removed_date (for removals).
+    Bad rows are rejected with their line and reason; the rest are merged. Re-sending the same
+    file changes nothing."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = _FORMATS.get(media_type)
+    if fmt is None:
+        raise Problem(
+            415,
+            "Send the roster as text/csv or application/x-ndjson",
+            slug="unsupported-media-type",
+        )
+    body = await request.body()
+    try:
+        result = await run_in_threadpool(service.import_roster, session, principal, body, fmt)
+    except service.UnsupportedFormatError as exc:
+        raise Problem(422, str(exc), slug="validation-error") from exc
+    return RosterImportOut.model_validate(result, from_attributes=True)

@@ -1,0 +1,214 @@
+"""Builders for origination scenarios over HTTP: valid ID numbers, a roster, households,
+ratings, applications, decisions and contracts."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from stdnum.cn import ric
+
+from app.core.auth import Role, issue_token
+from app.core.clock import business_today
+
+COUNTY = "520102"  # 贵阳市南明区, known to python-stdnum
+
+
+def id_number(region: str = COUNTY, birth: date | None = None) -> str:
+    birth = birth or business_today() - timedelta(days=365 * 40 + random.randint(0, 3000))
+    body = f"{region}{birth:%Y%m%d}{random.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def phone() -> str:
+    return f"13{random.randint(0, 999_999_999):09d}"
+
+
+def headers(*roles: Role, sub: str, regions: list[str] | None = None) -> dict[str, str]:
+    token = issue_token(sub, roles, regions or ["*"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def roster_csv(rows: list[dict[str, str]]) -> str:
+    columns = [
+        "id_number",
+        "name",
+        "household_number",
+        "region_code",
+        "category",
+        "listed_date",
+        "removed_date",
+    ]
+    lines = [",".join(columns)]
+    lines += [",".join(row.get(c, "") for c in columns) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Person:
+    id_number: str
+    name: str = "张三"
+    phone: str = field(default_factory=phone)
+
+
+@dataclass
+class Origination:
+    """One scenario: officer A submits and signs, reviewer B decides."""
+
+    client: httpx.Client
+    region: str = COUNTY
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    @property
+    def officer(self) -> dict[str, str]:
+        return headers(Role.loan_officer, sub=f"officer-{self.tag}", regions=[self.region[:4]])
+
+    @property
+    def reviewer(self) -> dict[str, str]:
+        return headers(Role.credit_reviewer, sub=f"reviewer-{self.tag}", regions=[self.region[:4]])
+
+    @property
+    def risk(self) -> dict[str, str]:
+        return headers(Role.risk_manager, sub=f"risk-{self.tag}")
+
+    def import_roster(
+        self,
+        people: list[Person],
+        *,
+        removed_on: date | None = None,
+        category: str = "monitoring_target",
+    ) -> dict[str, Any]:
+        csv = roster_csv(
+            [
+                {
+                    "id_number": p.id_number,
+                    "name": p.name,
+                    "household_number": f"HH{self.tag}",
+                    "region_code": self.region,
+                    "category": category,
+                    "listed_date": "2025-01-15",
+                    "removed_date": removed_on.isoformat() if removed_on else "",
+                }
+                for p in people
+            ]
+        )
+        response = self.client.post(
+            "/v1/roster/imports",
+            content=csv.encode(),
+            headers={**self.risk, "content-type": "text/csv"},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def household(self, people: list[Person]) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/households",
+            headers=self.officer,
+            json={
+                "region_code": self.region,
+                "address": "南明区某村3组12号",
+                "disbursement_account": "6217001234567890123",
+                "members": [
+                    {
+                        "name": p.name,
+                        "id_number": p.id_number,
+                        "phone": p.phone,
+                        "relation": "head" if i == 0 else "spouse",
+                    }
+                    for i, p in enumerate(people)
+                ],
+            },
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def rate(self, household_id: str, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "annual_household_income": "60000.00",
+            "annual_production_income": "45000.00",
+            "assets": "150000.00",
+            "liabilities": "10000.00",
+            "annual_existing_repayments": "3000.00",
+            "production_experience_years": 8,
+            "bureau_current_overdue": False,
+            "bureau_worst_days_past_due_24m": 0,
+            "bureau_major_bad_record": False,
+            "village_opinion": "positive",
+            "production_cycle_months": 12,
+            **overrides,
+        }
+        response = self.client.post(
+            f"/v1/households/{household_id}/ratings", json=body, headers=self.officer
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def apply(self, household: dict[str, Any], **overrides: Any) -> httpx.Response:
+        body = {
+            "household_id": household["id"],
+            "applicant_member_id": household["members"][0]["id"],
+            "amount": "50000.00",
+            "term_months": 12,
+            "purpose": "livestock",
+            "purpose_detail": "扩大肉牛养殖",
+            "repayment_method": "equal_installment",
+            **overrides,
+        }
+        return self.client.post("/v1/applications", json=body, headers=self.officer)
+
+    def investigate(self, application_id: str, **overrides: Any) -> httpx.Response:
+        body = {
+            "visited_on": business_today().isoformat(),
+            "investigators": ["李四", "王五"],
+            "project_findings": "牛舍已建成，存栏5头",
+            "need_is_genuine": True,
+            "project_is_lawful": True,
+            **overrides,
+        }
+        return self.client.post(
+            f"/v1/applications/{application_id}/investigations", json=body, headers=self.officer
+        )
+
+    def approve(
+        self, application_id: str, *, by: dict[str, str] | None = None, **overrides: Any
+    ) -> httpx.Response:
+        decision = {
+            "outcome": "approve",
+            "amount": "50000.00",
+            "term_months": 12,
+            "annual_rate": "0.0435",
+            "repayment_method": "equal_installment",
+            "local_subsidy_rate": "0.01",
+            **overrides,
+        }
+        return self.client.post(
+            f"/v1/applications/{application_id}/decision",
+            json={"decision": decision},
+            headers=by or self.reviewer,
+        )
+
+    def sign(self, application_id: str) -> httpx.Response:
+        return self.client.post(
+            f"/v1/applications/{application_id}/contract", json={}, headers=self.officer
+        )
+
+    def ready_household(self, n_people: int = 1) -> tuple[list[Person], dict[str, Any]]:
+        """Listed on the roster, registered and rated."""
+        people = [Person(id_number(self.region)) for _ in range(n_people)]
+        self.import_roster(people)
+        household = self.household(people)
+        self.rate(household["id"])
+        return people, household
+
+    def approved_application(self, household: dict[str, Any], **apply: Any) -> str:
+        submitted = self.apply(household, **apply)
+        assert submitted.status_code == 201, submitted.text
+        application_id = submitted.json()["id"]
+        assert self.investigate(application_id).status_code == 201
+        approved = self.approve(application_id)
+        assert approved.status_code == 200, approved.text
+        return str(application_id)
