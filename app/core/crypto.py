@@ -8,7 +8,6 @@ constraints work without the plaintext. Keys come from settings.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -39,7 +38,7 @@ class FieldCipher:
         return self._aead.decrypt(nonce, ciphertext, context.encode()).decode()
 
     def blind_index(self, value: str, context: str) -> bytes:
-        return hmac.new(self._hash_key, f"{context}\0{value}".encode(), hashlib.sha256).digest()
+        return hmac.digest(self._hash_key, f"{context}\0{value}".encode(), "sha256")
 
 
 @lru_cache

@@ -55,20 +55,29 @@ class ImportResult:
 
 
 def _rows(body: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, row dict) per data line, or (line number, error) for unreadable ones."""
+    """(line number, row dict) per data line, or (line number, error) for unreadable ones.
+    Decoded as a stream: a million-row file is never held as one string."""
+    stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
     try:
-        content = body.decode("utf-8-sig")
+        if fmt == "csv":
+            yield from _csv_rows(stream)
+        else:
+            yield from _jsonl_rows(stream)
     except UnicodeDecodeError as exc:
         raise UnsupportedFormatError("the file is not UTF-8") from exc
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(content))
-        missing = set(COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            raise UnsupportedFormatError("CSV header lacks: " + ", ".join(sorted(missing)))
-        for row in reader:
-            yield reader.line_num, row
-        return
-    for number, line in enumerate(content.splitlines(), start=1):
+
+
+def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    reader = csv.DictReader(stream)
+    missing = set(COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+        raise UnsupportedFormatError("CSV header lacks: " + ", ".join(sorted(missing)))
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
