@@ -17,6 +17,7 @@ from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
 from app.loans.models import Loan
 from app.policy.schemas import InstallmentOut, RuleOut
+from app.policy.service import rule_out
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -165,7 +166,7 @@ def re_evaluate(
         evaluated_on=on,
         policy_version=result.policy_version,
         eligible=result.eligible,
-        rules=[RuleOut(**service.rule_json(r)) for r in result.rules],
+        rules=[rule_out(r) for r in result.rules],
     )
 
 

@@ -23,7 +23,8 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI, business_today
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import Problem, RuleFailure, conflict, not_found
+from app.core.problems import Problem, RuleFailure, conflict
+from app.core.scoping import get_scoped
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
@@ -31,7 +32,7 @@ from app.domain.rules import RuleResult
 from app.households import service as households
 from app.households.models import Household, Member
 from app.loans.models import OUTSTANDING_STATUSES, Loan
-from app.policy.service import rule_failures
+from app.policy.service import rule_failures, rule_out
 from app.regions import service as regions
 
 S = schemas.ApplicationStatus
@@ -125,13 +126,7 @@ def evaluate(
 
 
 def rule_json(r: RuleResult) -> dict[str, Any]:
-    return {
-        "code": r.code,
-        "clause": r.clause,
-        "passed": r.passed,
-        "message": r.message_en,
-        "message_zh": r.message_zh,
-    }
+    return rule_out(r).model_dump()
 
 
 def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Application:
@@ -183,22 +178,13 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
 def load_for_update(
     session: Session, principal: Principal, application_id: uuid.UUID
 ) -> Application:
-    """The application, row-locked: concurrent transitions on it are serialised."""
-    application = session.scalars(
-        select(Application).where(Application.id == application_id).with_for_update()
-    ).one_or_none()
-    if application is None:
-        raise not_found("Application")
-    principal.ensure_region(application.region_code, "Application")
-    return application
+    return get_scoped(
+        session, Application, application_id, principal, "Application", for_update=True
+    )
 
 
 def get(session: Session, principal: Principal, application_id: uuid.UUID) -> Application:
-    application = session.get(Application, application_id)
-    if application is None:
-        raise not_found("Application")
-    principal.ensure_region(application.region_code, "Application")
-    return application
+    return get_scoped(session, Application, application_id, principal, "Application")
 
 
 def _require_status(application: Application, *allowed: S) -> None:

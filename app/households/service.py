@@ -15,7 +15,8 @@ from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
-from app.core.problems import Problem, conflict, not_found
+from app.core.problems import Problem, conflict
+from app.core.scoping import get_scoped
 from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.households import schemas
@@ -93,11 +94,7 @@ def create_household(
 
 
 def get_household(session: Session, principal: Principal, household_id: uuid.UUID) -> Household:
-    household = session.get(Household, household_id)
-    if household is None:
-        raise not_found("Household")
-    principal.ensure_region(household.region_code, "Household")
-    return household
+    return get_scoped(session, Household, household_id, principal, "Household")
 
 
 def member_statuses(
