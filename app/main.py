@@ -106,6 +106,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = _problem_content()
             if not path.startswith("/v1"):
                 continue
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "413", {"description": "Content Too Large", "content": _problem_content()}
+                )
             if operation.get("security"):
                 responses.setdefault("401", {"description": "Unauthorized"})
                 responses["401"]["content"] = _problem_content()
