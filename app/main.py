@@ -21,6 +21,8 @@ from app.core.problems import (
 from app.core.settings import get_settings
 from app.health.router import router as health_router
 from app.households.router import router as households_router
+from app.jobs.router import router as batches_router
+from app.loans.router import router as loans_router
 from app.policy.router import router as policy_router
 from app.regions.router import router as regions_router
 from app.roster.router import router as roster_router
@@ -54,6 +56,8 @@ def create_app() -> FastAPI:
                 "roster",
                 "households",
                 "applications",
+                "loans",
+                "batches",
                 "regions",
                 "audit",
             )
@@ -68,6 +72,8 @@ def create_app() -> FastAPI:
         roster_router,
         households_router,
         applications_router,
+        loans_router,
+        batches_router,
         regions_router,
         audit_router,
     ):

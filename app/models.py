@@ -4,22 +4,33 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyRecord
 from app.households.models import CreditRating, Household, Member
-from app.loans.models import Loan
-from app.regions.models import Region, RegionStatusChange
+from app.integrations.models import OutboxMessage
+from app.jobs.models import RegionBusinessDate
+from app.loans.models import Disbursement, Instalment, Loan
+from app.regions.models import Region, RegionDailyStat, RegionStatusChange
 from app.roster.models import RosterEntry, RosterImport
+from app.servicing.models import Accrual, Repayment, RiskClassChange
 
 __all__ = [
+    "Accrual",
     "Application",
     "ApplicationEvaluation",
     "AuditEvent",
     "CreditRating",
+    "Disbursement",
     "Household",
     "IdempotencyRecord",
+    "Instalment",
     "Investigation",
     "Loan",
     "Member",
+    "OutboxMessage",
     "Region",
+    "RegionBusinessDate",
+    "RegionDailyStat",
     "RegionStatusChange",
+    "Repayment",
+    "RiskClassChange",
     "RosterEntry",
     "RosterImport",
 ]

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
         default=DEV_HASH_KEY, description="base64 HMAC-SHA256 key for the blind index"
     )
 
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="where core banking calls back"
+    )
+    core_banking_url: str = Field(default="http://127.0.0.1:8100")
+    core_banking_timeout_seconds: float = 5.0
+    allow_future_business_dates: bool = Field(
+        default=False,
+        description="let the daily batch run dates after today (simulation; never in production)",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -81,6 +91,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ENVIRONMENT=production refuses the development DATA_ENCRYPTION_KEY/DATA_HASH_KEY"
             )
+        if self.environment is Environment.production and self.allow_future_business_dates:
+            raise ValueError("ALLOW_FUTURE_BUSINESS_DATES is for simulations, not production")
         if self.environment is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         if not Decimal("0.3") <= self.overdue_penalty_markup <= Decimal("0.5"):

@@ -44,15 +44,20 @@ def worst(*classes: RiskClass) -> RiskClass:
     return max(classes, key=lambda c: c.severity)
 
 
+# (more than N days past due, at least this class), worst first. The end-of-day batch builds
+# its SQL from this table, so the thresholds live here only.
+DAYS_PAST_DUE_FLOORS: tuple[tuple[int, RiskClass], ...] = (
+    (360, RiskClass.loss),
+    (270, RiskClass.doubtful),
+    (90, RiskClass.substandard),
+    (0, RiskClass.special_mention),
+)
+
+
 def floor_from_days_past_due(days_past_due: int) -> RiskClass:
-    if days_past_due > 360:
-        return RiskClass.loss
-    if days_past_due > 270:
-        return RiskClass.doubtful
-    if days_past_due > 90:
-        return RiskClass.substandard
-    if days_past_due >= 1:
-        return RiskClass.special_mention
+    for threshold, floor in DAYS_PAST_DUE_FLOORS:
+        if days_past_due > threshold:
+            return floor
     return RiskClass.normal
 
 

@@ -53,6 +53,27 @@ class Loan(Base):
     subsidised_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     signed_on: Mapped[date] = mapped_column(Date, nullable=False)
     contracted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Servicing state, kept by disbursement, repayments and the end-of-day batch.
+    value_date: Mapped[date | None] = mapped_column(Date)
+    maturity_date: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    principal_outstanding: Mapped[Decimal] = mapped_column(
+        MONEY, nullable=False, server_default="0"
+    )
+    current_instalment: Mapped[int | None] = mapped_column(Integer)
+    current_due_date: Mapped[date | None] = mapped_column(Date)
+    overdue_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    overdue_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    oldest_overdue_due: Mapped[date | None] = mapped_column(Date)
+    penalty_outstanding: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    interest_accrued: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    central_accrued: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    local_accrued: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    penalty_accrued: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default="0")
+    days_past_due: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    risk_class: Mapped[str] = mapped_column(String(20), nullable=False, server_default="normal")
+    risk_class_override: Mapped[str | None] = mapped_column(String(20))
+    restructured_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
@@ -68,4 +89,58 @@ class Loan(Base):
             postgresql_where=text("status IN ('contracted', 'disbursing', 'active')"),
         ),
         Index(None, "region_code", "status"),
+    )
+
+
+class Instalment(Base):
+    """One period of a loan's schedule, fixed from the disbursement's value date.
+
+    Scheduled interest (interest_due + prepaid_interest) accrues evenly from accrual_start to
+    due_date on top of what had accrued before it (after a prepayment re-amortises the period,
+    accrual_start moves to the value date). central_share and local_share are the subsidy
+    shares of that interest, accrued the same way."""
+
+    __tablename__ = "instalments"
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    due_date: Mapped[date] = mapped_column(Date, nullable=False)
+    principal_due: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    interest_due: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    prepaid_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+    central_share: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    local_share: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    accrual_start: Mapped[date] = mapped_column(Date, nullable=False)
+    accrued_interest_before: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+    accrued_central_before: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+    accrued_local_before: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+    principal_paid: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+    interest_paid: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=0)
+
+
+class Disbursement(Base):
+    __tablename__ = "disbursements"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # requested/succeeded/failed
+    requested_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    core_transaction_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        Index(
+            "uq_disbursements_one_live_per_loan",
+            "loan_id",
+            unique=True,
+            postgresql_where=text("status IN ('requested', 'succeeded')"),
+        ),
     )

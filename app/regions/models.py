@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -32,3 +33,22 @@ class RegionStatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+class RegionDailyStat(Base):
+    """Per-region figures at the end of each business date, written by the daily batch."""
+
+    __tablename__ = "region_daily_stats"
+
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    active_loans: Mapped[int] = mapped_column(Integer, nullable=False)
+    overdue_loans: Mapped[int] = mapped_column(Integer, nullable=False)
+    npl_loans: Mapped[int] = mapped_column(Integer, nullable=False)
+    balance: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    overdue_balance: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    npl_balance: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    interest_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    central_subsidy_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    local_subsidy_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    penalty_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)

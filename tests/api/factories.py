@@ -212,3 +212,92 @@ class Origination:
         approved = self.approve(application_id)
         assert approved.status_code == 200, approved.text
         return str(application_id)
+
+
+@dataclass
+class Servicing:
+    """A loan taken to `active`, and the batch and core banking acting on its region."""
+
+    flow: Origination
+
+    @property
+    def client(self) -> httpx.Client:
+        return self.flow.client
+
+    @property
+    def core(self) -> dict[str, str]:
+        return headers(Role.core_banking, sub="core-banking")
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return headers(Role.admin, sub="ops")
+
+    def contracted_loan(self, **approve: Any) -> dict[str, Any]:
+        _, household = self.flow.ready_household()
+        submitted = self.flow.apply(
+            household,
+            amount=approve.get("amount", "12000.00"),
+            term_months=approve.get("term_months", 12),
+        )
+        application_id = submitted.json()["id"]
+        assert self.flow.investigate(application_id).status_code == 201
+        decided = self.flow.approve(application_id, **{"amount": "12000.00", **approve})
+        assert decided.status_code == 200, decided.text
+        signed = self.flow.sign(application_id)
+        assert signed.status_code == 201, signed.text
+        return dict(signed.json()["loan"])
+
+    def disburse(self, loan_id: str, value_date: date) -> dict[str, Any]:
+        requested = self.client.post(
+            f"/v1/loans/{loan_id}/disbursements",
+            headers={**self.flow.officer, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert requested.status_code == 201, requested.text
+        confirmed = self.client.post(
+            f"/v1/disbursements/{requested.json()['id']}/confirmation",
+            headers=self.core,
+            json={
+                "status": "succeeded",
+                "core_transaction_id": f"D-{uuid.uuid4()}",
+                "value_date": value_date.isoformat(),
+            },
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        return dict(confirmed.json())
+
+    def active_loan(self, value_date: date | None = None, **approve: Any) -> dict[str, Any]:
+        loan = self.contracted_loan(**approve)
+        self.disburse(loan["id"], value_date or business_today())
+        return self.loan(loan["id"])
+
+    def loan(self, loan_id: str) -> dict[str, Any]:
+        response = self.client.get(f"/v1/loans/{loan_id}", headers=self.core)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def schedule(self, loan_id: str) -> list[dict[str, Any]]:
+        response = self.client.get(f"/v1/loans/{loan_id}/schedule", headers=self.core)
+        assert response.status_code == 200, response.text
+        return list(response.json()["instalments"])
+
+    def close_through(self, day: date) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/batches/eod",
+            headers=self.admin,
+            json={"business_date": day.isoformat(), "regions": [self.flow.region]},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def repay(
+        self, loan_id: str, amount: str, value_date: date, txn: str | None = None
+    ) -> httpx.Response:
+        return self.client.post(
+            f"/v1/loans/{loan_id}/repayments",
+            headers=self.core,
+            json={
+                "core_transaction_id": txn or f"R-{uuid.uuid4()}",
+                "amount": amount,
+                "value_date": value_date.isoformat(),
+            },
+        )

@@ -1,0 +1,50 @@
+"""Regions' open business dates (see RegionBusinessDate) and the lock that keeps the daily batch
+and the API's postings on one region from interleaving."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.jobs.models import RegionBusinessDate
+
+
+def _lock_id(region_code: str) -> int:
+    digest = hashlib.sha256(f"region-day\n{region_code}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_region_shared(session: Session, region_code: str) -> None:
+    """Postings (repayments, disbursements) on a region wait while its batch runs."""
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": _lock_id(region_code)})
+
+
+def try_lock_region_exclusive(session: Session, region_code: str) -> bool:
+    """The batch for a region: one worker at a time, and no postings meanwhile."""
+    return bool(
+        session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(region_code)}
+        ).scalar_one()
+    )
+
+
+def open_date(session: Session, region_code: str) -> date | None:
+    return session.scalar(
+        select(RegionBusinessDate.open_date).where(RegionBusinessDate.region_code == region_code)
+    )
+
+
+def ensure_open_from(session: Session, region_code: str, day: date) -> date:
+    """The region's open date, starting it at `day` if the region has none yet."""
+    session.execute(
+        insert(RegionBusinessDate)
+        .values(region_code=region_code, open_date=day)
+        .on_conflict_do_nothing(index_elements=["region_code"])
+    )
+    found = open_date(session, region_code)
+    assert found is not None
+    return found

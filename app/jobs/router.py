@@ -1,0 +1,59 @@
+"""POST /v1/batches/eod: run the end-of-day batch for a business date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.core.auth import Principal, Role, require
+from app.core.db import get_sessionmaker
+from app.core.problems import Problem, problem_responses
+from app.core.types import Day
+from app.jobs import eod
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+
+
+class EodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    business_date: Day
+    regions: list[str] | None = Field(
+        default=None,
+        max_length=500,
+        description="region code prefixes to run (default: all); lets workers share a date",
+    )
+
+
+class EodOut(BaseModel):
+    business_date: date
+    regions: int
+    region_days: int
+    skipped_locked: list[str]
+    seconds: float
+
+
+@router.post("/eod", response_model=EodOut, responses=problem_responses(403, 409))
+async def run_eod(body: EodIn, _: Annotated[Principal, Depends(require(Role.admin))]) -> EodOut:
+    """Close every region up to and including the date, each (region, date) in its own
+    transaction, dates in order; dates already closed are skipped. 409 for a future date."""
+    for prefix in body.regions or []:
+        if not prefix.isdigit() or len(prefix) > 12:
+            raise Problem(422, "regions are code prefixes (digits)", slug="validation-error")
+    try:
+        result = await run_in_threadpool(
+            eod.run, get_sessionmaker(), body.business_date, body.regions
+        )
+    except eod.FutureDateError as exc:
+        raise Problem(409, str(exc), slug="future-business-date") from exc
+    return EodOut(
+        business_date=result.business_date,
+        regions=result.regions,
+        region_days=result.region_days,
+        skipped_locked=result.skipped_locked,
+        seconds=round(result.seconds, 3),
+    )

@@ -1,0 +1,212 @@
+"""Loans: views, disbursement requests, core banking's confirmations and repayments."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy.orm import Session
+
+from app.core.auth import Principal, Role, require
+from app.core.deps import DbSession
+from app.core.problems import problem_responses
+from app.domain.classification import RiskClass
+from app.domain.money import ZERO
+from app.domain.policy import RepaymentMethod
+from app.loans import schemas, service
+from app.loans.models import Instalment, Loan
+from app.servicing import service as servicing
+
+router = APIRouter(prefix="/v1", tags=["loans"])
+
+Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
+CoreBanking = Annotated[Principal, Depends(require(Role.core_banking))]
+Reader = Annotated[
+    Principal,
+    Depends(
+        require(
+            Role.loan_officer,
+            Role.credit_reviewer,
+            Role.risk_manager,
+            Role.auditor,
+            Role.core_banking,
+        )
+    ),
+]
+
+
+def loan_out(session: Session, loan: Loan) -> schemas.LoanOut:
+    position = service.position(session, loan)
+    return schemas.LoanOut(
+        id=loan.id,
+        application_id=loan.application_id,
+        household_id=loan.household_id,
+        region_code=loan.region_code,
+        status=loan.status,
+        policy_version=loan.policy_version,
+        principal=loan.principal,
+        annual_rate=loan.annual_rate,
+        term_months=loan.term_months,
+        repayment_method=RepaymentMethod(loan.repayment_method),
+        central_subsidy_rate=loan.central_subsidy_rate,
+        local_subsidy_rate=loan.local_subsidy_rate,
+        subsidised_principal=loan.subsidised_principal,
+        signed_on=loan.signed_on,
+        value_date=loan.value_date,
+        maturity_date=loan.maturity_date,
+        closed_on=loan.closed_on,
+        business_date=position.as_of,
+        principal_outstanding=loan.principal_outstanding,
+        overdue_principal=position.overdue_principal,
+        overdue_interest=position.overdue_interest,
+        penalty_outstanding=position.penalty,
+        next_due_date=position.next_due_date,
+        days_past_due=loan.days_past_due,
+        risk_class=RiskClass(loan.risk_class),
+        interest_accrued=loan.interest_accrued,
+        central_subsidy_to_date=loan.central_accrued,
+        local_subsidy_to_date=loan.local_accrued,
+        penalty_accrued=loan.penalty_accrued,
+    )
+
+
+def _instalment_out(row: Instalment, business_date: object) -> schemas.InstalmentOut:
+    outstanding = row.principal_due - row.principal_paid + row.interest_due - row.interest_paid
+    if outstanding == ZERO:
+        status = "paid"
+    elif business_date is not None and row.due_date < business_date:  # type: ignore[operator]
+        status = "overdue"
+    elif business_date == row.due_date:
+        status = "due"
+    else:
+        status = "scheduled"
+    return schemas.InstalmentOut(
+        number=row.number,
+        period_start=row.period_start,
+        due_date=row.due_date,
+        principal_due=row.principal_due,
+        interest_due=row.interest_due,
+        prepaid_interest=row.prepaid_interest,
+        central_subsidy=row.central_share,
+        local_subsidy=row.local_share,
+        principal_paid=row.principal_paid,
+        interest_paid=row.interest_paid,
+        outstanding=outstanding,
+        status=status,
+    )
+
+
+@router.get("/loans", response_model=schemas.LoanPage, responses=problem_responses(403))
+def list_loans(
+    session: DbSession,
+    principal: Reader,
+    status: Annotated[
+        str | None, Query(pattern=r"^(contracted|disbursing|active|closed|renewed)$")
+    ] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+    risk_class: RiskClass | None = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.LoanPage:
+    items, next_cursor = service.list_page(
+        session,
+        principal,
+        status=status,
+        region=region,
+        risk_class=risk_class.value if risk_class else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return schemas.LoanPage(
+        items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/loans/{loan_id}", response_model=schemas.LoanOut, responses=problem_responses(403, 404)
+)
+def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.LoanOut:
+    """Balances, days past due, risk class and subsidy to date."""
+    return loan_out(session, service.get(session, principal, loan_id))
+
+
+@router.get(
+    "/loans/{loan_id}/schedule",
+    response_model=schemas.ScheduleOut,
+    responses=problem_responses(403, 404),
+)
+def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.ScheduleOut:
+    """What is due, paid and overdue per instalment, as of the region's open business date."""
+    loan = service.get(session, principal, loan_id)
+    as_of = service.position(session, loan).as_of
+    rows = service.instalments(session, loan.id)
+    return schemas.ScheduleOut(
+        loan_id=loan.id,
+        business_date=as_of,
+        instalments=[_instalment_out(r, as_of) for r in rows],
+        total_principal=sum((r.principal_due for r in rows), ZERO),
+        total_interest=sum((r.interest_due + r.prepaid_interest for r in rows), ZERO),
+    )
+
+
+@router.post(
+    "/loans/{loan_id}/disbursements",
+    response_model=schemas.DisbursementOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def request_disbursement(
+    loan_id: uuid.UUID,
+    session: DbSession,
+    principal: Officer,
+    response: Response,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)],
+) -> schemas.DisbursementOut:
+    """Ask core banking to pay the loan out (Idempotency-Key required). The instruction goes
+    through the outbox in the same transaction; core banking confirms it."""
+    disbursement = service.request_disbursement(session, principal, loan_id)
+    response.headers["Location"] = f"/v1/loans/{loan_id}"
+    return schemas.DisbursementOut.model_validate(disbursement)
+
+
+@router.post(
+    "/disbursements/{disbursement_id}/confirmation",
+    response_model=schemas.DisbursementOut,
+    responses=problem_responses(403, 404, 409),
+)
+def confirm_disbursement(
+    disbursement_id: uuid.UUID,
+    body: schemas.ConfirmationIn,
+    session: DbSession,
+    principal: CoreBanking,
+) -> schemas.DisbursementOut:
+    """Core banking's result: success makes the loan active and fixes its schedule from the
+    value date; failure returns it to `contracted`. Repeating a confirmation is harmless."""
+    disbursement = service.confirm_disbursement(session, principal, disbursement_id, body)
+    return schemas.DisbursementOut.model_validate(disbursement)
+
+
+@router.post(
+    "/loans/{loan_id}/repayments",
+    response_model=schemas.RepaymentOut,
+    status_code=201,
+    responses={
+        200: {"description": "a repeat: the first result", "model": schemas.RepaymentOut},
+        **problem_responses(403, 404, 409),
+    },
+)
+def post_repayment(
+    loan_id: uuid.UUID,
+    body: schemas.RepaymentIn,
+    session: DbSession,
+    principal: CoreBanking,
+    response: Response,
+) -> schemas.RepaymentOut:
+    """Allocated to penalty, overdue interest, overdue principal, interest due, principal due,
+    then prepayment (re-amortised over the same term). More than is owed → 409, nothing
+    posted. A repeated core transaction id returns the first result (200)."""
+    repayment, new = servicing.post(session, principal, loan_id, body)
+    if not new:
+        response.status_code = 200
+    return schemas.RepaymentOut.model_validate(repayment)

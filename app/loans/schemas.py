@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.core.types import Day, MoneyOut, PositiveMoney, RateOut
+from app.domain.classification import RiskClass
+from app.domain.policy import RepaymentMethod
+
+
+class DisbursementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    amount: MoneyOut
+    status: Literal["requested", "succeeded", "failed"]
+    core_transaction_id: str | None
+    value_date: date | None
+    failure_reason: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+class ConfirmationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "succeeded",
+                    "core_transaction_id": "CBS20261126000123",
+                    "value_date": "2026-11-26",
+                }
+            ]
+        },
+    )
+
+    status: Literal["succeeded", "failed"]
+    core_transaction_id: str | None = Field(default=None, min_length=1, max_length=100)
+    value_date: Day | None = None
+    failure_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _fields_for_status(self) -> ConfirmationIn:
+        if self.status == "succeeded" and (
+            self.core_transaction_id is None or self.value_date is None
+        ):
+            raise ValueError("a success needs core_transaction_id and value_date")
+        if self.status == "failed" and self.failure_reason is None:
+            raise ValueError("a failure needs failure_reason")
+        return self
+
+
+class RepaymentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "core_transaction_id": "CBS20261226000456",
+                    "amount": "4267.10",
+                    "value_date": "2026-12-26",
+                }
+            ]
+        },
+    )
+
+    core_transaction_id: str = Field(min_length=1, max_length=100)
+    amount: PositiveMoney
+    value_date: Day
+
+
+class RepaymentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    core_transaction_id: str
+    value_date: date
+    amount: MoneyOut
+    penalty: MoneyOut
+    overdue_interest: MoneyOut
+    overdue_principal: MoneyOut
+    interest_due: MoneyOut
+    principal_due: MoneyOut
+    prepaid_principal: MoneyOut
+    prepayment_interest: MoneyOut
+    created_at: datetime
+
+
+class LoanOut(BaseModel):
+    id: uuid.UUID
+    application_id: uuid.UUID | None
+    household_id: uuid.UUID
+    region_code: str
+    status: str
+    policy_version: str
+    principal: MoneyOut
+    annual_rate: RateOut
+    term_months: int
+    repayment_method: RepaymentMethod
+    central_subsidy_rate: RateOut
+    local_subsidy_rate: RateOut
+    subsidised_principal: MoneyOut
+    signed_on: date
+    value_date: date | None
+    maturity_date: date | None
+    closed_on: date | None
+    business_date: date | None = Field(description="the region's open business date")
+    principal_outstanding: MoneyOut
+    overdue_principal: MoneyOut
+    overdue_interest: MoneyOut
+    penalty_outstanding: MoneyOut
+    next_due_date: date | None
+    days_past_due: int
+    risk_class: RiskClass
+    interest_accrued: MoneyOut = Field(description="contractual interest accrued to date")
+    central_subsidy_to_date: MoneyOut
+    local_subsidy_to_date: MoneyOut
+    penalty_accrued: MoneyOut
+
+
+class LoanPage(BaseModel):
+    items: list[LoanOut]
+    next_cursor: str | None
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    period_start: date
+    due_date: date
+    principal_due: MoneyOut
+    interest_due: MoneyOut
+    prepaid_interest: MoneyOut
+    central_subsidy: MoneyOut
+    local_subsidy: MoneyOut
+    principal_paid: MoneyOut
+    interest_paid: MoneyOut
+    outstanding: MoneyOut
+    status: Literal["scheduled", "due", "overdue", "paid"]
+
+
+class ScheduleOut(BaseModel):
+    loan_id: uuid.UUID
+    business_date: date | None
+    instalments: list[InstalmentOut]
+    total_principal: MoneyOut
+    total_interest: MoneyOut

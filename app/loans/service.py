@@ -1,0 +1,270 @@
+"""Loans: disbursement through core banking (outbox), confirmation, and the loan's views."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import SHANGHAI
+from app.core.crypto import ACCOUNT, get_cipher
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import Problem, conflict, not_found
+from app.core.scoping import get_scoped
+from app.core.settings import get_settings
+from app.domain import schedule, subsidy
+from app.domain.policy import RepaymentMethod
+from app.households.models import Household
+from app.integrations.models import OutboxMessage
+from app.jobs import calendar
+from app.loans import schemas
+from app.loans.models import Disbursement, Instalment, Loan
+
+DISBURSEMENT_KIND = "core.disbursement"
+
+
+def terms_of(loan: Loan) -> subsidy.SubsidyTerms:
+    """The subsidy terms fixed on the contract (never recomputed: clause 5.2)."""
+    return subsidy.SubsidyTerms(
+        annual_rate=loan.annual_rate,
+        central_rate=loan.central_subsidy_rate,
+        local_rate=loan.local_subsidy_rate,
+        principal=loan.principal,
+        subsidised_principal=loan.subsidised_principal,
+    )
+
+
+def get(
+    session: Session, principal: Principal, loan_id: uuid.UUID, *, for_update: bool = False
+) -> Loan:
+    return get_scoped(session, Loan, loan_id, principal, "Loan", for_update=for_update)
+
+
+def request_disbursement(
+    session: Session, principal: Principal, loan_id: uuid.UUID
+) -> Disbursement:
+    """Record the request and the instruction to core banking in one transaction."""
+    loan = get(session, principal, loan_id, for_update=True)
+    if loan.status != "contracted":
+        raise conflict(
+            f"The loan is {loan.status}; only a contracted loan is disbursed",
+            slug="invalid-transition",
+        )
+    household = session.get(Household, loan.household_id)
+    assert household is not None
+    disbursement = Disbursement(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        amount=loan.principal,
+        status="requested",
+        requested_by=principal.subject,
+    )
+    session.add(disbursement)
+    account = get_cipher().decrypt(household.account_encrypted, ACCOUNT)
+    session.add(
+        OutboxMessage(
+            kind=DISBURSEMENT_KIND,
+            idempotency_key=f"disbursement-{disbursement.id}",
+            payload={
+                "instruction_id": str(disbursement.id),
+                "loan_id": str(loan.id),
+                "amount": f"{loan.principal:.2f}",
+                "currency": "CNY",
+                "account": account,
+                "callback_url": f"{get_settings().public_base_url}/v1/disbursements/"
+                f"{disbursement.id}/confirmation",
+            },
+        )
+    )
+    loan.status = "disbursing"
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "loan.disbursement_request",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        before={"status": "contracted"},
+        after={"status": "disbursing", "disbursement_id": str(disbursement.id)},
+    )
+    return disbursement
+
+
+def confirm_disbursement(
+    session: Session, principal: Principal, disbursement_id: uuid.UUID, body: schemas.ConfirmationIn
+) -> Disbursement:
+    """Core banking's answer. Success activates the loan and fixes its schedule from the value
+    date; failure returns it to `contracted`. The same confirmation again is harmless."""
+    disbursement = session.scalars(
+        select(Disbursement).where(Disbursement.id == disbursement_id).with_for_update()
+    ).one_or_none()
+    if disbursement is None:
+        raise not_found("Disbursement")
+    principal.ensure_region(disbursement.region_code, "Disbursement")
+    if disbursement.status != "requested":
+        if _same_answer(disbursement, body):
+            return disbursement
+        raise conflict(
+            f"The disbursement was already confirmed as {disbursement.status}",
+            slug="already-confirmed",
+        )
+    calendar.lock_region_shared(session, disbursement.region_code)
+    loan = session.scalars(
+        select(Loan).where(Loan.id == disbursement.loan_id).with_for_update()
+    ).one()
+    disbursement.confirmed_at = datetime.now(SHANGHAI)
+    if body.status == "failed":
+        disbursement.status, disbursement.failure_reason = "failed", body.failure_reason
+        loan.status = "contracted"
+        action = "loan.disbursement_failed"
+    else:
+        assert body.value_date is not None and body.core_transaction_id is not None
+        if body.value_date < loan.signed_on:
+            raise conflict("The value date is before the contract was signed")
+        opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
+        if body.value_date < opened:
+            raise conflict(
+                f"The value date {body.value_date} is a closed business day;"
+                f" the region's open date is {opened}",
+                slug="closed-business-day",
+            )
+        disbursement.status = "succeeded"
+        disbursement.core_transaction_id = body.core_transaction_id
+        disbursement.value_date = body.value_date
+        activate(session, loan, body.value_date)
+        action = "loan.disbursed"
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        action,
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "status": loan.status,
+            "disbursement_id": str(disbursement.id),
+            "value_date": str(body.value_date) if body.value_date else None,
+        },
+    )
+    return disbursement
+
+
+def _same_answer(disbursement: Disbursement, body: schemas.ConfirmationIn) -> bool:
+    if body.status == "failed":
+        return disbursement.status == "failed"
+    return (
+        disbursement.status == "succeeded"
+        and disbursement.core_transaction_id == body.core_transaction_id
+        and disbursement.value_date == body.value_date
+    )
+
+
+def activate(session: Session, loan: Loan, value_date: date) -> None:
+    """Fix the schedule from the value date and make the loan active."""
+    plan = schedule.build(
+        loan.principal,
+        loan.annual_rate,
+        loan.term_months,
+        RepaymentMethod(loan.repayment_method),
+        value_date,
+    )
+    terms = terms_of(loan)
+    for row in plan.installments:
+        shares = subsidy.shares(row.interest, terms)
+        session.add(
+            Instalment(
+                loan_id=loan.id,
+                number=row.number,
+                period_start=row.period_start,
+                due_date=row.due_date,
+                principal_due=row.principal,
+                interest_due=row.interest,
+                prepaid_interest=Decimal(0),
+                central_share=shares.central,
+                local_share=shares.local,
+                accrual_start=row.period_start,
+                accrued_interest_before=Decimal(0),
+                accrued_central_before=Decimal(0),
+                accrued_local_before=Decimal(0),
+                principal_paid=Decimal(0),
+                interest_paid=Decimal(0),
+            )
+        )
+    loan.status = "active"
+    loan.value_date = value_date
+    loan.maturity_date = plan.maturity_date
+    loan.principal_outstanding = loan.principal
+    loan.current_instalment = 1
+    loan.current_due_date = plan.installments[0].due_date
+
+
+def instalments(session: Session, loan_id: uuid.UUID) -> list[Instalment]:
+    return list(
+        session.scalars(
+            select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.number)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Position:
+    """What is owed on the loan's open business date."""
+
+    as_of: date | None
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    penalty: Decimal
+    next_due_date: date | None
+
+
+def position(session: Session, loan: Loan) -> Position:
+    as_of = calendar.open_date(session, loan.region_code)
+    return Position(
+        as_of,
+        loan.overdue_principal,
+        loan.overdue_interest,
+        loan.penalty_outstanding,
+        loan.current_due_date,
+    )
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    region: str | None,
+    risk_class: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Loan], str | None]:
+    query = select(Loan).order_by(Loan.id).limit(limit)
+    if status is not None:
+        query = query.where(Loan.status == status)
+    if risk_class is not None:
+        query = query.where(Loan.risk_class == risk_class)
+    if region is not None:
+        query = query.where(Loan.region_code.startswith(region, autoescape=True))
+    prefixes = principal.region_prefixes()
+    if prefixes is not None:
+        query = query.where(
+            or_(*(Loan.region_code.startswith(p, autoescape=True) for p in prefixes))
+        )
+    if cursor is not None:
+        try:
+            after = uuid.UUID(str(decode_cursor(cursor).get("id")))
+        except ValueError as exc:
+            raise Problem(422, "The cursor is not valid", slug="validation-error") from exc
+        query = query.where(Loan.id > after)
+    items = list(session.scalars(query))
+    next_cursor = encode_cursor({"id": str(items[-1].id)}) if len(items) == limit else None
+    return items, next_cursor

@@ -1,0 +1,295 @@
+"""Repayments posted by core banking, allocated by the domain's order and applied to the loan's
+instalments. A prepayment re-amortises the rest of the schedule over the same term and moves
+the current period's accrual basis to the value date, so the ledger stays exact."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.problems import RuleFailure, conflict
+from app.domain import repayment as allocation
+from app.domain import schedule, subsidy
+from app.domain.accrual import accrued_through
+from app.domain.money import ZERO
+from app.domain.policy import RepaymentMethod
+from app.jobs import calendar
+from app.loans import schemas
+from app.loans import service as loans
+from app.loans.models import Instalment, Loan
+from app.servicing.models import Accrual, Repayment
+
+
+def post(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RepaymentIn
+) -> tuple[Repayment, bool]:
+    """The repayment and whether it was new. The same core transaction again returns the
+    first result and posts nothing."""
+    previous = session.scalar(
+        select(Repayment).where(Repayment.core_transaction_id == body.core_transaction_id)
+    )
+    if previous is not None:
+        return _replay(previous, loan_id, body), False
+    loan = loans.get(session, principal, loan_id)
+    calendar.lock_region_shared(session, loan.region_code)
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    if loan.status != "active":
+        raise conflict(
+            f"The loan is {loan.status}; repayments are posted on active loans",
+            slug="invalid-transition",
+        )
+    open_date = calendar.open_date(session, loan.region_code)
+    if body.value_date != open_date:
+        raise conflict(
+            f"Repayments are posted on the region's open business date {open_date}",
+            slug="closed-business-day",
+        )
+    rows = loans.instalments(session, loan.id)
+    owed = _owed(loan, rows, body.value_date)
+    try:
+        split = allocation.allocate(body.amount, owed)
+    except allocation.OverpaymentError as exc:
+        raise conflict(
+            f"The amount {body.amount} exceeds everything owed ({exc.owed}); nothing posted",
+            [RuleFailure(code="no_overpayment", clause=None, message=str(exc))],
+            slug="overpayment",
+        ) from exc
+    _apply(session, loan, rows, split, body.value_date)
+    posted = Repayment(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        core_transaction_id=body.core_transaction_id,
+        value_date=body.value_date,
+        amount=body.amount,
+        penalty=split.penalty,
+        overdue_interest=split.overdue_interest,
+        overdue_principal=split.overdue_principal,
+        interest_due=split.interest_due,
+        principal_due=split.principal_due,
+        prepaid_principal=split.prepaid_principal,
+        prepayment_interest=split.prepayment_interest,
+        posted_by=principal.subject,
+    )
+    session.add(posted)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "loan.repayment",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "repayment_id": str(posted.id),
+            "amount": str(body.amount),
+            "principal_outstanding": str(loan.principal_outstanding),
+            "status": loan.status,
+        },
+    )
+    return posted, True
+
+
+def _replay(previous: Repayment, loan_id: uuid.UUID, body: schemas.RepaymentIn) -> Repayment:
+    if (previous.loan_id, previous.amount, previous.value_date) != (
+        loan_id,
+        body.amount,
+        body.value_date,
+    ):
+        raise conflict(
+            "This core transaction id was already posted with other details",
+            slug="transaction-id-reused",
+        )
+    return previous
+
+
+def _unpaid_interest(row: Instalment) -> Decimal:
+    return row.interest_due - row.interest_paid
+
+
+def _unpaid_principal(row: Instalment) -> Decimal:
+    return row.principal_due - row.principal_paid
+
+
+def _current(rows: list[Instalment], day: date) -> Instalment | None:
+    return next((r for r in rows if r.period_start <= day < r.due_date), None)
+
+
+def _owed(loan: Loan, rows: list[Instalment], day: date) -> allocation.Owed:
+    past = [r for r in rows if r.due_date < day]
+    today = [r for r in rows if r.due_date == day]
+    future = [r for r in rows if r.due_date > day]
+    current = _current(rows, day)
+    return allocation.Owed(
+        penalty=loan.penalty_outstanding,
+        overdue_interest=sum((_unpaid_interest(r) for r in past), ZERO),
+        overdue_principal=sum((_unpaid_principal(r) for r in past), ZERO),
+        interest_due=sum((_unpaid_interest(r) for r in today), ZERO),
+        principal_due=sum((_unpaid_principal(r) for r in today), ZERO),
+        future_principal=sum((_unpaid_principal(r) for r in future), ZERO),
+        annual_rate=loan.annual_rate,
+        days_into_period=(day - current.period_start).days if current else 0,
+    )
+
+
+def _pay(rows: list[Instalment], amount: Decimal, field: str) -> None:
+    """Pay `field` ('interest' or 'principal') of `rows`, oldest first."""
+    for row in rows:
+        if amount <= 0:
+            return
+        unpaid = getattr(row, f"{field}_due") - getattr(row, f"{field}_paid")
+        taken = min(unpaid, amount)
+        setattr(row, f"{field}_paid", getattr(row, f"{field}_paid") + taken)
+        amount -= taken
+
+
+def _apply(
+    session: Session, loan: Loan, rows: list[Instalment], split: allocation.Allocation, day: date
+) -> None:
+    past = [r for r in rows if r.due_date < day]
+    today = [r for r in rows if r.due_date == day]
+    loan.penalty_outstanding -= split.penalty
+    _pay(past, split.overdue_interest, "interest")
+    _pay(past, split.overdue_principal, "principal")
+    _pay(today, split.interest_due, "interest")
+    _pay(today, split.principal_due, "principal")
+    loan.overdue_interest -= split.overdue_interest
+    loan.overdue_principal -= split.overdue_principal
+    unpaid_past = [r for r in past if _unpaid_interest(r) > 0 or _unpaid_principal(r) > 0]
+    loan.oldest_overdue_due = unpaid_past[0].due_date if unpaid_past else None
+    loan.principal_outstanding -= (
+        split.overdue_principal + split.principal_due + split.prepaid_principal
+    )
+    if split.pays_off:
+        _pay_off(session, loan, rows, split, day)
+    elif split.prepaid_principal > 0:
+        _reamortise(loan, rows, split, day)
+    if (
+        loan.principal_outstanding == 0
+        and loan.penalty_outstanding == 0
+        and all(
+            _unpaid_interest(r) == 0 and _unpaid_principal(r) == 0
+            for r in rows
+            if r.due_date <= day
+        )
+    ):
+        _close(loan, day)
+
+
+def _accrued_so_far(row: Instalment, day: date) -> tuple[Decimal, Decimal, Decimal]:
+    """(interest, central, local) accrued on the period through the day before `day`."""
+    through = day - timedelta(days=1)
+
+    def part(total: Decimal, before: Decimal) -> Decimal:
+        return before + accrued_through(total - before, row.accrual_start, row.due_date, through)
+
+    return (
+        part(row.interest_due + row.prepaid_interest, row.accrued_interest_before),
+        part(row.central_share, row.accrued_central_before),
+        part(row.local_share, row.accrued_local_before),
+    )
+
+
+def _reamortise(
+    loan: Loan, rows: list[Instalment], split: allocation.Allocation, day: date
+) -> None:
+    future = [r for r in rows if r.due_date > day]
+    current = _current(rows, day)
+    balance = sum((_unpaid_principal(r) for r in future), ZERO) - split.prepaid_principal
+    old = [
+        schedule.Installment(
+            r.number, r.period_start, r.due_date, r.principal_due, r.interest_due, ZERO
+        )
+        for r in future
+    ]
+    fresh = schedule.reamortise(
+        balance, loan.annual_rate, RepaymentMethod(loan.repayment_method), old
+    )
+    terms = loans.terms_of(loan)
+    for row, new in zip(future, fresh, strict=True):
+        if row is current:
+            # Interest accrued so far on the old balance stays; the rest is re-based.
+            before, _, _ = _accrued_so_far(row, day)
+            row.prepaid_interest += split.prepayment_interest
+            row.interest_due = new.interest
+            row.principal_due = new.principal
+            _rebase_keeping(row, day, terms, before)
+        else:
+            row.interest_due, row.principal_due = new.interest, new.principal
+            shares = subsidy.shares(new.interest, terms)
+            row.central_share, row.local_share = shares.central, shares.local
+
+
+def _rebase_keeping(
+    row: Instalment, day: date, terms: subsidy.SubsidyTerms, interest_before: Decimal
+) -> None:
+    """Like _rebase, where the row's totals already changed: use the old basis for what has
+    accrued so far (computed before the change for interest, from the old shares here)."""
+    _, central, local = _accrued_so_far(row, day)
+    shares = subsidy.shares(row.interest_due + row.prepaid_interest, terms)
+    row.accrued_interest_before = interest_before
+    row.accrued_central_before, row.accrued_local_before = central, local
+    row.central_share, row.local_share = shares.central, shares.local
+    row.accrual_start = day
+
+
+def _pay_off(
+    session: Session, loan: Loan, rows: list[Instalment], split: allocation.Allocation, day: date
+) -> None:
+    """Everything is repaid: the current period's interest becomes the interest on the prepaid
+    principal to the value date, and the difference to what had accrued is posted now."""
+    current = _current(rows, day)
+    trued = (ZERO, ZERO, ZERO)
+    if current is not None:
+        interest, central, local = _accrued_so_far(current, day)
+        shares = subsidy.shares(split.prepayment_interest, loans.terms_of(loan))
+        trued = (
+            split.prepayment_interest - interest,
+            shares.central - central,
+            shares.local - local,
+        )
+        current.prepaid_interest += split.prepayment_interest
+        current.interest_due = ZERO
+        current.accrued_interest_before = split.prepayment_interest
+        current.central_share, current.local_share = shares.central, shares.local
+        current.accrued_central_before, current.accrued_local_before = (
+            shares.central,
+            shares.local,
+        )
+        current.accrual_start = current.due_date
+    for row in rows:
+        if row.due_date > day:
+            row.principal_paid = row.principal_due
+            if row is not current:
+                row.interest_due = ZERO
+                row.central_share = row.local_share = ZERO
+    if any(trued):
+        session.add(
+            Accrual(
+                business_date=day,
+                loan_id=loan.id,
+                kind="payoff",
+                region_code=loan.region_code,
+                interest=trued[0],
+                central_subsidy=trued[1],
+                local_subsidy=trued[2],
+                borrower_interest=trued[0] - trued[1] - trued[2],
+                penalty=ZERO,
+            )
+        )
+        loan.interest_accrued += trued[0]
+        loan.central_accrued += trued[1]
+        loan.local_accrued += trued[2]
+
+
+def _close(loan: Loan, day: date) -> None:
+    loan.status = "closed"
+    loan.closed_on = day
+    loan.current_instalment = None
+    loan.current_due_date = None
+    loan.days_past_due = 0

@@ -1,0 +1,267 @@
+"""Servicing to the fen over HTTP: disbursement, daily accrual with subsidy shares, on-time and
+late payments with penalty, prepayment and payoff."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import psycopg
+import pytest
+
+from app.core.clock import business_today
+from app.domain import schedule as domain_schedule
+from app.domain import subsidy
+from app.domain.policy import ASSIST_2026, RepaymentMethod
+from tests.api.factories import Origination, Servicing
+from tests.api.test_foundation import assert_problem
+
+D = Decimal
+
+
+@pytest.fixture()
+def svc(client: httpx.Client) -> Servicing:
+    # Each test has a county of its own, so its batch and business dates are its own.
+    return Servicing(Origination(client, region=f"58{random.randint(0, 9999):04d}"))
+
+
+def ledger(
+    database_url: str, loan_id: str, since: date | None = None, until: date | None = None
+) -> dict[str, Decimal]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT COALESCE(sum(interest), 0), COALESCE(sum(central_subsidy), 0),"
+            " COALESCE(sum(local_subsidy), 0), COALESCE(sum(borrower_interest), 0),"
+            " COALESCE(sum(penalty), 0), count(*) FROM accruals WHERE loan_id = %s"
+            " AND business_date >= COALESCE(%s, '-infinity'::date)"
+            " AND business_date < COALESCE(%s, 'infinity'::date)",
+            (loan_id, since, until),
+        ).fetchone()
+    assert row is not None
+    keys = ("interest", "central", "local", "borrower", "penalty", "rows")
+    return dict(zip(keys, row, strict=True))
+
+
+def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
+    svc: Servicing, database_url: str
+) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    assert (loan["status"], loan["value_date"]) == ("active", start.isoformat())
+    # The schedule Bangfu fixed is the domain's, independently recomputed here.
+    expected = domain_schedule.build(
+        D("12000.00"), D("0.0435"), 12, RepaymentMethod.equal_installment, start
+    )
+    terms = subsidy.split(D("0.0435"), D("12000.00"), False, D("0.01"), ASSIST_2026).terms
+    rows = svc.schedule(loan["id"])
+    assert [(r["due_date"], r["principal_due"], r["interest_due"]) for r in rows] == [
+        (i.due_date.isoformat(), f"{i.principal:.2f}", f"{i.interest:.2f}")
+        for i in expected.installments
+    ]
+
+    first_three = expected.installments[:3]
+    for instalment in expected.installments:
+        svc.close_through(instalment.due_date - timedelta(days=1))
+        if instalment.number == 3:
+            # A quarter of daily batches: interest and both subsidies equal the schedule's.
+            quarter = ledger(database_url, loan["id"])
+            assert quarter["rows"] == (instalment.due_date - start).days
+            assert quarter["interest"] == sum(i.interest for i in first_three)
+            assert quarter["central"] == sum(
+                subsidy.shares(i.interest, terms).central for i in first_three
+            )
+            assert quarter["local"] == sum(
+                subsidy.shares(i.interest, terms).local for i in first_three
+            )
+            assert quarter["borrower"] == (
+                quarter["interest"] - quarter["central"] - quarter["local"]
+            )
+        paid = svc.repay(loan["id"], f"{instalment.payment:.2f}", instalment.due_date)
+        assert paid.status_code == 201, paid.text
+        assert paid.json()["interest_due"] == f"{instalment.interest:.2f}"
+        assert paid.json()["principal_due"] == f"{instalment.principal:.2f}"
+        if instalment.number < 12:
+            svc.close_through(instalment.due_date)
+            state = svc.loan(loan["id"])
+            assert (state["days_past_due"], state["risk_class"]) == (0, "normal")
+            assert state["principal_outstanding"] == f"{instalment.remaining_principal:.2f}"
+    final = svc.loan(loan["id"])
+    assert (final["status"], final["principal_outstanding"], final["closed_on"]) == (
+        "closed",
+        "0.00",
+        expected.maturity_date.isoformat(),
+    )
+    total = ledger(database_url, loan["id"])
+    assert total["interest"] == expected.total_interest == D(final["interest_accrued"])
+    assert total["central"] == D(final["central_subsidy_to_date"])
+    assert total["penalty"] == 0
+    assert all(r["status"] == "paid" for r in svc.schedule(loan["id"]))
+
+
+def test_late_payment_accrues_penalty_and_risk_class(svc: Servicing, database_url: str) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    first = domain_schedule.build(
+        D("12000.00"), D("0.0435"), 12, RepaymentMethod.equal_installment, start
+    ).installments[0]
+    late_by = 10
+    svc.close_through(first.due_date + timedelta(days=late_by - 1))
+    overdue = svc.loan(loan["id"])
+    assert overdue["days_past_due"] == late_by - 1
+    assert overdue["risk_class"] == "special_mention"
+    assert overdue["overdue_principal"] == f"{first.principal:.2f}"
+    assert overdue["overdue_interest"] == f"{first.interest:.2f}"
+    # Penalty: overdue principal × 4.35% × 1.5 / 360 per day, for each day past due.
+    daily = (first.principal * D("0.0435") * D("1.5") / 360).quantize(D("0.01"))
+    assert overdue["penalty_outstanding"] == f"{daily * (late_by - 1):.2f}"
+    owed = D(overdue["penalty_outstanding"]) + first.payment
+    paid_day = first.due_date + timedelta(days=late_by)
+    too_much = svc.repay(loan["id"], f"{owed + D('20000'):.2f}", paid_day)
+    assert_problem(too_much, 409)
+    paid = svc.repay(loan["id"], f"{owed:.2f}", paid_day)
+    assert paid.status_code == 201, paid.text
+    body = paid.json()
+    assert (body["penalty"], body["overdue_interest"], body["overdue_principal"]) == (
+        f"{daily * (late_by - 1):.2f}",
+        f"{first.interest:.2f}",
+        f"{first.principal:.2f}",
+    )
+    svc.close_through(paid_day)
+    cured = svc.loan(loan["id"])
+    assert (cured["days_past_due"], cured["risk_class"], cured["penalty_outstanding"]) == (
+        0,
+        "normal",
+        "0.00",
+    )
+    penalties = ledger(database_url, loan["id"])["penalty"]
+    assert penalties == daily * (late_by - 1)
+    with psycopg.connect(database_url) as conn:
+        changes = conn.execute(
+            "SELECT from_class, to_class FROM risk_class_changes WHERE loan_id = %s ORDER BY id",
+            (loan["id"],),
+        ).fetchall()
+    assert changes == [("normal", "special_mention"), ("special_mention", "normal")]
+
+
+def test_partial_prepayment_reamortises_over_the_same_term(
+    svc: Servicing, database_url: str
+) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    rows = svc.schedule(loan["id"])
+    day = start + timedelta(days=10)
+    svc.close_through(day - timedelta(days=1))
+    paid = svc.repay(loan["id"], "5000.00", day)
+    assert paid.status_code == 201, paid.text
+    body = paid.json()
+    prepaid, interest = D(body["prepaid_principal"]), D(body["prepayment_interest"])
+    assert prepaid + interest == D("5000.00")
+    assert interest == (prepaid * D("0.0435") * 10 / 360).quantize(D("0.01")) or abs(
+        interest - prepaid * D("0.0435") * 10 / 360
+    ) < D("0.01")
+    after = svc.schedule(loan["id"])
+    assert len(after) == 12 and after[-1]["due_date"] == rows[-1]["due_date"]
+    assert sum(D(r["principal_due"]) for r in after) == D("12000.00") - prepaid
+    assert svc.loan(loan["id"])["principal_outstanding"] == f"{D('12000.00') - prepaid:.2f}"
+    # The first period still accrues exactly what it charges: the old balance up to the
+    # prepayment, then the new one.
+    first_due = date.fromisoformat(after[0]["due_date"])
+    svc.close_through(first_due - timedelta(days=1))
+    period = ledger(database_url, loan["id"], until=first_due)
+    assert period["interest"] == D(after[0]["interest_due"]) + D(after[0]["prepaid_interest"])
+    assert D(after[0]["prepaid_interest"]) == interest
+    assert period["central"] == D(after[0]["central_subsidy"])
+
+
+def test_full_repayment_closes_the_loan_and_trues_up_accrual(
+    svc: Servicing, database_url: str
+) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    day = start + timedelta(days=15)
+    svc.close_through(day - timedelta(days=1))
+    payoff_interest = (D("12000.00") * D("0.0435") * 15 / 360).quantize(D("0.01"))
+    too_much = svc.repay(loan["id"], f"{D('12000.00') + payoff_interest + D('0.01'):.2f}", day)
+    assert_problem(too_much, 409)
+    paid = svc.repay(loan["id"], f"{D('12000.00') + payoff_interest:.2f}", day)
+    assert paid.status_code == 201, paid.text
+    closed = svc.loan(loan["id"])
+    assert (closed["status"], closed["closed_on"], closed["principal_outstanding"]) == (
+        "closed",
+        day.isoformat(),
+        "0.00",
+    )
+    total = ledger(database_url, loan["id"])
+    assert total["interest"] == payoff_interest == D(closed["interest_accrued"])
+    svc.close_through(day + timedelta(days=5))
+    assert ledger(database_url, loan["id"])["interest"] == payoff_interest
+
+
+def test_repayments_are_idempotent_on_the_core_transaction_id(svc: Servicing) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    txn = f"CBS-{uuid.uuid4()}"
+    first = svc.repay(loan["id"], "100.00", start, txn=txn)
+    again = svc.repay(loan["id"], "100.00", start, txn=txn)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert (
+        svc.loan(loan["id"])["principal_outstanding"]
+        == f"{D('12000') - D(first.json()['prepaid_principal']):.2f}"
+    )
+    assert_problem(svc.repay(loan["id"], "200.00", start, txn=txn), 409)
+
+
+def test_repayment_value_date_must_be_the_open_business_date(svc: Servicing) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    svc.close_through(start + timedelta(days=3))
+    body = assert_problem(svc.repay(loan["id"], "10.00", start + timedelta(days=1)), 409)
+    assert "open business date" in str(body["detail"])
+    assert svc.repay(loan["id"], "10.00", start + timedelta(days=4)).status_code == 201
+
+
+def test_disbursement_failure_and_duplicate_confirmations(svc: Servicing) -> None:
+    loan = svc.contracted_loan()
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    requested = svc.client.post(
+        f"/v1/loans/{loan['id']}/disbursements", headers={**svc.flow.officer, **key}
+    )
+    replay = svc.client.post(
+        f"/v1/loans/{loan['id']}/disbursements", headers={**svc.flow.officer, **key}
+    )
+    assert replay.json() == requested.json()
+    assert_problem(
+        svc.client.post(f"/v1/loans/{loan['id']}/disbursements", headers=svc.flow.officer), 422
+    )
+    failure = {"status": "failed", "failure_reason": "account frozen"}
+    url = f"/v1/disbursements/{requested.json()['id']}/confirmation"
+    assert svc.client.post(url, headers=svc.core, json=failure).json()["status"] == "failed"
+    assert svc.client.post(url, headers=svc.core, json=failure).status_code == 200
+    assert svc.loan(loan["id"])["status"] == "contracted"
+    success = {
+        "status": "succeeded",
+        "core_transaction_id": "X1",
+        "value_date": business_today().isoformat(),
+    }
+    assert_problem(svc.client.post(url, headers=svc.core, json=success), 409)
+    assert_problem(svc.client.post(url, headers=svc.flow.officer, json=success), 403)
+    second = svc.disburse(loan["id"], business_today())
+    assert second["status"] == "succeeded"
+    assert svc.loan(loan["id"])["status"] == "active"
+
+
+def test_eod_rerun_changes_nothing_and_future_dates_need_simulation(
+    svc: Servicing, database_url: str
+) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    first = svc.close_through(start + timedelta(days=5))
+    assert first["region_days"] == 6
+    before = ledger(database_url, loan["id"])
+    again = svc.close_through(start + timedelta(days=5))
+    assert again["region_days"] == 0
+    assert ledger(database_url, loan["id"]) == before
