@@ -317,10 +317,21 @@ def test_production_refuses_development_secrets() -> None:
     keys = {
         "data_encryption_key": base64.b64encode(os.urandom(32)).decode(),
         "data_hash_key": base64.b64encode(os.urandom(32)).decode(),
+        "allow_future_business_dates": False,
     }
     with pytest.raises(ValueError, match="development JWT secret"):
         Settings(environment=Environment.production, jwt_secret=DEV_JWT_SECRET, **keys)
     with pytest.raises(ValueError, match="DATA_ENCRYPTION_KEY"):
-        Settings(environment=Environment.production, jwt_secret="x" * 48)
+        Settings(
+            environment=Environment.production,
+            jwt_secret="x" * 48,
+            allow_future_business_dates=False,
+        )
+    with pytest.raises(ValueError, match="simulations"):
+        Settings(
+            environment=Environment.production,
+            jwt_secret="x" * 48,
+            **{**keys, "allow_future_business_dates": True},
+        )
     ok = Settings(environment=Environment.production, jwt_secret="x" * 48, **keys)
     assert ok.environment is Environment.production
