@@ -82,6 +82,58 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eod(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.core.db import get_sessionmaker
+    from app.core.logging import configure_logging
+    from app.jobs import eod
+
+    configure_logging(get_settings().log_level, get_settings().log_json)
+    ensure_database_url()
+    prefixes = [r for r in args.regions.split(",") if r] if args.regions else None
+    try:
+        result = eod.run(get_sessionmaker(), date.fromisoformat(args.date), prefixes)
+    except eod.FutureDateError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"end of day {result.business_date}: {result.region_days} region-days in"
+        f" {result.regions} regions, {result.seconds:.2f} s"
+        + (f"; busy elsewhere: {', '.join(result.skipped_locked)}" if result.skipped_locked else "")
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.core.db import get_sessionmaker
+    from app.core.logging import configure_logging
+    from app.integrations import worker
+
+    configure_logging(get_settings().log_level, get_settings().log_json)
+    ensure_database_url()
+    worker.run(get_sessionmaker(), concurrency=args.concurrency, until_idle=args.until_idle)
+    return 0
+
+
+def cmd_core_sim(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.integrations.core_sim import Faults, create_sim
+
+    faults = Faults(
+        error_rate=args.error_rate,
+        timeout_rate=args.timeout_rate,
+        timeout_seconds=args.timeout_seconds,
+        latency_ms=args.latency_ms,
+        duplicate_callback_rate=args.duplicate_callback_rate,
+    )
+    uvicorn.run(
+        create_sim(faults, seed=args.seed), host=args.host, port=args.port, log_level="warning"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bangfu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--regions", default="*", help="comma-separated prefixes, * = national")
     token.add_argument("--ttl-minutes", type=int, default=480)
     token.set_defaults(func=cmd_token)
+
+    eod = sub.add_parser("eod", help="run the end-of-day batch up to and including a date")
+    eod.add_argument("--date", required=True, help="business date, YYYY-MM-DD")
+    eod.add_argument("--regions", default=None, help="comma-separated region code prefixes")
+    eod.set_defaults(func=cmd_eod)
+
+    work = sub.add_parser("worker", help="deliver outbox messages to core banking")
+    work.add_argument("--concurrency", type=int, default=4)
+    work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
+    work.set_defaults(func=cmd_worker)
+
+    sim = sub.add_parser("core-sim", help="serve the core banking simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8100)
+    sim.add_argument("--error-rate", type=float, default=0.0)
+    sim.add_argument("--timeout-rate", type=float, default=0.0)
+    sim.add_argument("--timeout-seconds", type=float, default=3.0)
+    sim.add_argument("--latency-ms", type=int, default=0)
+    sim.add_argument("--duplicate-callback-rate", type=float, default=0.0)
+    sim.add_argument("--seed", type=int, default=None)
+    sim.set_defaults(func=cmd_core_sim)
     return parser
 
 

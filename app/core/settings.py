@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     )
     core_banking_url: str = Field(default="http://127.0.0.1:8100")
     core_banking_timeout_seconds: float = 5.0
+    outbox_backoff_base_seconds: float = 1.0
+    outbox_backoff_cap_seconds: float = 60.0
     allow_future_business_dates: bool = Field(
         default=False,
         description="let the daily batch run dates after today (simulation; never in production)",

@@ -209,7 +209,11 @@ class Origination:
         assert submitted.status_code == 201, submitted.text
         application_id = submitted.json()["id"]
         assert self.investigate(application_id).status_code == 201
-        approved = self.approve(application_id)
+        approved = self.approve(
+            application_id,
+            amount=apply.get("amount", "50000.00"),
+            term_months=apply.get("term_months", 12),
+        )
         assert approved.status_code == 200, approved.text
         return str(application_id)
 

@@ -1,0 +1,134 @@
+"""A stand-in for the bank's core banking system, run as its own process (`bangfu core-sim`).
+
+It takes disbursement instructions (deduplicated by their Idempotency-Key), keeps a ledger of
+the transfers it made, and calls Bangfu back with the confirmation. Faults can be injected:
+error rate, latency, timeouts (the transfer is made but the answer comes too late) and
+duplicate callbacks. `GET /transfers` is the simulator's own ledger.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
+
+import httpx
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.core.auth import Role, issue_token
+from app.core.clock import business_today
+
+
+class Faults(BaseModel):
+    error_rate: float = Field(default=0, ge=0, le=1)
+    timeout_rate: float = Field(default=0, ge=0, le=1)
+    timeout_seconds: float = Field(default=3, ge=0, le=60)
+    latency_ms: int = Field(default=0, ge=0, le=60_000)
+    duplicate_callback_rate: float = Field(default=0, ge=0, le=1)
+    value_date: date | None = None
+
+
+class Instruction(BaseModel):
+    instruction_id: str
+    loan_id: str
+    amount: str
+    currency: str
+    account: str
+    callback_url: str
+
+
+@dataclass
+class Ledger:
+    transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: int = 0
+    callbacks_sent: int = 0
+
+
+def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI:
+    app = FastAPI(title="Core banking simulator")
+    state = {"faults": faults or Faults()}
+    ledger = Ledger()
+    rng = random.Random(seed)  # noqa: S311 (fault injection, not secrecy)
+    pool = ThreadPoolExecutor(max_workers=8)
+    token = issue_token("core-banking-sim", [Role.core_banking], ["*"])
+
+    def callback(transfer: dict[str, Any], instruction: Instruction) -> None:
+        f: Faults = state["faults"]
+        body = {
+            "status": "succeeded",
+            "core_transaction_id": transfer["transfer_id"],
+            "value_date": (f.value_date or business_today()).isoformat(),
+        }
+        times = 2 if rng.random() < f.duplicate_callback_rate else 1
+        with httpx.Client(timeout=10) as client:
+            for _ in range(times):
+                for attempt in range(20):
+                    try:
+                        answer = client.post(
+                            instruction.callback_url,
+                            json=body,
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                        if answer.status_code < 500:
+                            with ledger.lock:
+                                ledger.callbacks_sent += 1
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    time.sleep(min(0.05 * 2**attempt, 2))
+
+    @app.post("/transfers", status_code=202)
+    def transfer(
+        instruction: Instruction, key: Annotated[str, Header(alias="Idempotency-Key")]
+    ) -> JSONResponse:
+        f: Faults = state["faults"]
+        with ledger.lock:
+            ledger.requests += 1
+        if f.latency_ms:
+            time.sleep(f.latency_ms / 1000)
+        if rng.random() < f.error_rate:
+            return JSONResponse({"error": "injected failure"}, status_code=503)
+        with ledger.lock:
+            existing = ledger.transfers.get(key)
+            if existing is None:
+                existing = {
+                    "transfer_id": f"CBS{uuid.uuid4().hex[:16].upper()}",
+                    "instruction_id": instruction.instruction_id,
+                    "amount": instruction.amount,
+                    "key": key,
+                }
+                ledger.transfers[key] = existing
+                pool.submit(callback, existing, instruction)
+        if rng.random() < f.timeout_rate:
+            time.sleep(f.timeout_seconds)  # the transfer is made; the answer comes too late
+        return JSONResponse(
+            {"transfer_id": existing["transfer_id"], "status": "accepted"}, status_code=202
+        )
+
+    @app.get("/transfers")
+    def transfers() -> dict[str, Any]:
+        with ledger.lock:
+            return {
+                "transfers": list(ledger.transfers.values()),
+                "requests": ledger.requests,
+                "callbacks_sent": ledger.callbacks_sent,
+            }
+
+    @app.put("/faults")
+    def set_faults(body: Faults) -> Faults:
+        state["faults"] = body
+        return body
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,119 @@
+"""Outbox delivery (`bangfu worker`): each pending message is claimed with SKIP LOCKED, sent to
+core banking with the message's own idempotency key, and marked delivered in the same short
+transaction. Errors and timeouts are retried with exponential backoff and jitter, always with
+the same key, so core banking never makes one instruction into two transfers."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.settings import get_settings
+from app.integrations.models import OutboxMessage
+
+log = structlog.get_logger("bangfu.worker")
+
+ENDPOINTS = {"core.disbursement": "/transfers"}
+PERMANENT = frozenset({400, 401, 403, 404, 422})
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    delay: float = min(cap, base * 2 ** max(attempts - 1, 0))
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 (jitter, not secrecy)
+
+
+def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) -> bool:
+    """Deliver the next due message, if any. True if one was handled."""
+    settings = get_settings()
+    with session_factory() as session, session.begin():
+        message = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= func.now())
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).one_or_none()
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            answer = client.post(
+                settings.core_banking_url + ENDPOINTS[message.kind],
+                json=message.payload,
+                headers={"Idempotency-Key": message.idempotency_key},
+            )
+            error = None if answer.status_code < 300 else f"HTTP {answer.status_code}"
+            permanent = answer.status_code in PERMANENT
+        except httpx.HTTPError as exc:
+            error, permanent = type(exc).__name__, False
+        now = datetime.now(UTC)
+        if error is None:
+            message.status, message.delivered_at, message.last_error = "delivered", now, None
+        elif permanent:
+            message.status, message.last_error = "failed", error
+            log.error("outbox_failed", message_id=str(message.id), error=error)
+        else:
+            delay = backoff(
+                message.attempts,
+                settings.outbox_backoff_base_seconds,
+                settings.outbox_backoff_cap_seconds,
+            )
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            message.last_error = error
+            log.info(
+                "outbox_retry", message_id=str(message.id), error=error, attempts=message.attempts
+            )
+        return True
+
+
+def pending(session_factory: Callable[[], Session]) -> int:
+    with session_factory() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+            )
+            or 0
+        )
+
+
+def run(
+    session_factory: Callable[[], Session],
+    *,
+    concurrency: int = 4,
+    until_idle: bool = False,
+    poll_seconds: float = 0.5,
+    stop: threading.Event | None = None,
+) -> None:
+    """Deliver with `concurrency` threads; with until_idle, return once nothing is pending."""
+    stop = stop or threading.Event()
+    timeout = get_settings().core_banking_timeout_seconds
+
+    def loop() -> None:
+        with httpx.Client(timeout=timeout) as client:
+            while not stop.is_set():
+                try:
+                    handled = deliver_one(session_factory, client)
+                except Exception:  # the database may be restarting: keep going
+                    log.exception("outbox_loop_error")
+                    handled = False
+                if handled:
+                    continue
+                if until_idle and pending(session_factory) == 0:
+                    return
+                time.sleep(poll_seconds)
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
