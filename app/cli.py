@@ -93,7 +93,9 @@ def cmd_eod(args: argparse.Namespace) -> int:
     ensure_database_url()
     prefixes = [r for r in args.regions.split(",") if r] if args.regions else None
     try:
-        result = eod.run(get_sessionmaker(), date.fromisoformat(args.date), prefixes)
+        result = eod.run(
+            get_sessionmaker(), date.fromisoformat(args.date), prefixes, workers=args.workers
+        )
     except eod.FutureDateError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
@@ -159,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     eod = sub.add_parser("eod", help="run the end-of-day batch up to and including a date")
     eod.add_argument("--date", required=True, help="business date, YYYY-MM-DD")
     eod.add_argument("--regions", default=None, help="comma-separated region code prefixes")
+    eod.add_argument("--workers", type=int, default=2, help="regions closed at a time")
     eod.set_defaults(func=cmd_eod)
 
     work = sub.add_parser("worker", help="deliver outbox messages to core banking")

@@ -26,6 +26,17 @@ def fresh_database(name: str) -> str:
     return url
 
 
+def reuse_database(name: str) -> str:
+    """The database a previous run left, migrated to head."""
+    from app.core.embedded import start_embedded, with_database
+    from app.core.migrations import upgrade
+
+    server = os.environ.get("DATABASE_URL") or start_embedded(ROOT / ".data")
+    url = with_database(server, name)
+    upgrade(url)
+    return url
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -181,31 +182,49 @@ def _regions_due(session: Session, day: date, prefixes: list[str] | None) -> lis
     return [r for r in rows if prefixes is None or any(r.startswith(p) for p in prefixes)]
 
 
+def _close_region(
+    session_factory: Callable[[], Session], region: str, business_date: date, factor: Decimal
+) -> tuple[int, bool]:
+    """Close `region` day by day up to `business_date`: (days closed, whether it was busy)."""
+    closed = 0
+    while True:
+        with session_factory() as session, session.begin():
+            if not calendar.try_lock_region_exclusive(session, region):
+                return closed, True
+            day = calendar.open_date(session, region)
+            if day is None or day > business_date:
+                return closed, False
+            close_day(session, region, day, factor)
+            closed += 1
+        log.debug("eod_region_day", region=region, business_date=str(day))
+
+
 def run(
-    session_factory: Callable[[], Session], business_date: date, prefixes: list[str] | None = None
+    session_factory: Callable[[], Session],
+    business_date: date,
+    prefixes: list[str] | None = None,
+    workers: int = 1,
 ) -> EodResult:
     """Close every region up to and including `business_date`, one (region, date) per
-    transaction, dates in order with no gaps."""
+    transaction, dates in order with no gaps; `workers` regions at a time."""
     settings = get_settings()
     if business_date > business_today() and not settings.allow_future_business_dates:
         raise FutureDateError(f"{business_date} has not come yet")
     factor = 1 + settings.overdue_penalty_markup
-    result = EodResult(business_date)
     started = time.perf_counter()
     with session_factory() as session:
         regions = _regions_due(session, business_date, prefixes)
-    for region in regions:
-        result.regions += 1
-        while True:
-            with session_factory() as session, session.begin():
-                if not calendar.try_lock_region_exclusive(session, region):
-                    result.skipped_locked.append(region)
-                    break
-                day = calendar.open_date(session, region)
-                if day is None or day > business_date:
-                    break
-                close_day(session, region, day, factor)
-                result.region_days += 1
-            log.debug("eod_region_day", region=region, business_date=str(day))
-    result.seconds = time.perf_counter() - started
-    return result
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = list(
+            pool.map(
+                lambda region: _close_region(session_factory, region, business_date, factor),
+                regions,
+            )
+        )
+    return EodResult(
+        business_date=business_date,
+        regions=len(regions),
+        region_days=sum(days for days, _ in outcomes),
+        skipped_locked=[r for r, (_, busy) in zip(regions, outcomes, strict=True) if busy],
+        seconds=time.perf_counter() - started,
+    )

@@ -46,7 +46,7 @@ async def run_eod(body: EodIn, _: Annotated[Principal, Depends(require(Role.admi
             raise Problem(422, "regions are code prefixes (digits)", slug="validation-error")
     try:
         result = await run_in_threadpool(
-            eod.run, get_sessionmaker(), body.business_date, body.regions
+            eod.run, get_sessionmaker(), body.business_date, body.regions, 2
         )
     except eod.FutureDateError as exc:
         raise Problem(409, str(exc), slug="future-business-date") from exc

@@ -265,3 +265,42 @@ def test_eod_rerun_changes_nothing_and_future_dates_need_simulation(
     again = svc.close_through(start + timedelta(days=5))
     assert again["region_days"] == 0
     assert ledger(database_url, loan["id"]) == before
+
+
+def test_loans_list_filters_and_scope(svc: Servicing, client: httpx.Client) -> None:
+    active = svc.active_loan(business_today())
+    contracted = svc.contracted_loan()
+    reader = svc.flow.reviewer
+    page = client.get(
+        "/v1/loans", params={"region": svc.flow.region, "status": "active"}, headers=reader
+    ).json()
+    assert [loan["id"] for loan in page["items"]] == [active["id"]]
+    both = client.get(
+        "/v1/loans", params={"region": svc.flow.region, "limit": 1}, headers=reader
+    ).json()
+    assert len(both["items"]) == 1 and both["next_cursor"]
+    rest = client.get(
+        "/v1/loans",
+        params={"region": svc.flow.region, "limit": 1, "cursor": both["next_cursor"]},
+        headers=reader,
+    ).json()
+    assert {both["items"][0]["id"], rest["items"][0]["id"]} == {active["id"], contracted["id"]}
+    normal = client.get(
+        "/v1/loans", params={"region": svc.flow.region, "risk_class": "normal"}, headers=reader
+    ).json()
+    assert len(normal["items"]) == 2
+    outsider = headers_for_region("11")
+    assert (
+        client.get("/v1/loans", params={"region": svc.flow.region}, headers=outsider).json()[
+            "items"
+        ]
+        == []
+    )
+    assert_problem(client.get(f"/v1/loans/{active['id']}", headers=outsider), 404)
+
+
+def headers_for_region(prefix: str) -> dict[str, str]:
+    from app.core.auth import Role
+    from tests.api.factories import headers
+
+    return headers(Role.credit_reviewer, sub="elsewhere", regions=[prefix])
