@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck infra-check pytest bench fuzz clean
+.PHONY: install run demo test lint typecheck infra-check pytest bench fuzz clean
 
 install: $(STAMP)
 
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 
 ## Migrate and serve on 127.0.0.1:$${PORT:-8000} (embedded PostgreSQL under .data/ unless DATABASE_URL is set)
 run: install
-	$(BIN)/bangfu serve
+	ALLOW_FUTURE_BUSINESS_DATES=$${ALLOW_FUTURE_BUSINESS_DATES:-true} \
+	OUTBOX_WORKER_IN_PROCESS=$${OUTBOX_WORKER_IN_PROCESS:-true} $(BIN)/bangfu serve
+
+## With `make run` serving: the guided demo (starts the core banking simulator if needed)
+demo: install
+	$(BIN)/bangfu demo
 
 ## Lint, type-check, check the container files, and run the whole test suite
 test: install lint typecheck infra-check pytest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from app.core.settings import get_settings
@@ -50,6 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         upgrade(url)
     port = args.port or int(os.environ.get("PORT", "8000"))
+    stop = _start_outbox_thread() if get_settings().outbox_worker_in_process else None
     print(
         f"Bangfu on http://{args.host}:{port}  (docs: http://{args.host}:{port}/docs)",
         file=sys.stderr,
@@ -64,7 +66,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=True,
     )
+    if stop is not None:
+        stop.set()
     return 0
+
+
+def _start_outbox_thread() -> threading.Event:
+    """Deliver the outbox from the serving process (development: one command runs it all)."""
+    from app.core.db import get_sessionmaker
+    from app.integrations import worker
+
+    stop = threading.Event()
+    threading.Thread(
+        target=worker.run,
+        args=(get_sessionmaker(),),
+        kwargs={"concurrency": 2, "stop": stop},
+        daemon=True,
+        name="outbox",
+    ).start()
+    return stop
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -136,6 +156,12 @@ def cmd_core_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo import run_demo
+
+    return run_demo(args.base_url, args.core_banking_url, spawn_simulator=not args.no_spawn)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bangfu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duplicate-callback-rate", type=float, default=0.0)
     sim.add_argument("--seed", type=int, default=None)
     sim.set_defaults(func=cmd_core_sim)
+
+    demo = sub.add_parser("demo", help="walk one household through a loan's whole life")
+    demo.add_argument("--base-url", default="http://127.0.0.1:8000")
+    demo.add_argument("--core-banking-url", default=None, help="default CORE_BANKING_URL")
+    demo.add_argument(
+        "--no-spawn", action="store_true", help="do not start the simulator when none answers"
+    )
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -22,9 +22,12 @@ from app.core.settings import get_settings
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.jobs.router import router as batches_router
+from app.legacy.router import router as legacy_router
 from app.loans.router import router as loans_router
+from app.monitoring.router import router as monitoring_router
 from app.policy.router import router as policy_router
 from app.regions.router import router as regions_router
+from app.renewals.router import router as renewals_router
 from app.roster.router import router as roster_router
 
 DESCRIPTION = """\
@@ -57,6 +60,9 @@ def create_app() -> FastAPI:
                 "households",
                 "applications",
                 "loans",
+                "monitoring",
+                "renewals",
+                "legacy",
                 "batches",
                 "regions",
                 "audit",
@@ -73,6 +79,9 @@ def create_app() -> FastAPI:
         households_router,
         applications_router,
         loans_router,
+        monitoring_router,
+        renewals_router,
+        legacy_router,
         batches_router,
         regions_router,
         audit_router,

@@ -7,7 +7,9 @@ from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
 from app.jobs.models import RegionBusinessDate
 from app.loans.models import Disbursement, Instalment, Loan
+from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange
+from app.renewals.models import ChainRequest
 from app.roster.models import RosterEntry, RosterImport
 from app.servicing.models import Accrual, Repayment, RiskClassChange
 
@@ -16,6 +18,7 @@ __all__ = [
     "Application",
     "ApplicationEvaluation",
     "AuditEvent",
+    "ChainRequest",
     "CreditRating",
     "Disbursement",
     "Household",
@@ -24,6 +27,7 @@ __all__ = [
     "Investigation",
     "Loan",
     "Member",
+    "MonitoringVisit",
     "OutboxMessage",
     "Region",
     "RegionBusinessDate",

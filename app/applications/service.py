@@ -56,22 +56,54 @@ def _suspension_problem(region_code: str) -> Problem:
     )
 
 
-def has_outstanding_loan(session: Session, household_id: uuid.UUID) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES)
-                )
-            )
-        )
-    )
+def has_outstanding_loan(
+    session: Session, household_id: uuid.UUID, excluding: uuid.UUID | None = None
+) -> bool:
+    query = exists().where(Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES))
+    if excluding is not None:
+        query = query.where(Loan.id != excluding)
+    return bool(session.scalar(select(query)))
 
 
 @dataclass(frozen=True)
 class _Terms:
     amount: Decimal
     term_months: int
+
+
+def eligibility_facts(
+    session: Session,
+    household: Household,
+    member: Member,
+    on: date,
+    loan: rules.LoanRequest,
+    *,
+    excluding_loan: uuid.UUID | None = None,
+) -> rules.EligibilityInput:
+    """The eligibility facts as the database knows them on `on` (roster, outstanding loans,
+    rating, region status); `excluding_loan` is the loan a renewal replaces."""
+    rating = households.latest_rating(session, household.id)
+    return rules.EligibilityInput(
+        application_date=on,
+        applicant=rules.Applicant(
+            birth_date=member.birth_date,
+            full_civil_capacity=member.full_civil_capacity,
+            major_bad_credit_record=bool(rating and rating.major_bad_credit_record),
+            has_labor_skills=member.has_labor_skills,
+        ),
+        household=rules.HouseholdFacts(
+            roster_status=households.roster_status(session, household, on),
+            region_code=household.region_code,
+            has_outstanding_assistance_loan=has_outstanding_loan(
+                session, household.id, excluding=excluding_loan
+            ),
+            region_suspended=regions.is_suspended(session, household.region_code),
+        ),
+        rating=rules.RatingFacts(rating.grade, rating.credit_limit, rating.valid_until)
+        if rating
+        else None,
+        loan=loan,
+    )
 
 
 def evaluate(
@@ -85,25 +117,12 @@ def evaluate(
     """Eligibility from the database's facts, stored with its policy version."""
     member = session.get(Member, application.applicant_member_id)
     assert member is not None
-    rating = households.latest_rating(session, household.id)
-    facts = rules.EligibilityInput(
-        application_date=on,
-        applicant=rules.Applicant(
-            birth_date=member.birth_date,
-            full_civil_capacity=member.full_civil_capacity,
-            major_bad_credit_record=bool(rating and rating.major_bad_credit_record),
-            has_labor_skills=member.has_labor_skills,
-        ),
-        household=rules.HouseholdFacts(
-            roster_status=households.roster_status(session, household, on),
-            region_code=household.region_code,
-            has_outstanding_assistance_loan=has_outstanding_loan(session, household.id),
-            region_suspended=regions.is_suspended(session, household.region_code),
-        ),
-        rating=rules.RatingFacts(rating.grade, rating.credit_limit, rating.valid_until)
-        if rating
-        else None,
-        loan=rules.LoanRequest(
+    facts = eligibility_facts(
+        session,
+        household,
+        member,
+        on,
+        rules.LoanRequest(
             amount=terms.amount,
             term_months=terms.term_months,
             purpose=Purpose(application.purpose),

@@ -53,7 +53,7 @@ def _region_known(prefix: str, year: int) -> bool:
     probe += ric.calc_check_digit(probe + "0")
     try:
         ric.get_birth_place(probe)
-    except ValidationError:
+    except (ValidationError, KeyError):  # stdnum 2.2 raises KeyError for partial entries
         return False
     return True
 

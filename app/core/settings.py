@@ -62,6 +62,17 @@ class Settings(BaseSettings):
         default=False,
         description="let the daily batch run dates after today (simulation; never in production)",
     )
+    outbox_worker_in_process: bool = Field(
+        default=False,
+        description="`bangfu serve` also delivers the outbox (one process for development)",
+    )
+
+    monitoring_visit_interval_days: int = 180
+    # Regional controls (4.3): the bank's thresholds.
+    region_alert_overdue_ratio: Decimal = Decimal("0.05")
+    region_alert_overdue_growth: Decimal = Decimal("0.02")
+    region_suspend_overdue_ratio: Decimal = Decimal("0.15")
+    region_suspend_npl_ratio: Decimal = Decimal("0.10")
 
     log_level: str = "INFO"
     log_json: bool = True

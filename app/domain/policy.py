@@ -149,3 +149,28 @@ def policy_by_code(code: str) -> PolicyVersion:
 
 def is_legacy(version: PolicyVersion) -> bool:
     return version.central_subsidy is None
+
+
+def legacy_contract_problems(
+    signed_on: date,
+    principal: Decimal,
+    term_months: int,
+    annual_rate: Decimal,
+    central_rate: Decimal,
+    local_rate: Decimal,
+    subsidised_principal: Decimal,
+) -> list[str]:
+    """Why a contract brought over from the earlier system is not a legacy loan, if it isn't
+    (clause 5.2; limits of 银保监发〔2021〕6号)."""
+    problems = []
+    if signed_on >= NOTICE_DATE:
+        problems.append(f"5.2 signed on {signed_on}, on or after the notice: not a legacy loan")
+    if not 0 < principal <= LEGACY_2021.amount_cap:
+        problems.append(f"5.2 legacy amounts are at most {LEGACY_2021.amount_cap}")
+    if not LEGACY_2021.term_months_min <= term_months <= LEGACY_2021.term_months_max:
+        problems.append(f"5.2 legacy terms are at most {LEGACY_2021.term_months_max} months")
+    if central_rate < 0 or local_rate < 0 or central_rate + local_rate > annual_rate:
+        problems.append("1.6 subsidy rates must be non-negative and within the contract rate")
+    if not 0 <= subsidised_principal <= principal:
+        problems.append("1.6 the subsidised principal must be within the principal")
+    return problems

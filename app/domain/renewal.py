@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from app.domain.eligibility import LISTED, RosterStatus
@@ -141,6 +142,42 @@ def evaluate(
         governing_policy=CURRENT.code,
         restructuring=facts.any_amount_overdue,
         rules=results,
+    )
+
+
+def check_extension_before_maturity(open_date: date, maturity: date) -> RuleResult:
+    ok = open_date < maturity
+    return rule(
+        "extension_before_maturity",
+        "2.3",
+        ok,
+        "展期须在贷款到期日之前申请（《贷款通则》第十二条）",
+        "An extension is requested before the loan matures (General Rules on Loans, art. 12)",
+    )
+
+
+def check_renewal_at_maturity(open_date: date, maturity: date) -> RuleResult:
+    ok = open_date >= maturity
+    return rule(
+        "renewal_at_maturity",
+        "2.3",
+        ok,
+        "续贷在原贷款到期时办理",
+        f"A renewal replaces the loan when it matures ({maturity})",
+    )
+
+
+def check_interest_settled(unpaid_interest: Decimal, penalty: Decimal) -> RuleResult:
+    ok = unpaid_interest == 0 and penalty == 0
+    return rule(
+        "interest_settled",
+        "2.3",
+        ok,
+        "续贷前须结清利息和罚息" if ok else f"须先结清应付利息{unpaid_interest}元和罚息{penalty}元",
+        "Interest and penalty are settled; only principal is renewed"
+        if ok
+        else f"Settle the interest ({unpaid_interest}) and penalty ({penalty}) first;"
+        " a renewal carries principal only",
     )
 
 

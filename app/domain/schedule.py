@@ -188,3 +188,41 @@ def reamortise(
         )
         for orig, new in zip(remaining, rows, strict=True)
     ]
+
+
+def reschedule(
+    balance: Decimal,
+    annual_rate: Decimal,
+    method: RepaymentMethod,
+    anchor: date,
+    first: int,
+    last: int,
+) -> list[Installment]:
+    """Periods first..last of a loan whose due dates fall on `anchor`'s day of month (its
+    value date), amortising `balance` over them: an extension lengthens the schedule this way.
+    Bullet loans get one period from period `first`'s start to the new maturity."""
+    start = add_months(anchor, first - 1)
+    if method is RepaymentMethod.bullet:
+        maturity = add_months(anchor, last)
+        interest = daily_interest(balance, annual_rate, (maturity - start).days)
+        return [Installment(first, start, maturity, balance, interest, ZERO)]
+    n = last - first + 1
+    plan: list[Decimal | None]
+    if method is RepaymentMethod.equal_installment:
+        plan = [None] * n
+    elif method is RepaymentMethod.equal_principal:
+        plan = [fen(balance / n)] * n
+    else:
+        plan = [ZERO] * n
+    rows = _amortise(balance, annual_rate, n, start, plan)
+    return [
+        Installment(
+            first + i,
+            add_months(anchor, first + i - 1),
+            add_months(anchor, first + i),
+            row.principal,
+            row.interest,
+            row.remaining_principal,
+        )
+        for i, row in enumerate(rows)
+    ]

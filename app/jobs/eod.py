@@ -78,7 +78,10 @@ WITH calc AS (
            i.local_share - i.accrued_local_before AS rem_l,
            (CAST(:d AS date) - i.accrual_start) + 1 AS k,
            (i.due_date - i.accrual_start) AS n,
-           round(l.overdue_principal * l.annual_rate * :penalty_factor / 360, 2) AS penalty,
+           round(l.overdue_principal * l.annual_rate * :penalty_factor / 360, 2)
+           + CASE WHEN l.misuse_since <= CAST(:d AS date)
+                  THEN round(l.misuse_amount * l.annual_rate * :misuse_markup / 360, 2)
+                  ELSE 0 END AS penalty,
            COALESCE(CAST(:d AS date) - l.oldest_overdue_due, 0) AS dpd
     FROM loans l
     LEFT JOIN instalments i
@@ -164,8 +167,17 @@ class EodResult:
     seconds: float = 0.0
 
 
-def close_day(session: Session, region_code: str, day: date, penalty_factor: Decimal) -> None:
-    params = {"r": region_code, "d": day, "penalty_factor": penalty_factor}
+def close_day(
+    session: Session, region_code: str, day: date, penalty_factor: Decimal, misuse_markup: Decimal
+) -> None:
+    """Penalty: overdue principal at rate × penalty_factor, and misused funds at the contract
+    rate plus the misuse markup (the contract interest itself keeps accruing)."""
+    params = {
+        "r": region_code,
+        "d": day,
+        "penalty_factor": penalty_factor,
+        "misuse_markup": misuse_markup,
+    }
     session.execute(_CLOSE_DAY, params)
     session.execute(_FALL_DUE, params)
     session.execute(_ADVANCE, params)
@@ -183,7 +195,11 @@ def _regions_due(session: Session, day: date, prefixes: list[str] | None) -> lis
 
 
 def _close_region(
-    session_factory: Callable[[], Session], region: str, business_date: date, factor: Decimal
+    session_factory: Callable[[], Session],
+    region: str,
+    business_date: date,
+    factor: Decimal,
+    misuse: Decimal,
 ) -> tuple[int, bool]:
     """Close `region` day by day up to `business_date`: (days closed, whether it was busy)."""
     closed = 0
@@ -194,7 +210,7 @@ def _close_region(
             day = calendar.open_date(session, region)
             if day is None or day > business_date:
                 return closed, False
-            close_day(session, region, day, factor)
+            close_day(session, region, day, factor, misuse)
             closed += 1
         log.debug("eod_region_day", region=region, business_date=str(day))
 
@@ -217,7 +233,9 @@ def run(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = list(
             pool.map(
-                lambda region: _close_region(session_factory, region, business_date, factor),
+                lambda region: _close_region(
+                    session_factory, region, business_date, factor, settings.misuse_penalty_markup
+                ),
                 regions,
             )
         )

@@ -74,6 +74,18 @@ class Loan(Base):
     risk_class: Mapped[str] = mapped_column(String(20), nullable=False, server_default="normal")
     risk_class_override: Mapped[str | None] = mapped_column(String(20))
     restructured_on: Mapped[date | None] = mapped_column(Date)
+    # Renewal and extension (2.3): the chain's root loan, and how many of its once are used.
+    chain_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("loans.id"))
+    chain_actions: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    extension_months: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    # Post-loan monitoring (4.2).
+    last_visit_on: Mapped[date | None] = mapped_column(Date)
+    misuse_since: Mapped[date | None] = mapped_column(Date)
+    misuse_finding: Mapped[str | None] = mapped_column(String(40))
+    misuse_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    # Contracts brought over from the bank's earlier system (脱贫人口小额信贷).
+    external_ref: Mapped[str | None] = mapped_column(String(60), unique=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

@@ -36,8 +36,9 @@ Reader = Annotated[
 ]
 
 
-def loan_out(session: Session, loan: Loan) -> schemas.LoanOut:
+def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> schemas.LoanOut:
     position = service.position(session, loan)
+    roster = service.borrower_roster_status(session, loan) if with_roster else None
     return schemas.LoanOut(
         id=loan.id,
         application_id=loan.application_id,
@@ -68,6 +69,14 @@ def loan_out(session: Session, loan: Loan) -> schemas.LoanOut:
         central_subsidy_to_date=loan.central_accrued,
         local_subsidy_to_date=loan.local_accrued,
         penalty_accrued=loan.penalty_accrued,
+        renewals_or_extensions_used=loan.chain_actions,
+        renewed_from_id=loan.renewed_from_id,
+        extension_months=loan.extension_months,
+        external_ref=loan.external_ref,
+        last_visit_on=loan.last_visit_on,
+        misuse_since=loan.misuse_since,
+        borrower_roster_status=roster,
+        alerts=service.alerts(loan, position.as_of, roster),
     )
 
 
@@ -128,7 +137,7 @@ def list_loans(
 )
 def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.LoanOut:
     """Balances, days past due, risk class and subsidy to date."""
-    return loan_out(session, service.get(session, principal, loan_id))
+    return loan_out(session, service.get(session, principal, loan_id), with_roster=True)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.types import Day, MoneyOut, PositiveMoney, RateOut
 from app.domain.classification import RiskClass
+from app.domain.eligibility import RosterStatus
 from app.domain.policy import RepaymentMethod
 
 
@@ -122,6 +123,16 @@ class LoanOut(BaseModel):
     central_subsidy_to_date: MoneyOut
     local_subsidy_to_date: MoneyOut
     penalty_accrued: MoneyOut
+    renewals_or_extensions_used: int
+    renewed_from_id: uuid.UUID | None
+    extension_months: int
+    external_ref: str | None = Field(description="contract number in the earlier system")
+    last_visit_on: date | None
+    misuse_since: date | None
+    borrower_roster_status: RosterStatus | None = Field(
+        default=None, description="on the loan view only (derived from the roster)"
+    )
+    alerts: list[str]
 
 
 class LoanPage(BaseModel):

@@ -12,14 +12,17 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.clock import SHANGHAI
+from app.core.clock import SHANGHAI, business_today
 from app.core.crypto import ACCOUNT, get_cipher
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped
 from app.core.settings import get_settings
 from app.domain import schedule, subsidy
+from app.domain.eligibility import LISTED, RosterStatus
+from app.domain.monitoring import next_visit_due
 from app.domain.policy import RepaymentMethod
+from app.households import service as households
 from app.households.models import Household
 from app.integrations.models import OutboxMessage
 from app.jobs import calendar
@@ -268,3 +271,35 @@ def list_page(
     items = list(session.scalars(query))
     next_cursor = encode_cursor({"id": str(items[-1].id)}) if len(items) == limit else None
     return items, next_cursor
+
+
+def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:
+    household = session.get(Household, loan.household_id)
+    assert household is not None
+    return households.roster_status(session, household, business_today())
+
+
+def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[str]:
+    """What an officer should act on, each citing its clause."""
+    found = []
+    if loan.misuse_since is not None:
+        found.append(
+            f"4.2 misuse ({loan.misuse_finding}) since {loan.misuse_since}: misuse"
+            " rate applies and renewal is blocked until corrected"
+        )
+    if roster is not None and roster not in LISTED and loan.status == "active":
+        found.append(
+            "4.2 the borrower has left the roster: the loan runs to maturity"
+            " unchanged; further credit is an ordinary farmer loan (农户贷款)"
+        )
+    if loan.status == "active" and as_of is not None and loan.value_date is not None:
+        due = next_visit_due(
+            loan.last_visit_on, loan.value_date, get_settings().monitoring_visit_interval_days
+        )
+        if due <= as_of:
+            found.append(f"4.2 post-loan visit due since {due}")
+    if loan.restructured_on is not None:
+        found.append(
+            f"3.1 restructured on {loan.restructured_on}: class at least special mention for a year"
+        )
+    return found

@@ -28,10 +28,30 @@ RiskManager = Annotated[Principal, Depends(require(Role.risk_manager))]
 
 def _out(session: Session, code: str) -> schemas.RegionOut:
     region = service.get_or_default(session, code)
+    stat, found = service.assess(session, code)
+    figures = None
+    if stat is not None and found is not None:
+        figures = schemas.RegionFiguresOut(
+            business_date=stat.business_date,
+            active_loans=stat.active_loans,
+            overdue_loans=stat.overdue_loans,
+            npl_loans=stat.npl_loans,
+            balance=stat.balance,
+            overdue_balance=stat.overdue_balance,
+            npl_balance=stat.npl_balance,
+            overdue_ratio=found.overdue_ratio,
+            npl_ratio=found.npl_ratio,
+            overdue_ratio_change_month=found.overdue_growth,
+            npl_ratio_change_month=found.npl_growth,
+        )
     return schemas.RegionOut(
         code=code,
         lending_status=schemas.LendingStatus(region.lending_status),
         status_reason=region.status_reason,
+        figures=figures,
+        alert=bool(found and found.alert),
+        suspension_recommended=bool(found and found.suspension_recommended),
+        reasons=found.reasons if found else [],
         history=[schemas.StatusChangeOut.model_validate(h) for h in service.history(session, code)],
     )
 

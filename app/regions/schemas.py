@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.types import MoneyOut, RateOut
 
 
 class LendingStatus(StrEnum):
@@ -27,8 +29,26 @@ class StatusChangeOut(BaseModel):
     changed_at: datetime
 
 
+class RegionFiguresOut(BaseModel):
+    business_date: date
+    active_loans: int
+    overdue_loans: int
+    npl_loans: int
+    balance: MoneyOut
+    overdue_balance: MoneyOut
+    npl_balance: MoneyOut
+    overdue_ratio: RateOut
+    npl_ratio: RateOut
+    overdue_ratio_change_month: RateOut | None
+    npl_ratio_change_month: RateOut | None
+
+
 class RegionOut(BaseModel):
     code: str
     lending_status: LendingStatus
     status_reason: str | None
+    figures: RegionFiguresOut | None = Field(description="from the latest end of day")
+    alert: bool
+    suspension_recommended: bool
+    reasons: list[str] = Field(description="each citing clause 4.3")
     history: list[StatusChangeOut]

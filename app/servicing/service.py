@@ -199,7 +199,6 @@ def _reamortise(
     loan: Loan, rows: list[Instalment], split: allocation.Allocation, day: date
 ) -> None:
     future = [r for r in rows if r.due_date > day]
-    current = _current(rows, day)
     balance = sum((_unpaid_principal(r) for r in future), ZERO) - split.prepaid_principal
     old = [
         schedule.Installment(
@@ -210,32 +209,53 @@ def _reamortise(
     fresh = schedule.reamortise(
         balance, loan.annual_rate, RepaymentMethod(loan.repayment_method), old
     )
+    replace_from(loan, rows, fresh, day, prepayment_interest=split.prepayment_interest)
+
+
+def replace_from(
+    loan: Loan,
+    rows: list[Instalment],
+    fresh: list[schedule.Installment],
+    day: date,
+    *,
+    prepayment_interest: Decimal = ZERO,
+) -> list[Instalment]:
+    """Put `fresh` in place of the instalments with the same numbers (adding new ones). The
+    current period keeps what it accrued on the old basis up to `day` and accrues the rest of
+    its new interest from `day`, so each period's accrual equals what it charges. Returns the
+    instalments that did not exist before."""
+    by_number = {r.number: r for r in rows}
+    current = _current(rows, day)
     terms = loans.terms_of(loan)
-    for row, new in zip(future, fresh, strict=True):
+    added = []
+    for new in fresh:
+        row = by_number.get(new.number)
+        if row is None:
+            row = Instalment(
+                loan_id=loan.id,
+                number=new.number,
+                period_start=new.period_start,
+                due_date=new.due_date,
+                prepaid_interest=ZERO,
+                accrual_start=new.period_start,
+                accrued_interest_before=ZERO,
+                accrued_central_before=ZERO,
+                accrued_local_before=ZERO,
+                principal_paid=ZERO,
+                interest_paid=ZERO,
+            )
+            added.append(row)
         if row is current:
-            # Interest accrued so far on the old balance stays; the rest is re-based.
-            before, _, _ = _accrued_so_far(row, day)
-            row.prepaid_interest += split.prepayment_interest
-            row.interest_due = new.interest
-            row.principal_due = new.principal
-            _rebase_keeping(row, day, terms, before)
-        else:
-            row.interest_due, row.principal_due = new.interest, new.principal
-            shares = subsidy.shares(new.interest, terms)
-            row.central_share, row.local_share = shares.central, shares.local
-
-
-def _rebase_keeping(
-    row: Instalment, day: date, terms: subsidy.SubsidyTerms, interest_before: Decimal
-) -> None:
-    """Like _rebase, where the row's totals already changed: use the old basis for what has
-    accrued so far (computed before the change for interest, from the old shares here)."""
-    _, central, local = _accrued_so_far(row, day)
-    shares = subsidy.shares(row.interest_due + row.prepaid_interest, terms)
-    row.accrued_interest_before = interest_before
-    row.accrued_central_before, row.accrued_local_before = central, local
-    row.central_share, row.local_share = shares.central, shares.local
-    row.accrual_start = day
+            before, central, local = _accrued_so_far(row, day)
+            row.prepaid_interest += prepayment_interest
+            row.accrued_interest_before = before
+            row.accrued_central_before, row.accrued_local_before = central, local
+            row.accrual_start = day
+        row.due_date = new.due_date
+        row.interest_due, row.principal_due = new.interest, new.principal
+        shares = subsidy.shares(row.interest_due + row.prepaid_interest, terms)
+        row.central_share, row.local_share = shares.central, shares.local
+    return added
 
 
 def _pay_off(

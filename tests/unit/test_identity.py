@@ -46,6 +46,9 @@ def test_wrong_check_character() -> None:
 
 def test_unknown_region_is_kept_with_a_warning_flag() -> None:
     assert parse_id_number(make("59999919900101123")).region_known is False
+    # prefixes on which python-stdnum's own lookup raises KeyError rather than a ValidationError
+    for prefix in ("550001", "551234", "559999"):
+        assert parse_id_number(make(prefix + "19900101123")).region_known is False
     assert region_code_known("520102") and not region_code_known("599999")
 
 

@@ -170,3 +170,51 @@ def test_penalty_is_contract_rate_plus_markup_over_360() -> None:
         penalty_rate(D("0.04"), D("0.6"))
     with pytest.raises(ValueError, match=r"0\.5"):
         misuse_rate(D("0.04"), D("0.4"))
+
+
+@settings(max_examples=200)
+@given(
+    principal=principals,
+    rate=rates,
+    method=methods,
+    start=starts,
+    first=st.integers(1, 24),
+    extra=st.integers(1, 18),
+)
+def test_property_rescheduled_periods_keep_the_anchor_and_sum_to_the_balance(
+    principal: Decimal,
+    rate: Decimal,
+    method: RepaymentMethod,
+    start: date,
+    first: int,
+    extra: int,
+) -> None:
+    from app.domain.schedule import reschedule
+
+    rows = reschedule(principal, rate, method, start, first, first + extra)
+    assert sum((r.principal for r in rows), D(0)) == principal
+    assert rows[-1].due_date == add_months(start, first + extra)
+    assert rows[0].period_start == add_months(start, first - 1)
+    assert all(r.principal >= 0 and r.interest >= 0 for r in rows)
+
+
+def test_regional_assessment_clause_4_3() -> None:
+    from app.domain.regional import Figures, Thresholds, assess
+
+    calm = assess(Figures(D("1000000"), D("10000"), D("0")), None, Thresholds())
+    assert (calm.overdue_ratio, calm.alert, calm.suspension_recommended) == (
+        D("0.01"),
+        False,
+        False,
+    )
+    rising = assess(
+        Figures(D("1000000"), D("40000"), D("0")),
+        Figures(D("1000000"), D("10000"), D("0")),
+        Thresholds(),
+    )
+    assert rising.alert and not rising.suspension_recommended
+    assert rising.overdue_growth == D("0.03")
+    bad = assess(Figures(D("1000000"), D("200000"), D("120000")), None, Thresholds())
+    assert bad.alert and bad.suspension_recommended
+    assert all(reason.startswith("4.3") for reason in bad.reasons)
+    assert assess(Figures(D("0"), D("0"), D("0")), None, Thresholds()).overdue_ratio == 0

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.types import Day, Money, PositiveMoney, Rate
+from app.domain.policy import Purpose, RepaymentMethod
+from app.households.schemas import ID_NUMBER, PHONE, REGION_CODE
+
+
+class LegacyBorrowerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(pattern=ID_NUMBER)
+    phone: str | None = Field(default=None, pattern=PHONE)
+
+
+class LegacyLoanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_ref: str = Field(min_length=1, max_length=60, description="contract number")
+    borrower: LegacyBorrowerIn
+    region_code: str = Field(pattern=REGION_CODE)
+    address: str = Field(min_length=1, max_length=300)
+    disbursement_account: str = Field(pattern=r"^\d{10,30}$")
+    principal: PositiveMoney
+    annual_rate: Rate
+    term_months: int = Field(ge=1, le=60)
+    repayment_method: RepaymentMethod
+    purpose: Purpose
+    signed_on: Day
+    value_date: Day
+    central_subsidy_rate: Rate
+    local_subsidy_rate: Rate
+    subsidised_principal: Money
+    instalments_paid: int = Field(ge=0, le=60)
+    renewals_or_extensions: int = Field(ge=0, le=1)
+
+
+class LegacyImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: Day | None = Field(default=None, description="migration date; default today")
+    loans: list[LegacyLoanIn] = Field(min_length=1, max_length=20_000)
+
+
+class LegacyRejection(BaseModel):
+    index: int
+    external_ref: str
+    reasons: list[str]
+
+
+class LegacyImportOut(BaseModel):
+    as_of: date
+    accepted: int
+    unchanged: int
+    rejected: int
+    rejections: list[LegacyRejection]
+    loan_ids: dict[str, uuid.UUID]

@@ -1,0 +1,225 @@
+"""Legacy loans (脱贫人口小额信贷) brought over from the bank's earlier system. They keep the
+terms on their contract for life (5.2): amount, rate, subsidy shares, dates, the schedule's
+state and the renewal/extension already used. Re-sending a contract changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import business_today
+from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
+from app.core.identity import InvalidIdNumberError, parse_id_number
+from app.core.masking import mask_account, mask_id_number, mask_phone
+from app.domain.accrual import accrued_through
+from app.domain.money import ZERO
+from app.domain.policy import LEGACY_2021, legacy_contract_problems
+from app.households.models import Household, Member
+from app.jobs import calendar
+from app.legacy import schemas
+from app.loans import service as loans
+from app.loans.models import Loan
+
+
+class Rejected(Exception):
+    def __init__(self, *reasons: str) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+
+
+def import_loans(
+    session: Session, principal: Principal, body: schemas.LegacyImportIn
+) -> schemas.LegacyImportOut:
+    as_of = body.as_of or business_today()
+    result = schemas.LegacyImportOut(
+        as_of=as_of, accepted=0, unchanged=0, rejected=0, rejections=[], loan_ids={}
+    )
+    for index, item in enumerate(body.loans):
+        existing = session.scalar(select(Loan.id).where(Loan.external_ref == item.external_ref))
+        if existing is not None:
+            result.unchanged += 1
+            result.loan_ids[item.external_ref] = existing
+            continue
+        try:
+            with session.begin_nested():
+                loan = _import_one(session, principal, item, as_of)
+        except Rejected as exc:
+            result.rejected += 1
+            result.rejections.append(
+                schemas.LegacyRejection(
+                    index=index, external_ref=item.external_ref, reasons=exc.reasons
+                )
+            )
+            continue
+        except IntegrityError:
+            result.rejected += 1
+            result.rejections.append(
+                schemas.LegacyRejection(
+                    index=index,
+                    external_ref=item.external_ref,
+                    reasons=["1.1 the household already has an outstanding assistance loan"],
+                )
+            )
+            continue
+        result.accepted += 1
+        result.loan_ids[item.external_ref] = loan.id
+    audit.record(
+        session,
+        principal,
+        "legacy.import",
+        "legacy_import",
+        uuid.uuid4(),
+        after={
+            "accepted": result.accepted,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "as_of": str(as_of),
+        },
+    )
+    return result
+
+
+def _import_one(
+    session: Session, principal: Principal, item: schemas.LegacyLoanIn, as_of: date
+) -> Loan:
+    problems = legacy_contract_problems(
+        item.signed_on,
+        item.principal,
+        item.term_months,
+        item.annual_rate,
+        item.central_subsidy_rate,
+        item.local_subsidy_rate,
+        item.subsidised_principal,
+    )
+    if item.value_date < item.signed_on:
+        problems.append("the value date is before the signing date")
+    if problems:
+        raise Rejected(*problems)
+    household, member = _household(session, principal, item)
+    day = calendar.ensure_open_from(session, item.region_code, as_of)
+    loan = Loan(
+        id=uuid.uuid4(),
+        application_id=None,
+        household_id=household.id,
+        borrower_member_id=member.id,
+        region_code=item.region_code,
+        status="contracted",
+        policy_version=LEGACY_2021.code,
+        principal=item.principal,
+        annual_rate=item.annual_rate,
+        term_months=item.term_months,
+        repayment_method=item.repayment_method.value,
+        purpose=item.purpose.value,
+        large_production=False,
+        central_subsidy_rate=item.central_subsidy_rate,
+        local_subsidy_rate=item.local_subsidy_rate,
+        subsidised_principal=item.subsidised_principal,
+        signed_on=item.signed_on,
+        contracted_by=principal.subject,
+        chain_actions=item.renewals_or_extensions,
+        external_ref=item.external_ref,
+    )
+    session.add(loan)
+    session.flush()
+    loans.activate(session, loan, item.value_date)
+    session.flush()
+    _bring_state_to(session, loan, item.instalments_paid, day)
+    audit.record(
+        session,
+        principal,
+        "legacy.loan",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "external_ref": item.external_ref,
+            "policy_version": LEGACY_2021.code,
+            "principal_outstanding": str(loan.principal_outstanding),
+        },
+    )
+    return loan
+
+
+def _household(
+    session: Session, principal: Principal, item: schemas.LegacyLoanIn
+) -> tuple[Household, Member]:
+    cipher = get_cipher()
+    try:
+        person = parse_id_number(item.borrower.id_number)
+    except InvalidIdNumberError as exc:
+        raise Rejected(f"borrower.id_number: {exc}") from exc
+    id_hash = cipher.blind_index(person.value, ID_NUMBER)
+    member = session.scalar(select(Member).where(Member.id_hash == id_hash))
+    if member is not None:
+        household = session.get(Household, member.household_id)
+        assert household is not None
+        if household.region_code != item.region_code:
+            raise Rejected("the borrower is registered in another region")
+        return household, member
+    phone = item.borrower.phone
+    member = Member(
+        id=uuid.uuid4(),
+        name=item.borrower.name,
+        relation="head",
+        id_hash=id_hash,
+        id_encrypted=cipher.encrypt(person.value, ID_NUMBER),
+        id_masked=mask_id_number(person.value),
+        phone_encrypted=cipher.encrypt(phone, PHONE) if phone else None,
+        phone_masked=mask_phone(phone) if phone else None,
+        birth_date=person.birth_date,
+        full_civil_capacity=True,
+        has_labor_skills=True,
+    )
+    household = Household(
+        id=uuid.uuid4(),
+        region_code=item.region_code,
+        address=item.address,
+        account_encrypted=cipher.encrypt(item.disbursement_account, ACCOUNT),
+        account_masked=mask_account(item.disbursement_account),
+        created_by=principal.subject,
+        members=[member],
+    )
+    session.add(household)
+    session.flush()
+    return household, member
+
+
+def _bring_state_to(session: Session, loan: Loan, paid: int, day: date) -> None:
+    """Instalments due before `day`: the first `paid` were paid in the earlier system, the rest
+    are overdue. The current period accrues here from `day` on (what it accrued before was the
+    earlier system's)."""
+    rows = loans.instalments(session, loan.id)
+    past = [r for r in rows if r.due_date < day]
+    if paid > len(past):
+        raise Rejected(f"instalments_paid {paid} exceeds the {len(past)} due before {day}")
+    for row in past[:paid]:
+        row.principal_paid, row.interest_paid = row.principal_due, row.interest_due
+    unpaid = past[paid:]
+    loan.principal_outstanding = sum((r.principal_due - r.principal_paid for r in rows), ZERO)
+    if loan.principal_outstanding == 0:
+        raise Rejected("the loan is already repaid")
+    loan.overdue_principal = sum((r.principal_due for r in unpaid), ZERO)
+    loan.overdue_interest = sum((r.interest_due for r in unpaid), ZERO)
+    loan.oldest_overdue_due = unpaid[0].due_date if unpaid else None
+    upcoming = [r for r in rows if r.due_date >= day]
+    loan.current_instalment = upcoming[0].number if upcoming else None
+    loan.current_due_date = upcoming[0].due_date if upcoming else None
+    if upcoming and upcoming[0].period_start < day:
+        row = upcoming[0]
+        before = day - timedelta(days=1)
+        row.accrued_interest_before = accrued_through(
+            row.interest_due, row.period_start, row.due_date, before
+        )
+        row.accrued_central_before = accrued_through(
+            row.central_share, row.period_start, row.due_date, before
+        )
+        row.accrued_local_before = accrued_through(
+            row.local_share, row.period_start, row.due_date, before
+        )
+        row.accrual_start = day

@@ -1,0 +1,122 @@
+"""Post-loan monitoring visits (clause 4.2)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import business_today
+from app.core.problems import Problem, conflict
+from app.domain.monitoring import FundUse, is_misuse
+from app.jobs import calendar
+from app.loans import service as loans
+from app.loans.models import Loan
+from app.monitoring import schemas
+from app.monitoring.models import MonitoringVisit
+
+
+def record(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.VisitIn
+) -> MonitoringVisit:
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    if loan.status != "active":
+        raise conflict(
+            f"The loan is {loan.status}; visits are recorded on active loans",
+            slug="invalid-transition",
+        )
+    assert loan.value_date is not None
+    if not loan.value_date <= body.visited_on <= business_today():
+        raise Problem(
+            422, "visited_on must be between the disbursement and today", slug="validation-error"
+        )
+    if body.corrects_misuse and (
+        body.finding is not FundUse.as_declared or loan.misuse_since is None
+    ):
+        raise conflict("Only an as_declared visit corrects a recorded misuse")
+    visit = MonitoringVisit(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        visited_on=body.visited_on,
+        finding=body.finding.value,
+        misused_amount=body.misused_amount,
+        corrects_misuse=body.corrects_misuse,
+        notes=body.notes,
+        follow_up=body.follow_up,
+        recorded_by=principal.subject,
+    )
+    session.add(visit)
+    before = {"misuse_since": str(loan.misuse_since) if loan.misuse_since else None}
+    if is_misuse(body.finding) and loan.misuse_since is None:
+        # Penalties are not back-posted into closed business days: the misuse rate applies
+        # from the finding or the region's open date, whichever is later.
+        open_date = calendar.open_date(session, loan.region_code) or body.visited_on
+        loan.misuse_since = max(body.visited_on, open_date)
+        loan.misuse_finding = body.finding.value
+        loan.misuse_amount = min(
+            body.misused_amount or loan.principal_outstanding, loan.principal_outstanding
+        )
+    elif body.corrects_misuse:
+        loan.misuse_since = loan.misuse_finding = None
+        loan.misuse_amount = None
+    loan.last_visit_on = max(loan.last_visit_on or body.visited_on, body.visited_on)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "loan.monitoring_visit",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        before=before,
+        after={
+            "finding": body.finding.value,
+            "visit_id": str(visit.id),
+            "misuse_since": str(loan.misuse_since) if loan.misuse_since else None,
+        },
+    )
+    return visit
+
+
+def visits(session: Session, loan_id: uuid.UUID) -> list[MonitoringVisit]:
+    return list(
+        session.scalars(
+            select(MonitoringVisit)
+            .where(MonitoringVisit.loan_id == loan_id)
+            .order_by(MonitoringVisit.visited_on)
+        )
+    )
+
+
+def due_for_visit(
+    session: Session,
+    principal: Principal,
+    as_of: date,
+    interval_days: int,
+    region: str | None,
+    limit: int,
+) -> list[tuple[Loan, date]]:
+    """Active loans not visited within the interval (counted from the disbursement if never)."""
+    last = func.coalesce(Loan.last_visit_on, Loan.value_date)
+    query = (
+        select(Loan)
+        .where(Loan.status == "active", last <= as_of - timedelta(days=interval_days))
+        .order_by(last, Loan.id)
+        .limit(limit)
+    )
+    if region is not None:
+        query = query.where(Loan.region_code.startswith(region, autoescape=True))
+    prefixes = principal.region_prefixes()
+    if prefixes is not None:
+        query = query.where(
+            or_(*(Loan.region_code.startswith(p, autoescape=True) for p in prefixes))
+        )
+    return [
+        (loan, (loan.last_visit_on or loan.value_date or as_of) + timedelta(days=interval_days))
+        for loan in session.scalars(query)
+    ]

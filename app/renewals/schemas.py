@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.core.types import Rate, RateOut
+from app.domain.policy import RepaymentMethod
+from app.policy.schemas import RuleOut
+
+
+class RenewalRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    term_months: int = Field(ge=1, le=36, description="term of the new loan")
+    repayment_method: RepaymentMethod
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    months: int = Field(ge=1, le=36, description="how much longer")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ChainDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approve", "decline"]
+    annual_rate: Rate | None = Field(default=None, description="the new loan's rate (renewal)")
+    local_subsidy_rate: Rate = Field(default=Decimal("0"))
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RenewalDecisionIn(ChainDecisionIn):
+    @model_validator(mode="after")
+    def _rate_on_approval(self) -> RenewalDecisionIn:
+        if self.outcome == "approve" and self.annual_rate is None:
+            raise ValueError("approving a renewal sets the new loan's annual_rate")
+        return self
+
+
+class ChainRequestOut(BaseModel):
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    kind: Literal["renewal", "extension"]
+    status: Literal["requested", "approved", "declined"]
+    months: int
+    repayment_method: RepaymentMethod | None
+    reason: str
+    requested_by: str
+    requested_on: date
+    rules: list[RuleOut]
+    restructuring: bool
+    decided_by: str | None
+    decided_at: datetime | None
+    annual_rate: RateOut | None
+    decision_note: str | None
+    new_loan_id: uuid.UUID | None

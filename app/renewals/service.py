@@ -1,0 +1,359 @@
+"""Renewal (续贷) and extension (展期): an officer requests, a credit reviewer decides (never the
+same person). Eligibility is checked under the 2026 terms when requested and again when decided;
+refusals name the clause (2.3, 4.2, and for renewals every eligibility rule)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.applications import service as applications
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.clock import SHANGHAI
+from app.core.problems import Problem, conflict, not_found
+from app.domain import eligibility as rules
+from app.domain import renewal, schedule, subsidy
+from app.domain.classification import RiskClass, worst
+from app.domain.money import ZERO
+from app.domain.policy import CURRENT, Purpose, RepaymentMethod
+from app.domain.rules import RuleResult
+from app.households import service as households
+from app.households.models import Household, Member
+from app.jobs import calendar
+from app.loans import service as loans
+from app.loans.models import Loan
+from app.policy.service import rule_failures, rule_out
+from app.renewals import schemas
+from app.renewals.models import ChainRequest
+from app.servicing import service as servicing
+from app.servicing.models import RiskClassChange
+
+Kind = renewal.ChainAction
+
+
+def _business_date(session: Session, loan: Loan) -> date:
+    day = calendar.open_date(session, loan.region_code)
+    if day is None:  # pragma: no cover (an active loan's region always has one)
+        raise conflict("The loan's region has no open business date")
+    return day
+
+
+def _unpaid_interest(session: Session, loan: Loan, day: date) -> Decimal:
+    return sum(
+        (
+            r.interest_due - r.interest_paid
+            for r in loans.instalments(session, loan.id)
+            if r.due_date <= day
+        ),
+        ZERO,
+    )
+
+
+def evaluate(
+    session: Session, loan: Loan, kind: Kind, months: int, day: date
+) -> tuple[list[RuleResult], bool]:
+    """Every rule for the request, and whether granting it is a restructuring."""
+    household = session.get(Household, loan.household_id)
+    member = session.get(Member, loan.borrower_member_id)
+    assert household is not None and member is not None and loan.value_date is not None
+    assert loan.maturity_date is not None
+    overdue = loan.overdue_principal + loan.overdue_interest + loan.penalty_outstanding > 0
+    facts = renewal.LoanChainFacts(
+        policy_version=loan.policy_version,
+        issue_date=loan.value_date,
+        maturity_date=loan.maturity_date,
+        original_term_months=loan.term_months,
+        renewals_or_extensions_in_chain=loan.chain_actions,
+        roster_status=households.roster_status(session, household, day),
+        unresolved_misuse=loan.misuse_since is not None,
+        any_amount_overdue=overdue or (kind is Kind.renewal and day > loan.maturity_date),
+    )
+    decision = renewal.evaluate(facts, kind, months)
+    found = list(decision.rules)
+    if kind is Kind.extension:
+        found.append(renewal.check_extension_before_maturity(day, loan.maturity_date))
+    else:
+        found.append(renewal.check_renewal_at_maturity(day, loan.maturity_date))
+        found.append(
+            renewal.check_interest_settled(
+                _unpaid_interest(session, loan, day), loan.penalty_outstanding
+            )
+        )
+        eligibility = rules.evaluate(
+            applications.eligibility_facts(
+                session,
+                household,
+                member,
+                day,
+                rules.LoanRequest(
+                    amount=loan.principal_outstanding,
+                    term_months=months,
+                    purpose=Purpose(loan.purpose),
+                    large_production=loan.large_production,
+                    guarantee_required=False,
+                ),
+                excluding_loan=loan.id,
+            )
+        )
+        found += eligibility.rules
+    return found, decision.restructuring
+
+
+def _refusal(kind: Kind, found: list[RuleResult]) -> Problem:
+    return conflict(
+        f"The {kind.value} cannot be granted", rule_failures(found), slug="policy-refusal"
+    )
+
+
+def request(
+    session: Session,
+    principal: Principal,
+    loan_id: uuid.UUID,
+    kind: Kind,
+    months: int,
+    reason: str,
+    method: RepaymentMethod | None,
+) -> ChainRequest:
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    if loan.status != "active":
+        raise conflict(
+            f"The loan is {loan.status}; only an active loan is renewed or extended",
+            slug="invalid-transition",
+        )
+    day = _business_date(session, loan)
+    found, restructuring = evaluate(session, loan, kind, months, day)
+    if not all(r.passed for r in found):
+        raise _refusal(kind, found)
+    if session.scalar(
+        select(ChainRequest.id).where(
+            ChainRequest.loan_id == loan.id, ChainRequest.status == "requested"
+        )
+    ):
+        raise conflict("A renewal or extension request for this loan awaits a decision")
+    row = ChainRequest(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        kind=kind.value,
+        status="requested",
+        months=months,
+        repayment_method=method.value if method else None,
+        reason=reason,
+        requested_by=principal.subject,
+        requested_on=day,
+        rules=[rule_out(r).model_dump() for r in found],
+        restructuring=restructuring,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        f"loan.{kind.value}_request",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={"request_id": str(row.id), "months": months},
+    )
+    return row
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    loan_id: uuid.UUID,
+    kind: Kind,
+    body: schemas.ChainDecisionIn,
+) -> ChainRequest:
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    row = session.scalars(
+        select(ChainRequest)
+        .where(
+            ChainRequest.loan_id == loan.id,
+            ChainRequest.kind == kind.value,
+            ChainRequest.status == "requested",
+        )
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise not_found(f"Pending {kind.value} request")
+    if row.requested_by == principal.subject:
+        raise Problem(
+            403,
+            "The officer who requested it cannot decide it (maker-checker)",
+            slug="maker-checker",
+        )
+    row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
+    row.decision_note = body.note
+    if body.outcome == "decline":
+        row.status = "declined"
+        audit.record(
+            session,
+            principal,
+            f"loan.{kind.value}_decline",
+            "loan",
+            loan.id,
+            region_code=loan.region_code,
+            after={"request_id": str(row.id)},
+        )
+        return row
+    calendar.lock_region_shared(session, loan.region_code)
+    day = _business_date(session, loan)
+    found, restructuring = evaluate(session, loan, kind, row.months, day)
+    if not all(r.passed for r in found):
+        raise _refusal(kind, found)
+    row.status, row.restructuring = "approved", restructuring
+    row.rules = [rule_out(r).model_dump() for r in found]
+    if kind is Kind.extension:
+        _extend(session, loan, row.months, day, restructuring)
+    else:
+        assert body.annual_rate is not None
+        row.annual_rate, row.local_subsidy_rate = body.annual_rate, body.local_subsidy_rate
+        new = _renew(
+            session, loan, row, day, restructuring, body.annual_rate, body.local_subsidy_rate
+        )
+        row.new_loan_id = new.id
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        f"loan.{kind.value}",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "request_id": str(row.id),
+            "restructuring": restructuring,
+            "new_loan_id": str(row.new_loan_id) if row.new_loan_id else None,
+            "maturity_date": str(loan.maturity_date),
+        },
+    )
+    return row
+
+
+def _floor_for_restructuring(session: Session, loan: Loan, day: date) -> None:
+    loan.restructured_on = day
+    raised = worst(RiskClass(loan.risk_class), RiskClass.special_mention)
+    if raised.value != loan.risk_class:
+        session.add(
+            RiskClassChange(
+                loan_id=loan.id,
+                business_date=day,
+                from_class=loan.risk_class,
+                to_class=raised.value,
+                days_past_due=loan.days_past_due,
+                reason="restructuring",
+            )
+        )
+        loan.risk_class = raised.value
+
+
+def _extend(session: Session, loan: Loan, months: int, day: date, restructuring: bool) -> None:
+    """The unpaid principal, overdue included, is rescheduled over the remaining periods plus
+    the extension; overdue interest stays due."""
+    rows = loans.instalments(session, loan.id)
+    for row in rows:
+        if row.due_date <= day:
+            row.principal_due = row.principal_paid
+    balance = loan.principal_outstanding
+    current = next(r for r in rows if r.period_start <= day < r.due_date)
+    assert loan.value_date is not None
+    fresh = schedule.reschedule(
+        balance,
+        loan.annual_rate,
+        RepaymentMethod(loan.repayment_method),
+        loan.value_date,
+        current.number,
+        rows[-1].number + months,
+    )
+    for added in servicing.replace_from(loan, rows, fresh, day):
+        session.add(added)
+    loan.maturity_date = fresh[-1].due_date
+    loan.extension_months += months
+    loan.chain_actions += 1
+    loan.overdue_principal = ZERO
+    unpaid = [r.due_date for r in rows if r.due_date < day and r.interest_due > r.interest_paid]
+    loan.oldest_overdue_due = min(unpaid) if unpaid else None
+    if restructuring:
+        _floor_for_restructuring(session, loan, day)
+
+
+def _renew(
+    session: Session,
+    old: Loan,
+    row: ChainRequest,
+    day: date,
+    restructuring: bool,
+    rate: Decimal,
+    local_rate: Decimal,
+) -> Loan:
+    """The old loan closes as renewed; a new one under the 2026 terms takes its principal.
+    The renewal alone never worsens the class (3.1); a borrower in difficulty is restructured."""
+    amount = old.principal_outstanding
+    for instalment in loans.instalments(session, old.id):
+        instalment.principal_paid = instalment.principal_due
+    old_class = RiskClass(old.risk_class)
+    old.status, old.closed_on = "renewed", day
+    old.principal_outstanding = old.overdue_principal = ZERO
+    old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
+    session.flush()
+    split = subsidy.split(rate, amount, old.large_production, local_rate, CURRENT)
+    assert row.repayment_method is not None
+    new = Loan(
+        id=uuid.uuid4(),
+        application_id=None,
+        household_id=old.household_id,
+        borrower_member_id=old.borrower_member_id,
+        region_code=old.region_code,
+        status="contracted",
+        policy_version=CURRENT.code,
+        principal=amount,
+        annual_rate=rate,
+        term_months=row.months,
+        repayment_method=row.repayment_method,
+        purpose=old.purpose,
+        large_production=old.large_production,
+        central_subsidy_rate=split.terms.central_rate,
+        local_subsidy_rate=split.terms.local_rate,
+        subsidised_principal=split.terms.subsidised_principal,
+        signed_on=day,
+        contracted_by=row.requested_by,
+        chain_id=old.chain_id or old.id,
+        renewed_from_id=old.id,
+        chain_actions=old.chain_actions + 1,
+        risk_class=old_class.value,
+    )
+    session.add(new)
+    session.flush()
+    loans.activate(session, new, day)
+    if old_class.severity > RiskClass.special_mention.severity:
+        new.risk_class_override = old_class.value
+    if restructuring:
+        _floor_for_restructuring(session, new, day)
+    return new
+
+
+def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
+    return schemas.ChainRequestOut(
+        id=row.id,
+        loan_id=row.loan_id,
+        kind=row.kind,
+        status=row.status,
+        months=row.months,
+        repayment_method=RepaymentMethod(row.repayment_method) if row.repayment_method else None,
+        reason=row.reason,
+        requested_by=row.requested_by,
+        requested_on=row.requested_on,
+        rules=row.rules,
+        restructuring=row.restructuring,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        annual_rate=row.annual_rate,
+        decision_note=row.decision_note,
+        new_loan_id=row.new_loan_id,
+    )
