@@ -156,6 +156,27 @@ def cmd_core_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.core.db import get_sessionmaker
+    from app.core.problems import Problem
+    from app.reports import export, periods
+
+    ensure_database_url()
+    try:
+        period = periods.parse(args.period)
+    except Problem as exc:
+        print(exc.detail, file=sys.stderr)
+        return 2
+    out = Path(args.out or f"exports/{args.period}")
+    with get_sessionmaker()() as session:
+        files = export.export(session, period, out)
+    listing = ", ".join(f"{f['name']} ({f['rows']} rows)" for f in files)
+    print(f"exported {args.period} to {out}: {listing}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
 
@@ -205,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duplicate-callback-rate", type=float, default=0.0)
     sim.add_argument("--seed", type=int, default=None)
     sim.set_defaults(func=cmd_core_sim)
+
+    exp = sub.add_parser("export", help="data-sharing export for a period (clause 3.4)")
+    exp.add_argument("--period", required=True, help="2026Q3 or 2026-07")
+    exp.add_argument("--out", default=None, help="default exports/PERIOD")
+    exp.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="walk one household through a loan's whole life")
     demo.add_argument("--base-url", default="http://127.0.0.1:8000")

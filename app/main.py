@@ -28,6 +28,7 @@ from app.monitoring.router import router as monitoring_router
 from app.policy.router import router as policy_router
 from app.regions.router import router as regions_router
 from app.renewals.router import router as renewals_router
+from app.reports.router import router as reports_router
 from app.roster.router import router as roster_router
 
 DESCRIPTION = """\
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
                 "legacy",
                 "batches",
                 "regions",
+                "reports",
                 "audit",
             )
         ],
@@ -84,6 +86,7 @@ def create_app() -> FastAPI:
         legacy_router,
         batches_router,
         regions_router,
+        reports_router,
         audit_router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from app.loans.models import Disbursement, Instalment, Loan
 from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange
 from app.renewals.models import ChainRequest
+from app.reports.models import LoanMonthTotal, SubsidyClaim, SubsidyClaimLine
 from app.roster.models import RosterEntry, RosterImport
 from app.servicing.models import Accrual, Repayment, RiskClassChange
 
@@ -26,6 +27,7 @@ __all__ = [
     "Instalment",
     "Investigation",
     "Loan",
+    "LoanMonthTotal",
     "Member",
     "MonitoringVisit",
     "OutboxMessage",
@@ -37,4 +39,6 @@ __all__ = [
     "RiskClassChange",
     "RosterEntry",
     "RosterImport",
+    "SubsidyClaim",
+    "SubsidyClaimLine",
 ]

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     region_suspend_overdue_ratio: Decimal = Decimal("0.15")
     region_suspend_npl_ratio: Decimal = Decimal("0.10")
 
+    # Reports: the bank-wide NPL ratio by date ("2026-06-30:0.0125,2026-09-30:0.0118"), and the
+    # counties with a risk compensation fund and its share ("520102:0.5,520103:0.4").
+    bank_npl_ratios: str = ""
+    risk_compensation_funds: str = ""
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import structlog
@@ -63,6 +63,13 @@ def risk_class_sql(dpd: str, override: str, restructured_on: str, day: str) -> s
 
 
 NPL = ", ".join(f"'{c.value}'" for c in RiskClass if c.non_performing)
+
+_CLASS_COLUMNS = ", ".join(f"{c.value}_balance, {c.value}_loans" for c in RiskClass)
+_CLASS_SUMS = ", ".join(
+    f"COALESCE(sum(principal_outstanding) FILTER (WHERE new_class = '{c.value}'), 0),"
+    f" count(*) FILTER (WHERE new_class = '{c.value}')"
+    for c in RiskClass
+)
 
 # Day k of n of an amount's spread accrues round(A·k/n) − round(A·(k−1)/n): see
 # app/domain/accrual.py, which this mirrors (a test holds them equal to the fen).
@@ -123,7 +130,7 @@ WITH calc AS (
 )
 INSERT INTO region_daily_stats (region_code, business_date, active_loans, overdue_loans,
     npl_loans, balance, overdue_balance, npl_balance, interest_accrued,
-    central_subsidy_accrued, local_subsidy_accrued, penalty_accrued)
+    central_subsidy_accrued, local_subsidy_accrued, penalty_accrued, {_CLASS_COLUMNS})
 SELECT :r, :d, count(*),
        count(*) FILTER (WHERE dpd > 0),
        count(*) FILTER (WHERE new_class IN ({NPL})),
@@ -131,7 +138,7 @@ SELECT :r, :d, count(*),
        COALESCE(sum(principal_outstanding) FILTER (WHERE dpd > 0), 0),
        COALESCE(sum(principal_outstanding) FILTER (WHERE new_class IN ({NPL})), 0),
        COALESCE(sum(interest), 0), COALESCE(sum(central), 0), COALESCE(sum(local), 0),
-       COALESCE(sum(penalty), 0)
+       COALESCE(sum(penalty), 0), {_CLASS_SUMS}
 FROM amounts
 """
 )
@@ -150,6 +157,18 @@ FROM instalments i
 LEFT JOIN instalments nxt ON nxt.loan_id = i.loan_id AND nxt.number = i.number + 1
 WHERE l.region_code = :r AND l.status = 'active' AND l.current_due_date = CAST(:d AS date)
   AND i.loan_id = l.id AND i.number = l.current_instalment
+""")
+
+# On a month's last day: each loan's running totals, so that a period's accruals per loan are
+# differences of two snapshots (see app/reports). Loans closed during the month are included.
+_MONTH_END = text("""
+INSERT INTO loan_month_totals (month_end, loan_id, region_code, interest, central_subsidy,
+                               local_subsidy, penalty, principal_outstanding, risk_class)
+SELECT :d, id, region_code, interest_accrued, central_accrued, local_accrued, penalty_accrued,
+       principal_outstanding, risk_class
+FROM loans
+WHERE region_code = :r AND value_date <= CAST(:d AS date)
+  AND (status = 'active' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))
 """)
 
 _ADVANCE = text("""
@@ -180,6 +199,8 @@ def close_day(
     }
     session.execute(_CLOSE_DAY, params)
     session.execute(_FALL_DUE, params)
+    if (day + timedelta(days=1)).day == 1:
+        session.execute(_MONTH_END, params)
     session.execute(_ADVANCE, params)
 
 

@@ -52,3 +52,24 @@ class RegionDailyStat(Base):
     central_subsidy_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
     local_subsidy_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
     penalty_accrued: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    # Balance and count per risk class (五级分类), for portfolio-quality reports.
+    normal_balance: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), nullable=False, server_default="0"
+    )
+    special_mention_balance: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), nullable=False, server_default="0"
+    )
+    substandard_balance: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), nullable=False, server_default="0"
+    )
+    doubtful_balance: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), nullable=False, server_default="0"
+    )
+    loss_balance: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), nullable=False, server_default="0"
+    )
+    normal_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    special_mention_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    substandard_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    doubtful_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    loss_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

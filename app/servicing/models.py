@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,7 +52,16 @@ class Accrual(Base):
     borrower_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     penalty: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
 
-    __table_args__ = (Index(None, "region_code", "business_date"),)
+    __table_args__ = (
+        Index(None, "region_code", "business_date"),
+        # Pay-off true-ups are few; claims list them as adjustments.
+        Index(
+            "ix_accruals_payoff",
+            "region_code",
+            "business_date",
+            postgresql_where=text("kind = 'payoff'"),
+        ),
+    )
 
 
 class RiskClassChange(Base):

@@ -38,6 +38,7 @@ WRITTEN = {
     "risk_class_changes": "loan_id, business_date, from_class, to_class, days_past_due",
     "region_daily_stats": "*",
     "region_business_dates": "region_code, open_date",
+    "loan_month_totals": "*",
 }
 
 

@@ -1,0 +1,312 @@
+"""Reports: subsidy claims, portfolio quality (with an SVG chart), risk compensation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from app.core.auth import Principal, Role, require
+from app.core.deps import DbSession
+from app.core.problems import Problem, problem_responses
+from app.core.types import Day, Rate
+from app.domain.classification import RiskClass
+from app.domain.money import ZERO
+from app.domain.regional import ratio
+from app.regions.models import RegionDailyStat
+from app.reports import chart, periods, schemas, service
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+Reader = Annotated[Principal, Depends(require(Role.risk_manager, Role.auditor, Role.admin))]
+Manager = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
+Period = Annotated[str, Query(pattern=periods.PERIOD_PATTERN, examples=["2026Q3"])]
+RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$")]
+BankNpl = Annotated[Rate | None, Query(description="bank-wide NPL ratio, e.g. 0.0125")]
+CSV = "text/csv"
+
+
+def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyClaimOut:
+    central = claim.central_subsidy + claim.central_adjustment
+    local = claim.local_subsidy + claim.local_adjustment
+    return schemas.CountyClaimOut(
+        region_code=claim.region_code,
+        status=claim.status,
+        claim_id=claim.claim_id,
+        loans=claim.loans,
+        central_subsidy=claim.central_subsidy,
+        local_subsidy=claim.local_subsidy,
+        central_adjustment=claim.central_adjustment,
+        local_adjustment=claim.local_adjustment,
+        central_claimed=central,
+        local_claimed=local,
+        paid_central=claim.paid_central,
+        paid_local=claim.paid_local,
+        paid_on=claim.paid_on,
+        difference_central=None if claim.paid_central is None else claim.paid_central - central,
+        difference_local=None if claim.paid_local is None else claim.paid_local - local,
+        lines=[
+            schemas.ClaimLineOut(**{k: getattr(x, k) for k in schemas.ClaimLineOut.model_fields})
+            for x in claim.lines
+        ]
+        if with_lines
+        else [],
+    )
+
+
+def _claims_csv(claims: list[service.CountyClaim]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "region_code",
+            "status",
+            "loan_id",
+            "borrower",
+            "policy_version",
+            "central_subsidy",
+            "local_subsidy",
+            "central_adjustment",
+            "local_adjustment",
+        ]
+    )
+    for claim in claims:
+        for x in claim.lines:
+            writer.writerow(
+                [
+                    claim.region_code,
+                    claim.status,
+                    x.loan_id,
+                    x.borrower,
+                    x.policy_version,
+                    f"{x.central_subsidy:.2f}",
+                    f"{x.local_subsidy:.2f}",
+                    f"{x.central_adjustment:.2f}",
+                    f"{x.local_adjustment:.2f}",
+                ]
+            )
+    return out.getvalue()
+
+
+@router.get(
+    "/subsidy-claims",
+    response_model=schemas.SubsidyClaimsOut,
+    responses={200: {"content": {CSV: {}}}, **problem_responses(403, 409)},
+)
+def subsidy_claims(
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    period: Period,
+    region: RegionPrefix = None,
+    lines: Annotated[bool, Query(description="include per-loan lines")] = True,
+) -> schemas.SubsidyClaimsOut | Response:
+    """Per county: the central and local subsidy accrued in the period with per-loan lines
+    (borrower masked). Draft until submitted; submitted claims are frozen. Overdue and penalty
+    interest and the unsubsidised principal's interest never enter. `Accept: text/csv` gives
+    the lines as CSV. 409 until every county has closed the period's last day."""
+    period_ = periods.parse(period)
+    claims = service.subsidy_claims(session, principal, period_, region)
+    if CSV in request.headers.get("accept", ""):
+        return Response(
+            _claims_csv(claims),
+            media_type=CSV,
+            headers={"Content-Disposition": f'attachment; filename="subsidy-claims-{period}.csv"'},
+        )
+    counties = [_claim_out(c, lines) for c in claims]
+    return schemas.SubsidyClaimsOut(
+        period=period,
+        period_start=period_.start,
+        period_end=period_.end,
+        counties=counties,
+        central_claimed=sum((c.central_claimed for c in counties), ZERO),
+        local_claimed=sum((c.local_claimed for c in counties), ZERO),
+    )
+
+
+@router.post(
+    "/subsidy-claims/submissions",
+    response_model=schemas.CountyClaimOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def submit_claim(
+    body: schemas.SubmitClaimIn, session: DbSession, principal: Manager
+) -> schemas.CountyClaimOut:
+    """Submit (freeze) a county's claim for a period."""
+    period_ = periods.parse(body.period)
+    row = service.submit_claim(session, principal, period_, body.region_code)
+    (claim,) = service.subsidy_claims(session, principal, period_, body.region_code)
+    assert claim.claim_id == row.id
+    return _claim_out(claim, True)
+
+
+@router.post(
+    "/subsidy-claims/{claim_id}/payment",
+    response_model=schemas.CountyClaimOut,
+    responses=problem_responses(403, 404, 409),
+)
+def record_payment(
+    claim_id: uuid.UUID, body: schemas.ClaimPaymentIn, session: DbSession, principal: Manager
+) -> schemas.CountyClaimOut:
+    """What the finance department paid; the answer shows the difference to the claim."""
+    row = service.record_payment(
+        session,
+        principal,
+        claim_id,
+        body.paid_central,
+        body.paid_local,
+        body.paid_on,
+        body.reference,
+    )
+    (claim,) = service.subsidy_claims(
+        session, principal, periods.parse(row.period), row.region_code
+    )
+    return _claim_out(claim, False)
+
+
+def _quality_out(session: DbSession, quality: service.Quality) -> schemas.PortfolioQualityOut:
+    stats = quality.stats
+    balance = sum((s.balance for s in stats), ZERO)
+    overdue = sum((s.overdue_balance for s in stats), ZERO)
+    npl = sum((s.npl_balance for s in stats), ZERO)
+    flags = service.region_flags(session, [s.region_code for s in stats])
+    tolerance = quality.tolerance
+    return schemas.PortfolioQualityOut(
+        as_of=quality.as_of,
+        active_loans=sum(s.active_loans for s in stats),
+        balance=balance,
+        overdue_balance=overdue,
+        npl_balance=npl,
+        overdue_ratio=ratio(overdue, balance),
+        npl_ratio=ratio(npl, balance),
+        by_class=[
+            schemas.ClassOut(
+                risk_class=c.value,
+                loans=sum(getattr(s, f"{c.value}_loans") for s in stats),
+                balance=sum((getattr(s, f"{c.value}_balance") for s in stats), ZERO),
+            )
+            for c in RiskClass
+        ],
+        tolerance=schemas.ToleranceOut(
+            clause=tolerance.clause,
+            product_npl_ratio=tolerance.product_npl_ratio,
+            bank_npl_ratio=tolerance.bank_npl_ratio,
+            limit=tolerance.limit,
+            within=tolerance.within,
+        )
+        if tolerance
+        else None,
+        regions=[
+            schemas.RegionQualityOut(
+                region_code=s.region_code,
+                active_loans=s.active_loans,
+                balance=s.balance,
+                overdue_ratio=ratio(s.overdue_balance, s.balance),
+                npl_ratio=ratio(s.npl_balance, s.balance),
+                alert=flags[s.region_code][0],
+                suspension_recommended=flags[s.region_code][1],
+                lending_status=flags[s.region_code][2],
+            )
+            for s in stats
+        ],
+        regions_in_alert=[c for c, f in flags.items() if f[0]],
+        regions_suspended=[c for c, f in flags.items() if f[2] == "suspended"],
+        regions_not_closed=quality.not_closed,
+    )
+
+
+@router.get(
+    "/portfolio-quality",
+    response_model=schemas.PortfolioQualityOut,
+    responses=problem_responses(403),
+)
+def portfolio_quality(
+    session: DbSession,
+    principal: Reader,
+    as_of: Annotated[Day, Query()],
+    bank_npl_ratio: BankNpl = None,
+    region: RegionPrefix = None,
+) -> schemas.PortfolioQualityOut:
+    """Balances and counts by risk class, NPL and overdue ratios overall and per county, the
+    3.1 tolerance test against the bank-wide NPL ratio (query or BANK_NPL_RATIOS), and the
+    counties in alert or suspended, as of an end of day."""
+    quality = service.portfolio_quality(session, principal, as_of, bank_npl_ratio, region)
+    return _quality_out(session, quality)
+
+
+@router.get(
+    "/portfolio-quality/chart.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **problem_responses(403)},
+)
+def portfolio_chart(
+    session: DbSession,
+    principal: Reader,
+    regions: Annotated[
+        str, Query(pattern=r"^\d{6}(,\d{6}){0,19}$", description="county codes, comma-separated")
+    ],
+    start: Annotated[Day, Query(alias="from")],
+    end: Annotated[Day, Query(alias="to")],
+    bank_npl_ratio: BankNpl = None,
+) -> Response:
+    """Overdue (solid) and NPL (dotted) ratio per county over time, one series per county
+    asked, and the tolerance line (bank NPL + 3 points) when the bank ratio is known."""
+    codes = [c for c in regions.split(",") if principal.sees_region(c)]
+    if end < start:
+        raise Problem(422, "`to` is before `from`", slug="validation-error")
+    rows = session.scalars(
+        select(RegionDailyStat)
+        .where(
+            RegionDailyStat.region_code.in_(codes),
+            RegionDailyStat.business_date.between(start, end),
+        )
+        .order_by(RegionDailyStat.business_date)
+    )
+    series: dict[str, list[tuple[date, Decimal, Decimal]]] = {c: [] for c in codes}
+    for s in rows:
+        series[s.region_code].append(
+            (s.business_date, ratio(s.overdue_balance, s.balance), ratio(s.npl_balance, s.balance))
+        )
+    bank = service.bank_npl_ratio(end, bank_npl_ratio)
+    tolerance = bank + Decimal("0.03") if bank is not None else None
+    svg = chart.render(series, tolerance, f"Overdue and NPL ratio, {start} to {end}")
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get(
+    "/risk-compensation",
+    response_model=schemas.RiskCompensationOut,
+    responses=problem_responses(403, 409),
+)
+def risk_compensation(
+    session: DbSession, principal: Reader, period: Period, bank_npl_ratio: BankNpl = None
+) -> schemas.RiskCompensationOut:
+    """NPL loans at the period's end in counties with a compensation fund
+    (RISK_COMPENSATION_FUNDS), claimable by the fund's share when the product's NPL ratio is
+    within the 3.1 tolerance (4.4); otherwise nothing is claimable."""
+    period_ = periods.parse(period)
+    quality, lines = service.risk_compensation(session, principal, period_, bank_npl_ratio)
+    tolerance = quality.tolerance
+    assert tolerance is not None
+    out = [schemas.CompensationLineOut(**line) for line in lines]
+    return schemas.RiskCompensationOut(
+        period=period,
+        as_of=period_.end,
+        tolerance=schemas.ToleranceOut(
+            clause=tolerance.clause,
+            product_npl_ratio=tolerance.product_npl_ratio,
+            bank_npl_ratio=tolerance.bank_npl_ratio,
+            limit=tolerance.limit,
+            within=tolerance.within,
+        ),
+        lines=out,
+        claimable=sum((x.claimable for x in out), ZERO),
+    )

@@ -1,0 +1,413 @@
+"""Reports for finance departments and regulators: subsidy claims (3.3), portfolio quality and
+the NPL tolerance (3.1), risk compensation (1.7, 4.4), and the data-sharing export (3.4).
+
+All figures come from what the daily batch wrote: month-end loan totals and the regions'
+daily figures. A period is reported only once every county in it has closed its last day,
+so a report never changes after the fact."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.core.auth import Principal
+from app.core.problems import Problem, conflict, not_found
+from app.core.settings import get_settings
+from app.domain import portfolio
+from app.domain.classification import RiskClass
+from app.domain.money import ZERO
+from app.domain.regional import ratio
+from app.jobs.models import RegionBusinessDate
+from app.regions import service as regions
+from app.regions.models import Region, RegionDailyStat
+from app.reports.models import SubsidyClaim, SubsidyClaimLine
+from app.reports.periods import Period
+
+NPL_CLASSES = [c.value for c in RiskClass if c.non_performing]
+
+
+@dataclass
+class ClaimLine:
+    region_code: str
+    loan_id: uuid.UUID
+    borrower: str
+    policy_version: str
+    central_subsidy: Decimal
+    local_subsidy: Decimal
+    central_adjustment: Decimal
+    local_adjustment: Decimal
+
+
+@dataclass
+class CountyClaim:
+    region_code: str
+    status: str
+    claim_id: uuid.UUID | None
+    lines: list[ClaimLine] = field(default_factory=list)
+    loans: int = 0
+    central_subsidy: Decimal = ZERO
+    local_subsidy: Decimal = ZERO
+    central_adjustment: Decimal = ZERO
+    local_adjustment: Decimal = ZERO
+    paid_central: Decimal | None = None
+    paid_local: Decimal | None = None
+    paid_on: date | None = None
+
+
+def counties(session: Session, principal: Principal, region: str | None) -> list[str]:
+    """Counties with serviced loans, within the caller's scope and the requested prefix."""
+    codes = session.scalars(
+        select(RegionBusinessDate.region_code).order_by(RegionBusinessDate.region_code)
+    )
+    return [
+        c for c in codes if principal.sees_region(c) and (region is None or c.startswith(region))
+    ]
+
+
+def require_closed(session: Session, codes: list[str], through: date) -> None:
+    open_dates = dict(
+        session.execute(
+            select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
+                RegionBusinessDate.region_code.in_(codes)
+            )
+        ).tuples()
+    )
+    behind = sorted(c for c in codes if open_dates[c] <= through)
+    if behind:
+        raise conflict(
+            f"{through} is not closed yet in {', '.join(behind[:10])}"
+            + (" and more" if len(behind) > 10 else ""),
+            slug="period-not-closed",
+        )
+
+
+_CLAIM_LINES = text("""
+WITH cur AS (
+    SELECT loan_id, region_code, month_end, central_subsidy, local_subsidy
+    FROM loan_month_totals
+    WHERE region_code = ANY(:regions) AND month_end = ANY(:ends)
+), deltas AS (
+    SELECT c.loan_id, c.region_code,
+           sum(c.central_subsidy - COALESCE(p.central_subsidy, 0)) AS central,
+           sum(c.local_subsidy - COALESCE(p.local_subsidy, 0)) AS local
+    FROM cur c
+    LEFT JOIN loan_month_totals p
+      ON p.loan_id = c.loan_id
+     AND p.month_end = CAST(date_trunc('month', c.month_end) - interval '1 day' AS date)
+    GROUP BY c.loan_id, c.region_code
+), adjustments AS (
+    SELECT loan_id, sum(central_subsidy) AS central, sum(local_subsidy) AS local
+    FROM accruals
+    WHERE kind = 'payoff' AND region_code = ANY(:regions)
+      AND business_date BETWEEN :start AND :end
+    GROUP BY loan_id
+)
+SELECT d.region_code, d.loan_id, m.name || ' ' || m.id_masked AS borrower, l.policy_version,
+       d.central - COALESCE(a.central, 0) AS central_subsidy,
+       d.local - COALESCE(a.local, 0) AS local_subsidy,
+       COALESCE(a.central, 0) AS central_adjustment,
+       COALESCE(a.local, 0) AS local_adjustment
+FROM deltas d
+JOIN loans l ON l.id = d.loan_id
+JOIN members m ON m.id = l.borrower_member_id
+LEFT JOIN adjustments a ON a.loan_id = d.loan_id
+WHERE d.central <> 0 OR d.local <> 0
+ORDER BY d.region_code, d.loan_id
+""")
+
+
+def computed_lines(session: Session, codes: list[str], period: Period) -> list[ClaimLine]:
+    """Per loan: the central and local subsidy accrued in the period (contractual interest on
+    the subsidised principal only: never overdue or penalty interest), and pay-off true-ups
+    posted in it as adjustments."""
+    rows = session.execute(
+        _CLAIM_LINES,
+        {"regions": codes, "ends": period.month_ends, "start": period.start, "end": period.end},
+    )
+    return [ClaimLine(**row._mapping) for row in rows]
+
+
+def _summarise(claim: CountyClaim) -> CountyClaim:
+    claim.loans = len(claim.lines)
+    claim.central_subsidy = sum((x.central_subsidy for x in claim.lines), ZERO)
+    claim.local_subsidy = sum((x.local_subsidy for x in claim.lines), ZERO)
+    claim.central_adjustment = sum((x.central_adjustment for x in claim.lines), ZERO)
+    claim.local_adjustment = sum((x.local_adjustment for x in claim.lines), ZERO)
+    return claim
+
+
+def subsidy_claims(
+    session: Session, principal: Principal, period: Period, region: str | None
+) -> list[CountyClaim]:
+    """Each county's claim: the frozen one once submitted, else the draft computed now."""
+    codes = counties(session, principal, region)
+    if not codes:
+        return []
+    require_closed(session, codes, period.end)
+    frozen = {
+        c.region_code: c
+        for c in session.scalars(
+            select(SubsidyClaim).where(
+                SubsidyClaim.period == period.code, SubsidyClaim.region_code.in_(codes)
+            )
+        )
+    }
+    drafts = [c for c in codes if c not in frozen]
+    computed: dict[str, list[ClaimLine]] = {c: [] for c in drafts}
+    for line in computed_lines(session, drafts, period) if drafts else []:
+        computed[line.region_code].append(line)
+    claims = []
+    for code in codes:
+        stored = frozen.get(code)
+        if stored is None:
+            claims.append(_summarise(CountyClaim(code, "draft", None, computed[code])))
+            continue
+        lines = [
+            ClaimLine(
+                code,
+                x.loan_id,
+                x.borrower,
+                x.policy_version,
+                x.central_subsidy,
+                x.local_subsidy,
+                x.central_adjustment,
+                x.local_adjustment,
+            )
+            for x in session.scalars(
+                select(SubsidyClaimLine)
+                .where(SubsidyClaimLine.claim_id == stored.id)
+                .order_by(SubsidyClaimLine.loan_id)
+            )
+        ]
+        claim = _summarise(CountyClaim(code, stored.status, stored.id, lines))
+        claim.paid_central, claim.paid_local = stored.paid_central, stored.paid_local
+        claim.paid_on = stored.paid_on
+        claims.append(claim)
+    return claims
+
+
+def submit_claim(
+    session: Session, principal: Principal, period: Period, region: str
+) -> SubsidyClaim:
+    """Freeze a county's claim: later corrections go to a later period as adjustments."""
+    principal.ensure_region(region, "Region")
+    require_closed(session, [region], period.end)
+    if session.scalar(
+        select(SubsidyClaim.id).where(
+            SubsidyClaim.region_code == region, SubsidyClaim.period == period.code
+        )
+    ):
+        raise conflict(
+            f"The {period.code} claim of {region} was already submitted", slug="already-submitted"
+        )
+    claim = _summarise(
+        CountyClaim(region, "submitted", None, computed_lines(session, [region], period))
+    )
+    row = SubsidyClaim(
+        id=uuid.uuid4(),
+        region_code=region,
+        period=period.code,
+        period_start=period.start,
+        period_end=period.end,
+        status="submitted",
+        loans=claim.loans,
+        central_subsidy=claim.central_subsidy,
+        local_subsidy=claim.local_subsidy,
+        central_adjustment=claim.central_adjustment,
+        local_adjustment=claim.local_adjustment,
+        submitted_by=principal.subject,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        SubsidyClaimLine(
+            claim_id=row.id,
+            loan_id=x.loan_id,
+            borrower=x.borrower,
+            policy_version=x.policy_version,
+            central_subsidy=x.central_subsidy,
+            local_subsidy=x.local_subsidy,
+            central_adjustment=x.central_adjustment,
+            local_adjustment=x.local_adjustment,
+        )
+        for x in claim.lines
+    )
+    audit.record(
+        session,
+        principal,
+        "subsidy_claim.submit",
+        "subsidy_claim",
+        row.id,
+        region_code=region,
+        after={
+            "period": period.code,
+            "central": str(row.central_subsidy),
+            "local": str(row.local_subsidy),
+            "loans": row.loans,
+        },
+    )
+    return row
+
+
+def record_payment(
+    session: Session,
+    principal: Principal,
+    claim_id: uuid.UUID,
+    central: Decimal,
+    local: Decimal,
+    paid_on: date,
+    reference: str,
+) -> SubsidyClaim:
+    row = session.scalars(
+        select(SubsidyClaim).where(SubsidyClaim.id == claim_id).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise not_found("Subsidy claim")
+    principal.ensure_region(row.region_code, "Subsidy claim")
+    if row.status != "submitted":
+        raise conflict(f"The claim is {row.status}; payments are recorded on submitted claims")
+    row.status, row.paid_central, row.paid_local = "paid", central, local
+    row.paid_on, row.payment_reference, row.recorded_by = paid_on, reference, principal.subject
+    audit.record(
+        session,
+        principal,
+        "subsidy_claim.paid",
+        "subsidy_claim",
+        row.id,
+        region_code=row.region_code,
+        after={
+            "paid_central": str(central),
+            "paid_local": str(local),
+            "difference_central": str(central - row.central_subsidy - row.central_adjustment),
+        },
+    )
+    return row
+
+
+def bank_npl_ratio(as_of: date, given: Decimal | None) -> Decimal | None:
+    """The bank-wide NPL ratio: the query's, else the configured series' latest on or before."""
+    if given is not None:
+        return given
+    series = []
+    for item in filter(None, (x.strip() for x in get_settings().bank_npl_ratios.split(","))):
+        day, _, value = item.partition(":")
+        series.append((date.fromisoformat(day), Decimal(value)))
+    known = [value for day, value in sorted(series) if day <= as_of]
+    return known[-1] if known else None
+
+
+def compensation_funds() -> dict[str, Decimal]:
+    funds = {}
+    for item in filter(
+        None, (x.strip() for x in get_settings().risk_compensation_funds.split(","))
+    ):
+        code, _, share = item.partition(":")
+        funds[code] = Decimal(share)
+    return funds
+
+
+@dataclass
+class Quality:
+    as_of: date
+    stats: list[RegionDailyStat]
+    not_closed: list[str]
+    tolerance: portfolio.Tolerance | None
+
+
+def portfolio_quality(
+    session: Session,
+    principal: Principal,
+    as_of: date,
+    bank_npl: Decimal | None,
+    region: str | None,
+) -> Quality:
+    codes = counties(session, principal, region)
+    stats = list(
+        session.scalars(
+            select(RegionDailyStat)
+            .where(RegionDailyStat.business_date == as_of, RegionDailyStat.region_code.in_(codes))
+            .order_by(RegionDailyStat.region_code)
+        )
+    )
+    closed = {s.region_code for s in stats}
+    balance = sum((s.balance for s in stats), ZERO)
+    npl = sum((s.npl_balance for s in stats), ZERO)
+    bank = bank_npl_ratio(as_of, bank_npl)
+    tolerance = portfolio.npl_tolerance(ratio(npl, balance), bank) if bank is not None else None
+    return Quality(as_of, stats, [c for c in codes if c not in closed], tolerance)
+
+
+def region_flags(session: Session, codes: list[str]) -> dict[str, tuple[bool, bool, str]]:
+    statuses = dict(
+        session.execute(
+            select(Region.code, Region.lending_status).where(Region.code.in_(codes))
+        ).tuples()
+    )
+    flags = {}
+    for code in codes:
+        _, found = regions.assess(session, code)
+        flags[code] = (
+            bool(found and found.alert),
+            bool(found and found.suspension_recommended),
+            statuses.get(code, "open"),
+        )
+    return flags
+
+
+_NPL_LOANS = text("""
+SELECT t.region_code, t.loan_id, m.name || ' ' || m.id_masked AS borrower, t.risk_class,
+       t.principal_outstanding
+FROM loan_month_totals t
+JOIN loans l ON l.id = t.loan_id
+JOIN members m ON m.id = l.borrower_member_id
+WHERE t.month_end = :month_end AND t.region_code = ANY(:regions)
+  AND t.risk_class = ANY(:npl) AND t.principal_outstanding > 0
+ORDER BY t.region_code, t.loan_id
+""")
+
+
+def risk_compensation(
+    session: Session, principal: Principal, period: Period, bank_npl: Decimal | None
+) -> tuple[Quality, list[dict[str, object]]]:
+    """NPL loans at the period's end in counties with a fund, claimable by the fund's share
+    when the product's NPL ratio is within the tolerance (4.4)."""
+    codes = counties(session, principal, None)
+    require_closed(session, codes, period.end)
+    quality = portfolio_quality(session, principal, period.end, bank_npl, None)
+    if quality.tolerance is None:
+        raise Problem(
+            422,
+            "No bank-wide NPL ratio for the date: pass bank_npl_ratio or configure BANK_NPL_RATIOS",
+            slug="validation-error",
+        )
+    funds = compensation_funds()
+    funded = [c for c in codes if c in funds]
+    lines = []
+    for row in (
+        session.execute(
+            _NPL_LOANS, {"month_end": period.end, "regions": funded, "npl": NPL_CLASSES}
+        )
+        if funded
+        else []
+    ):
+        share = funds[row.region_code]
+        lines.append(
+            {
+                "region_code": row.region_code,
+                "loan_id": row.loan_id,
+                "borrower": row.borrower,
+                "risk_class": row.risk_class,
+                "principal_outstanding": row.principal_outstanding,
+                "fund_share": share,
+                "claimable": portfolio.compensation(
+                    row.principal_outstanding, share, quality.tolerance
+                ),
+            }
+        )
+    return quality, lines
