@@ -3,7 +3,8 @@ end-of-day benchmark and the batch crash test.
 
 Loans are 12-month, equal-principal or interest-then-principal (closed forms, so the schedule
 is computed in SQL with the domain's rounding), disbursed over the year before `business_date`;
-instalments due before it are paid, except on every 20th loan, whose latest one is overdue.
+instalments due before it are paid, except on every 20th loan, whose latest one is overdue,
+and every 40th, whose last four (more than 90 days past due) are.
 Regions are counties '56xxxx'; each region's open business date is `business_date`.
 """
 
@@ -24,7 +25,8 @@ SELECT g,
            AS principal,
        (ARRAY[0.0365, 0.0400, 0.0435, 0.0450])[1 + g %% 4]::numeric(12, 10) AS rate,
        CASE WHEN g %% 3 = 0 THEN 'interest_then_principal' ELSE 'equal_principal' END AS method,
-       (g %% 20 = 0) AS delinquent
+       (g %% 20 = 0) AS delinquent,
+       (g %% 40 = 0) AS deep
 FROM generate_series(1, %(n)s) g;
 
 INSERT INTO households (id, region_code, address, account_encrypted, account_masked, created_by)
@@ -57,9 +59,11 @@ FROM (
                       / rate, 2) AS central,
            round(round(i * least(principal, 50000) / principal, 2) * 0.005 / rate, 2) AS local,
            round(i * least(principal, 50000) / principal, 2) AS s,
-           due_date < %(d0)s::date AND NOT (delinquent AND due_date >= last_past_due) AS paid
+           due_date < %(d0)s::date
+           AND NOT (delinquent AND due_date >= last_past_due)
+           AND NOT (deep AND due_date > last_past_due - interval '4 months') AS paid
     FROM (
-        SELECT s.loan_id, s.principal, s.rate, s.delinquent, k,
+        SELECT s.loan_id, s.principal, s.rate, s.delinquent, s.deep, k,
                (s.value_date + make_interval(months => k - 1))::date AS period_start,
                (s.value_date + make_interval(months => k))::date AS due_date,
                CASE WHEN s.method = 'equal_principal'

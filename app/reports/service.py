@@ -71,13 +71,12 @@ def counties(session: Session, principal: Principal, region: str | None) -> list
 
 
 def require_closed(session: Session, codes: list[str], through: date) -> None:
-    open_dates = dict(
-        session.execute(
-            select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
-                RegionBusinessDate.region_code.in_(codes)
-            )
-        ).tuples()
+    found = session.execute(
+        select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
+            RegionBusinessDate.region_code.in_(codes)
+        )
     )
+    open_dates = {code: day for code, day in found}
     behind = sorted(c for c in codes if open_dates[c] <= through)
     if behind:
         raise conflict(
@@ -344,11 +343,10 @@ def portfolio_quality(
 
 
 def region_flags(session: Session, codes: list[str]) -> dict[str, tuple[bool, bool, str]]:
-    statuses = dict(
-        session.execute(
-            select(Region.code, Region.lending_status).where(Region.code.in_(codes))
-        ).tuples()
+    rows = session.execute(
+        select(Region.code, Region.lending_status).where(Region.code.in_(codes))
     )
+    statuses = {code: status for code, status in rows}
     flags = {}
     for code in codes:
         _, found = regions.assess(session, code)

@@ -1,0 +1,293 @@
+"""Reports over HTTP: subsidy claims reconcile to the batch's accruals to the fen and freeze on
+submission; portfolio quality equals an independent computation; risk compensation; the SVG
+chart; the data-sharing export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from app.core.auth import Role
+from app.core.clock import business_today
+from app.core.settings import get_settings
+from app.reports.periods import parse
+from bench.seed import seed_loans
+from tests.api.factories import Origination, Servicing, headers
+from tests.api.test_foundation import assert_problem
+
+D = Decimal
+ROOT = Path(__file__).resolve().parents[2]
+SEEDED = date(2026, 6, 30)
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def month_after(period_end: date) -> str:
+    nxt = period_end + timedelta(days=1)
+    return f"{nxt.year}-{nxt.month:02d}"
+
+
+def accrued(database_url: str, region: str, start: date, end: date) -> tuple[D, D]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT COALESCE(sum(central_subsidy), 0), COALESCE(sum(local_subsidy), 0)"
+            " FROM accruals WHERE region_code = %s AND business_date BETWEEN %s AND %s",
+            (region, start, end),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
+    client: httpx.Client, database_url: str
+) -> None:
+    svc = Servicing(Origination(client, region=f"53{random.randint(1000, 9999)}"))
+    loans = [svc.active_loan(business_today()) for _ in range(3)]
+    period = parse(quarter_of(business_today()))
+    reader = headers(Role.risk_manager, sub="finance", regions=[svc.flow.region])
+    params = {"period": period.code}
+    assert_problem(client.get("/v1/reports/subsidy-claims", params=params, headers=reader), 409)
+
+    svc.close_through(period.end)
+    draft = client.get("/v1/reports/subsidy-claims", params=params, headers=reader)
+    assert draft.status_code == 200, draft.text
+    (county,) = draft.json()["counties"]
+    assert (county["region_code"], county["status"], county["loans"]) == (
+        svc.flow.region,
+        "draft",
+        3,
+    )
+    central, local = accrued(database_url, svc.flow.region, period.start, period.end)
+    assert (
+        sum(D(x["central_subsidy"]) + D(x["central_adjustment"]) for x in county["lines"])
+        == central
+        == D(county["central_claimed"])
+    )
+    assert (
+        sum(D(x["local_subsidy"]) + D(x["local_adjustment"]) for x in county["lines"])
+        == local
+        == D(county["local_claimed"])
+    )
+    assert central > 0 and local > 0
+    assert all("**********" in x["borrower"] for x in county["lines"])
+
+    as_csv = client.get(
+        "/v1/reports/subsidy-claims", params=params, headers={**reader, "Accept": "text/csv"}
+    )
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert len(rows) == 3 and sum(D(r["central_subsidy"]) for r in rows) == central
+
+    submitted = client.post(
+        "/v1/reports/subsidy-claims/submissions",
+        headers=reader,
+        json={"period": period.code, "region_code": svc.flow.region},
+    )
+    assert submitted.status_code == 201, submitted.text
+    frozen = submitted.json()
+    assert frozen["status"] == "submitted" and frozen["central_claimed"] == f"{central:.2f}"
+    assert_problem(
+        client.post(
+            "/v1/reports/subsidy-claims/submissions",
+            headers=reader,
+            json={"period": period.code, "region_code": svc.flow.region},
+        ),
+        409,
+    )
+
+    # A late repayment pays one loan off mid-period in the next month: the submitted claim
+    # does not move, and the true-up appears as an adjustment in the next period.
+    payoff_day = period.end + timedelta(days=10)
+    svc.close_through(payoff_day - timedelta(days=1))
+    loan = svc.loan(loans[0]["id"])
+    owed = (
+        D(loan["principal_outstanding"])
+        + D(loan["overdue_interest"])
+        + D(loan["overdue_principal"])
+        + D(loan["penalty_outstanding"])
+    )
+    probe = svc.repay(loans[0]["id"], f"{owed + 1000:.2f}", payoff_day)
+    assert_problem(probe, 409)
+    owed_total = D(probe.json()["detail"].split("(")[1].split(")")[0])
+    assert svc.repay(loans[0]["id"], f"{owed_total:.2f}", payoff_day).status_code == 201
+    nxt = parse(month_after(period.end))
+    svc.close_through(nxt.end)
+    again = client.get("/v1/reports/subsidy-claims", params=params, headers=reader).json()
+    assert again["counties"][0]["lines"] == frozen["lines"]
+    assert again["counties"][0]["status"] == "submitted"
+    following = client.get(
+        "/v1/reports/subsidy-claims", params={"period": nxt.code}, headers=reader
+    ).json()["counties"][0]
+    adjusted = [x for x in following["lines"] if x["loan_id"] == loans[0]["id"]]
+    assert adjusted and D(adjusted[0]["central_adjustment"]) != 0
+    central_next, _ = accrued(database_url, svc.flow.region, nxt.start, nxt.end)
+    assert D(following["central_claimed"]) == central_next
+
+    paid = client.post(
+        f"/v1/reports/subsidy-claims/{frozen['claim_id']}/payment",
+        headers=reader,
+        json={
+            "paid_central": f"{central - D('1.00'):.2f}",
+            "paid_local": f"{local:.2f}",
+            "paid_on": business_today().isoformat(),
+            "reference": "财政拨付2027-001",
+        },
+    )
+    assert paid.status_code == 200, paid.text
+    assert (
+        paid.json()["status"],
+        paid.json()["difference_central"],
+        paid.json()["difference_local"],
+    ) == ("paid", "-1.00", "0.00")
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url: str, live_server: str) -> str:
+    """2,000 SQL-seeded loans in counties 5600xx, closed for 2026-06-30."""
+    seed_loans(database_url, 2000, 5, SEEDED)
+    admin = headers(Role.admin, sub="ops")
+    closed = httpx.post(
+        f"{live_server}/v1/batches/eod",
+        headers=admin,
+        timeout=120,
+        json={"business_date": SEEDED.isoformat(), "regions": ["5600"]},
+    )
+    assert closed.status_code == 200, closed.text
+    return "5600"
+
+
+def test_portfolio_quality_equals_an_independent_computation(
+    client: httpx.Client, database_url: str, seeded: str
+) -> None:
+    reader = headers(Role.auditor, sub="regulator", regions=[seeded])
+    report = client.get(
+        "/v1/reports/portfolio-quality",
+        headers=reader,
+        params={"as_of": SEEDED.isoformat(), "bank_npl_ratio": "0.015"},
+    )
+    assert report.status_code == 200, report.text
+    body = report.json()
+    with psycopg.connect(database_url) as conn:
+        by_class = dict(
+            (r[0], (r[1], r[2]))
+            for r in conn.execute(
+                "SELECT risk_class, count(*), sum(principal_outstanding) FROM loans"
+                " WHERE region_code LIKE '5600%%' AND status = 'active' GROUP BY risk_class"
+            )
+        )
+        overdue = conn.execute(
+            "SELECT sum(principal_outstanding) FROM loans WHERE region_code LIKE '5600%%'"
+            " AND status = 'active' AND days_past_due > 0"
+        ).fetchone()[0]
+    total = sum(v[1] for v in by_class.values())
+    npl = sum(v[1] for k, v in by_class.items() if k in ("substandard", "doubtful", "loss"))
+    assert D(body["balance"]) == total
+    assert body["active_loans"] == sum(v[0] for v in by_class.values()) == 2000
+    for row in body["by_class"]:
+        loans, balance = by_class.get(row["risk_class"], (0, D(0)))
+        assert (row["loans"], D(row["balance"])) == (loans, balance), row
+    assert D(body["overdue_balance"]) == overdue
+    assert D(body["npl_ratio"]) == (npl / total).quantize(D("0.000001"))
+    assert npl > 0 and by_class["substandard"][0] > 0
+    tolerance = body["tolerance"]
+    assert (tolerance["clause"], tolerance["limit"]) == ("3.1", "0.045")
+    assert tolerance["within"] is (D(body["npl_ratio"]) <= D("0.045"))
+    assert len(body["regions"]) == 5 and "560000" in body["regions_in_alert"]
+
+
+def test_risk_compensation_within_and_beyond_tolerance(
+    client: httpx.Client, seeded: str, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    monkeypatch.setattr(get_settings(), "risk_compensation_funds", "560000:0.5")
+    reader = headers(Role.risk_manager, sub="risk", regions=[seeded])
+    within = client.get(
+        "/v1/reports/risk-compensation",
+        headers=reader,
+        params={"period": "2026-06", "bank_npl_ratio": "0.02"},
+    ).json()
+    assert within["tolerance"]["within"] is True
+    with psycopg.connect(database_url) as conn:
+        npl_loans = conn.execute(
+            "SELECT count(*) FROM loans WHERE region_code = '560000' AND status = 'active'"
+            " AND risk_class IN ('substandard', 'doubtful', 'loss')").fetchone()[0]
+    assert npl_loans > 0 and len(within["lines"]) == npl_loans
+    assert all(
+        x["region_code"] == "560000" and x["risk_class"] == "substandard" for x in within["lines"]
+    )
+    assert all(
+        D(x["claimable"]) == (D(x["principal_outstanding"]) / 2).quantize(D("0.01"))
+        for x in within["lines"]
+    )
+    beyond = client.get(
+        "/v1/reports/risk-compensation",
+        headers=reader,
+        params={"period": "2026-06", "bank_npl_ratio": "0.0001"},
+    ).json()
+    if not beyond["tolerance"]["within"]:
+        assert beyond["claimable"] == "0.00"
+
+
+def test_chart_is_valid_svg_with_one_series_per_region(client: httpx.Client, seeded: str) -> None:
+    reader = headers(Role.risk_manager, sub="risk", regions=[seeded])
+    asked = ["560000", "560001", "560002"]
+    response = client.get(
+        "/v1/reports/portfolio-quality/chart.svg",
+        headers=reader,
+        params={
+            "regions": ",".join(asked),
+            "from": "2026-06-01",
+            "to": "2026-06-30",
+            "bank_npl_ratio": "0.015",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(response.text)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    series = root.findall(".//svg:g[@class='series']", ns)
+    assert sorted(g.attrib["data-region"] for g in series) == asked
+    assert root.find(".//svg:g[@class='tolerance']", ns) is not None
+
+
+def test_data_sharing_export_with_manifest_and_checksums(
+    database_url: str, seeded: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "export", "--period", "2026-06", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert {f["name"] for f in manifest["files"]} == {
+        "loans_issued.csv",
+        "balances.csv",
+        "subsidies.csv",
+        "risk_classes.csv",
+    }
+    for entry in manifest["files"]:
+        content = (tmp_path / entry["name"]).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == entry["sha256"]
+        assert b"**" not in content and b"id_number" not in content
+    balances = list(csv.DictReader(io.StringIO((tmp_path / "balances.csv").read_text())))
+    assert {r["region_code"] for r in balances} >= {"560000", "560004"}
