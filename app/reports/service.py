@@ -343,9 +343,7 @@ def portfolio_quality(
 
 
 def region_flags(session: Session, codes: list[str]) -> dict[str, tuple[bool, bool, str]]:
-    rows = session.execute(
-        select(Region.code, Region.lending_status).where(Region.code.in_(codes))
-    )
+    rows = session.execute(select(Region.code, Region.lending_status).where(Region.code.in_(codes)))
     statuses = {code: status for code, status in rows}
     flags = {}
     for code in codes:

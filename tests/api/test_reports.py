@@ -225,7 +225,8 @@ def test_risk_compensation_within_and_beyond_tolerance(
     with psycopg.connect(database_url) as conn:
         npl_loans = conn.execute(
             "SELECT count(*) FROM loans WHERE region_code = '560000' AND status = 'active'"
-            " AND risk_class IN ('substandard', 'doubtful', 'loss')").fetchone()[0]
+            " AND risk_class IN ('substandard', 'doubtful', 'loss')"
+        ).fetchone()[0]
     assert npl_loans > 0 and len(within["lines"]) == npl_loans
     assert all(
         x["region_code"] == "560000" and x["risk_class"] == "substandard" for x in within["lines"]
