@@ -101,6 +101,8 @@ class Loan(Base):
             postgresql_where=text("status IN ('contracted', 'disbursing', 'active')"),
         ),
         Index(None, "region_code", "status"),
+        # Loans closed in a period (subsidy claims read their last month-end totals).
+        Index("ix_loans_closed_on", "closed_on", postgresql_where=text("closed_on IS NOT NULL")),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -61,40 +59,6 @@ def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyCl
     )
 
 
-def _claims_csv(claims: list[service.CountyClaim]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "region_code",
-            "status",
-            "loan_id",
-            "borrower",
-            "policy_version",
-            "central_subsidy",
-            "local_subsidy",
-            "central_adjustment",
-            "local_adjustment",
-        ]
-    )
-    for claim in claims:
-        for x in claim.lines:
-            writer.writerow(
-                [
-                    claim.region_code,
-                    claim.status,
-                    x.loan_id,
-                    x.borrower,
-                    x.policy_version,
-                    f"{x.central_subsidy:.2f}",
-                    f"{x.local_subsidy:.2f}",
-                    f"{x.central_adjustment:.2f}",
-                    f"{x.local_adjustment:.2f}",
-                ]
-            )
-    return out.getvalue()
-
-
 @router.get(
     "/subsidy-claims",
     response_model=schemas.SubsidyClaimsOut,
@@ -113,10 +77,13 @@ def subsidy_claims(
     interest and the unsubsidised principal's interest never enter. `Accept: text/csv` gives
     the lines as CSV. 409 until every county has closed the period's last day."""
     period_ = periods.parse(period)
-    claims = service.subsidy_claims(session, principal, period_, region)
-    if CSV in request.headers.get("accept", ""):
+    as_csv = CSV in request.headers.get("accept", "")
+    claims = service.subsidy_claims(
+        session, principal, period_, region, with_lines=lines and not as_csv
+    )
+    if as_csv:
         return Response(
-            _claims_csv(claims),
+            service.lines_csv(session, claims, period_),
             media_type=CSV,
             headers={"Content-Disposition": f'attachment; filename="subsidy-claims-{period}.csv"'},
         )

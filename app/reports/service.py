@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -86,50 +87,144 @@ def require_closed(session: Session, codes: list[str], through: date) -> None:
         )
 
 
-_CLAIM_LINES = text("""
-WITH cur AS (
-    SELECT loan_id, region_code, month_end, central_subsidy, local_subsidy
+# Per loan, a period's accruals telescope: the loan's last month-end total in the period minus
+# its total at the previous period's end. A loan's last total is the period's final month end,
+# or, if it closed during the period, the end of the month it closed in.
+_DELTAS = """
+WITH last AS (
+    SELECT loan_id, region_code, central_subsidy, local_subsidy
     FROM loan_month_totals
-    WHERE region_code = ANY(:regions) AND month_end = ANY(:ends)
-), deltas AS (
-    SELECT c.loan_id, c.region_code,
-           sum(c.central_subsidy - COALESCE(p.central_subsidy, 0)) AS central,
-           sum(c.local_subsidy - COALESCE(p.local_subsidy, 0)) AS local
-    FROM cur c
-    LEFT JOIN loan_month_totals p
-      ON p.loan_id = c.loan_id
-     AND p.month_end = CAST(date_trunc('month', c.month_end) - interval '1 day' AS date)
-    GROUP BY c.loan_id, c.region_code
+    WHERE month_end = :last_end AND region_code = ANY(:regions)
+    UNION ALL
+    SELECT t.loan_id, t.region_code, t.central_subsidy, t.local_subsidy
+    FROM loans l
+    JOIN loan_month_totals t
+      ON t.loan_id = l.id
+     AND t.month_end = CAST(date_trunc('month', l.closed_on) + interval '1 month - 1 day'
+                            AS date)
+    WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
+      AND t.month_end < :last_end
+), prev AS (
+    SELECT loan_id, central_subsidy, local_subsidy
+    FROM loan_month_totals
+    WHERE month_end = :prev_end AND region_code = ANY(:regions)
 ), adjustments AS (
     SELECT loan_id, sum(central_subsidy) AS central, sum(local_subsidy) AS local
     FROM accruals
     WHERE kind = 'payoff' AND region_code = ANY(:regions)
       AND business_date BETWEEN :start AND :end
     GROUP BY loan_id
+), deltas AS (
+    SELECT last.region_code, last.loan_id,
+           last.central_subsidy - COALESCE(prev.central_subsidy, 0)
+               - COALESCE(a.central, 0) AS central_subsidy,
+           last.local_subsidy - COALESCE(prev.local_subsidy, 0)
+               - COALESCE(a.local, 0) AS local_subsidy,
+           COALESCE(a.central, 0) AS central_adjustment,
+           COALESCE(a.local, 0) AS local_adjustment
+    FROM last
+    LEFT JOIN prev USING (loan_id)
+    LEFT JOIN adjustments a USING (loan_id)
 )
+"""
+
+_LINES = (
+    _DELTAS
+    + """
 SELECT d.region_code, d.loan_id, m.name || ' ' || m.id_masked AS borrower, l.policy_version,
-       d.central - COALESCE(a.central, 0) AS central_subsidy,
-       d.local - COALESCE(a.local, 0) AS local_subsidy,
-       COALESCE(a.central, 0) AS central_adjustment,
-       COALESCE(a.local, 0) AS local_adjustment
+       d.central_subsidy, d.local_subsidy, d.central_adjustment, d.local_adjustment
 FROM deltas d
 JOIN loans l ON l.id = d.loan_id
 JOIN members m ON m.id = l.borrower_member_id
-LEFT JOIN adjustments a ON a.loan_id = d.loan_id
-WHERE d.central <> 0 OR d.local <> 0
+WHERE d.central_subsidy + d.central_adjustment <> 0 OR d.local_subsidy + d.local_adjustment <> 0
 ORDER BY d.region_code, d.loan_id
-""")
+"""
+)
+
+_TOTALS = (
+    _DELTAS
+    + """
+SELECT region_code,
+       count(*) FILTER (WHERE central_subsidy + central_adjustment <> 0
+                          OR local_subsidy + local_adjustment <> 0) AS loans,
+       sum(central_subsidy) AS central_subsidy, sum(local_subsidy) AS local_subsidy,
+       sum(central_adjustment) AS central_adjustment, sum(local_adjustment) AS local_adjustment
+FROM deltas GROUP BY region_code
+"""
+)
+
+
+def _params(codes: list[str], period: Period) -> dict[str, object]:
+    return {
+        "regions": codes,
+        "last_end": period.month_ends[-1],
+        "start": period.start,
+        "end": period.end,
+        "prev_end": period.previous.end,
+    }
 
 
 def computed_lines(session: Session, codes: list[str], period: Period) -> list[ClaimLine]:
     """Per loan: the central and local subsidy accrued in the period (contractual interest on
     the subsidised principal only: never overdue or penalty interest), and pay-off true-ups
     posted in it as adjustments."""
-    rows = session.execute(
-        _CLAIM_LINES,
-        {"regions": codes, "ends": period.month_ends, "start": period.start, "end": period.end},
-    )
+    rows = session.execute(text(_LINES), _params(codes, period))
     return [ClaimLine(**row._mapping) for row in rows]
+
+
+def computed_totals(session: Session, codes: list[str], period: Period) -> dict[str, CountyClaim]:
+    claims = {}
+    for row in session.execute(text(_TOTALS), _params(codes, period)):
+        claims[row.region_code] = CountyClaim(
+            row.region_code,
+            "draft",
+            None,
+            [],
+            row.loans,
+            row.central_subsidy,
+            row.local_subsidy,
+            row.central_adjustment,
+            row.local_adjustment,
+        )
+    return claims
+
+
+def lines_csv(session: Session, claims: list[CountyClaim], period: Period) -> bytes:
+    """Every claim's lines as CSV, written by PostgreSQL (COPY): a province's million lines
+    are never Python objects."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    header = (
+        b"region_code,status,loan_id,borrower,policy_version,central_subsidy,"
+        b"local_subsidy,central_adjustment,local_adjustment\n"
+    )
+    out = [header]
+    drafts = [c.region_code for c in claims if c.claim_id is None]
+    frozen = [str(c.claim_id) for c in claims if c.claim_id is not None]
+    with psycopg.ClientCursor(raw) as cursor:  # binds client-side, for COPY (SELECT …)
+        if drafts:
+            query = _LINES.replace("SELECT d.region_code,", "SELECT d.region_code, 'draft',", 1)
+            bound = cursor.mogrify(_as_pyformat(query), _params(drafts, period))
+            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+                out.extend(bytes(chunk) for chunk in copy)
+        if frozen:
+            bound = cursor.mogrify(
+                "SELECT c.region_code, c.status, x.loan_id, x.borrower, x.policy_version,"
+                " x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment"
+                " FROM subsidy_claim_lines x JOIN subsidy_claims c ON c.id = x.claim_id"
+                " WHERE c.id = ANY(%(ids)s::uuid[]) ORDER BY c.region_code, x.loan_id",
+                {"ids": frozen},
+            )
+            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+                out.extend(bytes(chunk) for chunk in copy)
+    return b"".join(out)
+
+
+def _as_pyformat(query: str) -> str:
+    """:name placeholders (SQLAlchemy) as %(name)s (psycopg)."""
+    import re
+
+    return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", query)
 
 
 def _summarise(claim: CountyClaim) -> CountyClaim:
@@ -142,7 +237,12 @@ def _summarise(claim: CountyClaim) -> CountyClaim:
 
 
 def subsidy_claims(
-    session: Session, principal: Principal, period: Period, region: str | None
+    session: Session,
+    principal: Principal,
+    period: Period,
+    region: str | None,
+    *,
+    with_lines: bool = True,
 ) -> list[CountyClaim]:
     """Each county's claim: the frozen one once submitted, else the draft computed now."""
     codes = counties(session, principal, region)
@@ -158,35 +258,51 @@ def subsidy_claims(
         )
     }
     drafts = [c for c in codes if c not in frozen]
-    computed: dict[str, list[ClaimLine]] = {c: [] for c in drafts}
-    for line in computed_lines(session, drafts, period) if drafts else []:
-        computed[line.region_code].append(line)
+    computed: dict[str, CountyClaim] = {c: CountyClaim(c, "draft", None) for c in drafts}
+    if drafts and with_lines:
+        for line in computed_lines(session, drafts, period):
+            computed[line.region_code].lines.append(line)
+        computed = {c: _summarise(claim) for c, claim in computed.items()}
+    elif drafts:
+        computed.update(computed_totals(session, drafts, period))
     claims = []
     for code in codes:
         stored = frozen.get(code)
         if stored is None:
-            claims.append(_summarise(CountyClaim(code, "draft", None, computed[code])))
+            claims.append(computed[code])
             continue
-        lines = [
-            ClaimLine(
-                code,
-                x.loan_id,
-                x.borrower,
-                x.policy_version,
-                x.central_subsidy,
-                x.local_subsidy,
-                x.central_adjustment,
-                x.local_adjustment,
-            )
-            for x in session.scalars(
-                select(SubsidyClaimLine)
-                .where(SubsidyClaimLine.claim_id == stored.id)
-                .order_by(SubsidyClaimLine.loan_id)
-            )
-        ]
-        claim = _summarise(CountyClaim(code, stored.status, stored.id, lines))
-        claim.paid_central, claim.paid_local = stored.paid_central, stored.paid_local
-        claim.paid_on = stored.paid_on
+        claim = CountyClaim(
+            code,
+            stored.status,
+            stored.id,
+            [],
+            stored.loans,
+            stored.central_subsidy,
+            stored.local_subsidy,
+            stored.central_adjustment,
+            stored.local_adjustment,
+            stored.paid_central,
+            stored.paid_local,
+            stored.paid_on,
+        )
+        if with_lines:
+            claim.lines = [
+                ClaimLine(
+                    code,
+                    x.loan_id,
+                    x.borrower,
+                    x.policy_version,
+                    x.central_subsidy,
+                    x.local_subsidy,
+                    x.central_adjustment,
+                    x.local_adjustment,
+                )
+                for x in session.scalars(
+                    select(SubsidyClaimLine)
+                    .where(SubsidyClaimLine.claim_id == stored.id)
+                    .order_by(SubsidyClaimLine.loan_id)
+                )
+            ]
         claims.append(claim)
     return claims
 
