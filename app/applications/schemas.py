@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.core.types import Day, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
@@ -46,7 +46,7 @@ class ApplicationIn(BaseModel):
     term_months: int = Field(ge=1, le=120)
     purpose: Purpose
     purpose_detail: str = Field(min_length=1, max_length=2000)
-    large_production: bool = False
+    large_production: StrictBool = False
     large_production_reason: str | None = Field(
         default=None,
         min_length=1,
@@ -68,8 +68,8 @@ class InvestigationIn(BaseModel):
     visited_on: Day
     investigators: list[str] = Field(min_length=1, max_length=10)
     project_findings: str = Field(min_length=1, max_length=4000)
-    need_is_genuine: bool
-    project_is_lawful: bool
+    need_is_genuine: StrictBool
+    project_is_lawful: StrictBool
     notes: str | None = Field(default=None, max_length=4000)
 
 
@@ -80,8 +80,8 @@ class InvestigationOut(BaseModel):
     visited_on: date
     investigators: list[str]
     project_findings: str
-    need_is_genuine: bool
-    project_is_lawful: bool
+    need_is_genuine: StrictBool
+    project_is_lawful: StrictBool
     notes: str | None
     recorded_by: str
     created_at: datetime
@@ -115,7 +115,7 @@ class EvaluationOut(BaseModel):
     stage: str
     evaluated_on: date
     policy_version: str
-    eligible: bool
+    eligible: StrictBool
     rules: list[RuleOut]
 
 
@@ -143,7 +143,7 @@ class ApplicationOut(BaseModel):
     term_months: int
     purpose: Purpose
     purpose_detail: str
-    large_production: bool
+    large_production: StrictBool
     large_production_reason: str | None
     repayment_method: RepaymentMethod
     submitted_by: str

@@ -21,7 +21,7 @@ class AuditEvent(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     actor: Mapped[str] = mapped_column(String(200), nullable=False)
-    actor_role: Mapped[str] = mapped_column(String(40), nullable=False)
+    actor_role: Mapped[str] = mapped_column(String(200), nullable=False)
     action: Mapped[str] = mapped_column(String(80), nullable=False)
     entity_type: Mapped[str] = mapped_column(String(60), nullable=False)
     entity_id: Mapped[str] = mapped_column(String(80), nullable=False)

@@ -7,8 +7,10 @@ hears of success: an acknowledged write is a committed write.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import time
+import urllib.parse
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -132,6 +134,14 @@ class UnitOfWorkMiddleware:
             )
             return
         replay_receive = _replaying(body)
+        if _unstorable_text(scope, body):
+            await problem_response(
+                request,
+                422,
+                "Text may not contain NUL characters or unpaired surrogates",
+                slug="validation-error",
+            )(scope, receive, send)
+            return
 
         uow = UnitOfWork()
         scope.setdefault("state", {})["uow"] = uow
@@ -183,6 +193,14 @@ def _failure_response(request: Request, exc: Exception) -> Response:
             "The database is unavailable; retry later.",
             slug="unavailable",
             headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, sa_exc.DataError):
+        log.warning("data_error", error_type=type(exc.orig).__name__)
+        return problem_response(
+            request,
+            422,
+            "A value could not be stored (too long or out of range).",
+            slug="validation-error",
         )
     if isinstance(exc, sa_exc.IntegrityError):
         log.warning("integrity_conflict", constraint=_constraint_name(exc))
@@ -352,6 +370,37 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _bad_text(value: str) -> bool:
+    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _walk_strings(value: Any) -> bool:
+    if isinstance(value, str):
+        return _bad_text(value)
+    if isinstance(value, dict):
+        return any(_bad_text(k) or _walk_strings(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_walk_strings(v) for v in value)
+    return False
+
+
+def _unstorable_text(scope: Scope, body: bytes) -> bool:
+    """PostgreSQL stores neither NUL nor lone surrogates: refuse them at the door (422)
+    rather than fail deep inside (500)."""
+    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
+    if "\x00" in query or "\x00" in scope["path"]:
+        return True
+    if b"\x00" in body:
+        return True
+    content_type = _header(scope, b"content-type") or ""
+    if body and "json" in content_type:
+        try:
+            return _walk_strings(json.loads(body))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return False  # malformed: the validation layer answers 422
+    return False
 
 
 def session_of(request: Request) -> Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -126,6 +127,17 @@ def _field_problems(exc: RequestValidationError) -> list[FieldProblem]:
     ]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API document declares on this path (a path may span routers)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -154,9 +166,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 400:  # an unparseable body: the request itself is malformed
+            return problem_response(
+                request, 422, "The body could not be parsed as JSON.", slug="validation-error"
+            )
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        headers = dict(exc.headers) if exc.headers else None
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)

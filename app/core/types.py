@@ -77,6 +77,19 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 
 
+DATE_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+_DATE_RE = re.compile(DATE_PATTERN)
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD (no numbers as timestamps, no other formats)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise ValueError("a date is YYYY-MM-DD, between 1900 and 2199")
+    return value
+
+
 def _plausible_date(value: date) -> date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"dates must be between {EARLIEST_DATE} and {LATEST_DATE}")
@@ -84,4 +97,9 @@ def _plausible_date(value: date) -> date:
 
 
 # A calendar date the service can compute with (schedules add up to 36 months and more).
-Day = Annotated[date, AfterValidator(_plausible_date)]
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    AfterValidator(_plausible_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]

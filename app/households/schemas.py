@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.types import Money, MoneyOut
 from app.domain.eligibility import RosterStatus
@@ -32,8 +32,8 @@ class MemberIn(BaseModel):
     id_number: str = Field(pattern=ID_NUMBER, description="18-character resident ID number")
     relation: Relation
     phone: str | None = Field(default=None, pattern=PHONE)
-    full_civil_capacity: bool = True
-    has_labor_skills: bool = True
+    full_civil_capacity: StrictBool = True
+    has_labor_skills: StrictBool = True
 
 
 class HouseholdIn(BaseModel):
@@ -72,8 +72,8 @@ class MemberOut(BaseModel):
     id_number: str = Field(description="masked, e.g. 5201**********123X")
     phone: str | None = Field(description="masked, e.g. 138****5678")
     birth_date: date
-    full_civil_capacity: bool
-    has_labor_skills: bool
+    full_civil_capacity: StrictBool
+    has_labor_skills: StrictBool
     roster_status: RosterStatus
 
 
@@ -116,9 +116,9 @@ class RatingIn(BaseModel):
     liabilities: Money
     annual_existing_repayments: Money
     production_experience_years: int = Field(ge=0, le=80)
-    bureau_current_overdue: bool
+    bureau_current_overdue: StrictBool
     bureau_worst_days_past_due_24m: int = Field(ge=0, le=10_000)
-    bureau_major_bad_record: bool
+    bureau_major_bad_record: StrictBool
     village_opinion: VillageOpinion
     production_cycle_months: int = Field(default=12, ge=1, le=12)
     note: str | None = Field(default=None, max_length=2000)

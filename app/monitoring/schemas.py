@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.types import Day, MoneyOut, PositiveMoney
 from app.domain.monitoring import FundUse
@@ -28,7 +28,7 @@ class VisitIn(BaseModel):
     misused_amount: PositiveMoney | None = Field(
         default=None, description="with a misuse finding; default the outstanding principal"
     )
-    corrects_misuse: bool = Field(
+    corrects_misuse: StrictBool = Field(
         default=False, description="with as_declared: the earlier misuse has been corrected"
     )
     notes: str | None = Field(default=None, max_length=4000)
@@ -43,7 +43,7 @@ class VisitOut(BaseModel):
     visited_on: date
     finding: FundUse
     misused_amount: MoneyOut | None
-    corrects_misuse: bool
+    corrects_misuse: StrictBool
     notes: str | None
     follow_up: str | None
     recorded_by: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.types import Day, Money, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.eligibility import RosterStatus
@@ -18,9 +18,9 @@ class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     birth_date: Day
-    full_civil_capacity: bool
-    major_bad_credit_record: bool
-    has_labor_skills: bool
+    full_civil_capacity: StrictBool
+    major_bad_credit_record: StrictBool
+    has_labor_skills: StrictBool
 
 
 class HouseholdIn(BaseModel):
@@ -28,8 +28,8 @@ class HouseholdIn(BaseModel):
 
     roster_status: RosterStatus
     region_code: str = Field(pattern=REGION_CODE, description="GB/T 2260 county code")
-    has_outstanding_assistance_loan: bool
-    region_suspended: bool
+    has_outstanding_assistance_loan: StrictBool
+    region_suspended: StrictBool
 
 
 class RatingIn(BaseModel):
@@ -46,8 +46,8 @@ class LoanIn(BaseModel):
     amount: Money
     term_months: int = Field(ge=0, le=600)
     purpose: Purpose
-    large_production: bool = False
-    guarantee_required: bool = False
+    large_production: StrictBool = False
+    guarantee_required: StrictBool = False
 
 
 class EligibilityTrialIn(BaseModel):
@@ -96,13 +96,13 @@ class EligibilityTrialIn(BaseModel):
 class RuleOut(BaseModel):
     code: str = Field(description="Stable rule code")
     clause: str = Field(description="Clause of the notice, e.g. '1.9' for 一(九)")
-    passed: bool
+    passed: StrictBool
     message: str = Field(description="English")
     message_zh: str = Field(description="中文")
 
 
 class EligibilityOut(BaseModel):
-    eligible: bool
+    eligible: StrictBool
     policy_version: str
     rules: list[RuleOut]
 
@@ -125,7 +125,7 @@ class SubsidyTrialIn(BaseModel):
 
     annual_rate: Rate
     amount: PositiveMoney
-    large_production: bool = False
+    large_production: StrictBool = False
     contract_date: Day
     local_subsidy_rate: Rate = Field(default=Decimal("0"))
     region_code: str | None = Field(default=None, pattern=REGION_CODE)
@@ -162,7 +162,7 @@ class ScheduleTrialIn(BaseModel):
     term_months: int = Field(ge=1, le=36)
     method: RepaymentMethod
     start_date: Day = Field(description="Value date of the disbursement")
-    large_production: bool = Field(default=False, description="For the subsidy shares")
+    large_production: StrictBool = Field(default=False, description="For the subsidy shares")
     local_subsidy_rate: Rate = Field(default=Decimal("0"), description="For the subsidy shares")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.types import MoneyOut, RateOut
 
@@ -48,7 +48,7 @@ class RegionOut(BaseModel):
     lending_status: LendingStatus
     status_reason: str | None
     figures: RegionFiguresOut | None = Field(description="from the latest end of day")
-    alert: bool
-    suspension_recommended: bool
+    alert: StrictBool
+    suspension_recommended: StrictBool
     reasons: list[str] = Field(description="each citing clause 4.3")
     history: list[StatusChangeOut]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.core.types import Rate, RateOut
 from app.domain.policy import RepaymentMethod
@@ -55,7 +55,7 @@ class ChainRequestOut(BaseModel):
     requested_by: str
     requested_on: date
     rules: list[RuleOut]
-    restructuring: bool
+    restructuring: StrictBool
     decided_by: str | None
     decided_at: datetime | None
     annual_rate: RateOut | None

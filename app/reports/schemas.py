@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.types import Day, Money, MoneyOut, RateOut
 from app.reports.periods import PERIOD_PATTERN
@@ -74,7 +74,7 @@ class ToleranceOut(BaseModel):
     product_npl_ratio: RateOut
     bank_npl_ratio: RateOut
     limit: RateOut
-    within: bool
+    within: StrictBool
 
 
 class RegionQualityOut(BaseModel):
@@ -83,8 +83,8 @@ class RegionQualityOut(BaseModel):
     balance: MoneyOut
     overdue_ratio: RateOut
     npl_ratio: RateOut
-    alert: bool
-    suspension_recommended: bool
+    alert: StrictBool
+    suspension_recommended: StrictBool
     lending_status: str
 
 

@@ -78,6 +78,11 @@ def require_closed(session: Session, codes: list[str], through: date) -> None:
         )
     )
     open_dates = {code: day for code, day in found}
+    unknown = sorted(c for c in codes if c not in open_dates)
+    if unknown:
+        raise conflict(
+            f"No loans are serviced in {', '.join(unknown[:10])}", slug="nothing-serviced"
+        )
     behind = sorted(c for c in codes if open_dates[c] <= through)
     if behind:
         raise conflict(
