@@ -6,9 +6,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
+from app.core.auth import current_principal
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
 from app.core.problems import (
@@ -98,6 +100,33 @@ def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
 
 
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, through included routers."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found += _api_routes(route.original_router.routes)
+        elif hasattr(route, "routes"):
+            found += _api_routes(route.routes)
+    return found
+
+
+def _roles(dependant: Any) -> list[str] | None:
+    """The roles a route's auth dependency allows: a list, ["*"] for any role, None if public."""
+    for dependency in dependant.dependencies:
+        allowed = getattr(dependency.call, "allowed_roles", None)
+        if allowed is not None:
+            return sorted(r.value for r in allowed)
+        if dependency.call is current_principal:
+            return ["*"]
+        inner = _roles(dependency)
+        if inner is not None:
+            return inner
+    return None
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with problem details declared wherever an operation can fail."""
     if app.openapi_schema:
@@ -135,5 +164,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault(
                     status, {"description": description, "content": _problem_content()}
                 )
+    # x-roles: who may call each operation ("*": any authenticated role). The authorization
+    # matrix test reads it; an operation under /v1 without it fails that test.
+    for route in _api_routes(app.routes):
+        roles = _roles(route.dependant)
+        for method in route.methods or ():
+            operation = spec["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is not None and roles is not None:
+                operation["x-roles"] = roles
     app.openapi_schema = spec
     return spec

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from app.core.types import Day, MoneyOut, PositiveMoney, Rate, RateOut
+from app.core.types import Day, Int, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
 from app.policy.schemas import InstallmentOut, RuleOut
 
@@ -43,7 +43,7 @@ class ApplicationIn(BaseModel):
     household_id: uuid.UUID
     applicant_member_id: uuid.UUID
     amount: PositiveMoney
-    term_months: int = Field(ge=1, le=120)
+    term_months: Int = Field(ge=1, le=120)
     purpose: Purpose
     purpose_detail: str = Field(min_length=1, max_length=2000)
     large_production: StrictBool = False
@@ -92,7 +92,7 @@ class Approve(BaseModel):
 
     outcome: Literal["approve"]
     amount: PositiveMoney
-    term_months: int = Field(ge=1, le=120)
+    term_months: Int = Field(ge=1, le=120)
     annual_rate: Rate
     repayment_method: RepaymentMethod
     local_subsidy_rate: Rate = Field(default=Decimal("0"))
@@ -124,7 +124,7 @@ class DecisionOut(BaseModel):
     decided_by: str
     decided_at: datetime
     amount: MoneyOut | None = None
-    term_months: int | None = None
+    term_months: Int | None = None
     annual_rate: RateOut | None = None
     repayment_method: RepaymentMethod | None = None
     local_subsidy_rate: RateOut | None = None
@@ -140,7 +140,7 @@ class ApplicationOut(BaseModel):
     status: ApplicationStatus
     application_date: date
     amount: MoneyOut
-    term_months: int
+    term_months: Int
     purpose: Purpose
     purpose_detail: str
     large_production: StrictBool
@@ -174,7 +174,7 @@ class LoanSummaryOut(BaseModel):
     policy_version: str
     principal: MoneyOut
     annual_rate: RateOut
-    term_months: int
+    term_months: Int
     repayment_method: RepaymentMethod
     central_subsidy_rate: RateOut
     local_subsidy_rate: RateOut

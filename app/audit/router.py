@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +12,7 @@ from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, problem_responses
+from app.core.types import Instant
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -23,8 +23,8 @@ def list_audit_events(
     principal: Annotated[Principal, Depends(require(Role.auditor, Role.admin))],
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
     entity_id: Annotated[str | None, Query(max_length=80)] = None,
-    since: Annotated[datetime | None, Query(description="occurred at or after")] = None,
-    until: Annotated[datetime | None, Query(description="occurred before")] = None,
+    since: Annotated[Instant | None, Query(description="occurred at or after")] = None,
+    until: Annotated[Instant | None, Query(description="occurred before")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:

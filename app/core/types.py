@@ -4,7 +4,7 @@ fen). The OpenAPI schema states exactly what is accepted."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -102,4 +102,35 @@ Day = Annotated[
     BeforeValidator(_iso_date),
     AfterValidator(_plausible_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
+
+
+def _json_integer(value: object) -> object:
+    """JSON integers only: no booleans, no strings ("12"); 12.0 is an integer in JSON Schema."""
+    if isinstance(value, bool | str):
+        raise ValueError("an integer is expected")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_json_integer)]
+
+
+_INSTANT_RE = re.compile(
+    r"^(19|20|21)\d{2}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def _iso_instant(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _INSTANT_RE.match(value):
+        raise ValueError("a time is ISO 8601, e.g. 2026-09-30T00:00:00+08:00")
+    return value
+
+
+# A point in time given as ISO 8601 (no bare numbers as timestamps).
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_iso_instant),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _INSTANT_RE.pattern}),
 ]

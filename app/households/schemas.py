@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.core.types import Money, MoneyOut
+from app.core.types import Int, Money, MoneyOut
 from app.domain.eligibility import RosterStatus
 from app.domain.rating import VillageOpinion
 
@@ -115,19 +115,19 @@ class RatingIn(BaseModel):
     assets: Money
     liabilities: Money
     annual_existing_repayments: Money
-    production_experience_years: int = Field(ge=0, le=80)
+    production_experience_years: Int = Field(ge=0, le=80)
     bureau_current_overdue: StrictBool
-    bureau_worst_days_past_due_24m: int = Field(ge=0, le=10_000)
+    bureau_worst_days_past_due_24m: Int = Field(ge=0, le=10_000)
     bureau_major_bad_record: StrictBool
     village_opinion: VillageOpinion
-    production_cycle_months: int = Field(default=12, ge=1, le=12)
+    production_cycle_months: Int = Field(default=12, ge=1, le=12)
     note: str | None = Field(default=None, max_length=2000)
 
 
 class ReasonOut(BaseModel):
     code: str
-    points: int
-    max_points: int
+    points: Int
+    max_points: Int
     detail: str
 
 
@@ -135,7 +135,7 @@ class RatingOut(BaseModel):
     id: uuid.UUID
     household_id: uuid.UUID
     scorecard_version: str
-    score: int
+    score: Int
     grade: str
     credit_limit: MoneyOut
     valid_from: date

@@ -22,7 +22,7 @@ class EodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     business_date: Day
-    regions: list[str] | None = Field(
+    regions: list[Annotated[str, Field(pattern=r"^\d{1,12}$")]] | None = Field(
         default=None,
         max_length=500,
         description="region code prefixes to run (default: all); lets workers share a date",

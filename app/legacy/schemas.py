@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.types import Day, Money, PositiveMoney, Rate
+from app.core.types import Day, Int, Money, PositiveMoney, Rate
 from app.domain.policy import Purpose, RepaymentMethod
 from app.households.schemas import ID_NUMBER, PHONE, REGION_CODE
 
@@ -28,7 +28,7 @@ class LegacyLoanIn(BaseModel):
     disbursement_account: str = Field(pattern=r"^\d{10,30}$")
     principal: PositiveMoney
     annual_rate: Rate
-    term_months: int = Field(ge=1, le=60)
+    term_months: Int = Field(ge=1, le=60)
     repayment_method: RepaymentMethod
     purpose: Purpose
     signed_on: Day
@@ -36,8 +36,8 @@ class LegacyLoanIn(BaseModel):
     central_subsidy_rate: Rate
     local_subsidy_rate: Rate
     subsidised_principal: Money
-    instalments_paid: int = Field(ge=0, le=60)
-    renewals_or_extensions: int = Field(ge=0, le=1)
+    instalments_paid: Int = Field(ge=0, le=60)
+    renewals_or_extensions: Int = Field(ge=0, le=1)
 
 
 class LegacyImportIn(BaseModel):
@@ -48,15 +48,15 @@ class LegacyImportIn(BaseModel):
 
 
 class LegacyRejection(BaseModel):
-    index: int
+    index: Int
     external_ref: str
     reasons: list[str]
 
 
 class LegacyImportOut(BaseModel):
     as_of: date
-    accepted: int
-    unchanged: int
-    rejected: int
+    accepted: Int
+    unchanged: Int
+    rejected: Int
     rejections: list[LegacyRejection]
     loan_ids: dict[str, uuid.UUID]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.types import Day, MoneyOut, PositiveMoney, RateOut
+from app.core.types import Day, Int, MoneyOut, PositiveMoney, RateOut
 from app.domain.classification import RiskClass
 from app.domain.eligibility import RosterStatus
 from app.domain.policy import RepaymentMethod
@@ -102,7 +102,7 @@ class LoanOut(BaseModel):
     policy_version: str
     principal: MoneyOut
     annual_rate: RateOut
-    term_months: int
+    term_months: Int
     repayment_method: RepaymentMethod
     central_subsidy_rate: RateOut
     local_subsidy_rate: RateOut
@@ -117,15 +117,15 @@ class LoanOut(BaseModel):
     overdue_interest: MoneyOut
     penalty_outstanding: MoneyOut
     next_due_date: date | None
-    days_past_due: int
+    days_past_due: Int
     risk_class: RiskClass
     interest_accrued: MoneyOut = Field(description="contractual interest accrued to date")
     central_subsidy_to_date: MoneyOut
     local_subsidy_to_date: MoneyOut
     penalty_accrued: MoneyOut
-    renewals_or_extensions_used: int
+    renewals_or_extensions_used: Int
     renewed_from_id: uuid.UUID | None
-    extension_months: int
+    extension_months: Int
     external_ref: str | None = Field(description="contract number in the earlier system")
     last_visit_on: date | None
     misuse_since: date | None
@@ -141,7 +141,7 @@ class LoanPage(BaseModel):
 
 
 class InstalmentOut(BaseModel):
-    number: int
+    number: Int
     period_start: date
     due_date: date
     principal_due: MoneyOut

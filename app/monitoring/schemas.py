@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.core.types import Day, MoneyOut, PositiveMoney
+from app.core.types import Day, Int, MoneyOut, PositiveMoney
 from app.domain.monitoring import FundUse
 
 
@@ -59,5 +59,5 @@ class DueVisitOut(BaseModel):
 
 class DueVisitPage(BaseModel):
     as_of: date
-    interval_days: int
+    interval_days: Int
     items: list[DueVisitOut]

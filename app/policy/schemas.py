@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.core.types import Day, Money, MoneyOut, PositiveMoney, Rate, RateOut
+from app.core.types import Day, Int, Money, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.eligibility import RosterStatus
 from app.domain.policy import Purpose, RepaymentMethod
 
@@ -44,7 +44,7 @@ class LoanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: Money
-    term_months: int = Field(ge=0, le=600)
+    term_months: Int = Field(ge=0, le=600)
     purpose: Purpose
     large_production: StrictBool = False
     guarantee_required: StrictBool = False
@@ -159,7 +159,7 @@ class ScheduleTrialIn(BaseModel):
 
     principal: PositiveMoney
     annual_rate: Rate
-    term_months: int = Field(ge=1, le=36)
+    term_months: Int = Field(ge=1, le=36)
     method: RepaymentMethod
     start_date: Day = Field(description="Value date of the disbursement")
     large_production: StrictBool = Field(default=False, description="For the subsidy shares")
@@ -167,7 +167,7 @@ class ScheduleTrialIn(BaseModel):
 
 
 class InstallmentOut(BaseModel):
-    number: int
+    number: Int
     due_date: date
     principal: MoneyOut
     interest: MoneyOut

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from app.core.types import Rate, RateOut
+from app.core.types import Int, Rate, RateOut
 from app.domain.policy import RepaymentMethod
 from app.policy.schemas import RuleOut
 
@@ -15,7 +15,7 @@ from app.policy.schemas import RuleOut
 class RenewalRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    term_months: int = Field(ge=1, le=36, description="term of the new loan")
+    term_months: Int = Field(ge=1, le=36, description="term of the new loan")
     repayment_method: RepaymentMethod
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -23,7 +23,7 @@ class RenewalRequestIn(BaseModel):
 class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    months: int = Field(ge=1, le=36, description="how much longer")
+    months: Int = Field(ge=1, le=36, description="how much longer")
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -49,7 +49,7 @@ class ChainRequestOut(BaseModel):
     loan_id: uuid.UUID
     kind: Literal["renewal", "extension"]
     status: Literal["requested", "approved", "declined"]
-    months: int
+    months: Int
     repayment_method: RepaymentMethod | None
     reason: str
     requested_by: str

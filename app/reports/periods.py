@@ -9,7 +9,7 @@ from datetime import date
 
 from app.core.problems import Problem
 
-PERIOD_PATTERN = r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$"
+PERIOD_PATTERN = r"^(19|20|21)\d{2}(Q[1-4]|-(0[1-9]|1[0-2]))$"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ class WriteIn(BaseModel):
 
 
 def add_test_routes(app: FastAPI) -> None:
-    @app.post("/_test/writes", status_code=201)
+    @app.post("/_test/writes", status_code=201, include_in_schema=False)
     def write(body: WriteIn, session: DbSession, principal: AnyRole) -> dict[str, str]:
         audit.record(
             session,
@@ -40,11 +40,11 @@ def add_test_routes(app: FastAPI) -> None:
             raise Problem(409, "refused after writing", slug="conflict")
         return {"note": body.note, "written_at": str(time.time())}
 
-    @app.get("/_test/boom")
+    @app.get("/_test/boom", include_in_schema=False)
     def boom() -> None:
         raise RuntimeError("postgresql://bangfu:hunter2@db/secret 520102199001011234 failed")
 
-    @app.get("/_test/regional/{region_code}")
+    @app.get("/_test/regional/{region_code}", include_in_schema=False)
     def regional(
         region_code: str,
         principal: Annotated[Principal, Depends(require(Role.loan_officer))],
