@@ -28,7 +28,9 @@ def get_scoped(
     so that concurrent transitions are serialised, if the caller's regions cover it; else 404."""
     query = select(model).where(model.__table__.c.id == record_id)
     if for_update:
-        query = query.with_for_update()
+        # populate_existing: an object this session loaded before the lock is refreshed from
+        # the locked row, or concurrent changes would be overwritten by stale values.
+        query = query.with_for_update().execution_options(populate_existing=True)
     record = session.scalars(query).one_or_none()
     if record is None:
         raise not_found(what)

@@ -107,7 +107,10 @@ def confirm_disbursement(
     """Core banking's answer. Success activates the loan and fixes its schedule from the value
     date; failure returns it to `contracted`. The same confirmation again is harmless."""
     disbursement = session.scalars(
-        select(Disbursement).where(Disbursement.id == disbursement_id).with_for_update()
+        select(Disbursement)
+        .where(Disbursement.id == disbursement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if disbursement is None:
         raise not_found("Disbursement")
@@ -121,7 +124,10 @@ def confirm_disbursement(
         )
     calendar.lock_region_shared(session, disbursement.region_code)
     loan = session.scalars(
-        select(Loan).where(Loan.id == disbursement.loan_id).with_for_update()
+        select(Loan)
+        .where(Loan.id == disbursement.loan_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
     disbursement.confirmed_at = datetime.now(SHANGHAI)
     if body.status == "failed":

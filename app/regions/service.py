@@ -45,7 +45,12 @@ def set_lending_status(
         .values(code=code, lending_status="open")
         .on_conflict_do_nothing(index_elements=["code"])
     )
-    region = session.scalars(select(Region).where(Region.code == code).with_for_update()).one()
+    region = session.scalars(
+        select(Region)
+        .where(Region.code == code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     before = region.lending_status
     region.lending_status = body.status.value
     region.status_reason = body.reason

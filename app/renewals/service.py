@@ -179,6 +179,7 @@ def decide(
             ChainRequest.status == "requested",
         )
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if row is None:
         raise not_found(f"Pending {kind.value} request")

@@ -385,7 +385,10 @@ def record_payment(
     reference: str,
 ) -> SubsidyClaim:
     row = session.scalars(
-        select(SubsidyClaim).where(SubsidyClaim.id == claim_id).with_for_update()
+        select(SubsidyClaim)
+        .where(SubsidyClaim.id == claim_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if row is None:
         raise not_found("Subsidy claim")

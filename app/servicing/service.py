@@ -39,6 +39,13 @@ def post(
     loan = loans.get(session, principal, loan_id)
     calendar.lock_region_shared(session, loan.region_code)
     loan = loans.get(session, principal, loan_id, for_update=True)
+    # Postings on a loan are serialised by its row lock: a repeat that raced the first one
+    # sees it now, and answers with it.
+    previous = session.scalar(
+        select(Repayment).where(Repayment.core_transaction_id == body.core_transaction_id)
+    )
+    if previous is not None:
+        return _replay(previous, loan_id, body), False
     if loan.status != "active":
         raise conflict(
             f"The loan is {loan.status}; repayments are posted on active loans",

@@ -12,13 +12,19 @@ from app.core.auth import Role
 from tests.api.factories import Origination, Person, headers, id_number
 from tests.api.test_foundation import assert_problem
 
-INJECTIONS = ["Robert'); DROP TABLE members;--", "<script>alert(1)</script>",
-              "' OR '1'='1", "${jndi:ldap://x/a}", "../../etc/passwd", "𠀀𪚥 ﷽ \u202e"]
+INJECTIONS = [
+    "Robert'); DROP TABLE members;--",
+    "<script>alert(1)</script>",
+    "' OR '1'='1",
+    "${jndi:ldap://x/a}",
+    "../../etc/passwd",
+    "𠀀𪚥 ﷽ \u202e",
+]
 
 
 def count(database_url: str, table: str) -> int:
     with psycopg.connect(database_url) as conn:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 @pytest.fixture()
@@ -28,8 +34,11 @@ def officer() -> dict[str, str]:
 
 def household_body(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "region_code": "520102", "address": "某村", "disbursement_account": "6217001234567890",
-        "members": [{"name": "张三", "id_number": id_number(), "relation": "head"}]}
+        "region_code": "520102",
+        "address": "某村",
+        "disbursement_account": "6217001234567890",
+        "members": [{"name": "张三", "id_number": id_number(), "relation": "head"}],
+    }
     return {**body, **overrides}
 
 
@@ -49,8 +58,9 @@ def test_malformed_bodies_are_refused_and_write_nothing(
 ) -> None:
     body, status = CASES[case]
     before = count(database_url, "households")
-    answer = client.post("/v1/households", content=body,
-                         headers={**officer, "content-type": "application/json"})
+    answer = client.post(
+        "/v1/households", content=body, headers={**officer, "content-type": "application/json"}
+    )
     assert_problem(answer, status)
     assert count(database_url, "households") == before
 
@@ -69,23 +79,36 @@ def test_malformed_bodies_are_refused_and_write_nothing(
         ("purpose", "'; DELETE FROM loans;--"),
     ],
 )
-def test_bad_numbers_and_enums_are_422(field: str, value: object, client: httpx.Client,
-                                        officer: dict[str, str], database_url: str) -> None:
+def test_bad_numbers_and_enums_are_422(
+    field: str, value: object, client: httpx.Client, officer: dict[str, str], database_url: str
+) -> None:
     before = count(database_url, "applications")
-    body = {"household_id": str(uuid.uuid4()), "applicant_member_id": str(uuid.uuid4()),
-            "amount": "50000.00", "term_months": 12, "purpose": "livestock",
-            "purpose_detail": "x", "repayment_method": "bullet", field: value}
+    body = {
+        "household_id": str(uuid.uuid4()),
+        "applicant_member_id": str(uuid.uuid4()),
+        "amount": "50000.00",
+        "term_months": 12,
+        "purpose": "livestock",
+        "purpose_detail": "x",
+        "repayment_method": "bullet",
+        field: value,
+    }
     problem = assert_problem(client.post("/v1/applications", json=body, headers=officer), 422)
     assert any(field in e["loc"] for e in problem["errors"])
     assert count(database_url, "applications") == before
 
 
-@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "20260101", "0", "9999-12-31",
-                                 "2026-1-1", "yesterday"])
-def test_impossible_dates_are_422(day: str, client: httpx.Client, officer: dict[str, str]
-                                  ) -> None:
-    body = {"principal": "1000.00", "annual_rate": "0.04", "term_months": 12,
-            "method": "bullet", "start_date": day}
+@pytest.mark.parametrize(
+    "day", ["2026-02-30", "2026-13-01", "20260101", "0", "9999-12-31", "2026-1-1", "yesterday"]
+)
+def test_impossible_dates_are_422(day: str, client: httpx.Client, officer: dict[str, str]) -> None:
+    body = {
+        "principal": "1000.00",
+        "annual_rate": "0.04",
+        "term_months": 12,
+        "method": "bullet",
+        "start_date": day,
+    }
     assert_problem(client.post("/v1/policy/schedule", json=body, headers=officer), 422)
 
 
@@ -95,9 +118,11 @@ def test_injection_payloads_in_every_text_field_are_just_text(
     flow = Origination(client)
     for payload in INJECTIONS:
         person = Person(id_number(), name=payload[:100])
-        body = household_body(address=payload, household_number=payload[:40],
-                              members=[{"name": person.name, "id_number": person.id_number,
-                                        "relation": "head"}])
+        body = household_body(
+            address=payload,
+            household_number=payload[:40],
+            members=[{"name": person.name, "id_number": person.id_number, "relation": "head"}],
+        )
         created = client.post("/v1/households", json=body, headers=officer)
         assert created.status_code == 201, created.text
         shown = client.get(f"/v1/households/{created.json()['id']}", headers=officer).json()
@@ -108,8 +133,9 @@ def test_injection_payloads_in_every_text_field_are_just_text(
     assert count(database_url, "members") > 0  # the tables are all still there
 
 
-def test_query_strings_and_paths_are_hostile_too(client: httpx.Client,
-                                                officer: dict[str, str]) -> None:
+def test_query_strings_and_paths_are_hostile_too(
+    client: httpx.Client, officer: dict[str, str]
+) -> None:
     reader = headers(Role.auditor, sub="hostile-reader")
     for url, status in [
         ("/v1/audit-events?entity_id=%00", 422),
