@@ -42,8 +42,14 @@ infra-check:
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Benchmarks (not tests): load, roster import, end of day, reports; figures in README
 bench: install
 	$(BIN)/python -m bench
+
+## Contract fuzzing, long: schemathesis with many more examples and a fresh seed
+fuzz: install
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-300} SCHEMATHESIS_SEED=$$RANDOM \
+	$(BIN)/pytest -p no:logging tests/contract/test_schemathesis.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis
