@@ -153,6 +153,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if all(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            # /v1/loans/None: an id that cannot exist names no resource.
+            return problem_response(
+                request, 404, f"No resource at {request.url.path}", slug="not-found"
+            )
         return problem_response(
             request,
             422,
