@@ -3,6 +3,7 @@ ratings, applications, decisions and contracts."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,12 @@ from app.core.auth import Role, issue_token
 from app.core.clock import business_today
 
 COUNTY = "520102"  # 贵阳市南明区, known to python-stdnum
+_COUNTIES = itertools.count(random.randint(0, 5000))
+
+
+def own_county(prefix: str) -> str:
+    """A county code no other test in this run uses: its business dates are the test's own."""
+    return f"{prefix}{next(_COUNTIES) % 10000:04d}"
 
 
 def id_number(region: str = COUNTY, birth: date | None = None) -> str:

@@ -4,7 +4,6 @@ controls."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +17,7 @@ from app.core.auth import Role
 from app.core.clock import business_today
 from app.domain.accrual import accrued_through
 from app.domain.subsidy import SubsidyTerms, shares
-from tests.api.factories import Origination, Person, Servicing, headers, id_number
+from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
 from tests.api.test_foundation import assert_problem
 
 D = Decimal
@@ -26,7 +25,7 @@ D = Decimal
 
 @pytest.fixture()
 def svc(client: httpx.Client) -> Servicing:
-    return Servicing(Origination(client, region=f"55{random.randint(0, 9999):04d}"))
+    return Servicing(Origination(client, region=own_county("55")))
 
 
 def failing(response: httpx.Response) -> set[tuple[str, str]]:
@@ -116,7 +115,7 @@ def test_renewal_keeps_the_risk_class_and_difficulty_is_a_restructuring(svc: Ser
     svc.close_through(date.fromisoformat(new["value_date"]) + timedelta(days=5))
     assert svc.loan(new["id"])["risk_class"] == "normal"
 
-    other = Servicing(Origination(svc.client, region=f"54{random.randint(0, 9999):04d}"))
+    other = Servicing(Origination(svc.client, region=own_county("54")))
     late = short_loan(other)
     maturity = pay_interest_to_maturity(other, late["id"])
     other.close_through(maturity + timedelta(days=4))  # principal unpaid: in difficulty

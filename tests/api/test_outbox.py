@@ -5,7 +5,6 @@ and is transferred exactly once, by the simulator's own ledger."""
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import psycopg
 import pytest
 
 from app.core.settings import get_settings
-from tests.api.factories import Origination, Person, id_number
+from tests.api.factories import Origination, Person, id_number, own_county
 from tests.conftest import _free_port
 
 BANGFU = [sys.executable, "-m", "app.cli"]
@@ -88,7 +87,7 @@ def test_two_hundred_disbursements_each_transferred_exactly_once(
 ) -> None:
     sim_url, _ = core_sim
     monkeypatch.setattr(get_settings(), "public_base_url", live_server)
-    region = f"57{random.randint(0, 9999):04d}"
+    region = own_county("57")
     loans = _contracted_loans(client, region, 200)
     flow = Origination(client, region=region)
     disbursements = []

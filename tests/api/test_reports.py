@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import os
-import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -26,7 +25,7 @@ from app.core.clock import business_today
 from app.core.settings import get_settings
 from app.reports.periods import parse
 from bench.seed import seed_loans
-from tests.api.factories import Origination, Servicing, headers
+from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_foundation import assert_problem
 
 D = Decimal
@@ -57,7 +56,7 @@ def accrued(database_url: str, region: str, start: date, end: date) -> tuple[D, 
 def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
     client: httpx.Client, database_url: str
 ) -> None:
-    svc = Servicing(Origination(client, region=f"53{random.randint(1000, 9999)}"))
+    svc = Servicing(Origination(client, region=own_county("53")))
     loans = [svc.active_loan(business_today()) for _ in range(3)]
     period = parse(quarter_of(business_today()))
     reader = headers(Role.risk_manager, sub="finance", regions=[svc.flow.region])

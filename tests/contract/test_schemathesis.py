@@ -29,6 +29,9 @@ def test_schemathesis_finds_nothing(live_server: str, tmp_path: Path) -> None:
             "--seed",
             os.environ.get("SCHEMATHESIS_SEED", "2026"),
             "--no-color",
+            # the end-of-day batch may catch up months of business days in one request
+            "--request-timeout",
+            "180",
             "-H",
             f"Authorization: Bearer {token}",
             "--report-dir",
