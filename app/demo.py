@@ -21,6 +21,7 @@ from stdnum.cn import ric
 from app.core.auth import Role, issue_token
 from app.core.clock import business_today
 from app.core.settings import get_settings
+from app.households.schemas import EXAMPLE_RATING
 
 
 class DemoError(RuntimeError):
@@ -153,19 +154,7 @@ def _walk(d: Demo) -> None:
         f"/v1/households/{household['id']}/ratings",
         OFFICER,
         201,
-        json={
-            "annual_household_income": "60000.00",
-            "annual_production_income": "45000.00",
-            "assets": "150000.00",
-            "liabilities": "10000.00",
-            "annual_existing_repayments": "3000.00",
-            "production_experience_years": 8,
-            "bureau_current_overdue": False,
-            "bureau_worst_days_past_due_24m": 0,
-            "bureau_major_bad_record": False,
-            "village_opinion": "positive",
-            "production_cycle_months": 12,
-        },
+        json=EXAMPLE_RATING,
     )
     d.show(grade=rating["grade"], score=rating["score"], credit_limit=rating["credit_limit"])
 

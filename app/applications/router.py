@@ -15,7 +15,7 @@ from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
-from app.loans.models import Loan
+from app.loans.schemas import LoanSummaryOut
 from app.policy.schemas import InstallmentOut, RuleOut
 from app.policy.service import rule_out
 
@@ -203,25 +203,6 @@ def withdraw(
     return to_out(session, service.withdraw(session, principal, application_id))
 
 
-def loan_summary(loan: Loan) -> schemas.LoanSummaryOut:
-    return schemas.LoanSummaryOut(
-        id=loan.id,
-        application_id=loan.application_id,
-        household_id=loan.household_id,
-        region_code=loan.region_code,
-        status=loan.status,
-        policy_version=loan.policy_version,
-        principal=loan.principal,
-        annual_rate=loan.annual_rate,
-        term_months=loan.term_months,
-        repayment_method=RepaymentMethod(loan.repayment_method),
-        central_subsidy_rate=loan.central_subsidy_rate,
-        local_subsidy_rate=loan.local_subsidy_rate,
-        subsidised_principal=loan.subsidised_principal,
-        signed_on=loan.signed_on,
-    )
-
-
 @router.post(
     "/{application_id}/contract",
     response_model=schemas.ContractOut,
@@ -257,5 +238,7 @@ def sign_contract(
             )
         )
     return schemas.ContractOut(
-        loan=loan_summary(signed.loan), subsidy_warnings=signed.warnings, schedule_preview=preview
+        loan=LoanSummaryOut.model_validate(signed.loan),
+        subsidy_warnings=signed.warnings,
+        schedule_preview=preview,
     )

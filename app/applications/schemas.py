@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.core.types import Day, Int, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
+from app.loans.schemas import LoanSummaryOut
 from app.policy.schemas import InstallmentOut, RuleOut
 
 
@@ -163,23 +164,6 @@ class ContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     signed_on: Day | None = Field(default=None, description="default: today (Asia/Shanghai)")
-
-
-class LoanSummaryOut(BaseModel):
-    id: uuid.UUID
-    application_id: uuid.UUID | None
-    household_id: uuid.UUID
-    region_code: str
-    status: str
-    policy_version: str
-    principal: MoneyOut
-    annual_rate: RateOut
-    term_months: Int
-    repayment_method: RepaymentMethod
-    central_subsidy_rate: RateOut
-    local_subsidy_rate: RateOut
-    subsidised_principal: MoneyOut
-    signed_on: date
 
 
 class ContractOut(BaseModel):

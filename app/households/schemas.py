@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
 from app.core.types import Int, Money, MoneyOut
 from app.domain.eligibility import RosterStatus
@@ -88,27 +88,24 @@ class HouseholdOut(BaseModel):
     created_at: datetime
 
 
+# A strong household's rating inputs: the OpenAPI example, the demo's and the tests'.
+EXAMPLE_RATING: dict[str, JsonValue] = {
+    "annual_household_income": "60000.00",
+    "annual_production_income": "45000.00",
+    "assets": "150000.00",
+    "liabilities": "10000.00",
+    "annual_existing_repayments": "3000.00",
+    "production_experience_years": 8,
+    "bureau_current_overdue": False,
+    "bureau_worst_days_past_due_24m": 0,
+    "bureau_major_bad_record": False,
+    "village_opinion": "positive",
+    "production_cycle_months": 12,
+}
+
+
 class RatingIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "annual_household_income": "60000.00",
-                    "annual_production_income": "45000.00",
-                    "assets": "150000.00",
-                    "liabilities": "10000.00",
-                    "annual_existing_repayments": "3000.00",
-                    "production_experience_years": 8,
-                    "bureau_current_overdue": False,
-                    "bureau_worst_days_past_due_24m": 0,
-                    "bureau_major_bad_record": False,
-                    "village_opinion": "positive",
-                    "production_cycle_months": 12,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_RATING]})
 
     annual_household_income: Money
     annual_production_income: Money

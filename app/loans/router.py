@@ -13,7 +13,6 @@ from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.domain.classification import RiskClass
 from app.domain.money import ZERO
-from app.domain.policy import RepaymentMethod
 from app.loans import schemas, service
 from app.loans.models import Instalment, Loan
 from app.servicing import service as servicing
@@ -40,20 +39,7 @@ def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> sche
     position = service.position(session, loan)
     roster = service.borrower_roster_status(session, loan) if with_roster else None
     return schemas.LoanOut(
-        id=loan.id,
-        application_id=loan.application_id,
-        household_id=loan.household_id,
-        region_code=loan.region_code,
-        status=loan.status,
-        policy_version=loan.policy_version,
-        principal=loan.principal,
-        annual_rate=loan.annual_rate,
-        term_months=loan.term_months,
-        repayment_method=RepaymentMethod(loan.repayment_method),
-        central_subsidy_rate=loan.central_subsidy_rate,
-        local_subsidy_rate=loan.local_subsidy_rate,
-        subsidised_principal=loan.subsidised_principal,
-        signed_on=loan.signed_on,
+        **schemas.LoanSummaryOut.model_validate(loan).model_dump(),
         value_date=loan.value_date,
         maturity_date=loan.maturity_date,
         closed_on=loan.closed_on,

@@ -93,7 +93,11 @@ class RepaymentOut(BaseModel):
     created_at: datetime
 
 
-class LoanOut(BaseModel):
+class LoanSummaryOut(BaseModel):
+    """The contract's terms, fixed for the loan's life."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     application_id: uuid.UUID | None
     household_id: uuid.UUID
@@ -108,6 +112,9 @@ class LoanOut(BaseModel):
     local_subsidy_rate: RateOut
     subsidised_principal: MoneyOut
     signed_on: date
+
+
+class LoanOut(LoanSummaryOut):
     value_date: date | None
     maturity_date: date | None
     closed_on: date | None

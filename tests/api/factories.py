@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from app.core.auth import Role, issue_token
 from app.core.clock import business_today
+from app.households.schemas import EXAMPLE_RATING
 
 COUNTY = "520102"  # 贵阳市南明区, known to python-stdnum
 _COUNTIES = itertools.count(random.randint(0, 5000))
@@ -134,20 +135,7 @@ class Origination:
         return response.json()
 
     def rate(self, household_id: str, **overrides: Any) -> dict[str, Any]:
-        body = {
-            "annual_household_income": "60000.00",
-            "annual_production_income": "45000.00",
-            "assets": "150000.00",
-            "liabilities": "10000.00",
-            "annual_existing_repayments": "3000.00",
-            "production_experience_years": 8,
-            "bureau_current_overdue": False,
-            "bureau_worst_days_past_due_24m": 0,
-            "bureau_major_bad_record": False,
-            "village_opinion": "positive",
-            "production_cycle_months": 12,
-            **overrides,
-        }
+        body = {**EXAMPLE_RATING, **overrides}
         response = self.client.post(
             f"/v1/households/{household_id}/ratings", json=body, headers=self.officer
         )
