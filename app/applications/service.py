@@ -278,22 +278,6 @@ def investigations(session: Session, application_id: uuid.UUID) -> list[Investig
     )
 
 
-def _investigation_rule(found: list[Investigation]) -> RuleResult:
-    confirmed = any(i.need_is_genuine and i.project_is_lawful for i in found)
-    return RuleResult(
-        code="pre_loan_investigation",
-        clause="4.1",
-        passed=confirmed,
-        message_zh="已完成贷前调查，确认融资需求真实、项目合规"
-        if confirmed
-        else "须先完成贷前调查并确认融资需求真实、生产经营项目合规",
-        message_en="A pre-loan investigation confirmed a real need and a lawful project"
-        if confirmed
-        else "A pre-loan investigation confirming a real need and a lawful project"
-        " is required before a decision",
-    )
-
-
 def re_evaluate(
     session: Session, principal: Principal, application_id: uuid.UUID
 ) -> tuple[rules.Eligibility, date]:
@@ -355,17 +339,15 @@ def _approve(
     assert household is not None
     if regions.is_suspended(session, household.region_code):
         raise _suspension_problem(household.region_code)
-    found = [_investigation_rule(investigations(session, application.id))]
-    if decision.amount > application.amount:
-        found.append(
-            RuleResult(
-                "approved_within_requested",
-                "1.9",
-                False,
-                "批准金额不得超过申请金额",
-                "The approved amount cannot exceed the amount applied for",
+    found = [
+        rules.check_investigation(
+            any(
+                i.need_is_genuine and i.project_is_lawful
+                for i in investigations(session, application.id)
             )
-        )
+        ),
+        rules.check_within_requested(decision.amount, application.amount),
+    ]
     today = business_today()
     result = evaluate(
         session,

@@ -299,3 +299,34 @@ def evaluate(facts: EligibilityInput) -> Eligibility:
     return Eligibility(
         eligible=all(r.passed for r in results), policy_version=policy.code, rules=results
     )
+
+
+def check_investigation(confirmed: bool) -> RuleResult:
+    """Clause 4.1: a decision rests on a pre-loan investigation that confirmed a real need and
+    a lawful project."""
+    return rule(
+        "pre_loan_investigation",
+        "4.1",
+        confirmed,
+        "已完成贷前调查，确认融资需求真实、项目合规"
+        if confirmed
+        else "须先完成贷前调查并确认融资需求真实、生产经营项目合规",
+        "A pre-loan investigation confirmed a real need and a lawful project"
+        if confirmed
+        else "A pre-loan investigation confirming a real need and a lawful project is required"
+        " before a decision",
+    )
+
+
+def check_within_requested(approved: Decimal, requested: Decimal) -> RuleResult:
+    """Clause 1.9 (real production need): the bank lends no more than was asked for."""
+    ok = approved <= requested
+    return rule(
+        "approved_within_requested",
+        "1.9",
+        ok,
+        "批准金额不超过申请金额" if ok else "批准金额不得超过申请金额",
+        "The approved amount is within the amount applied for"
+        if ok
+        else "The approved amount cannot exceed the amount applied for",
+    )

@@ -203,3 +203,18 @@ def test_clause_1_9_credit_line_covers_amount(limit: str, passes: bool) -> None:
 def test_clause_4_3_region_suspension(suspended: bool, passes: bool) -> None:
     facts = replace(BASE, household=replace(BASE.household, region_suspended=suspended))
     assert verdict(facts, "region_not_suspended") == (passes, "4.3")
+
+
+def test_clause_4_1_a_decision_needs_a_confirming_investigation() -> None:
+    from app.domain.eligibility import check_investigation
+
+    assert (check_investigation(True).passed, check_investigation(True).clause) == (True, "4.1")
+    assert check_investigation(False).passed is False
+
+
+@pytest.mark.parametrize(("approved", "passes"), [("50000.00", True), ("50000.01", False)])
+def test_clause_1_9_approval_within_the_amount_requested(approved: str, passes: bool) -> None:
+    from app.domain.eligibility import check_within_requested
+
+    result = check_within_requested(Decimal(approved), Decimal("50000.00"))
+    assert (result.passed, result.clause) == (passes, "1.9")
