@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         default=False,
         description="let the daily batch run dates after today (simulation; never in production)",
     )
+    eod_max_days_per_run: int = Field(
+        default=1000, description="one call of the batch closes at most this many days"
+    )
     outbox_worker_in_process: bool = Field(
         default=False,
         description="`bangfu serve` also delivers the outbox (one process for development)",

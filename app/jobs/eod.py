@@ -251,6 +251,15 @@ def run(
     started = time.perf_counter()
     with session_factory() as session:
         regions = _regions_due(session, business_date, prefixes)
+        earliest = session.execute(
+            text("SELECT min(open_date) FROM region_business_dates WHERE region_code = ANY(:r)"),
+            {"r": regions},
+        ).scalar_one()
+    if earliest is not None and (business_date - earliest).days >= settings.eod_max_days_per_run:
+        raise FutureDateError(
+            f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
+            f" ({settings.eod_max_days_per_run}); run it in steps"
+        )
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = list(
             pool.map(

@@ -303,3 +303,22 @@ def headers_for_region(prefix: str) -> dict[str, str]:
     from tests.api.factories import headers
 
     return headers(Role.credit_reviewer, sub="elsewhere", regions=[prefix])
+
+
+def test_one_batch_call_closes_a_bounded_number_of_days(
+    svc: Servicing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.settings import get_settings
+
+    svc.active_loan(business_today())
+    monkeypatch.setattr(get_settings(), "eod_max_days_per_run", 30)
+    too_far = svc.client.post(
+        "/v1/batches/eod",
+        headers=svc.admin,
+        json={
+            "business_date": (business_today() + timedelta(days=30)).isoformat(),
+            "regions": [svc.flow.region],
+        },
+    )
+    assert "EOD_MAX_DAYS_PER_RUN" in assert_problem(too_far, 409)["detail"]
+    assert svc.close_through(business_today() + timedelta(days=29))["region_days"] == 30
