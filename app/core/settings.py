@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.monitoring import DEFAULT_VISIT_INTERVAL_DAYS
+
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
 # 32-byte keys, base64; development only (refused in production).
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1lbmNyeXB0aW9uLWtleS0zMmI="
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
         description="`bangfu serve` also delivers the outbox (one process for development)",
     )
 
-    monitoring_visit_interval_days: int = 180
+    monitoring_visit_interval_days: int = DEFAULT_VISIT_INTERVAL_DAYS
     # Regional controls (4.3): the bank's thresholds.
     region_alert_overdue_ratio: Decimal = Decimal("0.05")
     region_alert_overdue_growth: Decimal = Decimal("0.02")

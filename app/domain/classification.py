@@ -100,8 +100,3 @@ def check_override(
         raise OverrideTooLenientError(
             f"{proposed} is better than {floor}, which {days_past_due} days past due require"
         )
-
-
-def is_restructuring(any_amount_overdue: bool) -> bool:
-    """An extension or renewal for a borrower with anything overdue is a restructuring."""
-    return any_amount_overdue

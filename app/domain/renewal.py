@@ -20,7 +20,6 @@ from enum import StrEnum
 from app.domain.eligibility import LISTED, RosterStatus
 from app.domain.policy import CURRENT, TRANSITION_END, PolicyVersion, is_legacy, policy_by_code
 from app.domain.rules import RuleResult, rule
-from app.domain.schedule import add_months
 
 
 class ChainAction(StrEnum):
@@ -179,7 +178,3 @@ def check_interest_settled(unpaid_interest: Decimal, penalty: Decimal) -> RuleRe
         else f"Settle the interest ({unpaid_interest}) and penalty ({penalty}) first;"
         " a renewal carries principal only",
     )
-
-
-def maturity_after_extension(maturity: date, months: int) -> date:
-    return add_months(maturity, months)

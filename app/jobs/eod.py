@@ -28,6 +28,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.core import idempotency
 from app.core.clock import business_today
 from app.core.settings import get_settings
 from app.domain.classification import (
@@ -269,6 +270,9 @@ def run(
                 regions,
             )
         )
+    with session_factory() as session, session.begin():
+        # Housekeeping: answers kept for replay beyond their time are no longer needed.
+        idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
     return EodResult(
         business_date=business_date,
         regions=len(regions),

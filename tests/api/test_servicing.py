@@ -322,3 +322,19 @@ def test_one_batch_call_closes_a_bounded_number_of_days(
     )
     assert "EOD_MAX_DAYS_PER_RUN" in assert_problem(too_far, 409)["detail"]
     assert svc.close_through(business_today() + timedelta(days=29))["region_days"] == 30
+
+
+def test_the_batch_purges_expired_idempotency_answers(svc: Servicing, database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO idempotency_keys (caller, key, request_hash, method, path, status_code,"
+            " response_headers, response_body, created_at) VALUES ('old', %s, 'h', 'POST', '/',"
+            " 201, '{}', '', now() - interval '25 hours'), ('old', %s, 'h', 'POST', '/', 201,"
+            " '{}', '', now())",
+            ("expired", "fresh"),
+        )
+    svc.active_loan(business_today())
+    svc.close_through(business_today())
+    with psycopg.connect(database_url) as conn:
+        left = {r[0] for r in conn.execute("SELECT key FROM idempotency_keys WHERE caller = 'old'")}
+    assert left == {"fresh"}
