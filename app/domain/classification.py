@@ -100,3 +100,12 @@ def check_override(
         raise OverrideTooLenientError(
             f"{proposed} is better than {floor}, which {days_past_due} days past due require"
         )
+
+
+def carried_by_renewal(previous: RiskClass) -> tuple[RiskClass, RiskClass | None]:
+    """Clause 3.1: a renewal alone never moves the loan to a worse class, so the new loan starts
+    at the old one's class. Nor does renewing improve it: a class worse than special mention
+    is kept as an override until an officer reviews it. (With anything overdue, the
+    restructuring floor applies on top.) Returns (class, override)."""
+    keep = previous if previous.severity > RiskClass.special_mention.severity else None
+    return previous, keep

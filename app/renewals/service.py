@@ -18,7 +18,7 @@ from app.core.clock import SHANGHAI
 from app.core.problems import Problem, conflict, not_found
 from app.domain import eligibility as rules
 from app.domain import renewal, schedule, subsidy
-from app.domain.classification import RiskClass, worst
+from app.domain.classification import RiskClass, carried_by_renewal, worst
 from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod
 from app.domain.rules import RuleResult
@@ -298,7 +298,7 @@ def _renew(
     amount = old.principal_outstanding
     for instalment in loans.instalments(session, old.id):
         instalment.principal_paid = instalment.principal_due
-    old_class = RiskClass(old.risk_class)
+    carried, override = carried_by_renewal(RiskClass(old.risk_class))
     old.status, old.closed_on = "renewed", day
     old.principal_outstanding = old.overdue_principal = ZERO
     old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
@@ -327,13 +327,12 @@ def _renew(
         chain_id=old.chain_id or old.id,
         renewed_from_id=old.id,
         chain_actions=old.chain_actions + 1,
-        risk_class=old_class.value,
+        risk_class=carried.value,
+        risk_class_override=override.value if override else None,
     )
     session.add(new)
     session.flush()
     loans.activate(session, new, day)
-    if old_class.severity > RiskClass.special_mention.severity:
-        new.risk_class_override = old_class.value
     if restructuring:
         _floor_for_restructuring(session, new, day)
     return new

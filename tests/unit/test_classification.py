@@ -52,3 +52,20 @@ def test_restructuring_floor_holds_for_a_year() -> None:
     assert classify(0, date(2027, 1, 9), restructuring=restructured) is RiskClass.special_mention
     assert classify(0, date(2027, 1, 10), restructuring=restructured) is RiskClass.normal
     assert classify(95, date(2026, 6, 1), restructuring=restructured) is RiskClass.substandard
+
+
+@pytest.mark.parametrize(
+    ("previous", "override"),
+    [
+        (RiskClass.normal, None),
+        (RiskClass.special_mention, None),
+        (RiskClass.substandard, RiskClass.substandard),
+        (RiskClass.loss, RiskClass.loss),
+    ],
+)
+def test_clause_3_1_renewal_keeps_the_class(
+    previous: RiskClass, override: RiskClass | None
+) -> None:
+    from app.domain.classification import carried_by_renewal
+
+    assert carried_by_renewal(previous) == (previous, override)
