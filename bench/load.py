@@ -13,7 +13,6 @@ import asyncio
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -21,40 +20,10 @@ import time
 import httpx
 from sqlalchemy.engine import make_url
 
+from bench import driver
 from bench.common import ROOT, fresh_database, machine
 
 PORT = 8766
-
-
-async def drive(url: str, seconds: float, concurrency: int, make_request) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-
-        async def worker(n: int) -> None:
-            i = 0
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                answer = await make_request(client, n, i)
-                latencies.append(time.perf_counter() - started)
-                if answer.status_code >= 400:
-                    raise RuntimeError(f"{answer.status_code}: {answer.text[:300]}")
-                i += 1
-
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    return latencies
-
-
-def report(name: str, latencies: list[float], seconds: float) -> float:
-    rps = len(latencies) / seconds
-    q = statistics.quantiles(latencies, n=100)
-    print(
-        f"{name}: {rps:,.0f} requests/s, p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
-        f" ({len(latencies):,} requests)",
-        flush=True,
-    )
-    return rps
 
 
 def pgbench_tps(server_url: str, seconds: int) -> float:
@@ -80,7 +49,7 @@ def pgbench_tps(server_url: str, seconds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL")
     url = fresh_database("bangfu_bench_load")
@@ -127,13 +96,12 @@ def main() -> None:
         officer = {
             "Authorization": "Bearer " + issue_token("load-officer", [Role.loan_officer], ["*"])
         }
-
-        async def submit(client: httpx.AsyncClient, n: int, i: int) -> httpx.Response:
-            household = households[n]
-            return await client.post(
+        submissions = [
+            driver.encode(
+                "POST",
                 "/v1/applications",
-                headers=officer,
-                json={
+                officer,
+                {
                     "household_id": household["id"],
                     "applicant_member_id": household["members"][0]["id"],
                     "amount": "30000.00",
@@ -143,23 +111,22 @@ def main() -> None:
                     "repayment_method": "equal_installment",
                 },
             )
-
-        async def read(client: httpx.AsyncClient, n: int, i: int) -> httpx.Response:
-            loan_answer = await client.get(f"/v1/loans/{loan['id']}", headers=officer)
-            if loan_answer.status_code >= 400:
-                return loan_answer
-            return await client.get(f"/v1/loans/{loan['id']}/schedule", headers=officer)
-
-        submit_rps = report(
-            "submit an application with eligibility",
-            asyncio.run(drive(base, args.seconds, args.concurrency, submit)),
-            args.seconds,
+            for household in households
+        ]
+        reads = [
+            driver.encode("GET", f"/v1/loans/{loan['id']}", officer),
+            driver.encode("GET", f"/v1/loans/{loan['id']}/schedule", officer),
+        ]
+        submitted = asyncio.run(
+            driver.run(
+                "127.0.0.1", PORT, args.seconds, args.concurrency, lambda n, i: [submissions[n]]
+            )
         )
-        report(
-            "read a loan with its schedule (2 requests each)",
-            asyncio.run(drive(base, args.seconds, args.concurrency, read)),
-            args.seconds,
+        print(submitted.line("submit an application with eligibility"), flush=True)
+        read = asyncio.run(
+            driver.run("127.0.0.1", PORT, args.seconds, args.concurrency, lambda n, i: reads)
         )
+        print(read.line("read a loan with its schedule (2 requests each)"), flush=True)
     finally:
         api.terminate()
         api.wait(timeout=20)
@@ -170,7 +137,7 @@ def main() -> None:
     tps = pgbench_tps(server_url or "", int(args.seconds))
     print(
         f"pgbench TPC-B-like, 8 clients, same server: {tps:,.0f} tps;"
-        f" application submissions / pgbench = {submit_rps / tps:.0%}; {machine()}"
+        f" application submissions / pgbench = {submitted.rps / tps:.0%}; {machine()}"
     )
 
 

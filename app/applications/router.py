@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from app.applications import schemas, service
-from app.applications.models import Application
+from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -30,7 +30,20 @@ Reader = Annotated[
 
 
 def to_out(session: Session, application: Application) -> schemas.ApplicationOut:
-    evaluation = service.latest_evaluation(session, application.id)
+    return application_out(
+        application,
+        service.latest_evaluation(session, application.id),
+        service.investigations(session, application.id),
+        service.loan_id_of(session, application.id),
+    )
+
+
+def application_out(
+    application: Application,
+    evaluation: ApplicationEvaluation | None,
+    investigations: list[Investigation],
+    loan_id: uuid.UUID | None,
+) -> schemas.ApplicationOut:
     decision = None
     if application.decided_by and application.decided_at:
         approved = application.status in (
@@ -76,12 +89,9 @@ def to_out(session: Session, application: Application) -> schemas.ApplicationOut
         )
         if evaluation
         else None,
-        investigations=[
-            schemas.InvestigationOut.model_validate(i)
-            for i in service.investigations(session, application.id)
-        ],
+        investigations=[schemas.InvestigationOut.model_validate(i) for i in investigations],
         decision=decision,
-        loan_id=service.loan_id_of(session, application.id),
+        loan_id=loan_id,
     )
 
 
@@ -100,9 +110,9 @@ def submit(
 ) -> schemas.ApplicationOut:
     """Submit an application; its eligibility is evaluated at once (every rule, with its
     clause) and stored. A suspended region (4.3) refuses new applications with 409."""
-    application = service.submit(session, principal, body)
-    _location(response, application)
-    return to_out(session, application)
+    submitted = service.submit(session, principal, body)
+    _location(response, submitted.application)
+    return application_out(submitted.application, submitted.evaluation, [], None)
 
 
 @router.get("", response_model=schemas.ApplicationPage, responses=problem_responses(403))

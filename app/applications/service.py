@@ -13,24 +13,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, or_, select, tuple_
+from sqlalchemy import exists, insert, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications import schemas
+from app.applications import facts, schemas
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit import service as audit
+from app.audit.models import AuditEvent
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI, business_today
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import Problem, RuleFailure, conflict
+from app.core.problems import Problem, RuleFailure, conflict, not_found
 from app.core.scoping import get_scoped
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
-from app.households import service as households
-from app.households.models import Household, Member
 from app.loans.models import OUTSTANDING_STATUSES, Loan
 from app.policy.service import rule_failures, rule_out
 from app.regions import service as regions
@@ -56,12 +55,8 @@ def _suspension_problem(region_code: str) -> Problem:
     )
 
 
-def has_outstanding_loan(
-    session: Session, household_id: uuid.UUID, excluding: uuid.UUID | None = None
-) -> bool:
+def has_outstanding_loan(session: Session, household_id: uuid.UUID) -> bool:
     query = exists().where(Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES))
-    if excluding is not None:
-        query = query.where(Loan.id != excluding)
     return bool(session.scalar(select(query)))
 
 
@@ -73,8 +68,8 @@ class _Terms:
 
 def eligibility_facts(
     session: Session,
-    household: Household,
-    member: Member,
+    household_id: uuid.UUID,
+    applicant_id: uuid.UUID,
     on: date,
     loan: rules.LoanRequest,
     *,
@@ -82,65 +77,49 @@ def eligibility_facts(
 ) -> rules.EligibilityInput:
     """The eligibility facts as the database knows them on `on` (roster, outstanding loans,
     rating, region status); `excluding_loan` is the loan a renewal replaces."""
-    rating = households.latest_rating(session, household.id)
-    return rules.EligibilityInput(
-        application_date=on,
-        applicant=rules.Applicant(
-            birth_date=member.birth_date,
-            full_civil_capacity=member.full_civil_capacity,
-            major_bad_credit_record=bool(rating and rating.major_bad_credit_record),
-            has_labor_skills=member.has_labor_skills,
-        ),
-        household=rules.HouseholdFacts(
-            roster_status=households.roster_status(session, household, on),
-            region_code=household.region_code,
-            has_outstanding_assistance_loan=has_outstanding_loan(
-                session, household.id, excluding=excluding_loan
-            ),
-            region_suspended=regions.is_suspended(session, household.region_code),
-        ),
-        rating=rules.RatingFacts(rating.grade, rating.credit_limit, rating.valid_until)
-        if rating
-        else None,
-        loan=loan,
+    state = facts.load(session, household_id, excluding_loan=excluding_loan)
+    if state is None or applicant_id not in state.members:
+        raise not_found("Household member")
+    return state.eligibility_input(applicant_id, on, loan)
+
+
+def _loan_request(application: Application, terms: _Terms) -> rules.LoanRequest:
+    return rules.LoanRequest(
+        amount=terms.amount,
+        term_months=terms.term_months,
+        purpose=Purpose(application.purpose),
+        large_production=application.large_production,
+        guarantee_required=False,
     )
+
+
+def _evaluation(
+    application_id: uuid.UUID, stage: str, on: date, result: rules.Eligibility
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "stage": stage,
+        "evaluated_on": on,
+        "policy_version": result.policy_version,
+        "eligible": result.eligible,
+        "rules": [rule_json(r) for r in result.rules],
+    }
 
 
 def evaluate(
-    session: Session,
-    application: Application,
-    household: Household,
-    on: date,
-    terms: _Terms,
-    stage: str,
+    session: Session, application: Application, on: date, terms: _Terms, stage: str
 ) -> rules.Eligibility:
     """Eligibility from the database's facts, stored with its policy version."""
-    member = session.get(Member, application.applicant_member_id)
-    assert member is not None
-    facts = eligibility_facts(
-        session,
-        household,
-        member,
-        on,
-        rules.LoanRequest(
-            amount=terms.amount,
-            term_months=terms.term_months,
-            purpose=Purpose(application.purpose),
-            large_production=application.large_production,
-            guarantee_required=False,
-        ),
-    )
-    result = rules.evaluate(facts)
-    session.add(
-        ApplicationEvaluation(
-            application_id=application.id,
-            stage=stage,
-            evaluated_on=on,
-            policy_version=result.policy_version,
-            eligible=result.eligible,
-            rules=[rule_json(r) for r in result.rules],
+    result = rules.evaluate(
+        eligibility_facts(
+            session,
+            application.household_id,
+            application.applicant_member_id,
+            on,
+            _loan_request(application, terms),
         )
     )
+    session.add(ApplicationEvaluation(**_evaluation(application.id, stage, on, result)))
     return result
 
 
@@ -148,38 +127,52 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
     return rule_out(r).model_dump()
 
 
-def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Application:
-    household = households.get_household(session, principal, body.household_id)
-    if body.applicant_member_id not in {m.id for m in household.members}:
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    evaluation: ApplicationEvaluation
+
+
+def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Submitted:
+    """Two statements: the facts (one read), then the application, its evaluation and its
+    audit event (one write). The objects returned are not in the session: the request ends."""
+    state = facts.load(session, body.household_id)
+    if state is None:
+        raise not_found("Household")
+    principal.ensure_region(state.region_code, "Household")
+    if body.applicant_member_id not in state.members:
         raise Problem(
             422, "applicant_member_id is not a member of the household", slug="validation-error"
         )
-    if regions.is_suspended(session, household.region_code):
-        raise _suspension_problem(household.region_code)
+    if state.region_suspended:
+        raise _suspension_problem(state.region_code)
     today = business_today()
-    application = Application(
-        id=uuid.uuid4(),
-        household_id=household.id,
-        applicant_member_id=body.applicant_member_id,
-        region_code=household.region_code,
-        status=S.submitted,
-        application_date=today,
-        amount=body.amount,
-        term_months=body.term_months,
-        purpose=body.purpose.value,
-        purpose_detail=body.purpose_detail,
-        large_production=body.large_production,
-        large_production_reason=body.large_production_reason,
-        repayment_method=body.repayment_method.value,
-        submitted_by=principal.subject,
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "household_id": state.household_id,
+        "applicant_member_id": body.applicant_member_id,
+        "region_code": state.region_code,
+        "status": S.submitted.value,
+        "application_date": today,
+        "amount": body.amount,
+        "term_months": body.term_months,
+        "purpose": body.purpose.value,
+        "purpose_detail": body.purpose_detail,
+        "large_production": body.large_production,
+        "large_production_reason": body.large_production_reason,
+        "repayment_method": body.repayment_method.value,
+        "submitted_by": principal.subject,
+    }
+    application = Application(**values)
+    result = rules.evaluate(
+        state.eligibility_input(
+            body.applicant_member_id,
+            today,
+            _loan_request(application, _Terms(body.amount, body.term_months)),
+        )
     )
-    session.add(application)
-    session.flush()
-    result = evaluate(
-        session, application, household, today, _Terms(body.amount, body.term_months), "submission"
-    )
-    audit.record(
-        session,
+    evaluation = _evaluation(application.id, "submission", today, result)
+    event = audit.event_values(
         principal,
         "application.submit",
         "application",
@@ -191,7 +184,14 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             "eligible": result.eligible,
         },
     )
-    return application
+    new = insert(Application).values(values).returning(Application.submitted_at).cte("new")
+    application.submitted_at = session.execute(
+        select(new.c.submitted_at).add_cte(
+            insert(ApplicationEvaluation).values(evaluation).cte("evaluation"),
+            insert(AuditEvent).values(event).cte("audit"),
+        )
+    ).scalar_one()
+    return Submitted(application, ApplicationEvaluation(**evaluation))
 
 
 def load_for_update(
@@ -283,12 +283,10 @@ def re_evaluate(
 ) -> tuple[rules.Eligibility, date]:
     """Evaluate again with today's facts (e.g. after a new rating), and store it."""
     application = load_for_update(session, principal, application_id)
-    household = households.get_household(session, principal, application.household_id)
     today = business_today()
     result = evaluate(
         session,
         application,
-        household,
         today,
         _Terms(application.amount, application.term_months),
         "re-evaluation",
@@ -335,10 +333,8 @@ def decide(
 def _approve(
     session: Session, principal: Principal, application: Application, decision: schemas.Approve
 ) -> list[str]:
-    household = session.get(Household, application.household_id)
-    assert household is not None
-    if regions.is_suspended(session, household.region_code):
-        raise _suspension_problem(household.region_code)
+    if regions.is_suspended(session, application.region_code):
+        raise _suspension_problem(application.region_code)
     found = [
         rules.check_investigation(
             any(
@@ -350,12 +346,7 @@ def _approve(
     ]
     today = business_today()
     result = evaluate(
-        session,
-        application,
-        household,
-        today,
-        _Terms(decision.amount, decision.term_months),
-        "decision",
+        session, application, today, _Terms(decision.amount, decision.term_months), "decision"
     )
     failed = [r for r in [*found, *result.rules] if not r.passed]
     if failed:

@@ -27,20 +27,43 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit event. Summaries must already be masked (no full ID or phone)."""
-    rid = request_id_var.get()
     session.add(
         AuditEvent(
-            actor=principal.subject,
-            actor_role=",".join(sorted(principal.roles)),
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            region_code=region_code,
-            before=before,
-            after=after,
-            request_id=_as_uuid(rid),
+            **event_values(
+                principal,
+                action,
+                entity_type,
+                entity_id,
+                region_code=region_code,
+                before=before,
+                after=after,
+            )
         )
     )
+
+
+def event_values(
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    region_code: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event, for a caller that writes it in its own statement."""
+    return {
+        "actor": principal.subject,
+        "actor_role": ",".join(sorted(principal.roles)),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "region_code": region_code,
+        "before": before,
+        "after": after,
+        "request_id": _as_uuid(request_id_var.get()),
+    }
 
 
 def _as_uuid(value: str | None) -> uuid.UUID | None:

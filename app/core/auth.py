@@ -7,7 +7,7 @@ see; "*" is national scope), `exp`. HS256 with JWT_SECRET, or RS256 when JWT_PUB
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -116,7 +116,9 @@ def decode_token(token: str, settings: Settings) -> Principal:
 _bearer = HTTPBearer(auto_error=False, description="JWT from `bangfu token` or the bank's IdP")
 
 
-def current_principal(
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, a hop that costs more than the work.
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -127,12 +129,12 @@ def current_principal(
     return principal
 
 
-def require(*roles: Role) -> Callable[..., Principal]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold one of `roles`. Admin is not implied: an
     administrator does not approve loans unless a handler lists the role."""
     allowed = frozenset(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.roles & allowed:
             raise Problem(
                 403,

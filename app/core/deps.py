@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from app.core.middleware import session_of
 
 
-def get_session(request: Request) -> Session:
-    """The request's session; the unit-of-work middleware commits or rolls it back."""
+async def get_session(request: Request) -> Session:
+    """The request's session; the unit-of-work middleware commits or rolls it back. (No I/O
+    here: the session connects on first use, in the handler's thread.)"""
     return session_of(request)
 
 

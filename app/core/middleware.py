@@ -163,17 +163,25 @@ class UnitOfWorkMiddleware:
                     await early(scope, replay_receive, send)
                     return
             await self.app(scope, replay_receive, buffer)
-            if status < 400:
-                if idem is not None:
-                    await anyio.to_thread.run_sync(_store_answer, uow, idem, status, buffered)
-                await anyio.to_thread.run_sync(uow.commit)
-            await anyio.to_thread.run_sync(lambda: uow.close(rollback=status >= 400))
+            if uow.opened:  # one thread hop to end the transaction
+                await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered)
         except Exception as exc:
             await anyio.to_thread.run_sync(lambda: _close_quietly(uow))
             await _failure_response(request, exc)(scope, replay_receive, send)
             return
         for message in buffered:
             await send(message)
+
+
+def _finish(
+    uow: UnitOfWork, idem: _IdempotencyContext | None, status: int, buffered: list[Message]
+) -> None:
+    """Commit a success (with its idempotent answer), roll back anything else."""
+    if status < 400:
+        if idem is not None:
+            _store_answer(uow, idem, status, buffered)
+        uow.commit()
+    uow.close(rollback=status >= 400)
 
 
 def _close_quietly(uow: UnitOfWork) -> None:

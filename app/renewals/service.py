@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.applications import service as applications
+from app.applications import facts as household_facts
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
@@ -22,8 +22,6 @@ from app.domain.classification import RiskClass, carried_by_renewal, worst
 from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod
 from app.domain.rules import RuleResult
-from app.households import service as households
-from app.households.models import Household, Member
 from app.jobs import calendar
 from app.loans import service as loans
 from app.loans.models import Loan
@@ -58,9 +56,8 @@ def evaluate(
     session: Session, loan: Loan, kind: Kind, months: int, day: date
 ) -> tuple[list[RuleResult], bool]:
     """Every rule for the request, and whether granting it is a restructuring."""
-    household = session.get(Household, loan.household_id)
-    member = session.get(Member, loan.borrower_member_id)
-    assert household is not None and member is not None and loan.value_date is not None
+    state = household_facts.load(session, loan.household_id, excluding_loan=loan.id)
+    assert state is not None and loan.value_date is not None
     assert loan.maturity_date is not None
     overdue = loan.overdue_principal + loan.overdue_interest + loan.penalty_outstanding > 0
     facts = renewal.LoanChainFacts(
@@ -69,7 +66,7 @@ def evaluate(
         maturity_date=loan.maturity_date,
         original_term_months=loan.term_months,
         renewals_or_extensions_in_chain=loan.chain_actions,
-        roster_status=households.roster_status(session, household, day),
+        roster_status=state.roster_status(day),
         unresolved_misuse=loan.misuse_since is not None,
         any_amount_overdue=overdue or (kind is Kind.renewal and day > loan.maturity_date),
     )
@@ -85,10 +82,8 @@ def evaluate(
             )
         )
         eligibility = rules.evaluate(
-            applications.eligibility_facts(
-                session,
-                household,
-                member,
+            state.eligibility_input(
+                loan.borrower_member_id,
                 day,
                 rules.LoanRequest(
                     amount=loan.principal_outstanding,
@@ -97,7 +92,6 @@ def evaluate(
                     large_production=loan.large_production,
                     guarantee_required=False,
                 ),
-                excluding_loan=loan.id,
             )
         )
         found += eligibility.rules
