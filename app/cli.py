@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from app.core.settings import get_settings
 
@@ -45,6 +46,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core import workers
+
     url = ensure_database_url()
     if not args.no_migrate:
         from app.core.migrations import upgrade
@@ -56,16 +59,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Bangfu on http://{args.host}:{port}  (docs: http://{args.host}:{port}/docs)",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    options: dict[str, Any] = {"log_config": None, "access_log": False, "proxy_headers": True}
+    if args.workers > 1 and workers.supports_reuse_port():
+        workers.serve(args.host, port, args.workers, options)
+    else:
+        uvicorn.run(
+            workers.APP, factory=True, host=args.host, port=port, workers=args.workers, **options
+        )
     if stop is not None:
         stop.set()
     return 0

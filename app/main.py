@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -47,6 +50,16 @@ _COMMON_STATUSES = {
 }
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # What start-up loaded (modules, the ORM's mappers, the OpenAPI models) lives as long as
+    # the process; frozen, the cyclic collector stops re-scanning it on every full collection,
+    # which otherwise costs tens of milliseconds at the latency tail.
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -54,6 +67,7 @@ def create_app() -> FastAPI:
         title="Bangfu",
         version="1.0.0",
         description=DESCRIPTION,
+        lifespan=_lifespan,
         openapi_tags=[
             {"name": n}
             for n in (

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import exists, select, true
 from sqlalchemy.orm import Session
 
+from app.core.db import CompiledStatement, slot
 from app.domain import eligibility as rules
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.households.models import CreditRating, Household, Member
@@ -87,16 +88,12 @@ class HouseholdState:
         )
 
 
-def load(
-    session: Session, household_id: uuid.UUID, *, excluding_loan: uuid.UUID | None = None
-) -> HouseholdState | None:
-    """The household's eligibility facts, or None if there is no such household.
-    `excluding_loan` is the loan a renewal replaces (it does not count as outstanding)."""
+def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
     outstanding = exists().where(
         Loan.household_id == Household.id, Loan.status.in_(OUTSTANDING_STATUSES)
     )
-    if excluding_loan is not None:
-        outstanding = outstanding.where(Loan.id != excluding_loan)
+    if excluding_loan:
+        outstanding = outstanding.where(Loan.id != slot("excluding_loan"))
     rating = (
         select(
             CreditRating.grade,
@@ -112,7 +109,7 @@ def load(
     lending_status = (
         select(Region.lending_status).where(Region.code == Household.region_code)
     ).scalar_subquery()
-    query = (
+    return CompiledStatement(
         select(
             Household.region_code,
             lending_status.label("lending_status"),
@@ -132,9 +129,25 @@ def load(
         .outerjoin(Member, Member.household_id == Household.id)
         .outerjoin(RosterEntry, RosterEntry.id_hash == Member.id_hash)
         .outerjoin(rating, true())
-        .where(Household.id == household_id)
+        .where(Household.id == slot("household_id"))
     )
-    rows = session.execute(query).all()
+
+
+_FACTS = _facts_statement(excluding_loan=False)
+_FACTS_EXCLUDING_LOAN = _facts_statement(excluding_loan=True)
+
+
+def load(
+    session: Session, household_id: uuid.UUID, *, excluding_loan: uuid.UUID | None = None
+) -> HouseholdState | None:
+    """The household's eligibility facts, or None if there is no such household.
+    `excluding_loan` is the loan a renewal replaces (it does not count as outstanding)."""
+    if excluding_loan is None:
+        rows = _FACTS.execute(session, {"household_id": household_id}).all()
+    else:
+        rows = _FACTS_EXCLUDING_LOAN.execute(
+            session, {"household_id": household_id, "excluding_loan": excluding_loan}
+        ).all()
     if not rows:
         return None
     first = rows[0]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import exists, insert, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI, business_today
+from app.core.db import Base, CompiledStatement, slot
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, RuleFailure, conflict, not_found
 from app.core.scoping import get_scoped
@@ -96,7 +98,7 @@ def _loan_request(application: Application, terms: _Terms) -> rules.LoanRequest:
 def _evaluation(
     application_id: uuid.UUID, stage: str, on: date, result: rules.Eligibility
 ) -> dict[str, Any]:
-    return {
+    return {  # keys: _EVALUATION_COLUMNS
         "application_id": application_id,
         "stage": stage,
         "evaluated_on": on,
@@ -127,6 +129,55 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
     return rule_out(r).model_dump()
 
 
+def _insert_submission() -> CompiledStatement:
+    """The application, its evaluation and its audit event in one statement (each table's
+    parameters are named `<table>_<column>`)."""
+
+    def slots(model: type[Base], prefix: str, *names: str) -> dict[Any, Any]:
+        return {model.__table__.c[n]: slot(f"{prefix}_{n}") for n in names}
+
+    new = (
+        insert(Application)
+        .values(slots(Application, "application", *_SUBMITTED_COLUMNS))
+        .returning(Application.submitted_at)
+        .cte("new")
+    )
+    evaluation = insert(ApplicationEvaluation).values(
+        slots(ApplicationEvaluation, "evaluation", *_EVALUATION_COLUMNS)
+    )
+    event = insert(AuditEvent).values(slots(AuditEvent, "audit", *audit.EVENT_COLUMNS))
+    return CompiledStatement(
+        select(new.c.submitted_at).add_cte(evaluation.cte("evaluation"), event.cte("audit"))
+    )
+
+
+_SUBMITTED_COLUMNS = (
+    "id",
+    "household_id",
+    "applicant_member_id",
+    "region_code",
+    "status",
+    "application_date",
+    "amount",
+    "term_months",
+    "purpose",
+    "purpose_detail",
+    "large_production",
+    "large_production_reason",
+    "repayment_method",
+    "submitted_by",
+)
+_EVALUATION_COLUMNS = (
+    "application_id",
+    "stage",
+    "evaluated_on",
+    "policy_version",
+    "eligible",
+    "rules",
+)
+_INSERT_SUBMISSION = _insert_submission()
+
+
 @dataclass(frozen=True)
 class Submitted:
     application: Application
@@ -147,7 +198,7 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
     if state.region_suspended:
         raise _suspension_problem(state.region_code)
     today = business_today()
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {  # keys: _SUBMITTED_COLUMNS
         "id": uuid.uuid4(),
         "household_id": state.household_id,
         "applicant_member_id": body.applicant_member_id,
@@ -184,12 +235,16 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             "eligible": result.eligible,
         },
     )
-    new = insert(Application).values(values).returning(Application.submitted_at).cte("new")
-    application.submitted_at = session.execute(
-        select(new.c.submitted_at).add_cte(
-            insert(ApplicationEvaluation).values(evaluation).cte("evaluation"),
-            insert(AuditEvent).values(event).cte("audit"),
-        )
+    application.submitted_at = _INSERT_SUBMISSION.execute(
+        session,
+        {
+            **{f"application_{k}": v for k, v in values.items()},
+            **{f"evaluation_{k}": v for k, v in evaluation.items()},
+            "evaluation_rules": Jsonb(evaluation["rules"]),
+            **{f"audit_{k}": v for k, v in event.items()},
+            "audit_before": Jsonb(event["before"]),
+            "audit_after": Jsonb(event["after"]),
+        },
     ).scalar_one()
     return Submitted(application, ApplicationEvaluation(**evaluation))
 

@@ -42,6 +42,19 @@ def record(
     )
 
 
+EVENT_COLUMNS = (
+    "actor",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "region_code",
+    "before",
+    "after",
+    "request_id",
+)
+
+
 def event_values(
     principal: Principal,
     action: str,
@@ -52,7 +65,8 @@ def event_values(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of one audit event, for a caller that writes it in its own statement."""
+    """The columns of one audit event (EVENT_COLUMNS), for a caller that writes it in its own
+    statement."""
     return {
         "actor": principal.subject,
         "actor_role": ",".join(sorted(principal.roles)),
