@@ -4,6 +4,7 @@ database stopped and restarted under load."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -232,3 +233,100 @@ def test_database_stopped_and_restarted_under_load(tmp_path: Path) -> None:
     assert set(acknowledged) <= stored  # every acknowledged write is there
     assert (orphans, unaudited) == (0, 0)  # and nothing half-written
     server.cleanup()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _socket_owner(server_port: int, client_port: int, pids: set[int]) -> int | None:
+    """The process holding the server side of the loopback connection from `client_port`."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == (
+            client_port
+        ):
+            inode = fields[9]
+    if inode is None:
+        return None
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_serve_with_workers_spreads_connections_restarts_a_dead_worker_and_stops(
+    database_url: str,
+) -> None:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    command = ["serve", "--no-migrate", "--workers", "2", "--port", str(port)]
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url)
+        deadline = time.monotonic() + 30
+        while len(workers := _children(supervisor.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # multiprocessing's spawn start may add a resource tracker beside the workers
+        assert len(workers) >= 2
+        # 16 connections opened in one burst, before any worker accepts them: each worker
+        # gets some (uvicorn's shared socket hands a burst to whichever worker wakes first).
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for connection in connections:
+                connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
+            for connection in connections:
+                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+            owners = {
+                _socket_owner(port, connection.getsockname()[1], workers)
+                for connection in connections
+            }
+            serving = owners - {None}
+            assert len(serving) == 2, owners
+        finally:
+            for connection in connections:
+                connection.close()
+        # A worker killed outright is replaced, and the service answers throughout.
+        victim = next(iter(serving))
+        os.kill(victim, 9)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _children(supervisor.pid)
+            if victim not in now and len(now) >= len(workers):
+                break
+            time.sleep(0.1)
+        assert victim not in now and len(now) >= len(workers)
+        wait_ready(url)
+        # SIGTERM stops the supervisor and every worker.
+        supervisor.terminate()
+        assert supervisor.wait(timeout=30) is not None
+        for pid in now:
+            assert (
+                not Path(f"/proc/{pid}").exists()
+                or "zombie" in Path(f"/proc/{pid}/status").read_text()
+            )
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
