@@ -110,3 +110,50 @@ async def run(
     if result.first_error:
         raise RuntimeError(result.first_error)
     return result
+
+
+async def run_at_rate(
+    host: str,
+    port: int,
+    seconds: float,
+    rate: float,
+    connections: int,
+    make_request: RequestMaker,
+    warmup: float = 1.0,
+) -> Result:
+    """Open loop: requests start on a fixed schedule (`rate` per second) whatever the answers
+    do, over a pool of keep-alive connections, and each latency runs from the request's
+    scheduled start. A server that falls behind is charged the queueing it causes, which a
+    closed loop hides (coordinated omission)."""
+    result = Result(seconds)
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection(host, port))
+    begin = time.perf_counter()
+    measure_from = begin + warmup
+
+    async def one(i: int, scheduled: float) -> None:
+        reader, writer = await pool.get()
+        try:
+            status, body = await _exchange(reader, writer, make_request(i % connections, i))
+        finally:
+            pool.put_nowait((reader, writer))
+        if scheduled >= measure_from:
+            result.latencies.append(time.perf_counter() - scheduled)
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+        if status >= 400 and not result.first_error:
+            result.first_error = f"{status}: {body[:300]!r}"
+
+    tasks = []
+    for i in range(int(rate * (warmup + seconds))):
+        scheduled = begin + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    if result.first_error:
+        raise RuntimeError(result.first_error)
+    return result

@@ -1,9 +1,14 @@
-"""Load: the API under 2 uvicorn workers, driven from this machine by an asyncio/httpx client,
-for two scenarios ("submit an application with eligibility", "read a loan with its schedule");
-and, in the same run, pgbench's TPC-B-like transactions per second on the same server as the
-ratio's base.
+"""Load: the API under 2 workers (`bangfu serve --workers 2`), driven from this machine by a
+lean asyncio HTTP/1.1 driver (bench/driver.py), for the scenarios "submit an application with
+eligibility" and "read a loan with its schedule"; and, in the same run, pgbench's TPC-B-like
+transactions per second on the same PostgreSQL server as the ratio's base.
 
-    .venv/bin/python -m bench.load [--seconds 15] [--concurrency 32]
+Submission is measured twice: closed loop (N connections, each sending its next request when
+the last is answered) for the most it can do, and open loop at the target rate (requests start
+on schedule whatever the answers do, latency counted from the scheduled start) for the latency
+a client sees at that rate.
+
+    .venv/bin/python -m bench.load [--seconds 15] [--concurrency 16] [--rate 300]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -24,6 +30,10 @@ from bench import driver
 from bench.common import ROOT, fresh_database, machine
 
 PORT = 8766
+# Issue 8's targets for application submission on these 2-core machines.
+TARGET_RPS = 300
+TARGET_P99_MS = 100
+TARGET_SHARE_OF_PGBENCH = 0.10
 
 
 def pgbench_tps(server_url: str, seconds: int) -> float:
@@ -46,98 +56,140 @@ def pgbench_tps(server_url: str, seconds: int) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL")
-    url = fresh_database("bangfu_bench_load")
+def start_api(url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
         "ALLOW_FUTURE_BUSINESS_DATES": "true",
     }
+    command = ["serve", "--no-migrate", "--workers", "2", "--port", str(PORT)]
     api = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "serve",
-            "--no-migrate",
-            "--workers",
-            "2",
-            "--port",
-            str(PORT),
-        ],
+        [sys.executable, "-m", "app.cli", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health/ready").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        os.environ.update(DATABASE_URL=url)
-        from app.core.auth import Role, issue_token
-        from app.core.clock import business_today
-        from tests.api.factories import Origination, Servicing
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://127.0.0.1:{PORT}/health/ready").status_code == 200:
+                return api
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    api.terminate()
+    raise RuntimeError("the API did not start")
 
-        with httpx.Client(base_url=base, timeout=60) as client:
-            svc = Servicing(Origination(client, region="520102"))
-            loan = svc.active_loan(business_today())
-            households = [svc.flow.ready_household()[1] for _ in range(args.concurrency)]
-        officer = {
-            "Authorization": "Bearer " + issue_token("load-officer", [Role.loan_officer], ["*"])
-        }
-        submissions = [
-            driver.encode(
-                "POST",
-                "/v1/applications",
-                officer,
-                {
-                    "household_id": household["id"],
-                    "applicant_member_id": household["members"][0]["id"],
-                    "amount": "30000.00",
-                    "term_months": 12,
-                    "purpose": "livestock",
-                    "purpose_detail": "load",
-                    "repayment_method": "equal_installment",
-                },
-            )
-            for household in households
-        ]
-        reads = [
-            driver.encode("GET", f"/v1/loans/{loan['id']}", officer),
-            driver.encode("GET", f"/v1/loans/{loan['id']}/schedule", officer),
-        ]
-        submitted = asyncio.run(
-            driver.run(
-                "127.0.0.1", PORT, args.seconds, args.concurrency, lambda n, i: [submissions[n]]
-            )
+
+def requests(households: int) -> tuple[list[bytes], list[bytes]]:
+    """Pre-encoded submissions (one per household) and the two reads of a loan."""
+    from app.core.auth import Role, issue_token
+    from app.core.clock import business_today
+    from tests.api.factories import Origination, Servicing
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
+        svc = Servicing(Origination(client, region="520102"))
+        loan = svc.active_loan(business_today())
+        ready = [svc.flow.ready_household()[1] for _ in range(households)]
+    officer = {"Authorization": "Bearer " + issue_token("load-officer", [Role.loan_officer], ["*"])}
+    submissions = [
+        driver.encode(
+            "POST",
+            "/v1/applications",
+            officer,
+            {
+                "household_id": household["id"],
+                "applicant_member_id": household["members"][0]["id"],
+                "amount": "30000.00",
+                "term_months": 12,
+                "purpose": "livestock",
+                "purpose_detail": "load",
+                "repayment_method": "equal_installment",
+            },
         )
-        print(submitted.line("submit an application with eligibility"), flush=True)
-        read = asyncio.run(
-            driver.run("127.0.0.1", PORT, args.seconds, args.concurrency, lambda n, i: reads)
-        )
-        print(read.line("read a loan with its schedule (2 requests each)"), flush=True)
+        for household in ready
+    ]
+    reads = [
+        driver.encode("GET", f"/v1/loans/{loan['id']}", officer),
+        driver.encode("GET", f"/v1/loans/{loan['id']}/schedule", officer),
+    ]
+    return submissions, reads
+
+
+def measure(args: argparse.Namespace, url: str) -> dict[str, driver.Result]:
+    api = start_api(url)
+    try:
+        os.environ["DATABASE_URL"] = url
+        submissions, reads = requests(households=16)
+        results: dict[str, Any] = {}
+        scenarios = [
+            (
+                f"submit an application with eligibility, closed loop, {args.concurrency}"
+                " connections",
+                driver.run(
+                    "127.0.0.1",
+                    PORT,
+                    args.seconds,
+                    args.concurrency,
+                    lambda n, i: [submissions[n % len(submissions)]],
+                ),
+            ),
+            (
+                f"submit an application with eligibility, open loop at {args.rate:g}/s,"
+                f" {args.connections} connections",
+                driver.run_at_rate(
+                    "127.0.0.1",
+                    PORT,
+                    args.seconds,
+                    args.rate,
+                    args.connections,
+                    lambda n, i: submissions[i % len(submissions)],
+                ),
+            ),
+            (
+                f"read a loan with its schedule (2 requests each), closed loop,"
+                f" {args.concurrency} connections",
+                driver.run("127.0.0.1", PORT, args.seconds, args.concurrency, lambda n, i: reads),
+            ),
+        ]
+        for name, scenario in scenarios:
+            results[name] = result = asyncio.run(scenario)
+            print(result.line(name), flush=True)
+        return results
     finally:
         api.terminate()
-        api.wait(timeout=20)
+        api.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=TARGET_RPS)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL")
+    results = list(measure(args, fresh_database("bangfu_bench_load")).values())
+    closed, open_loop = results[0], results[1]
     if server_url:
         os.environ["DATABASE_URL"] = server_url
     else:
         os.environ.pop("DATABASE_URL", None)
     tps = pgbench_tps(server_url or "", int(args.seconds))
+    share = closed.rps / tps
     print(
         f"pgbench TPC-B-like, 8 clients, same server: {tps:,.0f} tps;"
-        f" application submissions / pgbench = {submitted.rps / tps:.0%}; {machine()}"
+        f" application submissions / pgbench = {share:.0%}; {machine()}"
+    )
+    met = (
+        closed.rps >= TARGET_RPS
+        and open_loop.quantile_ms(99) <= TARGET_P99_MS
+        and share >= TARGET_SHARE_OF_PGBENCH
+    )
+    print(
+        f"target (>= {TARGET_RPS} submissions/s, p99 <= {TARGET_P99_MS} ms at that rate,"
+        f" >= {TARGET_SHARE_OF_PGBENCH:.0%} of pgbench): {'met' if met else 'NOT met'}"
     )
 
 
