@@ -35,8 +35,6 @@ class MemberFacts:
     roster_removed_date: date | None
 
     def roster_status(self, on: date) -> RosterStatus:
-        if self.roster_category is None:
-            return RosterStatus.not_listed
         return person_roster_status(self.roster_category, self.roster_removed_date, on)
 
 

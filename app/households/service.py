@@ -111,8 +111,22 @@ def member_statuses(
     return {member_id: found.get(h, RosterStatus.not_listed) for h, member_id in by_hash.items()}
 
 
-def roster_status(session: Session, household: Household, on: date) -> RosterStatus:
-    return household_roster_status(list(member_statuses(session, household, on).values()))
+def roster_status(session: Session, household_id: uuid.UUID, on: date) -> RosterStatus:
+    """The household's roster status on `on` (1.1), in one statement."""
+    rows = session.execute(
+        select(RosterEntry.category, RosterEntry.removed_date)
+        .select_from(Member)
+        .outerjoin(RosterEntry, RosterEntry.id_hash == Member.id_hash)
+        .where(Member.household_id == household_id)
+    ).all()
+    return household_roster_status(
+        [
+            RosterStatus.not_listed
+            if category is None
+            else person_roster_status(category, removed, on)
+            for category, removed in rows
+        ]
+    )
 
 
 def to_out(session: Session, household: Household) -> schemas.HouseholdOut:

@@ -280,9 +280,7 @@ def list_page(
 
 
 def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:
-    household = session.get(Household, loan.household_id)
-    assert household is not None
-    return households.roster_status(session, household, business_today())
+    return households.roster_status(session, loan.household_id, business_today())
 
 
 def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[str]:

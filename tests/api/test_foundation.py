@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -71,6 +72,16 @@ def test_bad_tokens_get_401(client: httpx.Client, kind: str) -> None:
     headers = {"Authorization": value} if value else {}
     body = assert_problem(client.get("/v1/audit-events", headers=headers), 401)
     assert "bearer" in str(body["detail"]).lower() or "token" in str(body["detail"]).lower()
+
+
+def test_a_token_accepted_before_it_expires_is_refused_after(client: httpx.Client) -> None:
+    # Verified tokens are memoised; the expiry must still be enforced on every request.
+    expires = int(time.time()) + 2
+    headers = {"Authorization": "Bearer " + _token({"exp": expires})}
+    assert client.get("/v1/audit-events", headers=headers).status_code == 200
+    time.sleep(max(0.0, expires - time.time()) + 0.1)
+    body = assert_problem(client.get("/v1/audit-events", headers=headers), 401)
+    assert "expired" in str(body["detail"])
 
 
 def test_role_not_allowed_gets_403(client: httpx.Client, auth) -> None:
