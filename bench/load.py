@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -122,7 +121,7 @@ def measure(args: argparse.Namespace, url: str) -> dict[str, driver.Result]:
     try:
         os.environ["DATABASE_URL"] = url
         submissions, reads = requests(households=16)
-        results: dict[str, Any] = {}
+        results: dict[str, driver.Result] = {}
         scenarios = [
             (
                 f"submit an application with eligibility, closed loop, {args.concurrency}"

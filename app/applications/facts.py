@@ -2,7 +2,7 @@
 
 Submission is the service's hottest write, and each round trip to PostgreSQL costs more than
 the rules themselves, so the household, its members with their roster entries (1.1), its
-latest credit rating (1.5, 1.6), whether it already has an outstanding assistance loan (1.3)
+latest credit rating (1.5, 1.6), whether it already has an outstanding assistance loan (1.1)
 and its region's lending status (4.3) come back together: one row per member.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, exists, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.db import CompiledStatement, slot
 from app.domain import eligibility as rules
@@ -86,10 +86,15 @@ class HouseholdState:
         )
 
 
+def outstanding_loan(
+    household_id: uuid.UUID | ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> Exists:
+    """The household has an assistance loan outstanding (1.1: one at a time)."""
+    return exists().where(Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES))
+
+
 def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
-    outstanding = exists().where(
-        Loan.household_id == Household.id, Loan.status.in_(OUTSTANDING_STATUSES)
-    )
+    outstanding = outstanding_loan(Household.id)
     if excluding_loan:
         outstanding = outstanding.where(Loan.id != slot("excluding_loan"))
     rating = (

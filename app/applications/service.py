@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import exists, insert, or_, select, tuple_
+from sqlalchemy import insert, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,8 @@ from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
-from app.loans.models import OUTSTANDING_STATUSES, Loan
+from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_out
-from app.regions import service as regions
 
 S = schemas.ApplicationStatus
 
@@ -58,31 +57,13 @@ def _suspension_problem(region_code: str) -> Problem:
 
 
 def has_outstanding_loan(session: Session, household_id: uuid.UUID) -> bool:
-    query = exists().where(Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES))
-    return bool(session.scalar(select(query)))
+    return bool(session.scalar(select(facts.outstanding_loan(household_id))))
 
 
 @dataclass(frozen=True)
 class _Terms:
     amount: Decimal
     term_months: int
-
-
-def eligibility_facts(
-    session: Session,
-    household_id: uuid.UUID,
-    applicant_id: uuid.UUID,
-    on: date,
-    loan: rules.LoanRequest,
-    *,
-    excluding_loan: uuid.UUID | None = None,
-) -> rules.EligibilityInput:
-    """The eligibility facts as the database knows them on `on` (roster, outstanding loans,
-    rating, region status); `excluding_loan` is the loan a renewal replaces."""
-    state = facts.load(session, household_id, excluding_loan=excluding_loan)
-    if state is None or applicant_id not in state.members:
-        raise not_found("Household member")
-    return state.eligibility_input(applicant_id, on, loan)
 
 
 def _loan_request(application: Application, terms: _Terms) -> rules.LoanRequest:
@@ -108,17 +89,26 @@ def _evaluation(
     }
 
 
+def applicant_facts(session: Session, application: Application) -> facts.HouseholdState:
+    """The facts of the application's household; its applicant is one of the members."""
+    state = facts.load(session, application.household_id)
+    if state is None or application.applicant_member_id not in state.members:
+        raise not_found("Household member")
+    return state
+
+
 def evaluate(
-    session: Session, application: Application, on: date, terms: _Terms, stage: str
+    session: Session,
+    application: Application,
+    state: facts.HouseholdState,
+    on: date,
+    terms: _Terms,
+    stage: str,
 ) -> rules.Eligibility:
     """Eligibility from the database's facts, stored with its policy version."""
     result = rules.evaluate(
-        eligibility_facts(
-            session,
-            application.household_id,
-            application.applicant_member_id,
-            on,
-            _loan_request(application, terms),
+        state.eligibility_input(
+            application.applicant_member_id, on, _loan_request(application, terms)
         )
     )
     session.add(ApplicationEvaluation(**_evaluation(application.id, stage, on, result)))
@@ -342,6 +332,7 @@ def re_evaluate(
     result = evaluate(
         session,
         application,
+        applicant_facts(session, application),
         today,
         _Terms(application.amount, application.term_months),
         "re-evaluation",
@@ -388,8 +379,9 @@ def decide(
 def _approve(
     session: Session, principal: Principal, application: Application, decision: schemas.Approve
 ) -> list[str]:
-    if regions.is_suspended(session, application.region_code):
-        raise _suspension_problem(application.region_code)
+    state = applicant_facts(session, application)
+    if state.region_suspended:  # its own answer (slug), before the other rules
+        raise _suspension_problem(state.region_code)
     found = [
         rules.check_investigation(
             any(
@@ -401,7 +393,12 @@ def _approve(
     ]
     today = business_today()
     result = evaluate(
-        session, application, today, _Terms(decision.amount, decision.term_months), "decision"
+        session,
+        application,
+        state,
+        today,
+        _Terms(decision.amount, decision.term_months),
+        "decision",
     )
     failed = [r for r in [*found, *result.rules] if not r.passed]
     if failed:

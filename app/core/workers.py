@@ -41,7 +41,6 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(backlog)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -60,7 +59,7 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
     bind(host, port).close()
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(host, port, options), daemon=False)
+        process = context.Process(target=_worker, args=(host, port, options))
         process.start()
         return process
 
