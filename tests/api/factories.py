@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,10 +27,21 @@ def own_county(prefix: str) -> str:
     return f"{prefix}{next(_COUNTIES) % 10000:04d}"
 
 
+_issued: set[str] = set()
+_issuing = threading.Lock()
+
+
 def id_number(region: str = COUNTY, birth: date | None = None) -> str:
-    birth = birth or business_today() - timedelta(days=365 * 40 + random.randint(0, 3000))
-    body = f"{region}{birth:%Y%m%d}{random.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """A valid ID number not issued before in this process: a repeat is a real duplicate to
+    the service (409), and at a few thousand numbers a random draw repeats often enough."""
+    while True:
+        born = birth or business_today() - timedelta(days=365 * 40 + random.randint(0, 3000))
+        body = f"{region}{born:%Y%m%d}{random.randint(0, 999):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        with _issuing:
+            if number not in _issued:
+                _issued.add(number)
+                return number
 
 
 def phone() -> str:
