@@ -9,15 +9,32 @@ only what our own server answers: HTTP/1.1 with Content-Length, no chunking, no 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 # (worker number, request number) -> the raw request bytes
 RequestMaker = Callable[[int, int], bytes]
+
+
+@contextlib.contextmanager
+def no_collector_pauses() -> Iterator[None]:
+    """Around a measured run: the driver's process holds the app's modules (it builds the
+    fixtures with them), and a full garbage collection there stalls every request in flight
+    and is charged to the server."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def encode(
@@ -52,7 +69,8 @@ class Result:
     def line(self, name: str) -> str:
         return (
             f"{name}: {self.rps:,.0f} requests/s, p50 {self.quantile_ms(50):.1f} ms,"
-            f" p99 {self.quantile_ms(99):.1f} ms ({len(self.latencies):,} requests,"
+            f" p99 {self.quantile_ms(99):.1f} ms, max {max(self.latencies) * 1000:.0f} ms"
+            f" ({len(self.latencies):,} requests,"
             f" statuses {dict(sorted(self.statuses.items()))})"
         )
 

@@ -153,7 +153,8 @@ def measure(args: argparse.Namespace, url: str) -> dict[str, driver.Result]:
             ),
         ]
         for name, scenario in scenarios:
-            results[name] = result = asyncio.run(scenario)
+            with driver.no_collector_pauses():
+                results[name] = result = asyncio.run(scenario)
             print(result.line(name), flush=True)
         return results
     finally:
