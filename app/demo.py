@@ -130,6 +130,22 @@ def _walk(d: Demo) -> None:
         headers={"content-type": "text/csv"},
     )
     d.show(accepted=imported["accepted"], warnings=len(imported["warnings"]))
+    programme = d.call(
+        "The county's local subsidy programme (1.6): contracts take it, never a typed figure",
+        "POST",
+        "/v1/subsidy-programmes",
+        RISK,
+        201,
+        json={
+            "region_prefix": d.region,
+            "name": "县级帮扶小额信贷地方贴息",
+            "basis": "rate_points",
+            "value": "0.01",
+            "effective_from": "2026-02-24",
+            "reason": "县财政局贴息文件（演示）",
+        },
+    )
+    d.show(local_subsidy=f"{programme['value']} ({programme['basis']})")
 
     household = d.call(
         "Register the household (ID numbers are encrypted, shown masked)",
@@ -204,7 +220,6 @@ def _walk(d: Demo) -> None:
                 "term_months": 12,
                 "annual_rate": "0.0435",
                 "repayment_method": "equal_installment",
-                "local_subsidy_rate": "0.01",
             }
         },
     )

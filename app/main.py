@@ -27,10 +27,12 @@ from app.core.settings import get_settings
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.jobs.router import router as batches_router
+from app.legacy.router import lpr_router
 from app.legacy.router import router as legacy_router
 from app.loans.router import router as loans_router
 from app.monitoring.router import router as monitoring_router
 from app.policy.router import router as policy_router
+from app.regions.router import programmes_router
 from app.regions.router import router as regions_router
 from app.renewals.router import router as renewals_router
 from app.reports.router import router as reports_router
@@ -100,8 +102,10 @@ def create_app() -> FastAPI:
         monitoring_router,
         renewals_router,
         legacy_router,
+        lpr_router,
         batches_router,
         regions_router,
+        programmes_router,
         reports_router,
         audit_router,
     ):

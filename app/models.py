@@ -6,9 +6,10 @@ from app.core.idempotency import IdempotencyRecord
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
 from app.jobs.models import RegionBusinessDate
+from app.legacy.models import LprRate
 from app.loans.models import Disbursement, Instalment, Loan
 from app.monitoring.models import MonitoringVisit
-from app.regions.models import Region, RegionDailyStat, RegionStatusChange
+from app.regions.models import Region, RegionDailyStat, RegionStatusChange, SubsidyProgramme
 from app.renewals.models import ChainRequest
 from app.reports.models import LoanMonthTotal, SubsidyClaim, SubsidyClaimLine
 from app.roster.models import RosterEntry, RosterImport
@@ -28,6 +29,7 @@ __all__ = [
     "Investigation",
     "Loan",
     "LoanMonthTotal",
+    "LprRate",
     "Member",
     "MonitoringVisit",
     "OutboxMessage",
@@ -41,4 +43,5 @@ __all__ = [
     "RosterImport",
     "SubsidyClaim",
     "SubsidyClaimLine",
+    "SubsidyProgramme",
 ]

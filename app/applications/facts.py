@@ -2,8 +2,12 @@
 
 Submission is the service's hottest write, and each round trip to PostgreSQL costs more than
 the rules themselves, so the household, its members with their roster entries (1.1), its
-latest credit rating (1.5, 1.6), whether it already has an outstanding assistance loan (1.1)
-and its region's lending status (4.3) come back together: one row per member.
+latest credit rating (1.5, 1.6), whether its roster household already has an outstanding
+assistance loan (1.1) and the lending status (4.3) of the county it is booked in and of each
+member's roster county come back together: one row per member.
+
+Every decision about new lending — submission, decision, contract, disbursement, renewal —
+reads its facts here, so that each asks the same question the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Exists, exists, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.core.db import CompiledStatement, slot
 from app.domain import eligibility as rules
@@ -29,10 +33,13 @@ from app.roster.models import RosterEntry
 @dataclass(frozen=True, slots=True)
 class MemberFacts:
     birth_date: date
-    full_civil_capacity: bool
-    has_labor_skills: bool
+    full_civil_capacity: bool | None
+    has_labor_skills: bool | None
     roster_category: str | None
     roster_removed_date: date | None
+    roster_household: str | None = None
+    roster_region_code: str | None = None
+    roster_region_suspended: bool = False
 
     def roster_status(self, on: date) -> RosterStatus:
         return person_roster_status(self.roster_category, self.roster_removed_date, on)
@@ -56,9 +63,40 @@ class HouseholdState:
     rating: RatingRow | None
     has_outstanding_loan: bool
     region_suspended: bool
+    household_number: str | None = None
 
     def roster_status(self, on: date) -> RosterStatus:
         return household_roster_status([m.roster_status(on) for m in self.members.values()])
+
+    @property
+    def roster_household(self) -> str | None:
+        """1.1: the roster household this bank household stands for (its household number)."""
+        if self.household_number is not None:
+            return self.household_number
+        return next((m.roster_household for m in self.members.values() if m.roster_household), None)
+
+    def roster_county(self, applicant_id: uuid.UUID) -> tuple[str | None, bool]:
+        """4.3: the borrower's roster county and whether it is suspended; any member's
+        suspended roster county counts (the household is registered there)."""
+        suspended = next(
+            (m.roster_region_code for m in self.members.values() if m.roster_region_suspended),
+            None,
+        )
+        if suspended is not None:
+            return suspended, True
+        applicant = self.members[applicant_id]
+        return applicant.roster_region_code, False
+
+    def household_facts(self, applicant_id: uuid.UUID, on: date) -> rules.HouseholdFacts:
+        roster_region, roster_suspended = self.roster_county(applicant_id)
+        return rules.HouseholdFacts(
+            roster_status=self.roster_status(on),
+            region_code=self.region_code,
+            has_outstanding_assistance_loan=self.has_outstanding_loan,
+            region_suspended=self.region_suspended,
+            roster_region_code=roster_region,
+            roster_region_suspended=roster_suspended,
+        )
 
     def eligibility_input(
         self, applicant_id: uuid.UUID, on: date, loan: rules.LoanRequest
@@ -73,12 +111,7 @@ class HouseholdState:
                 major_bad_credit_record=bool(rating and rating.major_bad_credit_record),
                 has_labor_skills=member.has_labor_skills,
             ),
-            household=rules.HouseholdFacts(
-                roster_status=self.roster_status(on),
-                region_code=self.region_code,
-                has_outstanding_assistance_loan=self.has_outstanding_loan,
-                region_suspended=self.region_suspended,
-            ),
+            household=self.household_facts(applicant_id, on),
             rating=rules.RatingFacts(rating.grade, rating.credit_limit, rating.valid_until)
             if rating
             else None,
@@ -86,11 +119,43 @@ class HouseholdState:
         )
 
 
-def outstanding_loan(
-    household_id: uuid.UUID | ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
-) -> Exists:
-    """The household has an assistance loan outstanding (1.1: one at a time)."""
-    return exists().where(Loan.household_id == household_id, Loan.status.in_(OUTSTANDING_STATUSES))
+HouseholdId = uuid.UUID | ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID]
+
+
+def roster_households(household_id: HouseholdId) -> Select[str]:
+    """The roster households (household numbers) the bank household's members are listed in.
+    (Aliased: the facts statement reads members and roster entries itself.)"""
+    member, entry = aliased(Member), aliased(RosterEntry)
+    return (
+        select(entry.household_number)
+        .join(member, member.id_hash == entry.id_hash)
+        .where(member.household_id == household_id)
+        .correlate_except(member, entry)
+    )
+
+
+def _household_number(household_id: HouseholdId) -> ScalarSelect[str | None]:
+    household = aliased(Household)
+    return (
+        select(household.household_number)
+        .where(household.id == household_id)
+        .correlate_except(household)
+        .scalar_subquery()
+    )
+
+
+def outstanding_loan(household_id: HouseholdId) -> Exists:
+    """The household has an assistance loan outstanding (1.1: one at a time). The household is
+    the roster household: a loan to any bank household standing for the same roster household
+    counts (the database enforces it too, on `loans.roster_household`)."""
+    return exists().where(
+        Loan.status.in_(OUTSTANDING_STATUSES),
+        or_(
+            Loan.household_id == household_id,
+            Loan.roster_household.in_(roster_households(household_id)),
+            Loan.roster_household == _household_number(household_id),
+        ),
+    )
 
 
 def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
@@ -112,9 +177,11 @@ def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
     lending_status = (
         select(Region.lending_status).where(Region.code == Household.region_code)
     ).scalar_subquery()
+    roster_region = aliased(Region)
     return CompiledStatement(
         select(
             Household.region_code,
+            Household.household_number,
             lending_status.label("lending_status"),
             outstanding.label("outstanding"),
             Member.id,
@@ -123,6 +190,9 @@ def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
             Member.has_labor_skills,
             RosterEntry.category,
             RosterEntry.removed_date,
+            RosterEntry.household_number.label("roster_household"),
+            RosterEntry.region_code.label("roster_region_code"),
+            roster_region.lending_status.label("roster_lending_status"),
             rating.c.grade,
             rating.c.credit_limit,
             rating.c.valid_until,
@@ -131,6 +201,7 @@ def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
         .select_from(Household)
         .outerjoin(Member, Member.household_id == Household.id)
         .outerjoin(RosterEntry, RosterEntry.id_hash == Member.id_hash)
+        .outerjoin(roster_region, roster_region.code == RosterEntry.region_code)
         .outerjoin(rating, true())
         .where(Household.id == slot("household_id"))
     )
@@ -164,6 +235,9 @@ def load(
                 has_labor_skills=row.has_labor_skills,
                 roster_category=row.category,
                 roster_removed_date=row.removed_date,
+                roster_household=row.roster_household,
+                roster_region_code=row.roster_region_code,
+                roster_region_suspended=row.roster_lending_status == LendingStatus.suspended,
             )
             for row in rows
             if row.id is not None
@@ -175,4 +249,5 @@ def load(
         else None,
         has_outstanding_loan=bool(first.outstanding),
         region_suspended=first.lending_status == LendingStatus.suspended,
+        household_number=first.household_number,
     )

@@ -44,6 +44,7 @@ class Application(Base):
     purpose_detail: Mapped[str] = mapped_column(Text, nullable=False)
     large_production: Mapped[bool] = mapped_column(Boolean, nullable=False)
     large_production_reason: Mapped[str | None] = mapped_column(Text)
+    large_production_category: Mapped[str | None] = mapped_column(String(30))
     repayment_method: Mapped[str] = mapped_column(String(30), nullable=False)
     submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
     submitted_at: Mapped[datetime] = mapped_column(
@@ -59,6 +60,8 @@ class Application(Base):
     approved_method: Mapped[str | None] = mapped_column(String(30))
     annual_rate: Mapped[Decimal | None] = mapped_column(RATE)
     local_subsidy_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    # 1.6: the reviewer's explicit confirmation of the large production need (100,000 cap).
+    large_production_confirmed: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index(None, "region_code", "status"),

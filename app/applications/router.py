@@ -61,6 +61,7 @@ def application_out(
             if application.approved_method
             else None,
             local_subsidy_rate=application.local_subsidy_rate,
+            large_production_confirmed=application.large_production_confirmed,
             reason_codes=application.decline_reasons,
             note=application.decision_note,
         )
@@ -77,6 +78,11 @@ def application_out(
         purpose_detail=application.purpose_detail,
         large_production=application.large_production,
         large_production_reason=application.large_production_reason,
+        large_production_category=subsidy.LargeProductionCategory(
+            application.large_production_category
+        )
+        if application.large_production_category
+        else None,
         repayment_method=RepaymentMethod(application.repayment_method),
         submitted_by=application.submitted_by,
         submitted_at=application.submitted_at,

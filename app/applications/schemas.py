@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.core.types import Day, Int, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
+from app.domain.subsidy import LargeProductionCategory
 from app.loans.schemas import LoanSummaryOut
 from app.policy.schemas import InstallmentOut, RuleOut
 
@@ -54,12 +54,25 @@ class ApplicationIn(BaseModel):
         max_length=2000,
         description="Required with large_production (clause 1.6)",
     )
+    large_production_category: LargeProductionCategory | None = Field(
+        default=None,
+        description="Required with large_production: the kind of large production need the"
+        " notice names (1.6): scale_up 扩大生产经营规模, farm_facilities 购买农用设施设备,"
+        " facility_agriculture 开展设施农业经营",
+    )
     repayment_method: RepaymentMethod
 
     @model_validator(mode="after")
     def _large_production_needs_reason(self) -> ApplicationIn:
-        if self.large_production and not self.large_production_reason:
-            raise ValueError("large_production_reason is required when large_production is true")
+        if self.large_production and not (
+            self.large_production_reason and self.large_production_category
+        ):
+            raise ValueError(
+                "large_production_reason and large_production_category are required when"
+                " large_production is true"
+            )
+        if self.large_production_category is not None and not self.large_production:
+            raise ValueError("large_production_category goes with large_production")
         return self
 
 
@@ -96,7 +109,17 @@ class Approve(BaseModel):
     term_months: Int = Field(ge=1, le=120)
     annual_rate: Rate
     repayment_method: RepaymentMethod
-    local_subsidy_rate: Rate = Field(default=Decimal("0"))
+    local_subsidy_rate: Rate | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated: the local subsidy comes from the region's programme in force"
+        " (1.6). If sent, it must equal the programme's rate, else 409.",
+    )
+    large_production_confirmed: StrictBool = Field(
+        default=False,
+        description="The reviewer confirms the large production need applied for (1.6): the"
+        " subsidised principal may then rise to 100,000. Without it the cap is 50,000.",
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -129,6 +152,7 @@ class DecisionOut(BaseModel):
     annual_rate: RateOut | None = None
     repayment_method: RepaymentMethod | None = None
     local_subsidy_rate: RateOut | None = None
+    large_production_confirmed: StrictBool | None = None
     reason_codes: list[str] | None = None
     note: str | None = None
 
@@ -146,6 +170,7 @@ class ApplicationOut(BaseModel):
     purpose_detail: str
     large_production: StrictBool
     large_production_reason: str | None
+    large_production_category: LargeProductionCategory | None = None
     repayment_method: RepaymentMethod
     submitted_by: str
     submitted_at: datetime

@@ -28,12 +28,14 @@ from app.core.db import Base, CompiledStatement, slot
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, RuleFailure, conflict, not_found
 from app.core.scoping import get_scoped
+from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
 from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_out
+from app.regions import service as regions
 
 S = schemas.ApplicationStatus
 
@@ -42,22 +44,18 @@ def _refuse(detail: str, failed: list[RuleResult]) -> Problem:
     return conflict(detail, rule_failures(failed), slug="policy-refusal")
 
 
-def _suspension_problem(region_code: str) -> Problem:
-    return conflict(
-        f"New assistance lending is suspended in region {region_code}",
-        [
-            RuleFailure(
-                code="region_not_suspended",
-                clause="4.3",
-                message=f"New assistance lending is suspended in region {region_code}",
-            )
-        ],
-        slug="region-suspended",
-    )
+def refuse_if_suspended(state: facts.HouseholdState, applicant_id: uuid.UUID, on: date) -> None:
+    """4.3: no new lending — application, decision, contract, disbursement — where the county
+    the household is booked in or the borrower's roster county is suspended."""
+    found = rules.check_region(state.household_facts(applicant_id, on))
+    if not found.passed:
+        raise conflict(found.message_en, rule_failures([found]), slug="region-suspended")
 
 
-def has_outstanding_loan(session: Session, household_id: uuid.UUID) -> bool:
-    return bool(session.scalar(select(facts.outstanding_loan(household_id))))
+def _refuse_maker_checker(maker: str, checker: str) -> None:
+    found = rules.check_maker_checker(maker, checker)
+    if not found.passed:
+        raise conflict(found.message_en, rule_failures([found]), slug="maker-checker")
 
 
 @dataclass(frozen=True)
@@ -154,6 +152,7 @@ _SUBMITTED_COLUMNS = (
     "purpose_detail",
     "large_production",
     "large_production_reason",
+    "large_production_category",
     "repayment_method",
     "submitted_by",
 )
@@ -185,9 +184,8 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         raise Problem(
             422, "applicant_member_id is not a member of the household", slug="validation-error"
         )
-    if state.region_suspended:
-        raise _suspension_problem(state.region_code)
     today = business_today()
+    refuse_if_suspended(state, body.applicant_member_id, today)
     values: dict[str, Any] = {  # keys: _SUBMITTED_COLUMNS
         "id": uuid.uuid4(),
         "household_id": state.household_id,
@@ -201,6 +199,9 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         "purpose_detail": body.purpose_detail,
         "large_production": body.large_production,
         "large_production_reason": body.large_production_reason,
+        "large_production_category": body.large_production_category.value
+        if body.large_production_category
+        else None,
         "repayment_method": body.repayment_method.value,
         "submitted_by": principal.subject,
     }
@@ -351,12 +352,7 @@ def decide(
     session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.DecisionIn
 ) -> tuple[Application, list[str]]:
     application = load_for_update(session, principal, application_id)
-    if application.submitted_by == principal.subject:
-        raise Problem(
-            403,
-            "The officer who submitted an application cannot decide it (maker-checker)",
-            slug="maker-checker",
-        )
+    _refuse_maker_checker(application.submitted_by, principal.subject)
     _require_status(application, S.submitted)
     decision = body.decision
     application.decided_by = principal.subject
@@ -380,8 +376,9 @@ def _approve(
     session: Session, principal: Principal, application: Application, decision: schemas.Approve
 ) -> list[str]:
     state = applicant_facts(session, application)
-    if state.region_suspended:  # its own answer (slug), before the other rules
-        raise _suspension_problem(state.region_code)
+    today = business_today()
+    refuse_if_suspended(state, application.applicant_member_id, today)
+    large = application.large_production and decision.large_production_confirmed
     found = [
         rules.check_investigation(
             any(
@@ -390,8 +387,12 @@ def _approve(
             )
         ),
         rules.check_within_requested(decision.amount, application.amount),
+        subsidy.check_large_production(
+            application.large_production,
+            _category(application),
+            decision.large_production_confirmed,
+        ),
     ]
-    today = business_today()
     result = evaluate(
         session,
         application,
@@ -400,21 +401,30 @@ def _approve(
         _Terms(decision.amount, decision.term_months),
         "decision",
     )
+    split = regions.subsidy_split(
+        session,
+        application.region_code,
+        today,
+        decision.annual_rate,
+        decision.amount,
+        large,
+        policy_for(today),
+    )
+    found += [
+        subsidy.check_local_rate_from_programme(
+            decision.local_subsidy_rate, split.terms.local_rate
+        ),
+        subsidy.check_borrower_share(split.terms, get_settings().borrower_rate_floor),
+    ]
     failed = [r for r in [*found, *result.rules] if not r.passed]
     if failed:
         raise _refuse("The application cannot be approved", failed)
-    split = subsidy.split(
-        decision.annual_rate,
-        decision.amount,
-        application.large_production,
-        decision.local_subsidy_rate,
-        policy_for(today),
-    )
     application.approved_amount = decision.amount
     application.approved_term_months = decision.term_months
     application.approved_method = decision.repayment_method.value
     application.annual_rate = decision.annual_rate
     application.local_subsidy_rate = split.terms.local_rate
+    application.large_production_confirmed = large
     _transition(
         session,
         principal,
@@ -424,8 +434,15 @@ def _approve(
         amount=str(decision.amount),
         annual_rate=str(decision.annual_rate),
         term_months=decision.term_months,
+        local_subsidy_rate=str(split.terms.local_rate),
+        large_production_confirmed=large,
     )
     return split.warnings
+
+
+def _category(application: Application) -> subsidy.LargeProductionCategory | None:
+    category = application.large_production_category
+    return subsidy.LargeProductionCategory(category) if category else None
 
 
 @dataclass
@@ -439,6 +456,8 @@ class Contracted:
 def sign_contract(
     session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.ContractIn
 ) -> Contracted:
+    """Every eligibility rule is evaluated again as of the signing date (roster, age, region,
+    outstanding loan, rating validity …) and stored; the subsidy terms are those in force then."""
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.approved)
     today = business_today()
@@ -453,16 +472,37 @@ def sign_contract(
         raise conflict("New contracts are signed under the current terms (5.2)")
     assert application.approved_amount is not None and application.annual_rate is not None
     assert application.approved_term_months is not None and application.approved_method
-    assert application.local_subsidy_rate is not None
-    if has_outstanding_loan(session, application.household_id):
-        raise _one_loan_problem()
-    split = subsidy.split(
+    state = applicant_facts(session, application)
+    refuse_if_suspended(state, application.applicant_member_id, signed_on)
+    result = evaluate(
+        session,
+        application,
+        state,
+        signed_on,
+        _Terms(application.approved_amount, application.approved_term_months),
+        "contract",
+    )
+    large = bool(application.large_production_confirmed)
+    split = regions.subsidy_split(
+        session,
+        application.region_code,
+        signed_on,
         application.annual_rate,
         application.approved_amount,
-        application.large_production,
-        application.local_subsidy_rate,
+        large,
         policy,
     )
+    failed = [
+        r
+        for r in [
+            *result.rules,
+            subsidy.check_borrower_share(split.terms, get_settings().borrower_rate_floor),
+        ]
+        if not r.passed
+    ]
+    if failed:
+        raise _refuse("The contract cannot be signed", failed)
+    settings = get_settings()
     loan = Loan(
         id=uuid.uuid4(),
         application_id=application.id,
@@ -476,10 +516,14 @@ def sign_contract(
         term_months=application.approved_term_months,
         repayment_method=application.approved_method,
         purpose=application.purpose,
-        large_production=application.large_production,
+        large_production=large,
         central_subsidy_rate=split.terms.central_rate,
         local_subsidy_rate=split.terms.local_rate,
         subsidised_principal=split.terms.subsidised_principal,
+        local_subsidised_principal=split.terms.local_principal,
+        penalty_markup=settings.overdue_penalty_markup,
+        misuse_markup=settings.misuse_penalty_markup,
+        roster_household=state.roster_household,
         signed_on=signed_on,
         contracted_by=principal.subject,
     )
@@ -487,7 +531,7 @@ def sign_contract(
         with session.begin_nested():
             session.add(loan)
     except IntegrityError as exc:
-        if "uq_loans_one_outstanding_per_household" in str(exc.orig):
+        if "one_outstanding_per" in str(exc.orig):
             raise _one_loan_problem() from exc
         raise
     _transition(
@@ -504,6 +548,8 @@ def sign_contract(
             "principal": str(loan.principal),
             "annual_rate": str(loan.annual_rate),
             "policy_version": loan.policy_version,
+            "local_subsidy_rate": str(loan.local_subsidy_rate),
+            "roster_household": loan.roster_household,
         },
     )
     preview = schedule.build(

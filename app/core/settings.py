@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_statement_timeout_ms: int = 30_000
 
+    # 1.6 (积极引导借款人承担部分利息): after central and local subsidy the borrower's rate on
+    # the subsidised principal must stay above this (default: above zero).
+    borrower_rate_floor: Decimal = Decimal("0")
+
     # Penalty markup on overdue principal (银发〔2003〕251号: 30%–50%).
     overdue_penalty_markup: Decimal = Decimal("0.5")
     # Penalty markup on misused funds (same rule: 50%–100%).

@@ -2,8 +2,8 @@
 classifying financial assets by risk, with officer overrides and the restructuring floor.
 
 1–90 days past due → at least special mention; > 90 → at least substandard; > 270 → at least
-doubtful; > 360 → loss. An officer may set a class worse, with a reason, never better than the
-days past due allow. A renewal alone never worsens the class (notice 3.1).
+doubtful; > 360 → loss. A risk manager may set a class worse, with a reason, never better. A
+renewal alone never worsens the class (notice 3.1); a restructuring never improves it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+
+from app.domain.rules import RuleResult, rule
+from app.domain.schedule import add_months
 
 
 class RiskClass(StrEnum):
@@ -37,8 +40,6 @@ _ORDER = [
     RiskClass.loss,
 ]
 
-RESTRUCTURING_OBSERVATION_DAYS = 365
-
 
 def worst(*classes: RiskClass) -> RiskClass:
     return max(classes, key=lambda c: c.severity)
@@ -61,19 +62,49 @@ def floor_from_days_past_due(days_past_due: int) -> RiskClass:
     return RiskClass.normal
 
 
-class OverrideTooLenientError(ValueError):
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class Restructuring:
-    """An extension or renewal granted to a borrower in difficulty (anything overdue)."""
+    """An extension or renewal granted to a borrower in difficulty (anything overdue), under
+    the 2023 classification rules: the loan is at least special mention, and never better than
+    its class before the change (a non-performing loan stays non-performing), through an
+    observation period. A loan that fell overdue during the observation stays restructured."""
 
-    granted_on: date
+    class_before: RiskClass
+    observation_start: date
+    observation_end: date
+    breached: bool = False
+
+    @property
+    def floor(self) -> RiskClass:
+        return restructured_floor(self.class_before)
 
     def floor_on(self, day: date) -> RiskClass:
-        observed = (day - self.granted_on).days < RESTRUCTURING_OBSERVATION_DAYS
-        return RiskClass.special_mention if observed else RiskClass.normal
+        return self.floor if self.observing(day) else RiskClass.normal
+
+    def observing(self, day: date) -> bool:
+        return day <= self.observation_end or self.breached
+
+
+def restructured_floor(class_before: RiskClass) -> RiskClass:
+    """A restructured loan is at least special mention and never better than before the
+    change: restructuring alone never improves a class."""
+    return worst(RiskClass.special_mention, class_before)
+
+
+OBSERVATION_MIN_PERIODS = 2  # at least two consecutive repayment periods …
+OBSERVATION_MIN_MONTHS = 12  # … and at least a year
+
+
+def observation_period(changed_on: date, due_dates: list[date]) -> tuple[date, date]:
+    """(start, end) of a restructured loan's observation: it starts at the first repayment
+    date after the change and covers at least two consecutive repayment periods after it and
+    at least a year (or runs to maturity when fewer periods remain)."""
+    upcoming = sorted(d for d in due_dates if d > changed_on)
+    if not upcoming:
+        raise ValueError("no repayment date after the change")
+    start = upcoming[0]
+    periods_end = upcoming[min(OBSERVATION_MIN_PERIODS, len(upcoming) - 1)]
+    return start, max(periods_end, add_months(start, OBSERVATION_MIN_MONTHS))
 
 
 def classify(
@@ -91,21 +122,30 @@ def classify(
     return worst(floor, override) if override is not None else floor
 
 
-def check_override(
-    proposed: RiskClass, days_past_due: int, on: date, restructuring: Restructuring | None = None
-) -> None:
-    """An officer may only make the class worse than the rules' floor."""
-    floor = classify(days_past_due, on, restructuring=restructuring)
-    if proposed.severity < floor.severity:
-        raise OverrideTooLenientError(
-            f"{proposed} is better than {floor}, which {days_past_due} days past due require"
-        )
+def check_class_change(proposed: RiskClass, current: RiskClass) -> RuleResult:
+    """A risk manager may make a loan's class worse, with a reason; a better class only comes
+    from the rules themselves (days past due, the end of a restructuring's observation)."""
+    ok = proposed.severity >= current.severity
+    return rule(
+        "class_only_worsened",
+        "3.1",
+        ok,
+        f"风险分类由{current.value}调整为{proposed.value}"
+        if ok
+        else f"不能将风险分类由{current.value}上调为{proposed.value}："
+        "只有逾期天数或重组观察期规则可以改善分类",
+        f"The class moves from {current.value} to {proposed.value}"
+        if ok
+        else f"The class cannot improve from {current.value} to {proposed.value} by hand:"
+        " only days past due and a completed restructuring observation improve it",
+    )
 
 
-def carried_by_renewal(previous: RiskClass) -> tuple[RiskClass, RiskClass | None]:
-    """Clause 3.1: a renewal alone never moves the loan to a worse class, so the new loan starts
-    at the old one's class. Nor does renewing improve it: a class worse than special mention
-    is kept as an override until an officer reviews it. (With anything overdue, the
-    restructuring floor applies on top.) Returns (class, override)."""
-    keep = previous if previous.severity > RiskClass.special_mention.severity else None
-    return previous, keep
+def carried_by_renewal(
+    previous: RiskClass, previous_override: RiskClass | None
+) -> tuple[RiskClass, RiskClass | None]:
+    """Clause 3.1 (不因续贷单独下调): a renewal alone never moves the loan to a worse class, nor
+    does it improve it: the new loan starts at the old one's class and keeps an officer's
+    override. (A renewal of a borrower in difficulty is a restructuring on top.)
+    Returns (class, override)."""
+    return previous, previous_override

@@ -49,17 +49,22 @@ def household_roster_status(member_statuses: list[RosterStatus]) -> RosterStatus
 @dataclass(frozen=True, slots=True)
 class Applicant:
     birth_date: date
-    full_civil_capacity: bool
+    # None: not known (a contract brought over from the earlier system did not record it).
+    full_civil_capacity: bool | None
     major_bad_credit_record: bool
-    has_labor_skills: bool
+    has_labor_skills: bool | None
 
 
 @dataclass(frozen=True, slots=True)
 class HouseholdFacts:
     roster_status: RosterStatus
-    region_code: str
+    region_code: str  # the county the bank household is booked in
     has_outstanding_assistance_loan: bool
     region_suspended: bool
+    # 4.3: the borrower's roster county (registered residence) counts as well as the booking
+    # county; None when it is the same or unknown.
+    roster_region_code: str | None = None
+    roster_region_suspended: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +209,21 @@ def check_age(applicant: Applicant, on: date, policy: PolicyVersion) -> RuleResu
 
 
 def check_capacity(applicant: Applicant) -> RuleResult:
-    ok = applicant.full_civil_capacity
+    ok = applicant.full_civil_capacity is True
+    unknown = applicant.full_civil_capacity is None
     return rule(
         "full_civil_capacity",
         "1.9",
         ok,
-        "申请人具有完全民事行为能力" if ok else "申请人须具有完全民事行为能力",
+        "申请人具有完全民事行为能力"
+        if ok
+        else "未记录申请人是否具有完全民事行为能力，请核实后登记"
+        if unknown
+        else "申请人须具有完全民事行为能力",
         "The applicant has full civil capacity"
         if ok
+        else "Whether the applicant has full civil capacity is not recorded: verify and record it"
+        if unknown
         else "The applicant must have full civil capacity",
     )
 
@@ -228,14 +240,21 @@ def check_credit_record(applicant: Applicant) -> RuleResult:
 
 
 def check_labor_skills(applicant: Applicant) -> RuleResult:
-    ok = applicant.has_labor_skills
+    ok = applicant.has_labor_skills is True
+    unknown = applicant.has_labor_skills is None
     return rule(
         "labor_skills",
         "1.9",
         ok,
-        "具有劳动生产技能" if ok else "申请人须有劳动生产技能和还款能力",
+        "具有劳动生产技能"
+        if ok
+        else "未记录申请人是否具有劳动生产技能，请核实后登记"
+        if unknown
+        else "申请人须有劳动生产技能和还款能力",
         "The applicant has labour skills"
         if ok
+        else "Whether the applicant has labour skills is not recorded: verify and record it"
+        if unknown
         else "The applicant must have labour skills and repayment capacity",
     )
 
@@ -265,16 +284,34 @@ def check_credit_line(rating: RatingFacts | None, loan: LoanRequest) -> RuleResu
     )
 
 
+def suspended_counties(household: HouseholdFacts) -> list[str]:
+    """Clause 4.3: the counties, of the booking county and the borrower's roster county, where
+    new assistance lending is suspended."""
+    found = [household.region_code] if household.region_suspended else []
+    roster = household.roster_region_code
+    if household.roster_region_suspended and roster is not None and roster not in found:
+        found.append(roster)
+    return found
+
+
 def check_region(household: HouseholdFacts) -> RuleResult:
-    ok = not household.region_suspended
+    """Clause 4.3: no new lending — application, decision, contract or disbursement — where
+    either the county the household is booked in or the borrower's roster county (registered
+    residence) is suspended, so that booking in a neighbouring open county does not get
+    around a suspension."""
+    suspended = suspended_counties(household)
+    ok = not suspended
+    where = "、".join(suspended)
     return rule(
         "region_not_suspended",
         "4.3",
         ok,
-        "所在地区未暂停发放" if ok else "所在地区逾期或不良率畸高，已暂停发放帮扶小额信贷",
+        "所在地区未暂停发放"
+        if ok
+        else f"借款户所在地区（{where}）逾期或不良率畸高，已暂停发放帮扶小额信贷",
         "New lending is open in the region"
         if ok
-        else f"New assistance lending is suspended in region {household.region_code}",
+        else f"New assistance lending is suspended in region {', '.join(suspended)}",
     )
 
 
@@ -315,6 +352,22 @@ def check_investigation(confirmed: bool) -> RuleResult:
         if confirmed
         else "A pre-loan investigation confirming a real need and a lawful project is required"
         " before a decision",
+    )
+
+
+def check_maker_checker(maker: str, checker: str) -> RuleResult:
+    """Clause 4.1 (贷前调查和贷中审查): the review is independent of the investigation, so the
+    officer who submitted an application or requested a renewal or extension never decides it.
+    `maker` and `checker` are the people's normalised identities."""
+    ok = maker != checker
+    return rule(
+        "maker_checker",
+        "4.1",
+        ok,
+        "审查人与申请经办人不是同一人" if ok else "经办人不能审批自己提交的申请（审贷分离）",
+        "The decision is made by someone other than the submitter"
+        if ok
+        else "The officer who submitted it cannot decide it (maker-checker)",
     )
 
 

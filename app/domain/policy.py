@@ -151,6 +151,29 @@ def is_legacy(version: PolicyVersion) -> bool:
     return version.central_subsidy is None
 
 
+@dataclass(frozen=True, slots=True)
+class LprQuote:
+    """The loan prime rates (贷款市场报价利率) published for a date, in force until the next."""
+
+    effective_from: date
+    one_year: Decimal
+    five_year: Decimal
+
+
+def lpr_in_force(on: date, quotes: list[LprQuote]) -> LprQuote | None:
+    known = [q for q in quotes if q.effective_from <= on]
+    return max(known, key=lambda q: q.effective_from) if known else None
+
+
+LEGACY_ONE_YEAR_TERM_MONTHS = 12
+
+
+def legacy_rate_ceiling(term_months: int, quote: LprQuote) -> Decimal:
+    """银保监发〔2021〕6号: a legacy loan's rate is at most the 1-year LPR for terms up to a year
+    and the 5-year LPR for longer terms, as published when it was signed."""
+    return quote.one_year if term_months <= LEGACY_ONE_YEAR_TERM_MONTHS else quote.five_year
+
+
 def legacy_contract_problems(
     signed_on: date,
     principal: Decimal,
@@ -159,10 +182,19 @@ def legacy_contract_problems(
     central_rate: Decimal,
     local_rate: Decimal,
     subsidised_principal: Decimal,
+    lpr: LprQuote | None,
 ) -> list[str]:
     """Why a contract brought over from the earlier system is not a legacy loan, if it isn't
-    (clause 5.2; limits of 银保监发〔2021〕6号)."""
+    (clause 5.2; limits of 银保监发〔2021〕6号). `lpr` is the quote in force on `signed_on`."""
     problems = []
+    if lpr is None:
+        problems.append(f"5.2 no loan prime rate is recorded for {signed_on}")
+    elif annual_rate > (ceiling := legacy_rate_ceiling(term_months, lpr)):
+        tenor = "1-year" if term_months <= LEGACY_ONE_YEAR_TERM_MONTHS else "5-year"
+        problems.append(
+            f"5.2 the rate {annual_rate} exceeds the {tenor} LPR {ceiling} in force on"
+            f" {signed_on} ({lpr.effective_from})"
+        )
     if signed_on >= NOTICE_DATE:
         problems.append(f"5.2 signed on {signed_on}, on or after the notice: not a legacy loan")
     if not 0 < principal <= LEGACY_2021.amount_cap:

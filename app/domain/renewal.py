@@ -1,7 +1,12 @@
 """Renewal (续贷) and extension (展期): notice 2.3 and 4.2, and 《贷款通则》 article 12.
 
-* Once per loan chain (2.3). A legacy loan issued in the transition period that matures after
-  it, never renewed or extended, may also do it once, under the 2026 terms (2.3, 5.2).
+* Once per loan chain (2.3). A legacy loan (signed before the notice, including 2026-01-01 to
+  02-23) that matures after the transition period, never renewed or extended, may also do it
+  once; its renewal or extension runs the 2026 eligibility and its new period is governed by
+  the 2026 terms (2.3, 5.2).
+* A renewal may be requested from 30 days before maturity; renewing a performing loan (nothing
+  overdue but the principal the renewal takes over, no misuse, interest settled) is not a
+  restructuring (3.1).
 * A borrower removed from the roster keeps the loan to maturity but cannot renew; further
   credit moves to an ordinary farmer loan (农户贷款) (4.2).
 * Diversion or non-productive use found in monitoring and not corrected blocks it (4.2).
@@ -13,12 +18,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from app.domain.eligibility import LISTED, RosterStatus
-from app.domain.policy import CURRENT, TRANSITION_END, PolicyVersion, is_legacy, policy_by_code
+from app.domain.policy import (
+    CURRENT,
+    NOTICE_DATE,
+    TRANSITION_END,
+    PolicyVersion,
+    is_legacy,
+    policy_by_code,
+)
 from app.domain.rules import RuleResult, rule
 
 
@@ -56,11 +68,9 @@ def max_extension_months(original_term_months: int) -> int:
 def _allowance(facts: LoanChainFacts, policy: PolicyVersion) -> RuleResult:
     used = facts.renewals_or_extensions_in_chain
     if is_legacy(policy):
-        ok = (
-            used == 0
-            and facts.issue_date <= TRANSITION_END
-            and facts.maturity_date > TRANSITION_END
-        )
+        # 2.3 and 5.2: signed in the transition period or before the notice (2026-01-01 to
+        # 02-23 included), maturing after the transition period, never renewed or extended.
+        ok = used == 0 and facts.issue_date < NOTICE_DATE and facts.maturity_date > TRANSITION_END
         return rule(
             "legacy_allowance",
             "2.3",
@@ -68,8 +78,8 @@ def _allowance(facts: LoanChainFacts, policy: PolicyVersion) -> RuleResult:
             "过渡期内发放、过渡期后到期且未续贷展期的脱贫人口小额信贷可续贷或展期1次，按本通知执行"
             if ok
             else "该笔脱贫人口小额信贷不符合过渡期后续贷或展期1次的条件",
-            "A transition-period legacy loan maturing after 2025-12-31, never renewed or"
-            " extended, may be renewed or extended once under the 2026 terms"
+            "A legacy loan signed before the notice and maturing after 2025-12-31, never"
+            " renewed or extended, may be renewed or extended once under the 2026 terms"
             if ok
             else "This legacy loan does not qualify: it was already renewed or extended,"
             " or matured within the transition period",
@@ -155,14 +165,54 @@ def check_extension_before_maturity(open_date: date, maturity: date) -> RuleResu
     )
 
 
+RENEWAL_WINDOW_DAYS = 30  # a renewal may be requested from this many days before maturity
+
+
+def check_renewal_window(open_date: date, maturity: date) -> RuleResult:
+    """2.3 (及时为符合条件的贷款户办理续贷): from 30 days before maturity; the new loan replaces
+    the old one on the day the renewal is decided."""
+    opens = maturity - timedelta(days=RENEWAL_WINDOW_DAYS)
+    ok = open_date >= opens
+    return rule(
+        "renewal_window",
+        "2.3",
+        ok,
+        f"续贷可在到期日前{RENEWAL_WINDOW_DAYS}天内办理（自{opens}起）",
+        f"A renewal may be requested from {RENEWAL_WINDOW_DAYS} days before maturity"
+        f" ({opens}; the loan matures {maturity})",
+    )
+
+
 def check_renewal_at_maturity(open_date: date, maturity: date) -> RuleResult:
+    """2.3: a renewal requested within the window is decided when the loan matures: the new
+    loan takes over the principal that falls due."""
     ok = open_date >= maturity
     return rule(
         "renewal_at_maturity",
         "2.3",
         ok,
-        "续贷在原贷款到期时办理",
-        f"A renewal replaces the loan when it matures ({maturity})",
+        f"续贷在原贷款到期（{maturity}）时审批生效",
+        f"A renewal is decided when the loan matures ({maturity})",
+    )
+
+
+def in_difficulty(
+    days_past_due: int,
+    overdue_principal: Decimal,
+    overdue_interest: Decimal,
+    penalty: Decimal,
+    renewed_principal_due: Decimal = Decimal(0),
+) -> bool:
+    """3.1: a renewal or extension is a restructuring when the borrower is in difficulty —
+    anything overdue on a closed business day. For a renewal, the principal that fell due at
+    maturity and that the renewal takes over is not 'overdue' while no closed day has counted
+    it past due: a decision the business day after maturity does not make a performing
+    borrower a restructured one; a borrower already days late is in difficulty."""
+    return (
+        days_past_due > 0
+        or overdue_interest > 0
+        or penalty > 0
+        or overdue_principal - renewed_principal_due > 0
     )
 
 

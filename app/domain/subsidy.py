@@ -10,10 +10,13 @@ amounts and penalty interest is never subsidised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from app.domain.money import ZERO, fen, precise_div
 from app.domain.policy import PolicyVersion
+from app.domain.rules import RuleResult, rule
 
 
 class LegacySubsidyError(ValueError):
@@ -29,6 +32,14 @@ class SubsidyTerms:
     local_rate: Decimal
     principal: Decimal
     subsidised_principal: Decimal
+    # The local programme may cap the principal it subsidises lower (None: the same).
+    local_subsidised_principal: Decimal | None = None
+
+    @property
+    def local_principal(self) -> Decimal:
+        if self.local_subsidised_principal is None:
+            return self.subsidised_principal
+        return min(self.local_subsidised_principal, self.subsidised_principal)
 
     @property
     def borrower_rate_on_subsidised(self) -> Decimal:
@@ -56,6 +67,122 @@ class InterestShares:
         return self.central + self.local + self.borrower
 
 
+class ProgrammeBasis(StrEnum):
+    share_of_rate = "share_of_rate"  # a share of the contract rate, e.g. 0.2 × 4.35%
+    rate_points = "rate_points"  # a fixed figure, e.g. 0.01 = 1 percentage point
+
+
+@dataclass(frozen=True, slots=True)
+class LocalProgramme:
+    """A region's local subsidy programme (1.6: 地方财政部门可结合自身财力…按一定比例安排贴息).
+    A contract takes the programme in force on its date, never a figure typed per contract."""
+
+    region_prefix: str
+    basis: ProgrammeBasis
+    value: Decimal
+    principal_cap: Decimal | None
+    effective_from: date
+    effective_to: date | None = None  # exclusive
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
+
+    def rate_for(self, contract_rate: Decimal) -> Decimal:
+        if self.basis is ProgrammeBasis.share_of_rate:
+            return self.value * contract_rate
+        return self.value
+
+
+def programme_for(
+    region_code: str, on: date, programmes: list[LocalProgramme]
+) -> LocalProgramme | None:
+    """The programme governing a county on a date: among those in force whose prefix covers the
+    county, the most specific (longest prefix), then the latest to take effect."""
+    found = [p for p in programmes if region_code.startswith(p.region_prefix) and p.in_force(on)]
+    if not found:
+        return None
+    return max(found, key=lambda p: (len(p.region_prefix), p.effective_from))
+
+
+class LargeProductionCategory(StrEnum):
+    """1.6: the large production needs for which the subsidised principal may rise to 100,000."""
+
+    scale_up = "scale_up"  # 扩大生产经营规模
+    farm_facilities = "farm_facilities"  # 购买农用设施设备
+    facility_agriculture = "facility_agriculture"  # 开展设施农业经营
+
+
+def check_large_production(
+    requested: bool, category: LargeProductionCategory | None, confirmed: bool
+) -> RuleResult:
+    """1.6: the 100,000 cap on subsidised principal needs a large production need of a kind the
+    notice names, confirmed by the deciding reviewer (recorded on the decision)."""
+    ok = not confirmed or (requested and category is not None)
+    return rule(
+        "large_production_need",
+        "1.6",
+        ok,
+        "大额生产经营支出需要已确认（贴息额度上限10万元）"
+        if ok
+        else "贴息额度提高至10万元须申请时提出，且属于扩大生产经营规模、购买农用设施设备或"
+        "开展设施农业经营",
+        "The large production need is confirmed (subsidised principal up to 100,000)"
+        if ok
+        else "The 100,000 subsidy cap needs a large production need applied for, of a kind the"
+        " notice names: scaling up, farm facilities or equipment, facility agriculture",
+    )
+
+
+def check_local_rate_from_programme(
+    requested: Decimal | None, programme_rate: Decimal
+) -> RuleResult:
+    """1.6: the local subsidy is the region programme's; a figure sent with a decision must be
+    that figure (it is never typed per contract)."""
+    ok = requested is None or requested == programme_rate
+    programme_rate = programme_rate.normalize()
+    return rule(
+        "local_subsidy_from_programme",
+        "1.6",
+        ok,
+        f"地方贴息按所在地区贴息方案执行（{programme_rate}）"
+        if ok
+        else f"地方贴息须按所在地区贴息方案执行（{programme_rate}），不能逐笔填写（{requested}）",
+        f"The local subsidy is the region's programme ({programme_rate})"
+        if ok
+        else f"The local subsidy comes from the region's programme ({programme_rate}), not a"
+        f" figure typed per contract ({requested})",
+    )
+
+
+def check_borrower_share(terms: SubsidyTerms, floor: Decimal) -> RuleResult:
+    """1.6 (积极引导借款人承担部分利息): central + local subsidy must leave the borrower a rate
+    above `floor` on the subsidised principal."""
+    borrower = terms.borrower_rate_on_subsidised
+    ok = borrower > floor
+    return rule(
+        "borrower_bears_interest",
+        "1.6",
+        ok,
+        f"借款人承担利率{borrower}，高于下限{floor}"
+        if ok
+        else f"中央和地方贴息后借款人承担利率为{borrower}，须高于{floor}：借款人应承担部分利息",
+        f"The borrower bears {borrower} on the subsidised principal, above {floor}"
+        if ok
+        else f"After central and local subsidy the borrower would bear {borrower}; it must be"
+        f" above {floor} (the borrower bears part of the interest)",
+    )
+
+
+def subsidy_accrues(days_past_due: int, subsidise_overdue_days: bool, forfeited: bool) -> bool:
+    """1.6 and 3.3 (全流程管控): a day's interest is subsidised only while the loan performs —
+    not on a day it has an instalment overdue (逾期期间不予贴息; a region may decide otherwise),
+    and never after a confirmed misuse of the funds. The end-of-day batch's SQL states this
+    same rule (a test holds them equal)."""
+    if forfeited:
+        return False
+    return days_past_due == 0 or subsidise_overdue_days
+
+
 def subsidised_principal(amount: Decimal, large_production: bool, policy: PolicyVersion) -> Decimal:
     cap = (
         policy.subsidised_principal_cap_large
@@ -71,6 +198,7 @@ def split(
     large_production: bool,
     local_rate_requested: Decimal,
     policy: PolicyVersion,
+    local_principal_cap: Decimal | None = None,
 ) -> SubsidySplit:
     """The subsidy terms a new contract under `policy` gets (clause 1.6)."""
     if policy.central_subsidy is None:
@@ -97,6 +225,7 @@ def split(
         local_rate=local,
         principal=amount,
         subsidised_principal=subsidised_principal(amount, large_production, policy),
+        local_subsidised_principal=local_principal_cap,
     )
     return SubsidySplit(terms=terms, warnings=warnings)
 
@@ -112,7 +241,12 @@ def shares(interest: Decimal, terms: SubsidyTerms) -> InterestShares:
         return InterestShares(ZERO, ZERO, max(interest, ZERO))
     subsidised_interest = fen(precise_div(interest * terms.subsidised_principal, terms.principal))
     central = fen(precise_div(subsidised_interest * terms.central_rate, terms.annual_rate))
-    local = fen(precise_div(subsidised_interest * terms.local_rate, terms.annual_rate))
+    local_interest = (
+        subsidised_interest
+        if terms.local_principal == terms.subsidised_principal
+        else fen(precise_div(interest * terms.local_principal, terms.principal))
+    )
+    local = fen(precise_div(local_interest * terms.local_rate, terms.annual_rate))
     # Both rounded up could pass the subsidised interest by a fen when the borrower's rate is 0.
     local = min(local, subsidised_interest - central)
     return InterestShares(central=central, local=local, borrower=interest - central - local)

@@ -10,12 +10,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +33,7 @@ class Household(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     region_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
     address: Mapped[str] = mapped_column(String(300), nullable=False)
+    # The roster household (1.1: 户借户用户还): one bank household per roster household.
     household_number: Mapped[str | None] = mapped_column(String(40))
     account_encrypted: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     account_masked: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -41,6 +44,15 @@ class Household(Base):
 
     members: Mapped[list[Member]] = relationship(
         back_populates="household", order_by="Member.created_at", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index(
+            "uq_households_roster_household",
+            "household_number",
+            unique=True,
+            postgresql_where=text("household_number IS NOT NULL"),
+        ),
     )
 
 
@@ -58,8 +70,9 @@ class Member(Base):
     phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_masked: Mapped[str | None] = mapped_column(String(20))
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
-    full_civil_capacity: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    has_labor_skills: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # None: unknown (legacy imports do not carry them); eligibility then asks for them.
+    full_civil_capacity: Mapped[bool | None] = mapped_column(Boolean)
+    has_labor_skills: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

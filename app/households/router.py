@@ -44,6 +44,25 @@ def get_household(
     return service.to_out(session, service.get_household(session, principal, household_id))
 
 
+@router.patch(
+    "/{household_id}/members/{member_id}",
+    response_model=schemas.HouseholdOut,
+    responses=problem_responses(403, 404),
+)
+def record_member_facts(
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    body: schemas.MemberFactsIn,
+    session: DbSession,
+    principal: Officer,
+) -> schemas.HouseholdOut:
+    """Record facts about a member an officer verified (clause 1.9: full civil capacity,
+    labour skills), e.g. those a legacy import left unknown and a renewal asks for. Audited."""
+    household = service.get_household(session, principal, household_id)
+    service.record_member_facts(session, principal, household, member_id, body)
+    return service.to_out(session, household)
+
+
 @router.post(
     "/{household_id}/ratings",
     response_model=schemas.RatingOut,

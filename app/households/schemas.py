@@ -72,9 +72,26 @@ class MemberOut(BaseModel):
     id_number: str = Field(description="masked, e.g. 5201**********123X")
     phone: str | None = Field(description="masked, e.g. 138****5678")
     birth_date: date
-    full_civil_capacity: StrictBool
-    has_labor_skills: StrictBool
+    full_civil_capacity: StrictBool | None = Field(description="null: not recorded yet")
+    has_labor_skills: StrictBool | None = Field(description="null: not recorded yet")
     roster_status: RosterStatus
+
+
+class MemberFactsIn(BaseModel):
+    """Facts an officer verified (1.9): e.g. those a legacy import did not carry."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"full_civil_capacity": True, "has_labor_skills": True, "reason": "入户核实"}
+            ]
+        },
+    )
+
+    full_civil_capacity: StrictBool | None = None
+    has_labor_skills: StrictBool | None = None
+    reason: str = Field(min_length=1, max_length=2000, description="how it was verified")
 
 
 class HouseholdOut(BaseModel):

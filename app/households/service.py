@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -15,7 +16,7 @@ from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
-from app.core.problems import Problem, conflict
+from app.core.problems import Problem, RuleFailure, conflict, not_found
 from app.core.scoping import get_scoped
 from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
@@ -66,9 +67,7 @@ def create_household(
         raise conflict(
             "A member is already registered in another household", slug="member-already-registered"
         )
-    household_number = body.household_number or session.scalar(
-        select(RosterEntry.household_number).where(RosterEntry.id_hash.in_(hashes)).limit(1)
-    )
+    household_number = _roster_household(session, hashes, body.household_number)
     household = Household(
         id=uuid.uuid4(),
         region_code=body.region_code,
@@ -79,8 +78,13 @@ def create_household(
         created_by=principal.subject,
         members=members,
     )
-    session.add(household)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(household)
+    except IntegrityError as exc:  # a concurrent registration of the same roster household
+        if "uq_households_roster_household" in str(exc.orig):
+            raise _roster_household_taken(household_number) from exc
+        raise
     audit.record(
         session,
         principal,
@@ -91,6 +95,96 @@ def create_household(
         after={"members": [m.id_masked for m in members], "household_number": household_number},
     )
     return household
+
+
+def _roster_household_taken(number: str | None) -> Problem:
+    return conflict(
+        f"Roster household {number} is already registered as a household: the household"
+        " borrows as one (1.1, 户借户用户还)",
+        [
+            RuleFailure(
+                code="one_household_per_roster_household",
+                clause="1.1",
+                message=f"Roster household {number} is already registered",
+            )
+        ],
+        slug="roster-household-already-registered",
+    )
+
+
+def _roster_household(session: Session, hashes: list[bytes], given: str | None) -> str | None:
+    """1.1: the roster household the members are listed in. Members of two roster households,
+    a number that contradicts the roster, or a roster household already registered (by its
+    number, or through a member listed in it) are refused: one bank household per roster
+    household, so that a household cannot borrow twice through two registrations."""
+    listed = set(
+        session.scalars(select(RosterEntry.household_number).where(RosterEntry.id_hash.in_(hashes)))
+    )
+    if len(listed) > 1 or (given is not None and listed and given not in listed):
+        raise conflict(
+            "The members are listed in different roster households ("
+            + ", ".join(sorted(listed | ({given} if given else set())))
+            + "); a bank household is one roster household (1.1)",
+            [
+                RuleFailure(
+                    code="one_household_per_roster_household",
+                    clause="1.1",
+                    message="The members belong to different roster households",
+                )
+            ],
+            slug="members-in-different-roster-households",
+        )
+    number = given or next(iter(listed), None)
+    if number is None:
+        return None
+    registered = session.scalar(
+        select(Household.id).where(Household.household_number == number).limit(1)
+    ) or session.scalar(
+        select(Member.id)
+        .join(RosterEntry, RosterEntry.id_hash == Member.id_hash)
+        .where(RosterEntry.household_number == number)
+        .limit(1)
+    )
+    if registered is not None:
+        raise _roster_household_taken(number)
+    return number
+
+
+def record_member_facts(
+    session: Session,
+    principal: Principal,
+    household: Household,
+    member_id: uuid.UUID,
+    body: schemas.MemberFactsIn,
+) -> Member:
+    member = next((m for m in household.members if m.id == member_id), None)
+    if member is None:
+        raise not_found("Member")
+    before = {
+        "full_civil_capacity": member.full_civil_capacity,
+        "has_labor_skills": member.has_labor_skills,
+    }
+    if body.full_civil_capacity is not None:
+        member.full_civil_capacity = body.full_civil_capacity
+    if body.has_labor_skills is not None:
+        member.has_labor_skills = body.has_labor_skills
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "household.member_facts",
+        "household",
+        household.id,
+        region_code=household.region_code,
+        before=before,
+        after={
+            "member_id": str(member.id),
+            "full_civil_capacity": member.full_civil_capacity,
+            "has_labor_skills": member.has_labor_skills,
+            "reason": body.reason,
+        },
+    )
+    return member
 
 
 def get_household(session: Session, principal: Principal, household_id: uuid.UUID) -> Household:

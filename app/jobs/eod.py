@@ -22,7 +22,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 import structlog
 from sqlalchemy import text
@@ -31,12 +30,9 @@ from sqlalchemy.orm import Session
 from app.core import idempotency
 from app.core.clock import business_today
 from app.core.settings import get_settings
-from app.domain.classification import (
-    DAYS_PAST_DUE_FLOORS,
-    RESTRUCTURING_OBSERVATION_DAYS,
-    RiskClass,
-)
+from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
 from app.jobs import calendar
+from app.regions import service as regions
 
 log = structlog.get_logger("bangfu.eod")
 
@@ -45,22 +41,37 @@ class FutureDateError(ValueError):
     pass
 
 
-def risk_class_sql(dpd: str, override: str, restructured_on: str, day: str) -> str:
-    """The classification rules of app/domain/classification.py as a SQL expression."""
+def _severity_sql(class_column: str) -> str:
+    names = ", ".join(f"'{c.value}'" for c in RiskClass)
+    return f"COALESCE(array_position(ARRAY[{names}]::text[], {class_column}) - 1, 0)"
+
+
+def risk_class_sql(dpd: str, override: str, restructure_floor: str, observing: str) -> str:
+    """The classification rules of app/domain/classification.py as a SQL expression: the worst
+    of the days-past-due floor, an officer's override and, while the restructuring is observed,
+    its floor (the class before the change, at least special mention)."""
     names = ", ".join(f"'{c.value}'" for c in RiskClass)
     floor = " ".join(
         f"WHEN {dpd} > {threshold} THEN {cls.severity}" for threshold, cls in DAYS_PAST_DUE_FLOORS
     )
-    override_severity = f"COALESCE(array_position(ARRAY[{names}]::text[], {override}) - 1, 0)"
-    restructuring = (
-        f"CASE WHEN {restructured_on} IS NOT NULL AND {day} - {restructured_on}"
-        f" < {RESTRUCTURING_OBSERVATION_DAYS}"
-        f" THEN {RiskClass.special_mention.severity} ELSE 0 END"
-    )
+    restructuring = f"CASE WHEN {observing} THEN {_severity_sql(restructure_floor)} ELSE 0 END"
     return (
-        f"(ARRAY[{names}]::text[])[GREATEST(CASE {floor} ELSE 0 END, {override_severity},"
+        f"(ARRAY[{names}]::text[])[GREATEST(CASE {floor} ELSE 0 END, {_severity_sql(override)},"
         f" {restructuring}) + 1]"
     )
+
+
+# 1.6 and 3.3: a day is subsidised only while the loan performs — no instalment overdue (unless
+# the region decided to subsidise overdue days) and no confirmed misuse from its start. Mirrors
+# app/domain/subsidy.subsidy_accrues (a test holds them equal).
+SUBSIDY_ACCRUES = (
+    "((dpd = 0 OR CAST(:subsidise_overdue_days AS boolean))"
+    " AND (subsidy_forfeited_from IS NULL OR CAST(:d AS date) < subsidy_forfeited_from))"
+)
+
+# The restructuring is observed through its end date, and for as long as it was breached (the
+# loan fell overdue from the observation's start on).
+_OBSERVING = "(restructured_on IS NOT NULL AND (CAST(:d AS date) <= observation_end OR breached))"
 
 
 NPL = ", ".join(f"'{c.value}'" for c in RiskClass if c.non_performing)
@@ -80,15 +91,19 @@ _CLOSE_DAY = text(
     f"""
 WITH calc AS (
     SELECT l.id, l.region_code, l.principal_outstanding, l.risk_class AS old_class,
-           l.risk_class_override, l.restructured_on,
+           l.risk_class_override, l.restructured_on, l.restructure_floor, l.observation_end,
+           l.subsidy_forfeited_from,
+           l.observation_breached
+           OR (l.restructured_on IS NOT NULL AND CAST(:d AS date) >= l.observation_start
+               AND l.oldest_overdue_due IS NOT NULL) AS breached,
            i.interest_due + i.prepaid_interest - i.accrued_interest_before AS rem_i,
            i.central_share - i.accrued_central_before AS rem_c,
            i.local_share - i.accrued_local_before AS rem_l,
            (CAST(:d AS date) - i.accrual_start) + 1 AS k,
            (i.due_date - i.accrual_start) AS n,
-           round(l.overdue_principal * l.annual_rate * :penalty_factor / 360, 2)
+           round(l.overdue_principal * l.annual_rate * (1 + l.penalty_markup) / 360, 2)
            + CASE WHEN l.misuse_since <= CAST(:d AS date)
-                  THEN round(l.misuse_amount * l.annual_rate * :misuse_markup / 360, 2)
+                  THEN round(l.misuse_amount * l.annual_rate * l.misuse_markup / 360, 2)
                   ELSE 0 END AS penalty,
            COALESCE(CAST(:d AS date) - l.oldest_overdue_due, 0) AS dpd
     FROM loans l
@@ -101,10 +116,12 @@ WITH calc AS (
 ), amounts AS (
     SELECT calc.*,
            {_SPREAD.format(a="rem_i")} AS interest,
-           {_SPREAD.format(a="rem_c")} AS central,
-           {_SPREAD.format(a="rem_l")} AS local,
-           {risk_class_sql("dpd", "risk_class_override", "restructured_on", "CAST(:d AS date)")}
-               AS new_class
+           CASE WHEN {SUBSIDY_ACCRUES} THEN {_SPREAD.format(a="rem_c")} ELSE 0 END AS central,
+           CASE WHEN {SUBSIDY_ACCRUES} THEN {_SPREAD.format(a="rem_l")} ELSE 0 END AS local,
+           {risk_class_sql("dpd", "risk_class_override", "restructure_floor", _OBSERVING)}
+               AS new_class,
+           restructured_on IS NOT NULL AND CAST(:d AS date) > observation_end AND NOT breached
+               AS observed_on_time
     FROM calc
 ), accrued AS (
     INSERT INTO accruals (business_date, loan_id, kind, region_code, interest,
@@ -125,7 +142,13 @@ WITH calc AS (
         penalty_accrued = l.penalty_accrued + a.penalty,
         penalty_outstanding = l.penalty_outstanding + a.penalty,
         days_past_due = a.dpd,
-        risk_class = a.new_class
+        risk_class = a.new_class,
+        observation_breached = a.breached,
+        -- observed without falling overdue: the loan leaves restructured status
+        restructured_on = CASE WHEN a.observed_on_time THEN NULL ELSE l.restructured_on END,
+        restructure_floor = CASE WHEN a.observed_on_time THEN NULL ELSE l.restructure_floor END,
+        observation_start = CASE WHEN a.observed_on_time THEN NULL ELSE l.observation_start END,
+        observation_end = CASE WHEN a.observed_on_time THEN NULL ELSE l.observation_end END
     FROM amounts a
     WHERE l.id = a.id
 )
@@ -187,16 +210,14 @@ class EodResult:
     seconds: float = 0.0
 
 
-def close_day(
-    session: Session, region_code: str, day: date, penalty_factor: Decimal, misuse_markup: Decimal
-) -> None:
-    """Penalty: overdue principal at rate × penalty_factor, and misused funds at the contract
-    rate plus the misuse markup (the contract interest itself keeps accruing)."""
+def close_day(session: Session, region_code: str, day: date) -> None:
+    """Penalty: overdue principal at the contract rate × (1 + the loan's penalty markup), and
+    misused funds at the contract rate × its misuse markup on top of the contract interest
+    (markups fixed at signing). Subsidy only on days the loan performs."""
     params = {
         "r": region_code,
         "d": day,
-        "penalty_factor": penalty_factor,
-        "misuse_markup": misuse_markup,
+        "subsidise_overdue_days": regions.subsidises_overdue_days(session, region_code),
     }
     session.execute(_CLOSE_DAY, params)
     session.execute(_FALL_DUE, params)
@@ -217,11 +238,7 @@ def _regions_due(session: Session, day: date, prefixes: list[str] | None) -> lis
 
 
 def _close_region(
-    session_factory: Callable[[], Session],
-    region: str,
-    business_date: date,
-    factor: Decimal,
-    misuse: Decimal,
+    session_factory: Callable[[], Session], region: str, business_date: date
 ) -> tuple[int, bool]:
     """Close `region` day by day up to `business_date`: (days closed, whether it was busy)."""
     closed = 0
@@ -232,7 +249,7 @@ def _close_region(
             day = calendar.open_date(session, region)
             if day is None or day > business_date:
                 return closed, False
-            close_day(session, region, day, factor, misuse)
+            close_day(session, region, day)
             closed += 1
         log.debug("eod_region_day", region=region, business_date=str(day))
 
@@ -248,7 +265,6 @@ def run(
     settings = get_settings()
     if business_date > business_today() and not settings.allow_future_business_dates:
         raise FutureDateError(f"{business_date} has not come yet")
-    factor = 1 + settings.overdue_penalty_markup
     started = time.perf_counter()
     with session_factory() as session:
         regions = _regions_due(session, business_date, prefixes)
@@ -264,9 +280,7 @@ def run(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = list(
             pool.map(
-                lambda region: _close_region(
-                    session_factory, region, business_date, factor, settings.misuse_penalty_markup
-                ),
+                lambda region: _close_region(session_factory, region, business_date),
                 regions,
             )
         )

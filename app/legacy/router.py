@@ -12,6 +12,7 @@ from app.core.problems import problem_responses
 from app.legacy import schemas, service
 
 router = APIRouter(prefix="/v1/legacy-loans", tags=["legacy"])
+lpr_router = APIRouter(prefix="/v1/lpr-rates", tags=["legacy"])
 
 
 @router.post(
@@ -29,3 +30,37 @@ def import_legacy_loans(
     (amount, rate, recorded subsidy shares, dates, schedule state, renewal/extension used).
     Each contract is accepted or rejected with its reasons; re-sending one changes nothing."""
     return service.import_loans(session, principal, body)
+
+
+@lpr_router.get("", response_model=list[schemas.LprRateOut], responses=problem_responses(403))
+def list_lpr_rates(
+    session: DbSession,
+    principal: Annotated[
+        Principal,
+        Depends(
+            require(
+                Role.loan_officer,
+                Role.credit_reviewer,
+                Role.risk_manager,
+                Role.auditor,
+                Role.admin,
+            )
+        ),
+    ],
+) -> list[schemas.LprRateOut]:
+    """The loan prime rates by publication date: a legacy contract's rate is at most the 1-year
+    LPR (terms up to a year) or the 5-year LPR (longer) in force when it was signed."""
+    return [schemas.LprRateOut.model_validate(r) for r in service.lpr_rows(session)]
+
+
+@lpr_router.post(
+    "", response_model=schemas.LprRateOut, status_code=201, responses=problem_responses(403, 409)
+)
+def record_lpr_rate(
+    body: schemas.LprRateIn,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.admin))],
+) -> schemas.LprRateOut:
+    """Record a new LPR publication (admin). A date already recorded is 409: published rates
+    are not edited."""
+    return schemas.LprRateOut.model_validate(service.record_lpr(session, principal, body))

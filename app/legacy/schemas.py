@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.types import Day, Int, Money, PositiveMoney, Rate
+from app.core.types import Day, Int, Money, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
 from app.households.schemas import ID_NUMBER, PHONE, REGION_CODE
 
@@ -60,3 +60,25 @@ class LegacyImportOut(BaseModel):
     rejected: Int
     rejections: list[LegacyRejection]
     loan_ids: dict[str, uuid.UUID]
+
+
+class LprRateIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"effective_from": "2026-12-22", "one_year": "0.03", "five_year": "0.035"}]
+        },
+    )
+
+    effective_from: Day = Field(description="publication date (in force until the next)")
+    one_year: Rate
+    five_year: Rate
+
+
+class LprRateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    effective_from: date
+    one_year: RateOut
+    five_year: RateOut
+    recorded_by: str

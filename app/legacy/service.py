@@ -17,14 +17,18 @@ from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
+from app.core.problems import conflict
+from app.core.settings import get_settings
 from app.domain.accrual import accrued_through
 from app.domain.money import ZERO
-from app.domain.policy import LEGACY_2021, legacy_contract_problems
+from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.households.models import Household, Member
 from app.jobs import calendar
 from app.legacy import schemas
+from app.legacy.models import LprRate
 from app.loans import service as loans
 from app.loans.models import Loan
+from app.roster.models import RosterEntry
 
 
 class Rejected(Exception):
@@ -37,6 +41,7 @@ def import_loans(
     session: Session, principal: Principal, body: schemas.LegacyImportIn
 ) -> schemas.LegacyImportOut:
     as_of = body.as_of or business_today()
+    quotes = lpr_quotes(session)
     result = schemas.LegacyImportOut(
         as_of=as_of, accepted=0, unchanged=0, rejected=0, rejections=[], loan_ids={}
     )
@@ -48,7 +53,7 @@ def import_loans(
             continue
         try:
             with session.begin_nested():
-                loan = _import_one(session, principal, item, as_of)
+                loan = _import_one(session, principal, item, as_of, quotes)
         except Rejected as exc:
             result.rejected += 1
             result.rejections.append(
@@ -85,8 +90,37 @@ def import_loans(
     return result
 
 
+def lpr_rows(session: Session) -> list[LprRate]:
+    return list(session.scalars(select(LprRate).order_by(LprRate.effective_from.desc())))
+
+
+def lpr_quotes(session: Session) -> list[LprQuote]:
+    return [LprQuote(r.effective_from, r.one_year, r.five_year) for r in lpr_rows(session)]
+
+
+def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) -> LprRate:
+    if session.get(LprRate, body.effective_from) is not None:
+        raise conflict(f"The LPR published on {body.effective_from} is already recorded")
+    row = LprRate(**body.model_dump(), recorded_by=principal.subject)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "lpr.record",
+        "lpr_rate",
+        str(body.effective_from),
+        after=body.model_dump(mode="json"),
+    )
+    return row
+
+
 def _import_one(
-    session: Session, principal: Principal, item: schemas.LegacyLoanIn, as_of: date
+    session: Session,
+    principal: Principal,
+    item: schemas.LegacyLoanIn,
+    as_of: date,
+    quotes: list[LprQuote],
 ) -> Loan:
     problems = legacy_contract_problems(
         item.signed_on,
@@ -96,6 +130,7 @@ def _import_one(
         item.central_subsidy_rate,
         item.local_subsidy_rate,
         item.subsidised_principal,
+        lpr_in_force(item.signed_on, quotes),
     )
     if item.value_date < item.signed_on:
         problems.append("the value date is before the signing date")
@@ -103,6 +138,7 @@ def _import_one(
         raise Rejected(*problems)
     household, member = _household(session, principal, item)
     day = calendar.ensure_open_from(session, item.region_code, as_of)
+    settings = get_settings()
     loan = Loan(
         id=uuid.uuid4(),
         application_id=None,
@@ -120,6 +156,10 @@ def _import_one(
         central_subsidy_rate=item.central_subsidy_rate,
         local_subsidy_rate=item.local_subsidy_rate,
         subsidised_principal=item.subsidised_principal,
+        local_subsidised_principal=item.subsidised_principal,
+        penalty_markup=settings.overdue_penalty_markup,
+        misuse_markup=settings.misuse_penalty_markup,
+        roster_household=household.household_number,
         signed_on=item.signed_on,
         contracted_by=principal.subject,
         chain_actions=item.renewals_or_extensions,
@@ -173,13 +213,25 @@ def _household(
         phone_encrypted=cipher.encrypt(phone, PHONE) if phone else None,
         phone_masked=mask_phone(phone) if phone else None,
         birth_date=person.birth_date,
-        full_civil_capacity=True,
-        has_labor_skills=True,
+        # Not carried by the earlier system: unknown, and asked for by a renewal (1.9).
+        full_civil_capacity=None,
+        has_labor_skills=None,
     )
+    household_number = session.scalar(
+        select(RosterEntry.household_number).where(RosterEntry.id_hash == id_hash)
+    )
+    if household_number is not None and session.scalar(
+        select(Household.id).where(Household.household_number == household_number)
+    ):
+        raise Rejected(
+            f"1.1 the borrower's roster household {household_number} is registered as another"
+            " household"
+        )
     household = Household(
         id=uuid.uuid4(),
         region_code=item.region_code,
         address=item.address,
+        household_number=household_number,
         account_encrypted=cipher.encrypt(item.disbursement_account, ACCOUNT),
         account_masked=mask_account(item.disbursement_account),
         created_by=principal.subject,

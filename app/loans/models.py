@@ -23,6 +23,7 @@ from app.core.db import Base
 
 RATE = Numeric(12, 10)
 MONEY = Numeric(14, 2)
+MARKUP = Numeric(6, 4)
 
 # A household has at most one of these at a time (clause 1.1), enforced by a partial unique index.
 OUTSTANDING_STATUSES = ("contracted", "disbursing", "active")
@@ -51,6 +52,14 @@ class Loan(Base):
     central_subsidy_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
     local_subsidy_rate: Mapped[Decimal] = mapped_column(RATE, nullable=False)
     subsidised_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    # The local programme's own cap on the principal it subsidises (1.6), at most the above.
+    local_subsidised_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    # Penalty markups fixed at signing (银发〔2003〕251号): later settings never reprice a loan.
+    penalty_markup: Mapped[Decimal] = mapped_column(MARKUP, nullable=False)
+    misuse_markup: Mapped[Decimal] = mapped_column(MARKUP, nullable=False)
+    # 1.1: the roster household (its household number) the loan is lent to; one outstanding
+    # loan per roster household, enforced by a partial unique index.
+    roster_household: Mapped[str | None] = mapped_column(String(40))
     signed_on: Mapped[date] = mapped_column(Date, nullable=False)
     contracted_by: Mapped[str] = mapped_column(String(200), nullable=False)
     # Servicing state, kept by disbursement, repayments and the end-of-day batch.
@@ -73,7 +82,26 @@ class Loan(Base):
     days_past_due: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     risk_class: Mapped[str] = mapped_column(String(20), nullable=False, server_default="normal")
     risk_class_override: Mapped[str | None] = mapped_column(String(20))
+    # Restructuring (3.1 and the 2023 classification rules): the floor (the class before the
+    # change, at least special mention) holds through the observation period; a loan that falls
+    # overdue during it stays restructured.
     restructured_on: Mapped[date | None] = mapped_column(Date)
+    restructure_floor: Mapped[str | None] = mapped_column(String(20))
+    observation_start: Mapped[date | None] = mapped_column(Date)
+    observation_end: Mapped[date | None] = mapped_column(Date)
+    observation_breached: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+    # 1.6, 3.3: no subsidy from a confirmed misuse finding on (never resumed).
+    subsidy_forfeited_from: Mapped[date | None] = mapped_column(Date)
+    # 2.3, 5.2: a legacy loan's extension period is governed by the 2026 terms: instalments due
+    # after `extension_from` (the original maturity) take these subsidy terms.
+    extension_from: Mapped[date | None] = mapped_column(Date)
+    extension_policy_version: Mapped[str | None] = mapped_column(String(20))
+    extension_central_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    extension_local_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    extension_subsidised_principal: Mapped[Decimal | None] = mapped_column(MONEY)
+    extension_local_subsidised_principal: Mapped[Decimal | None] = mapped_column(MONEY)
     # Renewal and extension (2.3): the chain's root loan, and how many of its once are used.
     chain_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("loans.id"))
@@ -99,6 +127,14 @@ class Loan(Base):
             "household_id",
             unique=True,
             postgresql_where=text("status IN ('contracted', 'disbursing', 'active')"),
+        ),
+        Index(
+            "uq_loans_one_outstanding_per_roster_household",
+            "roster_household",
+            unique=True,
+            postgresql_where=text(
+                "status IN ('contracted', 'disbursing', 'active') AND roster_household IS NOT NULL"
+            ),
         ),
         Index(None, "region_code", "status"),
         # Loans closed in a period (subsidy claims read their last month-end totals).

@@ -61,6 +61,9 @@ def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> sche
         external_ref=loan.external_ref,
         last_visit_on=loan.last_visit_on,
         misuse_since=loan.misuse_since,
+        subsidy_forfeited_from=loan.subsidy_forfeited_from,
+        restructured_on=loan.restructured_on,
+        observation_end=loan.observation_end,
         borrower_roster_status=roster,
         alerts=service.alerts(loan, position.as_of, roster),
     )
@@ -205,3 +208,20 @@ def post_repayment(
     if not new:
         response.status_code = 200
     return schemas.RepaymentOut.model_validate(repayment)
+
+
+@router.put(
+    "/loans/{loan_id}/risk-class",
+    response_model=schemas.LoanOut,
+    responses=problem_responses(403, 404, 409),
+)
+def worsen_risk_class(
+    loan_id: uuid.UUID,
+    body: schemas.RiskClassIn,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.risk_manager))],
+) -> schemas.LoanOut:
+    """A risk manager sets the loan's class worse than the rules give, with a reason (kept as
+    an override, audited). A better class is 409: only days past due and a completed
+    restructuring observation improve a class (3.1)."""
+    return loan_out(session, service.worsen_risk_class(session, principal, loan_id, body))

@@ -111,7 +111,29 @@ class LoanSummaryOut(BaseModel):
     central_subsidy_rate: RateOut
     local_subsidy_rate: RateOut
     subsidised_principal: MoneyOut
+    local_subsidised_principal: MoneyOut = Field(
+        description="the principal the local programme subsidises (its cap, 1.6)"
+    )
+    penalty_markup: RateOut = Field(
+        description="overdue principal bears the rate × (1 + this), fixed at signing"
+    )
+    misuse_markup: RateOut = Field(
+        description="misused funds bear the rate × this on top, fixed at signing"
+    )
+    roster_household: str | None = Field(description="the roster household number (1.1)")
     signed_on: date
+
+
+class RiskClassIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"risk_class": "substandard", "reason": "借款人经营停滞，还款来源不足"}]
+        },
+    )
+
+    risk_class: RiskClass = Field(description="the same or a worse class than today's")
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class LoanOut(LoanSummaryOut):
@@ -136,6 +158,13 @@ class LoanOut(LoanSummaryOut):
     external_ref: str | None = Field(description="contract number in the earlier system")
     last_visit_on: date | None
     misuse_since: date | None
+    subsidy_forfeited_from: date | None = Field(
+        description="no subsidy from this date on: a confirmed misuse (1.6, 3.3)"
+    )
+    restructured_on: date | None
+    observation_end: date | None = Field(
+        description="a restructured loan's observation period ends (3.1)"
+    )
     borrower_roster_status: RosterStatus | None = Field(
         default=None, description="on the loan view only (derived from the roster)"
     )

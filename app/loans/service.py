@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.applications import facts
+from app.applications.service import refuse_if_suspended
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI, business_today
@@ -19,6 +21,7 @@ from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped
 from app.core.settings import get_settings
 from app.domain import schedule, subsidy
+from app.domain.classification import RiskClass, check_class_change
 from app.domain.eligibility import LISTED, RosterStatus
 from app.domain.monitoring import next_visit_due
 from app.domain.policy import RepaymentMethod
@@ -28,18 +31,38 @@ from app.integrations.models import OutboxMessage
 from app.jobs import calendar
 from app.loans import schemas
 from app.loans.models import Disbursement, Instalment, Loan
+from app.policy.service import rule_failures
+from app.servicing.models import RiskClassChange
 
 DISBURSEMENT_KIND = "core.disbursement"
 
 
-def terms_of(loan: Loan) -> subsidy.SubsidyTerms:
-    """The subsidy terms fixed on the contract (never recomputed: clause 5.2)."""
+def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
+    """The subsidy terms fixed on the contract (never recomputed: clause 5.2), or for an
+    instalment due in a legacy loan's extension period, the 2026 terms of the extension."""
+    if (
+        due_date is not None
+        and loan.extension_from is not None
+        and due_date > loan.extension_from
+        and loan.extension_central_rate is not None
+        and loan.extension_local_rate is not None
+        and loan.extension_subsidised_principal is not None
+    ):
+        return subsidy.SubsidyTerms(
+            annual_rate=loan.annual_rate,
+            central_rate=loan.extension_central_rate,
+            local_rate=loan.extension_local_rate,
+            principal=loan.principal,
+            subsidised_principal=loan.extension_subsidised_principal,
+            local_subsidised_principal=loan.extension_local_subsidised_principal,
+        )
     return subsidy.SubsidyTerms(
         annual_rate=loan.annual_rate,
         central_rate=loan.central_subsidy_rate,
         local_rate=loan.local_subsidy_rate,
         principal=loan.principal,
         subsidised_principal=loan.subsidised_principal,
+        local_subsidised_principal=loan.local_subsidised_principal,
     )
 
 
@@ -59,6 +82,9 @@ def request_disbursement(
             f"The loan is {loan.status}; only a contracted loan is disbursed",
             slug="invalid-transition",
         )
+    state = facts.load(session, loan.household_id)
+    assert state is not None
+    refuse_if_suspended(state, loan.borrower_member_id, business_today())
     household = session.get(Household, loan.household_id)
     assert household is not None
     disbursement = Disbursement(
@@ -304,6 +330,50 @@ def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[
             found.append(f"4.2 post-loan visit due since {due}")
     if loan.restructured_on is not None:
         found.append(
-            f"3.1 restructured on {loan.restructured_on}: class at least special mention for a year"
+            f"3.1 restructured on {loan.restructured_on}: class at least"
+            f" {loan.restructure_floor} through the observation period ending"
+            f" {loan.observation_end}"
         )
     return found
+
+
+def worsen_risk_class(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RiskClassIn
+) -> Loan:
+    loan = get(session, principal, loan_id, for_update=True)
+    if loan.status != "active":
+        raise conflict(
+            f"The loan is {loan.status}; only an active loan is classified",
+            slug="invalid-transition",
+        )
+    calendar.lock_region_shared(session, loan.region_code)
+    current = RiskClass(loan.risk_class)
+    found = check_class_change(body.risk_class, current)
+    if not found.passed:
+        raise conflict(found.message_en, rule_failures([found]), slug="policy-refusal")
+    day = calendar.open_date(session, loan.region_code) or business_today()
+    loan.risk_class_override = body.risk_class.value
+    if body.risk_class is not current:
+        session.add(
+            RiskClassChange(
+                loan_id=loan.id,
+                business_date=day,
+                from_class=current.value,
+                to_class=body.risk_class.value,
+                days_past_due=loan.days_past_due,
+                reason="override",
+            )
+        )
+        loan.risk_class = body.risk_class.value
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "loan.risk_class_override",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        before={"risk_class": current.value},
+        after={"risk_class": body.risk_class.value, "reason": body.reason},
+    )
+    return loan

@@ -18,6 +18,7 @@ from app.loans import service as loans
 from app.loans.models import Loan
 from app.monitoring import schemas
 from app.monitoring.models import MonitoringVisit
+from app.servicing import service as servicing
 
 
 def record(
@@ -61,6 +62,8 @@ def record(
         loan.misuse_amount = min(
             body.misused_amount or loan.principal_outstanding, loan.principal_outstanding
         )
+        # No subsidy from the finding on (1.6, 3.3); what accrued since is reversed.
+        servicing.forfeit_subsidy(session, loan, body.visited_on, open_date)
     elif body.corrects_misuse:
         loan.misuse_since = loan.misuse_finding = None
         loan.misuse_amount = None

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.core.auth import AnyRole
+from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.policy import schemas, service
+from app.regions import service as regions
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 
@@ -21,10 +23,19 @@ def eligibility_trial(body: schemas.EligibilityTrialIn, _: AnyRole) -> schemas.E
 
 
 @router.post("/subsidy", response_model=schemas.SubsidyOut, responses=problem_responses(409))
-def subsidy_trial(body: schemas.SubsidyTrialIn, _: AnyRole) -> schemas.SubsidyOut:
-    """Clause 1.6 subsidy split. A legacy contract date → 409: legacy loans keep the subsidy
+def subsidy_trial(
+    body: schemas.SubsidyTrialIn, session: DbSession, _: AnyRole
+) -> schemas.SubsidyOut:
+    """Clause 1.6 subsidy split. With `region_code` the local subsidy is the region's
+    programme in force on the contract date (as a contract gets it); without, the
+    `local_subsidy_rate` sent. A legacy contract date → 409: legacy loans keep the subsidy
     terms recorded on their contract (5.2)."""
-    return service.subsidy_trial(body)
+    programme = (
+        regions.local_programme(session, body.region_code, body.contract_date)
+        if body.region_code
+        else None
+    )
+    return service.subsidy_trial(body, programme)
 
 
 @router.post("/schedule", response_model=schemas.ScheduleOut, responses=problem_responses(409))

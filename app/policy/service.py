@@ -61,10 +61,15 @@ def eligibility_trial(body: schemas.EligibilityTrialIn) -> schemas.EligibilityOu
 
 
 def _split(
-    policy: PolicyVersion, annual_rate: Decimal, amount: Decimal, large: bool, local: Decimal
+    policy: PolicyVersion,
+    annual_rate: Decimal,
+    amount: Decimal,
+    large: bool,
+    local: Decimal,
+    local_principal_cap: Decimal | None = None,
 ) -> subsidy.SubsidySplit:
     try:
-        return subsidy.split(annual_rate, amount, large, local, policy)
+        return subsidy.split(annual_rate, amount, large, local, policy, local_principal_cap)
     except subsidy.LegacySubsidyError as exc:
         raise Problem(
             409,
@@ -74,11 +79,23 @@ def _split(
         ) from exc
 
 
-def subsidy_trial(body: schemas.SubsidyTrialIn) -> schemas.SubsidyOut:
+def subsidy_trial(
+    body: schemas.SubsidyTrialIn, programme: subsidy.LocalProgramme | None
+) -> schemas.SubsidyOut:
+    """With `region_code`, the local subsidy is the region's programme in force on the contract
+    date (`programme`, None: the region has none), as a contract would get it; without it, the
+    `local_subsidy_rate` given (a what-if)."""
     policy = governing_policy(body.contract_date)
-    result = _split(
-        policy, body.annual_rate, body.amount, body.large_production, body.local_subsidy_rate
-    )
+    local, cap, notes = body.local_subsidy_rate, None, []
+    if body.region_code is not None:
+        local = programme.rate_for(body.annual_rate) if programme else Decimal(0)
+        cap = programme.principal_cap if programme else None
+        if local != body.local_subsidy_rate and "local_subsidy_rate" in body.model_fields_set:
+            notes.append(
+                f"local_rate_from_programme: region {body.region_code}'s programme gives"
+                f" {local}, not the {body.local_subsidy_rate} sent (1.6)"
+            )
+    result = _split(policy, body.annual_rate, body.amount, body.large_production, local, cap)
     terms = result.terms
     return schemas.SubsidyOut(
         policy_version=policy.code,
@@ -87,7 +104,7 @@ def subsidy_trial(body: schemas.SubsidyTrialIn) -> schemas.SubsidyOut:
         borrower_rate_on_subsidised=terms.borrower_rate_on_subsidised,
         subsidised_principal=terms.subsidised_principal,
         unsubsidised_principal=result.unsubsidised_principal,
-        warnings=result.warnings,
+        warnings=[*notes, *result.warnings],
     )
 
 

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -17,6 +31,11 @@ class Region(Base):
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     lending_status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # 1.6 (逾期期间不予贴息): whether a day on which a loan has an instalment overdue is still
+    # subsidised; by default it is not.
+    subsidise_overdue_days: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
@@ -73,3 +92,25 @@ class RegionDailyStat(Base):
     substandard_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     doubtful_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     loss_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class SubsidyProgramme(Base):
+    """A region's local subsidy programme (1.6): contracts in its regions take the programme in
+    force on their date. Never edited: a change is a new programme (a later one, or a more
+    specific prefix, governs)."""
+
+    __tablename__ = "subsidy_programmes"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    region_prefix: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    basis: Mapped[str] = mapped_column(String(20), nullable=False)
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 10), nullable=False)
+    principal_cap: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    effective_from: Mapped[date] = mapped_column(Date, nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

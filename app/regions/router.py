@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from app.core.auth import Principal, Role, require
@@ -15,6 +15,9 @@ from app.regions import schemas, service
 router = APIRouter(prefix="/v1/regions", tags=["regions"])
 
 RegionCode = Annotated[str, Path(pattern=r"^\d{6}$", description="GB/T 2260 county code")]
+RegionQuery = Annotated[
+    str | None, Query(pattern=r"^\d{6}$", description="the programmes governing this county")
+]
 Reader = Annotated[
     Principal,
     Depends(
@@ -24,6 +27,8 @@ Reader = Annotated[
     ),
 ]
 RiskManager = Annotated[Principal, Depends(require(Role.risk_manager))]
+
+programmes_router = APIRouter(prefix="/v1/subsidy-programmes", tags=["regions"])
 
 
 def _out(session: Session, code: str) -> schemas.RegionOut:
@@ -48,6 +53,7 @@ def _out(session: Session, code: str) -> schemas.RegionOut:
         code=code,
         lending_status=schemas.LendingStatus(region.lending_status),
         status_reason=region.status_reason,
+        subsidise_overdue_days=bool(region.subsidise_overdue_days),
         figures=figures,
         alert=bool(found and found.alert),
         suspension_recommended=bool(found and found.suspension_recommended),
@@ -75,3 +81,49 @@ def set_lending_status(
     principal.ensure_region(code, "Region")
     service.set_lending_status(session, principal, code, body)
     return _out(session, code)
+
+
+@router.put(
+    "/{code}/subsidy-settings",
+    response_model=schemas.RegionOut,
+    responses=problem_responses(403, 404),
+)
+def set_subsidy_settings(
+    code: RegionCode, body: schemas.SubsidySettingsIn, session: DbSession, principal: RiskManager
+) -> schemas.RegionOut:
+    """The county's subsidy policy settings (1.6): by default a day on which a loan has an
+    instalment overdue is not subsidised (逾期期间不予贴息). Audited, with a reason."""
+    principal.ensure_region(code, "Region")
+    service.set_subsidy_settings(session, principal, code, body)
+    return _out(session, code)
+
+
+@programmes_router.post(
+    "",
+    response_model=schemas.SubsidyProgrammeOut,
+    status_code=201,
+    responses=problem_responses(403, 404),
+)
+def create_programme(
+    body: schemas.SubsidyProgrammeIn, session: DbSession, principal: RiskManager
+) -> schemas.SubsidyProgrammeOut:
+    """Record a local subsidy programme (1.6) for a province, city or county prefix within the
+    caller's regions. Contracts take the programme in force on their date (the most specific
+    prefix, then the latest); a programme is never edited: a change is a new one."""
+    principal.ensure_region(body.region_prefix, "Region")
+    return schemas.SubsidyProgrammeOut.model_validate(
+        service.create_programme(session, principal, body)
+    )
+
+
+@programmes_router.get(
+    "", response_model=list[schemas.SubsidyProgrammeOut], responses=problem_responses(403)
+)
+def list_programmes(
+    session: DbSession, principal: Reader, region: RegionQuery = None
+) -> list[schemas.SubsidyProgrammeOut]:
+    """The programmes that govern the caller's regions (or `region`), newest first."""
+    return [
+        schemas.SubsidyProgrammeOut.model_validate(p)
+        for p in service.programmes_for_caller(session, principal, region)
+    ]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
@@ -32,7 +31,12 @@ class ChainDecisionIn(BaseModel):
 
     outcome: Literal["approve", "decline"]
     annual_rate: Rate | None = Field(default=None, description="the new loan's rate (renewal)")
-    local_subsidy_rate: Rate = Field(default=Decimal("0"))
+    local_subsidy_rate: Rate | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated: the local subsidy comes from the region's programme in force"
+        " (1.6). If sent, it must equal the programme's rate, else 409.",
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -16,16 +16,24 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.problems import Problem, conflict, not_found
+from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import renewal, schedule, subsidy
-from app.domain.classification import RiskClass, carried_by_renewal, worst
+from app.domain.classification import (
+    RiskClass,
+    carried_by_renewal,
+    observation_period,
+    restructured_floor,
+    worst,
+)
 from app.domain.money import ZERO
-from app.domain.policy import CURRENT, Purpose, RepaymentMethod
+from app.domain.policy import CURRENT, Purpose, RepaymentMethod, is_legacy, policy_by_code
 from app.domain.rules import RuleResult
 from app.jobs import calendar
 from app.loans import service as loans
 from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_out
+from app.regions import service as regions
 from app.renewals import schemas
 from app.renewals.models import ChainRequest
 from app.servicing import service as servicing
@@ -52,35 +60,60 @@ def _unpaid_interest(session: Session, loan: Loan, day: date) -> Decimal:
     )
 
 
+def _maturing_principal(session: Session, loan: Loan, day: date) -> Decimal:
+    """The unpaid principal of instalments that fell due at maturity: what a renewal takes over,
+    not an overdue amount of a borrower in difficulty (3.1)."""
+    return sum(
+        (
+            r.principal_due - r.principal_paid
+            for r in loans.instalments(session, loan.id)
+            if r.due_date == loan.maturity_date and r.due_date <= day
+        ),
+        ZERO,
+    )
+
+
 def evaluate(
-    session: Session, loan: Loan, kind: Kind, months: int, day: date
+    session: Session, loan: Loan, kind: Kind, months: int, day: date, *, deciding: bool
 ) -> tuple[list[RuleResult], bool]:
-    """Every rule for the request, and whether granting it is a restructuring."""
+    """Every rule for the request, and whether granting it is a restructuring (3.1)."""
     state = household_facts.load(session, loan.household_id, excluding_loan=loan.id)
     assert state is not None and loan.value_date is not None
     assert loan.maturity_date is not None
-    overdue = loan.overdue_principal + loan.overdue_interest + loan.penalty_outstanding > 0
+    renewed = _maturing_principal(session, loan, day) if kind is Kind.renewal else ZERO
     facts = renewal.LoanChainFacts(
         policy_version=loan.policy_version,
-        issue_date=loan.value_date,
+        issue_date=loan.signed_on,
         maturity_date=loan.maturity_date,
         original_term_months=loan.term_months,
         renewals_or_extensions_in_chain=loan.chain_actions,
         roster_status=state.roster_status(day),
         unresolved_misuse=loan.misuse_since is not None,
-        any_amount_overdue=overdue or (kind is Kind.renewal and day > loan.maturity_date),
+        any_amount_overdue=renewal.in_difficulty(
+            loan.days_past_due,
+            loan.overdue_principal,
+            loan.overdue_interest,
+            loan.penalty_outstanding,
+            renewed,
+        ),
     )
     decision = renewal.evaluate(facts, kind, months)
     found = list(decision.rules)
     if kind is Kind.extension:
         found.append(renewal.check_extension_before_maturity(day, loan.maturity_date))
     else:
-        found.append(renewal.check_renewal_at_maturity(day, loan.maturity_date))
+        found.append(
+            renewal.check_renewal_at_maturity(day, loan.maturity_date)
+            if deciding
+            else renewal.check_renewal_window(day, loan.maturity_date)
+        )
         found.append(
             renewal.check_interest_settled(
                 _unpaid_interest(session, loan, day), loan.penalty_outstanding
             )
         )
+    # 2.3, 5.2: a renewal, and a legacy loan's extension, run the full 2026 eligibility.
+    if kind is Kind.renewal or is_legacy(policy_by_code(loan.policy_version)):
         eligibility = rules.evaluate(
             state.eligibility_input(
                 loan.borrower_member_id,
@@ -120,7 +153,7 @@ def request(
             slug="invalid-transition",
         )
     day = _business_date(session, loan)
-    found, restructuring = evaluate(session, loan, kind, months, day)
+    found, restructuring = evaluate(session, loan, kind, months, day, deciding=False)
     if not all(r.passed for r in found):
         raise _refusal(kind, found)
     if session.scalar(
@@ -177,11 +210,10 @@ def decide(
     ).one_or_none()
     if row is None:
         raise not_found(f"Pending {kind.value} request")
-    if row.requested_by == principal.subject:
-        raise Problem(
-            403,
-            "The officer who requested it cannot decide it (maker-checker)",
-            slug="maker-checker",
+    maker_checker = rules.check_maker_checker(row.requested_by, principal.subject)
+    if not maker_checker.passed:
+        raise conflict(
+            maker_checker.message_en, rule_failures([maker_checker]), slug="maker-checker"
         )
     row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
     row.decision_note = body.note
@@ -199,19 +231,32 @@ def decide(
         return row
     calendar.lock_region_shared(session, loan.region_code)
     day = _business_date(session, loan)
-    found, restructuring = evaluate(session, loan, kind, row.months, day)
+    found, restructuring = evaluate(session, loan, kind, row.months, day, deciding=True)
+    # The new period's subsidy: a renewal's new loan, a legacy loan's extension period (2.3).
+    new_terms = None
+    if kind is Kind.renewal or is_legacy(policy_by_code(loan.policy_version)):
+        rate = body.annual_rate if kind is Kind.renewal else loan.annual_rate
+        assert rate is not None
+        amount = loan.principal_outstanding if kind is Kind.renewal else loan.principal
+        new_terms = regions.subsidy_split(
+            session, loan.region_code, day, rate, amount, loan.large_production, CURRENT
+        ).terms
+        found += [
+            subsidy.check_local_rate_from_programme(body.local_subsidy_rate, new_terms.local_rate),
+            subsidy.check_borrower_share(new_terms, get_settings().borrower_rate_floor),
+        ]
     if not all(r.passed for r in found):
         raise _refusal(kind, found)
     row.status, row.restructuring = "approved", restructuring
     row.rules = [rule_out(r).model_dump() for r in found]
     if kind is Kind.extension:
+        if new_terms is not None:
+            _govern_extension_by_2026_terms(loan, new_terms)
         _extend(session, loan, row.months, day, restructuring)
     else:
-        assert body.annual_rate is not None
-        row.annual_rate, row.local_subsidy_rate = body.annual_rate, body.local_subsidy_rate
-        new = _renew(
-            session, loan, row, day, restructuring, body.annual_rate, body.local_subsidy_rate
-        )
+        assert new_terms is not None
+        row.annual_rate, row.local_subsidy_rate = new_terms.annual_rate, new_terms.local_rate
+        new = _renew(session, loan, row, day, restructuring, new_terms)
         row.new_loan_id = new.id
     session.flush()
     audit.record(
@@ -231,9 +276,15 @@ def decide(
     return row
 
 
-def _floor_for_restructuring(session: Session, loan: Loan, day: date) -> None:
-    loan.restructured_on = day
-    raised = worst(RiskClass(loan.risk_class), RiskClass.special_mention)
+def _floor_for_restructuring(session: Session, loan: Loan, day: date, before: RiskClass) -> None:
+    """3.1 and the 2023 rules: at least special mention and never better than `before`,
+    observed from the first repayment date after the change for two periods and a year."""
+    start, end = observation_period(day, [r.due_date for r in loans.instalments(session, loan.id)])
+    floor = restructured_floor(before)
+    loan.restructured_on, loan.restructure_floor = day, floor.value
+    loan.observation_start, loan.observation_end = start, end
+    loan.observation_breached = False
+    raised = worst(RiskClass(loan.risk_class), floor)
     if raised.value != loan.risk_class:
         session.add(
             RiskClassChange(
@@ -246,6 +297,18 @@ def _floor_for_restructuring(session: Session, loan: Loan, day: date) -> None:
             )
         )
         loan.risk_class = raised.value
+
+
+def _govern_extension_by_2026_terms(loan: Loan, terms: subsidy.SubsidyTerms) -> None:
+    """2.3, 5.2: a legacy loan keeps its terms for its contract period; the extension period
+    (instalments due after the original maturity) is subsidised under the 2026 terms."""
+    assert loan.maturity_date is not None
+    loan.extension_from = loan.maturity_date
+    loan.extension_policy_version = CURRENT.code
+    loan.extension_central_rate = terms.central_rate
+    loan.extension_local_rate = terms.local_rate
+    loan.extension_subsidised_principal = terms.subsidised_principal
+    loan.extension_local_subsidised_principal = terms.local_principal
 
 
 def _extend(session: Session, loan: Loan, months: int, day: date, restructuring: bool) -> None:
@@ -275,7 +338,8 @@ def _extend(session: Session, loan: Loan, months: int, day: date, restructuring:
     unpaid = [r.due_date for r in rows if r.due_date < day and r.interest_due > r.interest_paid]
     loan.oldest_overdue_due = min(unpaid) if unpaid else None
     if restructuring:
-        _floor_for_restructuring(session, loan, day)
+        session.flush()
+        _floor_for_restructuring(session, loan, day, RiskClass(loan.risk_class))
 
 
 def _renew(
@@ -284,21 +348,23 @@ def _renew(
     row: ChainRequest,
     day: date,
     restructuring: bool,
-    rate: Decimal,
-    local_rate: Decimal,
+    terms: subsidy.SubsidyTerms,
 ) -> Loan:
     """The old loan closes as renewed; a new one under the 2026 terms takes its principal.
     The renewal alone never worsens the class (3.1); a borrower in difficulty is restructured."""
     amount = old.principal_outstanding
     for instalment in loans.instalments(session, old.id):
         instalment.principal_paid = instalment.principal_due
-    carried, override = carried_by_renewal(RiskClass(old.risk_class))
+    before = RiskClass(old.risk_class)
+    carried, override = carried_by_renewal(
+        before, RiskClass(old.risk_class_override) if old.risk_class_override else None
+    )
     old.status, old.closed_on = "renewed", day
     old.principal_outstanding = old.overdue_principal = ZERO
     old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
     session.flush()
-    split = subsidy.split(rate, amount, old.large_production, local_rate, CURRENT)
     assert row.repayment_method is not None
+    settings = get_settings()
     new = Loan(
         id=uuid.uuid4(),
         application_id=None,
@@ -308,14 +374,18 @@ def _renew(
         status="contracted",
         policy_version=CURRENT.code,
         principal=amount,
-        annual_rate=rate,
+        annual_rate=terms.annual_rate,
         term_months=row.months,
         repayment_method=row.repayment_method,
         purpose=old.purpose,
         large_production=old.large_production,
-        central_subsidy_rate=split.terms.central_rate,
-        local_subsidy_rate=split.terms.local_rate,
-        subsidised_principal=split.terms.subsidised_principal,
+        central_subsidy_rate=terms.central_rate,
+        local_subsidy_rate=terms.local_rate,
+        subsidised_principal=terms.subsidised_principal,
+        local_subsidised_principal=terms.local_principal,
+        penalty_markup=settings.overdue_penalty_markup,
+        misuse_markup=settings.misuse_penalty_markup,
+        roster_household=old.roster_household,
         signed_on=day,
         contracted_by=row.requested_by,
         chain_id=old.chain_id or old.id,
@@ -328,7 +398,8 @@ def _renew(
     session.flush()
     loans.activate(session, new, day)
     if restructuring:
-        _floor_for_restructuring(session, new, day)
+        session.flush()
+        _floor_for_restructuring(session, new, day, before)
     return new
 
 

@@ -15,6 +15,7 @@ from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import Problem, problem_responses
 from app.core.types import Day, Rate
+from app.domain import portfolio
 from app.domain.classification import RiskClass
 from app.domain.money import ZERO
 from app.domain.regional import ratio
@@ -162,15 +163,7 @@ def _quality_out(session: DbSession, quality: service.Quality) -> schemas.Portfo
             )
             for c in RiskClass
         ],
-        tolerance=schemas.ToleranceOut(
-            clause=tolerance.clause,
-            product_npl_ratio=tolerance.product_npl_ratio,
-            bank_npl_ratio=tolerance.bank_npl_ratio,
-            limit=tolerance.limit,
-            within=tolerance.within,
-        )
-        if tolerance
-        else None,
+        tolerance=_tolerance_out(tolerance) if tolerance else None,
         regions=[
             schemas.RegionQualityOut(
                 region_code=s.region_code,
@@ -243,7 +236,7 @@ def portfolio_chart(
             (s.business_date, ratio(s.overdue_balance, s.balance), ratio(s.npl_balance, s.balance))
         )
     bank = service.bank_npl_ratio(end, bank_npl_ratio)
-    tolerance = bank + Decimal("0.03") if bank is not None else None
+    tolerance = bank + portfolio.NPL_TOLERANCE_POINTS if bank is not None else None
     svg = chart.render(series, tolerance, f"Overdue and NPL ratio, {start} to {end}")
     return Response(svg, media_type="image/svg+xml")
 
@@ -260,20 +253,33 @@ def risk_compensation(
     (RISK_COMPENSATION_FUNDS), claimable by the fund's share when the product's NPL ratio is
     within the 3.1 tolerance (4.4); otherwise nothing is claimable."""
     period_ = periods.parse(period)
-    quality, lines = service.risk_compensation(session, principal, period_, bank_npl_ratio)
-    tolerance = quality.tolerance
-    assert tolerance is not None
+    quality, funds, lines = service.risk_compensation(session, principal, period_, bank_npl_ratio)
+    assert quality.tolerance is not None
     out = [schemas.CompensationLineOut(**line) for line in lines]
     return schemas.RiskCompensationOut(
         period=period,
         as_of=period_.end,
-        tolerance=schemas.ToleranceOut(
-            clause=tolerance.clause,
-            product_npl_ratio=tolerance.product_npl_ratio,
-            bank_npl_ratio=tolerance.bank_npl_ratio,
-            limit=tolerance.limit,
-            within=tolerance.within,
-        ),
+        tolerance=_tolerance_out(quality.tolerance),
+        funds=[
+            schemas.CompensationFundOut(
+                region_code=f.region_code,
+                fund_share=f.fund_share,
+                tolerance=_tolerance_out(f.tolerance),
+                npl_principal=f.npl_principal,
+                claimable=f.claimable,
+            )
+            for f in funds
+        ],
         lines=out,
         claimable=sum((x.claimable for x in out), ZERO),
+    )
+
+
+def _tolerance_out(tolerance: portfolio.Tolerance) -> schemas.ToleranceOut:
+    return schemas.ToleranceOut(
+        clause=tolerance.clause,
+        product_npl_ratio=tolerance.product_npl_ratio,
+        bank_npl_ratio=tolerance.bank_npl_ratio,
+        limit=tolerance.limit,
+        within=tolerance.within,
     )

@@ -114,9 +114,23 @@ class CompensationLineOut(BaseModel):
     claimable: MoneyOut
 
 
+class CompensationFundOut(BaseModel):
+    region_code: str
+    fund_share: RateOut
+    tolerance: ToleranceOut = Field(
+        description="3.1 over the fund's county: whoever asks, the same answer"
+    )
+    npl_principal: MoneyOut
+    claimable: MoneyOut
+
+
 class RiskCompensationOut(BaseModel):
     period: str
     as_of: date
-    tolerance: ToleranceOut
+    tolerance: ToleranceOut = Field(
+        description="the product NPL ratio over the caller's regions, for context; each fund's"
+        " claim is tested over its own county (funds)"
+    )
+    funds: list[CompensationFundOut]
     lines: list[CompensationLineOut]
     claimable: MoneyOut

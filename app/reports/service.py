@@ -116,7 +116,7 @@ WITH last AS (
 ), adjustments AS (
     SELECT loan_id, sum(central_subsidy) AS central, sum(local_subsidy) AS local
     FROM accruals
-    WHERE kind = 'payoff' AND region_code = ANY(:regions)
+    WHERE kind <> 'daily' AND region_code = ANY(:regions)
       AND business_date BETWEEN :start AND :end
     GROUP BY loan_id
 ), deltas AS (
@@ -492,11 +492,21 @@ ORDER BY t.region_code, t.loan_id
 """)
 
 
+@dataclass
+class FundClaim:
+    region_code: str
+    fund_share: Decimal
+    tolerance: portfolio.Tolerance
+    npl_principal: Decimal = ZERO
+    claimable: Decimal = ZERO
+
+
 def risk_compensation(
     session: Session, principal: Principal, period: Period, bank_npl: Decimal | None
-) -> tuple[Quality, list[dict[str, object]]]:
+) -> tuple[Quality, list[FundClaim], list[dict[str, object]]]:
     """NPL loans at the period's end in counties with a fund, claimable by the fund's share
-    when the product's NPL ratio is within the tolerance (4.4)."""
+    when the product's NPL ratio *in the fund's county* is within the tolerance (4.4, 3.1): the
+    answer for a county never depends on the caller's scope."""
     codes = counties(session, principal, None)
     require_closed(session, codes, period.end)
     quality = portfolio_quality(session, principal, period.end, bank_npl, None)
@@ -506,17 +516,37 @@ def risk_compensation(
             "No bank-wide NPL ratio for the date: pass bank_npl_ratio or configure BANK_NPL_RATIOS",
             slug="validation-error",
         )
+    bank = quality.tolerance.bank_npl_ratio
     funds = compensation_funds()
-    funded = [c for c in codes if c in funds]
+    by_county = {s.region_code: s for s in quality.stats}
+    claims = {
+        code: FundClaim(
+            code,
+            funds[code],
+            portfolio.npl_tolerance(
+                ratio(by_county[code].npl_balance, by_county[code].balance)
+                if code in by_county
+                else ZERO,
+                bank,
+            ),
+        )
+        for code in codes
+        if code in funds
+    }
     lines = []
     for row in (
         session.execute(
-            _NPL_LOANS, {"month_end": period.end, "regions": funded, "npl": NPL_CLASSES}
+            _NPL_LOANS, {"month_end": period.end, "regions": list(claims), "npl": NPL_CLASSES}
         )
-        if funded
+        if claims
         else []
     ):
-        share = funds[row.region_code]
+        claim = claims[row.region_code]
+        claimable = portfolio.compensation(
+            row.principal_outstanding, claim.fund_share, claim.tolerance
+        )
+        claim.npl_principal += row.principal_outstanding
+        claim.claimable += claimable
         lines.append(
             {
                 "region_code": row.region_code,
@@ -524,10 +554,8 @@ def risk_compensation(
                 "borrower": row.borrower,
                 "risk_class": row.risk_class,
                 "principal_outstanding": row.principal_outstanding,
-                "fund_share": share,
-                "claimable": portfolio.compensation(
-                    row.principal_outstanding, share, quality.tolerance
-                ),
+                "fund_share": claim.fund_share,
+                "claimable": claimable,
             }
         )
-    return quality, lines
+    return quality, list(claims.values()), lines

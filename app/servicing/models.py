@@ -37,8 +37,10 @@ class Repayment(Base):
 
 
 class Accrual(Base):
-    """Interest recognised per loan per business date: the daily batch's rows ('daily') and the
-    true-up when a loan is paid off between two batches ('payoff'). Penalty is never subsidised."""
+    """Interest recognised per loan per business date: the daily batch's rows ('daily'), the
+    true-up when a loan is paid off between two batches ('payoff'), and the reversal of subsidy
+    accrued after a confirmed misuse ('reversal'). Penalty is never subsidised. Rows are never
+    edited: a correction is a new row."""
 
     __tablename__ = "accruals"
 
@@ -54,12 +56,12 @@ class Accrual(Base):
 
     __table_args__ = (
         Index(None, "region_code", "business_date"),
-        # Pay-off true-ups are few; claims list them as adjustments.
+        # Pay-off true-ups and reversals are few; claims list them as adjustments.
         Index(
-            "ix_accruals_payoff",
+            "ix_accruals_adjustments",
             "region_code",
             "business_date",
-            postgresql_where=text("kind = 'payoff'"),
+            postgresql_where=text("kind <> 'daily'"),
         ),
     )
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -233,7 +233,6 @@ def replace_from(
     instalments that did not exist before."""
     by_number = {r.number: r for r in rows}
     current = _current(rows, day)
-    terms = loans.terms_of(loan)
     added = []
     for new in fresh:
         row = by_number.get(new.number)
@@ -260,7 +259,9 @@ def replace_from(
             row.accrual_start = day
         row.due_date = new.due_date
         row.interest_due, row.principal_due = new.interest, new.principal
-        shares = subsidy.shares(row.interest_due + row.prepaid_interest, terms)
+        shares = subsidy.shares(
+            row.interest_due + row.prepaid_interest, loans.terms_of(loan, row.due_date)
+        )
         row.central_share, row.local_share = shares.central, shares.local
     return added
 
@@ -274,11 +275,12 @@ def _pay_off(
     trued = (ZERO, ZERO, ZERO)
     if current is not None:
         interest, central, local = _accrued_so_far(current, day)
-        shares = subsidy.shares(split.prepayment_interest, loans.terms_of(loan))
+        shares = subsidy.shares(split.prepayment_interest, loans.terms_of(loan, current.due_date))
+        forfeited = loan.subsidy_forfeited_from is not None
         trued = (
             split.prepayment_interest - interest,
-            shares.central - central,
-            shares.local - local,
+            ZERO if forfeited else shares.central - central,
+            ZERO if forfeited else shares.local - local,
         )
         current.prepaid_interest += split.prepayment_interest
         current.interest_due = ZERO
@@ -312,6 +314,40 @@ def _pay_off(
         loan.interest_accrued += trued[0]
         loan.central_accrued += trued[1]
         loan.local_accrued += trued[2]
+
+
+def forfeit_subsidy(session: Session, loan: Loan, since: date, on: date) -> Decimal:
+    """1.6, 3.3: no subsidy from a confirmed misuse's start on. What was accrued from `since`
+    is reversed by a new accrual row dated `on` (the open business date), which the next claim
+    shows as a negative adjustment; the batch accrues none from then on. Returns the central
+    plus local subsidy reversed."""
+    if loan.subsidy_forfeited_from is not None and loan.subsidy_forfeited_from <= since:
+        return ZERO
+    loan.subsidy_forfeited_from = since
+    central, local = session.execute(
+        select(
+            func.coalesce(func.sum(Accrual.central_subsidy), 0),
+            func.coalesce(func.sum(Accrual.local_subsidy), 0),
+        ).where(Accrual.loan_id == loan.id, Accrual.business_date >= since)
+    ).one()
+    if central == 0 and local == 0:
+        return ZERO
+    session.add(
+        Accrual(
+            business_date=on,
+            loan_id=loan.id,
+            kind="reversal",
+            region_code=loan.region_code,
+            interest=ZERO,
+            central_subsidy=-central,
+            local_subsidy=-local,
+            borrower_interest=central + local,
+            penalty=ZERO,
+        )
+    )
+    loan.central_accrued -= central
+    loan.local_accrued -= local
+    return Decimal(central + local)
 
 
 def _close(loan: Loan, day: date) -> None:

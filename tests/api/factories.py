@@ -75,6 +75,11 @@ class Person:
     phone: str = field(default_factory=phone)
 
 
+_programmes: set[str] = set()
+_programmes_lock = threading.Lock()
+LOCAL_SUBSIDY_POINTS = "0.01"  # the local programme every test county gets (1.6)
+
+
 @dataclass
 class Origination:
     """One scenario: officer A submits and signs, reviewer B decides."""
@@ -82,6 +87,32 @@ class Origination:
     client: httpx.Client
     region: str = COUNTY
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    # One roster household number per group of people (1.1: one bank household each).
+    households: dict[str, str] = field(default_factory=dict)
+
+    def roster_household(self, people: list[Person]) -> str:
+        key = people[0].id_number
+        return self.households.setdefault(key, f"HH{self.tag}-{len(self.households)}")
+
+    def ensure_programme(self) -> None:
+        """The county's local subsidy programme: a rate_points programme of 1 point."""
+        with _programmes_lock:
+            if self.region in _programmes:
+                return
+            response = self.client.post(
+                "/v1/subsidy-programmes",
+                headers=self.risk,
+                json={
+                    "region_prefix": self.region,
+                    "name": "test county programme",
+                    "basis": "rate_points",
+                    "value": LOCAL_SUBSIDY_POINTS,
+                    "effective_from": "2026-02-24",
+                    "reason": "tests",
+                },
+            )
+            assert response.status_code == 201, response.text
+            _programmes.add(self.region)
 
     @property
     def officer(self) -> dict[str, str]:
@@ -101,13 +132,19 @@ class Origination:
         *,
         removed_on: date | None = None,
         category: str = "monitoring_target",
+        household_number: str | None = None,
+        one_household_each: bool = False,
     ) -> dict[str, Any]:
+        """List `people` as one roster household (or, `one_household_each`, each as their own)."""
+        number = household_number or self.roster_household(people)
         csv = roster_csv(
             [
                 {
                     "id_number": p.id_number,
                     "name": p.name,
-                    "household_number": f"HH{self.tag}",
+                    "household_number": self.roster_household([p])
+                    if one_household_each
+                    else number,
                     "region_code": self.region,
                     "category": category,
                     "listed_date": "2025-01-15",
@@ -189,9 +226,9 @@ class Origination:
             "term_months": 12,
             "annual_rate": "0.0435",
             "repayment_method": "equal_installment",
-            "local_subsidy_rate": "0.01",
             **overrides,
         }
+        self.ensure_programme()
         return self.client.post(
             f"/v1/applications/{application_id}/decision",
             json={"decision": decision},

@@ -61,7 +61,7 @@ def request(svc: Servicing, loan_id: str, kind: str, **body: Any) -> httpx.Respo
 
 
 def decide(svc: Servicing, loan_id: str, kind: str, **body: Any) -> httpx.Response:
-    payload = {"outcome": "approve", "annual_rate": "0.04", "local_subsidy_rate": "0.005"}
+    payload = {"outcome": "approve", "annual_rate": "0.04"}
     return svc.client.post(
         f"/v1/loans/{loan_id}/{kind}/decision", headers=svc.flow.reviewer, json={**payload, **body}
     )
@@ -85,7 +85,8 @@ def test_renewal_once_per_chain_and_the_second_is_refused(svc: Servicing) -> Non
         headers=headers(Role.credit_reviewer, sub=f"officer-{svc.flow.tag}"),
         json={"outcome": "approve", "annual_rate": "0.04"},
     )
-    assert_problem(same_user, 403)
+    assert_problem(same_user, 409)
+    assert failing(same_user) == {("maker_checker", "4.1")}
     decided = decide(svc, loan["id"], "renewal")
     assert decided.status_code == 200, decided.text
     new = svc.loan(decided.json()["new_loan_id"])
@@ -242,14 +243,14 @@ def _legacy(svc: Servicing, person: Person, **overrides: Any) -> httpx.Response:
         "address": "某村",
         "disbursement_account": "6217009876543210",
         "principal": "20000.00",
-        "annual_rate": "0.0385",
+        "annual_rate": "0.03",  # the 1-year LPR in force on 2025-12-15 (2025-05-20: 3.00%)
         "term_months": 12,
         "repayment_method": "interest_then_principal",
         "purpose": "planting",
         "signed_on": "2025-12-15",
         "value_date": "2025-12-15",
         "central_subsidy_rate": "0.02",
-        "local_subsidy_rate": "0.01",
+        "local_subsidy_rate": "0.005",
         "subsidised_principal": "20000.00",
         "instalments_paid": 11,
         "renewals_or_extensions": 0,
@@ -273,12 +274,12 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
     assert (loan["policy_version"], loan["central_subsidy_rate"], loan["local_subsidy_rate"]) == (
         "LEGACY_2021",
         "0.02",
-        "0.01",
+        "0.005",
     )
     assert loan["business_date"] == "2026-11-20" and loan["next_due_date"] == "2026-12-15"
 
     last = svc.schedule(loan_id)[-1]
-    legacy_terms = SubsidyTerms(D("0.0385"), D("0.02"), D("0.01"), D("20000"), D("20000"))
+    legacy_terms = SubsidyTerms(D("0.03"), D("0.02"), D("0.005"), D("20000"), D("20000"))
     assert last["central_subsidy"] == f"{shares(D(last['interest_due']), legacy_terms).central:.2f}"
     svc.close_through(date(2026, 12, 14))
     with psycopg.connect(database_url) as conn:
@@ -289,9 +290,23 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
     start, due = date.fromisoformat(last["period_start"]), date.fromisoformat(last["due_date"])
     assert central == share - accrued_through(share, start, due, date(2026, 11, 19))
 
-    svc.flow.rate(svc.loan(loan_id)["household_id"])
+    household_id = svc.loan(loan_id)["household_id"]
+    svc.flow.rate(household_id)
     paid = svc.repay(loan_id, last["interest_due"], due)
     assert paid.status_code == 201, paid.text
+    # 5.2: the import did not carry civil capacity or skills; the renewal asks for them (1.9).
+    unknown = request(svc, loan_id, "renewal")
+    assert_problem(unknown, 409)
+    assert failing(unknown) == {("full_civil_capacity", "1.9"), ("labor_skills", "1.9")}
+    household = svc.client.get(f"/v1/households/{household_id}", headers=svc.flow.officer).json()
+    member = household["members"][0]
+    assert (member["full_civil_capacity"], member["has_labor_skills"]) == (None, None)
+    recorded = svc.client.patch(
+        f"/v1/households/{household_id}/members/{member['id']}",
+        headers=svc.flow.officer,
+        json={"full_civil_capacity": True, "has_labor_skills": True, "reason": "入户核实"},
+    )
+    assert recorded.status_code == 200, recorded.text
     new = renew(svc, loan_id)
     assert (new["policy_version"], new["central_subsidy_rate"]) == ("ASSIST_2026", "0.025")
     assert new["renewals_or_extensions_used"] == 1
@@ -302,6 +317,7 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
     used_id = next(iter(used.json()["loan_ids"].values()))
     svc.flow.rate(svc.loan(used_id)["household_id"])
     svc.close_through(date(2026, 12, 14))
+    # (the renewal is refused on the allowance whatever the unrecorded facts)
     svc.repay(used_id, svc.schedule(used_id)[-1]["interest_due"], date(2026, 12, 15))
     refused = request(svc, used_id, "renewal")
     assert_problem(refused, 409)

@@ -40,7 +40,7 @@ def test_end_to_end_from_roster_to_signed_contract(flow: Origination, client: ht
     member = household["members"][0]
     assert member["id_number"] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
     assert member["phone"] == person.phone[:3] + "****" + person.phone[-4:]
-    assert household["household_number"] == f"HH{flow.tag}"
+    assert household["household_number"] == flow.roster_household([person])
 
     rating = flow.rate(household["id"])
     assert rating["grade"] == "AAA" and rating["credit_limit"] == "66000.00"
@@ -160,8 +160,10 @@ def test_the_submitter_cannot_decide(flow: Origination) -> None:
     application = flow.apply(household).json()
     flow.investigate(application["id"])
     same_user = headers(Role.loan_officer, Role.credit_reviewer, sub=f"officer-{flow.tag}")
-    body = assert_problem(flow.approve(application["id"], by=same_user), 403)
+    refused = flow.approve(application["id"], by=same_user)
+    body = assert_problem(refused, 409)
     assert "maker-checker" in str(body["detail"])
+    assert failing_rules(refused) == {("maker_checker", "4.1")}
 
 
 def test_no_decision_without_a_pre_loan_investigation(flow: Origination) -> None:

@@ -63,7 +63,7 @@ def core_sim() -> tuple[str, subprocess.Popen[bytes]]:
 def _contracted_loans(client: httpx.Client, region: str, count: int) -> list[str]:
     flow = Origination(client, region=region)
     people = [Person(id_number(region)) for _ in range(count)]
-    flow.import_roster(people)
+    flow.import_roster(people, one_household_each=True)
 
     def one(person: Person) -> str:
         household = flow.household([person])

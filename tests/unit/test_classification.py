@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 
 from app.domain.classification import (
-    OverrideTooLenientError,
     Restructuring,
     RiskClass,
-    check_override,
+    check_class_change,
     classify,
     floor_from_days_past_due,
+    observation_period,
 )
 
 ON = date(2026, 9, 1)
@@ -42,15 +42,20 @@ def test_npl_classes() -> None:
 def test_an_override_may_only_make_it_worse() -> None:
     assert classify(0, ON, override=RiskClass.doubtful) is RiskClass.doubtful
     assert classify(100, ON, override=RiskClass.normal) is RiskClass.substandard
-    check_override(RiskClass.doubtful, 100, ON)
-    with pytest.raises(OverrideTooLenientError):
-        check_override(RiskClass.special_mention, 100, ON)
+    assert check_class_change(RiskClass.doubtful, RiskClass.substandard).passed
+    assert check_class_change(RiskClass.substandard, RiskClass.substandard).passed
+    refused = check_class_change(RiskClass.special_mention, RiskClass.substandard)
+    assert (refused.passed, refused.code, refused.clause) == (False, "class_only_worsened", "3.1")
 
 
-def test_restructuring_floor_holds_for_a_year() -> None:
-    restructured = Restructuring(granted_on=date(2026, 1, 10))
-    assert classify(0, date(2027, 1, 9), restructuring=restructured) is RiskClass.special_mention
-    assert classify(0, date(2027, 1, 10), restructuring=restructured) is RiskClass.normal
+def test_restructuring_floor_holds_through_the_observation_period() -> None:
+    restructured = Restructuring(
+        class_before=RiskClass.special_mention,
+        observation_start=date(2026, 2, 10),
+        observation_end=date(2027, 2, 10),
+    )
+    assert classify(0, date(2027, 2, 10), restructuring=restructured) is RiskClass.special_mention
+    assert classify(0, date(2027, 2, 11), restructuring=restructured) is RiskClass.normal
     assert classify(95, date(2026, 6, 1), restructuring=restructured) is RiskClass.substandard
 
 
@@ -60,7 +65,7 @@ def test_restructuring_floor_holds_for_a_year() -> None:
         (RiskClass.normal, None),
         (RiskClass.special_mention, None),
         (RiskClass.substandard, RiskClass.substandard),
-        (RiskClass.loss, RiskClass.loss),
+        (RiskClass.loss, None),
     ],
 )
 def test_clause_3_1_renewal_keeps_the_class(
@@ -68,4 +73,4 @@ def test_clause_3_1_renewal_keeps_the_class(
 ) -> None:
     from app.domain.classification import carried_by_renewal
 
-    assert carried_by_renewal(previous) == (previous, override)
+    assert carried_by_renewal(previous, override) == (previous, override)

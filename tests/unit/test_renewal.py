@@ -40,7 +40,11 @@ def test_clause_2_3_first_renewal_allowed_second_refused() -> None:
         (date(2025, 6, 1), date(2026, 6, 1), 0, True),  # issued in transition, matures after
         (date(2025, 1, 1), date(2025, 12, 31), 0, False),  # matured within the transition
         (date(2025, 6, 1), date(2026, 6, 1), 1, False),  # already renewed or extended
-        (date(2026, 1, 5), date(2027, 1, 5), 0, False),  # issued after the transition
+        # 2.3 and 5.2: signed 2026-01-01 to 02-23 (before the notice) keeps legacy terms and
+        # may be renewed or extended once too
+        (date(2026, 1, 5), date(2027, 1, 5), 0, True),
+        (date(2026, 2, 23), date(2027, 2, 23), 0, True),
+        (date(2026, 2, 24), date(2027, 2, 24), 0, False),  # the notice's day: not legacy
     ],
 )
 def test_clause_2_3_legacy_allowance(issued: date, matures: date, used: int, allowed: bool) -> None:
