@@ -71,7 +71,7 @@ SUBSIDY_ACCRUES = (
 
 # The restructuring is observed through its end date, and for as long as it was breached (the
 # loan fell overdue from the observation's start on).
-_OBSERVING = "(restructured_on IS NOT NULL AND (CAST(:d AS date) <= observation_end OR breached))"
+OBSERVING = "(restructured_on IS NOT NULL AND (CAST(:d AS date) <= observation_end OR breached))"
 
 
 NPL = ", ".join(f"'{c.value}'" for c in RiskClass if c.non_performing)
@@ -118,7 +118,7 @@ WITH calc AS (
            {_SPREAD.format(a="rem_i")} AS interest,
            CASE WHEN {SUBSIDY_ACCRUES} THEN {_SPREAD.format(a="rem_c")} ELSE 0 END AS central,
            CASE WHEN {SUBSIDY_ACCRUES} THEN {_SPREAD.format(a="rem_l")} ELSE 0 END AS local,
-           {risk_class_sql("dpd", "risk_class_override", "restructure_floor", _OBSERVING)}
+           {risk_class_sql("dpd", "risk_class_override", "restructure_floor", OBSERVING)}
                AS new_class,
            restructured_on IS NOT NULL AND CAST(:d AS date) > observation_end AND NOT breached
                AS observed_on_time

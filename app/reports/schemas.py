@@ -26,7 +26,9 @@ class CountyClaimOut(BaseModel):
     loans: int
     central_subsidy: MoneyOut
     local_subsidy: MoneyOut
-    central_adjustment: MoneyOut = Field(description="pay-off true-ups posted in the period")
+    central_adjustment: MoneyOut = Field(
+        description="pay-off true-ups and misuse reversals (negative) posted in the period"
+    )
     local_adjustment: MoneyOut
     central_claimed: MoneyOut
     local_claimed: MoneyOut

@@ -141,7 +141,8 @@ SELECT d.region_code, d.loan_id, m.name || ' ' || m.id_masked AS borrower, l.pol
 FROM deltas d
 JOIN loans l ON l.id = d.loan_id
 JOIN members m ON m.id = l.borrower_member_id
-WHERE d.central_subsidy + d.central_adjustment <> 0 OR d.local_subsidy + d.local_adjustment <> 0
+WHERE d.central_subsidy <> 0 OR d.central_adjustment <> 0
+   OR d.local_subsidy <> 0 OR d.local_adjustment <> 0
 ORDER BY d.region_code, d.loan_id
 """
 )
@@ -150,8 +151,8 @@ _TOTALS = (
     _DELTAS
     + """
 SELECT region_code,
-       count(*) FILTER (WHERE central_subsidy + central_adjustment <> 0
-                          OR local_subsidy + local_adjustment <> 0) AS loans,
+       count(*) FILTER (WHERE central_subsidy <> 0 OR central_adjustment <> 0
+                          OR local_subsidy <> 0 OR local_adjustment <> 0) AS loans,
        sum(central_subsidy) AS central_subsidy, sum(local_subsidy) AS local_subsidy,
        sum(central_adjustment) AS central_adjustment, sum(local_adjustment) AS local_adjustment
 FROM deltas GROUP BY region_code

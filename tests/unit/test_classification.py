@@ -12,7 +12,6 @@ from app.domain.classification import (
     check_class_change,
     classify,
     floor_from_days_past_due,
-    observation_period,
 )
 
 ON = date(2026, 9, 1)

@@ -1,0 +1,85 @@
+"""The batch's SQL states the domain's rules: evaluated by PostgreSQL on the same inputs, it
+gives what app/domain gives (a change to one without the other fails here)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.settings import sqlalchemy_url
+from app.domain.classification import Restructuring, RiskClass, classify
+from app.domain.subsidy import subsidy_accrues
+from app.jobs.eod import OBSERVING, SUBSIDY_ACCRUES, risk_class_sql
+
+DAY = date(2026, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(sqlalchemy_url(database_url))
+    yield engine
+    engine.dispose()
+
+
+def test_clause_1_6_the_batch_subsidises_the_days_the_domain_does(engine: sa.Engine) -> None:
+    query = sa.text(
+        f"SELECT {SUBSIDY_ACCRUES} FROM (SELECT CAST(:dpd AS int) AS dpd,"
+        " CAST(:forfeited_from AS date) AS subsidy_forfeited_from) x"
+    )
+    cases = itertools.product(
+        (0, 1, 400), (False, True), (None, DAY - timedelta(days=1), DAY, DAY + timedelta(days=1))
+    )
+    with engine.connect() as conn:
+        for dpd, overdue_days, forfeited_from in cases:
+            found = conn.execute(
+                query,
+                {
+                    "dpd": dpd,
+                    "forfeited_from": forfeited_from,
+                    "subsidise_overdue_days": overdue_days,
+                    "d": DAY,
+                },
+            ).scalar_one()
+            forfeited = forfeited_from is not None and forfeited_from <= DAY
+            assert found is subsidy_accrues(dpd, overdue_days, forfeited), (dpd, forfeited_from)
+
+
+def test_clause_3_1_the_batch_classifies_as_the_domain_does(engine: sa.Engine) -> None:
+    query = sa.text(
+        f"SELECT {risk_class_sql('dpd', 'ovr', 'restructure_floor', OBSERVING)} FROM (SELECT"
+        " CAST(:dpd AS int) AS dpd, CAST(:ovr AS text) AS ovr,"
+        " CAST(:floor AS text) AS restructure_floor,"
+        " CAST(:restructured AS date) AS restructured_on,"
+        " CAST(:end AS date) AS observation_end, CAST(:breached AS boolean) AS breached) x"
+    )
+    end = DAY + timedelta(days=30)
+    cases = itertools.product(
+        (0, 1, 90, 91, 270, 271, 360, 361),
+        (None, RiskClass.doubtful),
+        (None, RiskClass.normal, RiskClass.substandard),
+        (end - timedelta(days=60), end, end + timedelta(days=1)),
+        (False, True),
+    )
+    with engine.connect() as conn:
+        for dpd, override, before, day, breached in cases:
+            restructuring = (
+                Restructuring(before, DAY, end, breached) if before is not None else None
+            )
+            found = conn.execute(
+                query,
+                {
+                    "dpd": dpd,
+                    "ovr": override.value if override else None,
+                    "floor": restructuring.floor.value if restructuring else None,
+                    "restructured": DAY if restructuring else None,
+                    "end": end if restructuring else None,
+                    "breached": breached,
+                    "d": day,
+                },
+            ).scalar_one()
+            expected = classify(dpd, day, override=override, restructuring=restructuring)
+            assert found == expected.value, (dpd, override, before, day, breached)
