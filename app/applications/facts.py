@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, exists, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.core.db import CompiledStatement, slot
@@ -144,24 +144,29 @@ def _household_number(household_id: HouseholdId) -> ScalarSelect[str | None]:
     )
 
 
-def outstanding_loan(household_id: HouseholdId) -> Exists:
+def outstanding_loan(
+    household_id: HouseholdId, excluding: ColumnElement[uuid.UUID] | None = None
+) -> ColumnElement[bool]:
     """The household has an assistance loan outstanding (1.1: one at a time). The household is
     the roster household: a loan to any bank household standing for the same roster household
-    counts (the database enforces it too, on `loans.roster_household`)."""
-    return exists().where(
-        Loan.status.in_(OUTSTANDING_STATUSES),
-        or_(
-            Loan.household_id == household_id,
-            Loan.roster_household.in_(roster_households(household_id)),
-            Loan.roster_household == _household_number(household_id),
+    counts (the database enforces it too, on `loans.roster_household`). Two EXISTS, each on
+    its own partial unique index, rather than one OR that would scan the loans. `excluding`: a
+    loan that does not count (the one a renewal replaces)."""
+    outstanding: list[ColumnElement[bool]] = [Loan.status.in_(OUTSTANDING_STATUSES)]
+    if excluding is not None:
+        outstanding.append(Loan.id != excluding)
+    by_household = exists().where(*outstanding, Loan.household_id == household_id)
+    by_roster_household = exists().where(
+        *outstanding,
+        Loan.roster_household.in_(
+            roster_households(household_id).union(select(_household_number(household_id)))
         ),
     )
+    return or_(by_household, by_roster_household)
 
 
 def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
-    outstanding = outstanding_loan(Household.id)
-    if excluding_loan:
-        outstanding = outstanding.where(Loan.id != slot("excluding_loan"))
+    outstanding = outstanding_loan(Household.id, slot("excluding_loan") if excluding_loan else None)
     rating = (
         select(
             CreditRating.grade,
