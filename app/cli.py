@@ -20,25 +20,37 @@ def ensure_database_url() -> str:
     settings = get_settings()
     if settings.database_url:
         return settings.database_url
+    from app.core.dbroles import with_role
     from app.core.embedded import create_database, start_embedded, with_database
 
     admin_url = start_embedded(settings.data_dir)
     create_database(admin_url, settings.embedded_database)
-    url = with_database(admin_url, settings.embedded_database)
+    owner = with_database(admin_url, settings.embedded_database)
+    # Migrations as the owner; the service as a role of its own (app/core/dbroles.py).
+    url = with_role(owner, settings.service_role)
+    os.environ["MIGRATION_DATABASE_URL"] = owner
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    print(f"embedded PostgreSQL: {url}", file=sys.stderr)
+    print(f"embedded PostgreSQL: {url} (migrations as {owner})", file=sys.stderr)
     return url
 
 
+def owner_database_url() -> str:
+    settings = get_settings()
+    return settings.migration_database_url or ensure_database_url()
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.core.dbroles import provision_service_role
     from app.core.migrations import downgrade, upgrade
 
     url = ensure_database_url()
+    owner = owner_database_url()
     if args.revision.startswith("-") or args.revision == "base":
-        downgrade(url, args.revision)
+        downgrade(owner, args.revision)
     else:
-        upgrade(url, args.revision)
+        upgrade(owner, args.revision)
+        provision_service_role(owner, url)
     print(f"migrated to {args.revision}", file=sys.stderr)
     return 0
 
@@ -50,9 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     url = ensure_database_url()
     if not args.no_migrate:
-        from app.core.migrations import upgrade
+        from app.core.migrations import migrate
 
-        upgrade(url)
+        migrate(owner_database_url(), url)
     port = args.port or int(os.environ.get("PORT", "8000"))
     stop = _start_outbox_thread() if get_settings().outbox_worker_in_process else None
     print(

@@ -20,11 +20,13 @@ os.environ.setdefault("ALLOW_FUTURE_BUSINESS_DATES", "true")
 
 from app.core import db
 from app.core.auth import Role, issue_token
+from app.core.dbroles import with_role
 from app.core.embedded import create_database, start_embedded, with_database
-from app.core.migrations import upgrade
+from app.core.migrations import migrate
 from app.core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVICE_ROLE = "bangfu_app"
 
 
 def _server_url() -> str:
@@ -44,16 +46,20 @@ def server_url() -> str:
 
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
-    """A fresh database for this test process, migrated to head with Alembic."""
+    """A fresh database for this test process, migrated to head with Alembic as the owner, with
+    the service role provisioned (app/core/dbroles.py)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"bangfu_test_{worker}"
     create_database(server_url, name, drop_first=True)
     url = with_database(server_url, name)
-    upgrade(url)
-    os.environ["DATABASE_URL"] = url
+    # Migrated as the owner; the app under test connects as the service role, as deployed.
+    service_url = with_role(url, SERVICE_ROLE)
+    migrate(url, service_url)
+    os.environ["MIGRATION_DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = service_url
     get_settings.cache_clear()
     db.reset_engine()
-    yield url
+    yield url  # the owner's URL: tests read and arrange data around the service's back
     db.reset_engine()
 
 

@@ -173,9 +173,12 @@ def investigate(
     responses=problem_responses(403, 404, 409),
 )
 def re_evaluate(
-    application_id: uuid.UUID, session: DbSession, principal: Reader
+    application_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.loan_officer, Role.credit_reviewer))],
 ) -> schemas.EvaluationOut:
-    """Evaluate the application's eligibility again with today's facts, and store it."""
+    """Evaluate the application's eligibility again with today's facts, and store it (an
+    officer's or reviewer's action, before the decision: 409 after; audited)."""
     result, on = service.re_evaluate(session, principal, application_id)
     return schemas.EvaluationOut(
         stage="re-evaluation",

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from app.core.clock import SHANGHAI, business_today
 from app.core.db import Base, CompiledStatement, slot
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, RuleFailure, conflict, not_found
-from app.core.scoping import get_scoped
+from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
@@ -327,8 +327,10 @@ def investigations(session: Session, application_id: uuid.UUID) -> list[Investig
 def re_evaluate(
     session: Session, principal: Principal, application_id: uuid.UUID
 ) -> tuple[rules.Eligibility, date]:
-    """Evaluate again with today's facts (e.g. after a new rating), and store it."""
+    """Evaluate again with today's facts (e.g. after a new rating), and store it: an officer's
+    or reviewer's action before the decision, audited."""
     application = load_for_update(session, principal, application_id)
+    _require_status(application, S.submitted)
     today = business_today()
     result = evaluate(
         session,
@@ -337,6 +339,18 @@ def re_evaluate(
         today,
         _Terms(application.amount, application.term_months),
         "re-evaluation",
+    )
+    audit.record(
+        session,
+        principal,
+        "application.re_evaluate",
+        "application",
+        application.id,
+        region_code=application.region_code,
+        after={
+            "eligible": result.eligible,
+            "failed": [r.code for r in result.rules if not r.passed],
+        },
     )
     return result, today
 
@@ -608,11 +622,7 @@ def list_page(
         query = query.where(Application.status == status.value)
     if region is not None:
         query = query.where(Application.region_code.startswith(region, autoescape=True))
-    prefixes = principal.region_prefixes()
-    if prefixes is not None:
-        query = query.where(
-            or_(*(Application.region_code.startswith(p, autoescape=True) for p in prefixes))
-        )
+    query = readable(query, principal, Application.region_code)
     if cursor is not None:
         position = decode_cursor(cursor)
         try:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Index, String, func
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -28,7 +27,9 @@ class AuditEvent(Base):
     region_code: Mapped[str | None] = mapped_column(String(12))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    request_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The X-Request-ID the response carried, as sent (the middleware accepts up to 64 safe
+    # characters, or makes a UUID).
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index(None, "entity_type", "entity_id", "id"),

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventOut(BaseModel):
@@ -20,7 +19,7 @@ class AuditEventOut(BaseModel):
     region_code: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    request_id: UUID | None
+    request_id: str | None = Field(description="the X-Request-ID the response carried")
 
 
 class AuditPage(BaseModel):

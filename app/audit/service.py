@@ -3,16 +3,16 @@ audit event commit together or not at all."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.core.auth import Principal
 from app.core.context import request_id_var
+from app.core.scoping import readable
 
 
 def record(
@@ -76,17 +76,8 @@ def event_values(
         "region_code": region_code,
         "before": before,
         "after": after,
-        "request_id": _as_uuid(request_id_var.get()),
+        "request_id": request_id_var.get(),
     }
-
-
-def _as_uuid(value: str | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def list_events(
@@ -112,12 +103,5 @@ def list_events(
         query = query.where(AuditEvent.occurred_at < until)
     if after_id is not None:
         query = query.where(AuditEvent.id < after_id)
-    prefixes = principal.region_prefixes()
-    if prefixes is not None:
-        query = query.where(
-            or_(
-                AuditEvent.region_code.is_(None),
-                *(AuditEvent.region_code.startswith(p) for p in prefixes),
-            )
-        )
-    return list(session.scalars(query))
+    # Events without a region (imports, reference data) are national: scoped callers see none.
+    return list(session.scalars(readable(query, principal, AuditEvent.region_code)))

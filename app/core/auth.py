@@ -7,7 +7,9 @@ see; "*" is national scope), `exp`. HS256 with JWT_SECRET, or RS256 when JWT_PUB
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,37 @@ from app.core.problems import Problem, not_found
 from app.core.settings import Settings, get_settings
 
 NATIONAL_SCOPE = "*"
+# A region claim is a GB/T 2260 code prefix (digits) or "*"; anything else is refused, so a
+# scope can never be widened by a pattern character or a string read as a list of letters.
+REGION_PREFIX = re.compile(r"\d{2,12}")
+# Clock skew allowed between the bank's identity provider and this service (exp, nbf, iat).
+LEEWAY_SECONDS = 30
+
+
+def normalise_subject(raw: object) -> str | None:
+    """One person, one identity: Unicode NFKC, trimmed and case-folded. None when the subject
+    is blank or carries control, format (zero-width) or other invisible characters, which
+    would let one person pass as two (maker-checker, idempotency keys)."""
+    if not isinstance(raw, str):
+        return None
+    subject = unicodedata.normalize("NFKC", raw).strip().casefold()
+    if not subject or any(
+        unicodedata.category(c) in {"Cc", "Cf", "Co", "Cs", "Cn"} for c in subject
+    ):
+        return None
+    return subject
+
+
+def parse_regions(raw: object) -> tuple[str, ...] | None:
+    """The regions claim as a tuple of prefixes, or None when it is missing, empty, not a list,
+    or holds anything but digit prefixes and "*"."""
+    if not isinstance(raw, list) or not raw:
+        return None
+    if not all(
+        isinstance(r, str) and (r == NATIONAL_SCOPE or REGION_PREFIX.fullmatch(r)) for r in raw
+    ):
+        return None
+    return tuple(raw)
 
 
 class Role(StrEnum):
@@ -55,6 +88,10 @@ class Principal:
     def region_prefixes(self) -> list[str] | None:
         """Prefixes to filter lists by, or None for national scope."""
         return None if NATIONAL_SCOPE in self.regions else list(self.regions)
+
+
+# The service itself, for work no person started (the command line's batch, the outbox worker).
+SYSTEM = Principal(subject="system", roles=frozenset({Role.admin}), regions=(NATIONAL_SCOPE,))
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -94,7 +131,7 @@ def issue_token(
 def decode_token(token: str, settings: Settings) -> Principal:
     key, algorithms = _verification_key(settings)
     principal, expires = _verified(token, key, tuple(algorithms), settings.jwt_issuer)
-    if expires <= time.time():
+    if expires + LEEWAY_SECONDS <= time.time():
         raise _unauthorized("The token has expired")
     return principal
 
@@ -113,6 +150,7 @@ def _verified(
             key,
             algorithms=list(algorithms),
             issuer=issuer,
+            leeway=LEEWAY_SECONDS,
             options={"require": ["sub", "exp", "roles"]},
         )
     except jwt.ExpiredSignatureError as exc:
@@ -120,14 +158,23 @@ def _verified(
     except jwt.PyJWTError as exc:
         raise _unauthorized("The token is not valid") from exc
     try:
+        if not isinstance(claims["roles"], list):
+            raise TypeError("roles is not a list")
         roles = frozenset(Role(r) for r in claims["roles"])
-        regions = tuple(str(r) for r in claims.get("regions", []))
         expires = float(claims["exp"])
     except (TypeError, ValueError) as exc:
-        raise _unauthorized("The token's roles or regions are not valid") from exc
+        raise _unauthorized("The token's roles are not valid") from exc
     if not roles:
         raise _unauthorized("The token carries no role")
-    return Principal(subject=str(claims["sub"]), roles=roles, regions=regions), expires
+    regions = parse_regions(claims.get("regions"))
+    if regions is None:
+        raise _unauthorized(
+            'The token\'s regions must be a non-empty list of region code prefixes (digits) or "*"'
+        )
+    subject = normalise_subject(claims["sub"])
+    if subject is None:
+        raise _unauthorized("The token's subject is blank or holds invisible characters")
+    return Principal(subject=subject, roles=roles, regions=regions), expires
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `bangfu token` or the bank's IdP")

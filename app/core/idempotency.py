@@ -50,8 +50,8 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     """Hash of what the request asks for; JSON bodies are canonicalised (key order, spacing)."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        canonical = body
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        canonical = body  # not JSON (or nested past parsing): the bytes as sent
     digest = hashlib.sha256()
     for part in (method.encode(), b"\0", path.encode(), b"\0", canonical):
         digest.update(part)

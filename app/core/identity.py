@@ -30,11 +30,11 @@ def parse_id_number(raw: str, today: date | None = None) -> IdNumber:
     already compact skip stdnum's Unicode clean-up, which costs more than the rest together
     (it matters for million-row roster imports)."""
     number = raw.strip().upper()
-    if not _COMPACT.match(number):
+    if not _COMPACT.fullmatch(number):
         number = ric.compact(number).upper()
     if len(number) != 18:
         raise InvalidIdNumberError("an ID number has 18 characters")
-    if not _COMPACT.match(number):
+    if not _COMPACT.fullmatch(number):
         raise InvalidIdNumberError("an ID number is 17 digits and a digit or X")
     if number[-1] != ric.calc_check_digit(number):
         raise InvalidIdNumberError("the check character does not match")

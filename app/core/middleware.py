@@ -32,8 +32,11 @@ from app.core.problems import Problem, problem_response
 from app.core.settings import get_settings
 
 log = structlog.get_logger("bangfu.http")
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 REPLAY_HEADER = "idempotent-replayed"
+# All request headers together (names and values). uvicorn's httptools parser sets no limit;
+# a fronting proxy should refuse larger ones first (README "Security").
+MAX_HEADER_BYTES = 16 * 1024
 # File uploads with their own, larger body limit (MAX_IMPORT_BYTES).
 BULK_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/imports"})
 
@@ -49,7 +52,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        rid = incoming if incoming and _REQUEST_ID_RE.match(incoming) else str(uuid.uuid4())
+        rid = incoming if incoming and _REQUEST_ID_RE.fullmatch(incoming) else str(uuid.uuid4())
         token = request_id_var.set(rid)
         started = time.perf_counter()
         status = 500
@@ -63,6 +66,15 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER_BYTES:
+                # Refused before anything reads them (the bearer token included).
+                await problem_response(
+                    Request(scope),
+                    431,
+                    f"The request headers exceed {MAX_HEADER_BYTES} bytes",
+                    slug="headers-too-large",
+                )(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started

@@ -25,6 +25,15 @@ def upgrade(libpq_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(libpq_url), revision)
 
 
+def migrate(owner_url: str, service_url: str) -> str | None:
+    """Migrate to head as the owner, then grant the service's role what it needs and no more
+    (app/core/dbroles.py). Returns the service role, or None when it is the owner."""
+    from app.core.dbroles import provision_service_role
+
+    upgrade(owner_url)
+    return provision_service_role(owner_url, service_url)
+
+
 def downgrade(libpq_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(libpq_url), revision)
 

@@ -1,26 +1,48 @@
-"""Opaque keyset cursors for list endpoints."""
+"""Opaque keyset cursors for list endpoints, signed: a cursor the service did not issue (of any
+JSON shape) is refused with 422 before anything reads it."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from typing import Any
 
 from app.core.problems import Problem
+from app.core.settings import get_settings
+
+_SIGNATURE_BYTES = 16
+
+
+def _signature(raw: bytes) -> bytes:
+    key = get_settings().data_hash_key.encode()
+    return hmac.digest(key, b"cursor\0" + raw, hashlib.sha256)[:_SIGNATURE_BYTES]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def encode_cursor(values: dict[str, Any]) -> str:
     raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{_b64(raw)}.{_b64(_signature(raw))}"
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
+    invalid = Problem(422, "The cursor is not valid", slug="validation-error")
+    body, _, signature = cursor.partition(".")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = _unb64(body)
+        valid = hmac.compare_digest(_unb64(signature), _signature(raw))
+        value = json.loads(raw) if valid else None
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise Problem(422, "The cursor is not valid", slug="validation-error") from exc
+        raise invalid from exc
     if not isinstance(value, dict):
-        raise Problem(422, "The cursor is not valid", slug="validation-error")
+        raise invalid
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -56,6 +57,7 @@ class Problem(Exception):
         title: str | None = None,
         rules: list[RuleFailure] | None = None,
         headers: dict[str, str] | None = None,
+        errors: list[FieldProblem] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -64,10 +66,25 @@ class Problem(Exception):
         self.slug = slug or self.title.lower().replace(" ", "-")
         self.rules = rules
         self.headers = headers
+        self.errors = errors
 
 
 def not_found(what: str) -> Problem:
     return Problem(404, f"{what} not found", slug="not-found")
+
+
+def outside_regions(what: str, places: Sequence[tuple[str | int, ...]]) -> Problem:
+    """Rows of an import, or prefixes of a request, outside the caller's regions: refused as a
+    whole (nothing is written), naming each place."""
+    return Problem(
+        403,
+        f"{len(places)} {what} outside your regions; nothing was written",
+        slug="outside-your-regions",
+        errors=[
+            FieldProblem(loc=list(loc), msg="outside your regions", type="region_scope")
+            for loc in places[:1000]
+        ],
+    )
 
 
 def conflict(
@@ -148,6 +165,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=exc.slug,
             title=exc.title,
             rules=exc.rules,
+            errors=exc.errors,
             headers=exc.headers,
         )
 

@@ -1,11 +1,15 @@
-"""Loading a record the caller may see: outside their regions it does not exist (404)."""
+"""Region scope in one place. Every query for a caller's records is filtered by `readable` (or
+`scope_filter`), and every single record is loaded by `get_scoped`: outside the caller's
+regions a record does not exist (404), and a list shows nothing of it. A principal always has
+at least one prefix (the token is refused otherwise), and a missing scope means nothing, never
+everything (`or_(false(), …)`)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.core.auth import Principal
@@ -13,6 +17,20 @@ from app.core.db import Base
 from app.core.problems import not_found
 
 T = TypeVar("T", bound=Base)
+S = TypeVar("S", bound=Select[Any])
+
+
+def scope_filter(principal: Principal, region_column: Any) -> ColumnElement[bool]:
+    """The caller's regions as a condition on `region_column` (GB/T 2260 codes)."""
+    prefixes = principal.region_prefixes()
+    if prefixes is None:
+        return true()
+    return or_(false(), *(region_column.startswith(p, autoescape=True) for p in prefixes))
+
+
+def readable(stmt: S, principal: Principal, region_column: Any) -> S:
+    """`stmt` limited to the caller's regions."""
+    return stmt.where(scope_filter(principal, region_column))
 
 
 def get_scoped(

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default=None,
         description="libpq URL, e.g. postgresql://user@host:5432/db. Unset: embedded PostgreSQL.",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="The schema owner's libpq URL, for migrations. The service connects with"
+        " DATABASE_URL as a role of its own (no DDL, the audit trail append-only); unset: the"
+        " same URL (one role, development only).",
+    )
+    service_role: str = Field(
+        default="bangfu_app", description="the embedded database's service role"
+    )
     data_dir: Path = Path(".data")
     embedded_database: str = "bangfu"
 

@@ -23,7 +23,7 @@ def _parser(pattern: str, what: str, example: str) -> Any:
             return value
         if not isinstance(value, str):
             raise ValueError(f'{what} must be a decimal string such as "{example}"')
-        if not compiled.match(value):
+        if not compiled.fullmatch(value):
             raise ValueError(f'{what} must match {pattern}, e.g. "{example}"')
         try:
             return Decimal(value)
@@ -85,7 +85,7 @@ def _iso_date(value: object) -> object:
     """Only YYYY-MM-DD (no numbers as timestamps, no other formats)."""
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         raise ValueError("a date is YYYY-MM-DD, between 1900 and 2199")
     return value
 
@@ -123,7 +123,7 @@ _INSTANT_RE = re.compile(
 def _iso_instant(value: object) -> object:
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _INSTANT_RE.match(value):
+    if not isinstance(value, str) or not _INSTANT_RE.fullmatch(value):
         raise ValueError("a time is ISO 8601, e.g. 2026-09-30T00:00:00+08:00")
     return value
 

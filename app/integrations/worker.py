@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.core.settings import get_settings
 from app.integrations.models import OutboxMessage
+from app.integrations.outbox import opened, unsealed
 
 log = structlog.get_logger("bangfu.worker")
 
@@ -47,7 +48,7 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
         try:
             answer = client.post(
                 settings.core_banking_url + ENDPOINTS[message.kind],
-                json=message.payload,
+                json=opened(message.payload),
                 headers={"Idempotency-Key": message.idempotency_key},
             )
             error = None if answer.status_code < 300 else f"HTTP {answer.status_code}"
@@ -57,8 +58,10 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
         now = datetime.now(UTC)
         if error is None:
             message.status, message.delivered_at, message.last_error = "delivered", now, None
+            message.payload = unsealed(message.payload)
         elif permanent:
             message.status, message.last_error = "failed", error
+            message.payload = unsealed(message.payload)
             log.error("outbox_failed", message_id=str(message.id), error=error)
         else:
             delay = backoff(

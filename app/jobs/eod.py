@@ -24,14 +24,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import false, or_, select, text
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.core import idempotency
+from app.core.auth import SYSTEM, Principal
 from app.core.clock import business_today
+from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
 from app.jobs import calendar
+from app.jobs.models import RegionBusinessDate
 from app.regions import service as regions
 
 log = structlog.get_logger("bangfu.eod")
@@ -226,15 +230,23 @@ def close_day(session: Session, region_code: str, day: date) -> None:
     session.execute(_ADVANCE, params)
 
 
-def _regions_due(session: Session, day: date, prefixes: list[str] | None) -> list[str]:
-    rows = session.execute(
-        text(
-            "SELECT region_code FROM region_business_dates WHERE open_date <= :d"
-            " ORDER BY region_code"
-        ),
-        {"d": day},
-    ).scalars()
-    return [r for r in rows if prefixes is None or any(r.startswith(p) for p in prefixes)]
+def _regions_due(
+    session: Session, day: date, prefixes: list[str] | None, principal: Principal
+) -> list[str]:
+    """Regions with days to close, within the caller's regions and the prefixes asked for."""
+    query = (
+        select(RegionBusinessDate.region_code)
+        .where(RegionBusinessDate.open_date <= day)
+        .order_by(RegionBusinessDate.region_code)
+    )
+    if prefixes is not None:
+        query = query.where(
+            or_(
+                false(),
+                *(RegionBusinessDate.region_code.startswith(p, autoescape=True) for p in prefixes),
+            )
+        )
+    return list(session.scalars(readable(query, principal, RegionBusinessDate.region_code)))
 
 
 def _close_region(
@@ -259,19 +271,26 @@ def run(
     business_date: date,
     prefixes: list[str] | None = None,
     workers: int = 1,
+    principal: Principal = SYSTEM,
 ) -> EodResult:
-    """Close every region up to and including `business_date`, one (region, date) per
-    transaction, dates in order with no gaps; `workers` regions at a time."""
+    """Close every region within the caller's regions (and `prefixes`) up to and including
+    `business_date`, one (region, date) per transaction, dates in order with no gaps; `workers`
+    regions at a time. The run is audited: who, which regions, the dates closed, the counts."""
     settings = get_settings()
     if business_date > business_today() and not settings.allow_future_business_dates:
         raise FutureDateError(f"{business_date} has not come yet")
     started = time.perf_counter()
     with session_factory() as session:
-        regions = _regions_due(session, business_date, prefixes)
-        earliest = session.execute(
-            text("SELECT min(open_date) FROM region_business_dates WHERE region_code = ANY(:r)"),
-            {"r": regions},
-        ).scalar_one()
+        regions = _regions_due(session, business_date, prefixes, principal)
+        opened: dict[str, date] = {
+            code: day
+            for code, day in session.execute(
+                select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
+                    RegionBusinessDate.region_code.in_(regions)
+                )
+            ).tuples()
+        }
+        earliest = min(opened.values(), default=None)
     if earliest is not None and (business_date - earliest).days >= settings.eod_max_days_per_run:
         raise FutureDateError(
             f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
@@ -284,13 +303,34 @@ def run(
                 regions,
             )
         )
-    with session_factory() as session, session.begin():
-        # Housekeeping: answers kept for replay beyond their time are no longer needed.
-        idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
-    return EodResult(
+    result = EodResult(
         business_date=business_date,
         regions=len(regions),
         region_days=sum(days for days, _ in outcomes),
         skipped_locked=[r for r, (_, busy) in zip(regions, outcomes, strict=True) if busy],
         seconds=time.perf_counter() - started,
     )
+    with session_factory() as session, session.begin():
+        # Housekeeping: answers kept for replay beyond their time are no longer needed.
+        idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
+        audit.record(
+            session,
+            principal,
+            "batch.eod",
+            "batch",
+            f"eod:{business_date}",
+            after={
+                "business_date": str(business_date),
+                "prefixes": prefixes,
+                "scope": list(principal.regions),
+                "regions": len(regions),
+                "region_days": result.region_days,
+                "closed": {
+                    r: [str(opened[r]), str(opened[r] + timedelta(days=days - 1))]
+                    for r, (days, _) in zip(regions, outcomes, strict=True)
+                    if days
+                },
+                "skipped_locked": result.skipped_locked,
+            },
+        )
+    return result

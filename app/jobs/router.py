@@ -38,15 +38,20 @@ class EodOut(BaseModel):
 
 
 @router.post("/eod", response_model=EodOut, responses=problem_responses(403, 409))
-async def run_eod(body: EodIn, _: Annotated[Principal, Depends(require(Role.admin))]) -> EodOut:
-    """Close every region up to and including the date, each (region, date) in its own
-    transaction, dates in order; dates already closed are skipped. 409 for a future date."""
+async def run_eod(
+    body: EodIn, principal: Annotated[Principal, Depends(require(Role.admin))]
+) -> EodOut:
+    """Close every region within the caller's regions up to and including the date, each
+    (region, date) in its own transaction, dates in order; dates already closed are skipped.
+    A prefix outside the caller's regions is 403; a future date 409. Each run is audited."""
     for prefix in body.regions or []:
         if not prefix.isdigit() or len(prefix) > 12:
             raise Problem(422, "regions are code prefixes (digits)", slug="validation-error")
+        if not principal.sees_region(prefix):
+            raise Problem(403, f"Region {prefix} is outside your regions", slug="forbidden")
     try:
         result = await run_in_threadpool(
-            eod.run, get_sessionmaker(), body.business_date, body.regions, 2
+            eod.run, get_sessionmaker(), body.business_date, body.regions, 2, principal
         )
     except eod.FutureDateError as exc:
         raise Problem(409, str(exc), slug="future-business-date") from exc

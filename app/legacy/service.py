@@ -17,7 +17,7 @@ from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
-from app.core.problems import conflict
+from app.core.problems import conflict, outside_regions
 from app.core.settings import get_settings
 from app.domain.accrual import accrued_through
 from app.domain.money import ZERO
@@ -40,6 +40,13 @@ class Rejected(Exception):
 def import_loans(
     session: Session, principal: Principal, body: schemas.LegacyImportIn
 ) -> schemas.LegacyImportOut:
+    outside = [
+        ("loans", i, "region_code")
+        for i, item in enumerate(body.loans)
+        if not principal.sees_region(item.region_code)
+    ]
+    if outside:
+        raise outside_regions("contracts", outside)
     as_of = body.as_of or business_today()
     quotes = lpr_quotes(session)
     result = schemas.LegacyImportOut(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.applications import facts
@@ -15,10 +15,9 @@ from app.applications.service import refuse_if_suspended
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI, business_today
-from app.core.crypto import ACCOUNT, get_cipher
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, conflict, not_found
-from app.core.scoping import get_scoped
+from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import schedule, subsidy
 from app.domain.classification import RiskClass, check_class_change
@@ -28,6 +27,7 @@ from app.domain.policy import RepaymentMethod
 from app.households import service as households
 from app.households.models import Household
 from app.integrations.models import OutboxMessage
+from app.integrations.outbox import SEALED, seal
 from app.jobs import calendar
 from app.loans import schemas
 from app.loans.models import Disbursement, Instalment, Loan
@@ -96,7 +96,6 @@ def request_disbursement(
         requested_by=principal.subject,
     )
     session.add(disbursement)
-    account = get_cipher().decrypt(household.account_encrypted, ACCOUNT)
     session.add(
         OutboxMessage(
             kind=DISBURSEMENT_KIND,
@@ -106,7 +105,9 @@ def request_disbursement(
                 "loan_id": str(loan.id),
                 "amount": f"{loan.principal:.2f}",
                 "currency": "CNY",
-                "account": account,
+                # The account stays encrypted at rest: the worker opens it to send, and it is
+                # dropped from the payload once delivered.
+                SEALED: {"account": seal(household.account_encrypted)},
                 "callback_url": f"{get_settings().public_base_url}/v1/disbursements/"
                 f"{disbursement.id}/confirmation",
             },
@@ -289,11 +290,7 @@ def list_page(
         query = query.where(Loan.risk_class == risk_class)
     if region is not None:
         query = query.where(Loan.region_code.startswith(region, autoescape=True))
-    prefixes = principal.region_prefixes()
-    if prefixes is not None:
-        query = query.where(
-            or_(*(Loan.region_code.startswith(p, autoescape=True) for p in prefixes))
-        )
+    query = readable(query, principal, Loan.region_code)
     if cursor is not None:
         try:
             after = uuid.UUID(str(decode_cursor(cursor).get("id")))

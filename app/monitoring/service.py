@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.problems import Problem, conflict
+from app.core.scoping import readable
 from app.domain.monitoring import FundUse, is_misuse
 from app.jobs import calendar
 from app.loans import service as loans
@@ -114,11 +115,7 @@ def due_for_visit(
     )
     if region is not None:
         query = query.where(Loan.region_code.startswith(region, autoescape=True))
-    prefixes = principal.region_prefixes()
-    if prefixes is not None:
-        query = query.where(
-            or_(*(Loan.region_code.startswith(p, autoescape=True) for p in prefixes))
-        )
+    query = readable(query, principal, Loan.region_code)
     return [
         (loan, (loan.last_visit_on or loan.value_date or as_of) + timedelta(days=interval_days))
         for loan in session.scalars(query)

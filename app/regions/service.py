@@ -6,12 +6,13 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import false, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
+from app.core.scoping import scope_filter
 from app.core.settings import get_settings
 from app.domain import regional, subsidy
 from app.domain.money import ZERO
@@ -114,16 +115,11 @@ def programmes_for_caller(
         principal.ensure_region(region, "Region")
         query = query.where(func.starts_with(literal(region), SubsidyProgramme.region_prefix))
     elif (prefixes := principal.region_prefixes()) is not None:
+        # within the caller's regions, or a wider programme that governs them
         query = query.where(
             or_(
-                false(),
-                *(
-                    or_(
-                        SubsidyProgramme.region_prefix.startswith(p, autoescape=True),
-                        func.starts_with(literal(p), SubsidyProgramme.region_prefix),
-                    )
-                    for p in prefixes
-                ),
+                scope_filter(principal, SubsidyProgramme.region_prefix),
+                *(func.starts_with(literal(p), SubsidyProgramme.region_prefix) for p in prefixes),
             )
         )
     return list(session.scalars(query))

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.core import csvsafe
 from app.domain.classification import RiskClass
 from app.reports.periods import Period
 
@@ -51,7 +52,7 @@ def export(session: Session, period: Period, out_dir: Path) -> list[dict[str, ob
             writer.writerow(result.keys())
             rows = 0
             for row in result:
-                writer.writerow(row)
+                writer.writerow([csvsafe.cell(value) for value in row])
                 rows += 1
         files.append(
             {"name": name, "rows": rows, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

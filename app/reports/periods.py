@@ -36,7 +36,7 @@ class Period:
 
 
 def parse(code: str) -> Period:
-    if not re.match(PERIOD_PATTERN, code):
+    if not re.fullmatch(PERIOD_PATTERN, code):
         raise Problem(
             422, "period is a quarter like 2026Q3 or a month like 2026-07", slug="validation-error"
         )

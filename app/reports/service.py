@@ -17,8 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import csvsafe
 from app.core.auth import Principal
 from app.core.problems import Problem, conflict, not_found
+from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain import portfolio
 from app.domain.classification import RiskClass
@@ -63,12 +65,10 @@ class CountyClaim:
 
 def counties(session: Session, principal: Principal, region: str | None) -> list[str]:
     """Counties with serviced loans, within the caller's scope and the requested prefix."""
-    codes = session.scalars(
-        select(RegionBusinessDate.region_code).order_by(RegionBusinessDate.region_code)
-    )
-    return [
-        c for c in codes if principal.sees_region(c) and (region is None or c.startswith(region))
-    ]
+    query = select(RegionBusinessDate.region_code).order_by(RegionBusinessDate.region_code)
+    if region is not None:
+        query = query.where(RegionBusinessDate.region_code.startswith(region, autoescape=True))
+    return list(session.scalars(readable(query, principal, RegionBusinessDate.region_code)))
 
 
 def require_closed(session: Session, codes: list[str], through: date) -> None:
@@ -209,13 +209,18 @@ def lines_csv(session: Session, claims: list[CountyClaim], period: Period) -> by
     frozen = [str(c.claim_id) for c in claims if c.claim_id is not None]
     with psycopg.ClientCursor(raw) as cursor:  # binds client-side, for COPY (SELECT …)
         if drafts:
-            query = _LINES.replace("SELECT d.region_code,", "SELECT d.region_code, 'draft',", 1)
+            query = (
+                f"SELECT region_code, 'draft', loan_id, {csvsafe.sql_text_cell('borrower')},"
+                " policy_version, central_subsidy, local_subsidy, central_adjustment,"
+                f" local_adjustment FROM ({_LINES}) lines"
+            )
             bound = cursor.mogrify(_as_pyformat(query), _params(drafts, period))
             with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
                 out.extend(bytes(chunk) for chunk in copy)
         if frozen:
             bound = cursor.mogrify(
-                "SELECT c.region_code, c.status, x.loan_id, x.borrower, x.policy_version,"
+                "SELECT c.region_code, c.status, x.loan_id,"
+                f" {csvsafe.sql_text_cell('x.borrower')}, x.policy_version,"
                 " x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment"
                 " FROM subsidy_claim_lines x JOIN subsidy_claims c ON c.id = x.claim_id"
                 " WHERE c.id = ANY(%(ids)s::uuid[]) ORDER BY c.region_code, x.loan_id",

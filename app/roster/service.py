@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Integer, LargeBinary, column, not_, select, table, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -21,8 +21,10 @@ from app.core.clock import business_today
 from app.core.crypto import ID_NUMBER, FieldCipher, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number, region_code_known
 from app.core.masking import mask_id_number
+from app.core.problems import outside_regions
+from app.core.scoping import scope_filter
 from app.domain.eligibility import LISTED
-from app.roster.models import RosterImport
+from app.roster.models import RosterEntry, RosterImport
 
 COLUMNS = (
     "id_number",
@@ -144,8 +146,13 @@ def _validate(
 
 
 def _staged_rows(
-    rows: Iterable[tuple[int, dict[str, Any] | str]], result: ImportResult
+    rows: Iterable[tuple[int, dict[str, Any] | str]],
+    result: ImportResult,
+    principal: Principal,
+    outside: list[int],
 ) -> Iterator[tuple[Any, ...]]:
+    """Valid rows for staging (with their line number). A row for a county outside the
+    caller's regions is noted in `outside`: the import is then refused as a whole."""
     today = business_today()
     cipher = get_cipher()
     seen: set[bytes] = set()
@@ -163,17 +170,21 @@ def _staged_rows(
                 result.rejections.append({"line": line, "reason": str(exc)})
             continue
         seen.add(staged[0])
+        if not principal.sees_region(staged[5]):
+            outside.append(line)
         if warning and len(result.warnings) < MAX_LISTED_PROBLEMS:
             result.warnings.append({"line": line, "warning": warning})
-        yield staged
+        yield (*staged, line)
 
 
 _STAGING = """
 CREATE TEMPORARY TABLE roster_staging (
     id_hash bytea, id_masked text, id_encrypted bytea, name text, household_number text,
-    region_code text, category text, listed_date date, removed_date date
+    region_code text, category text, listed_date date, removed_date date, line integer
 ) ON COMMIT DROP
 """
+
+_STAGED = table("roster_staging", column("line", Integer), column("id_hash", LargeBinary))
 
 _MERGE = text("""
 WITH prev AS (
@@ -211,6 +222,7 @@ def import_roster(session: Session, principal: Principal, body: bytes, fmt: str)
     if fmt not in ("csv", "jsonl"):
         raise UnsupportedFormatError("send text/csv or application/x-ndjson")
     result = ImportResult(import_id=uuid.uuid4())
+    outside: list[int] = []
     connection = session.connection()
     connection.exec_driver_sql(_STAGING)
     raw = connection.connection.driver_connection
@@ -219,11 +231,20 @@ def import_roster(session: Session, principal: Principal, body: bytes, fmt: str)
         raw.cursor() as cursor,
         cursor.copy(
             "COPY roster_staging (id_hash, id_masked, id_encrypted, name, household_number,"
-            " region_code, category, listed_date, removed_date) FROM STDIN"
+            " region_code, category, listed_date, removed_date, line) FROM STDIN"
         ) as copy,
     ):
-        for staged in _staged_rows(_rows(body, fmt), result):
+        for staged in _staged_rows(_rows(body, fmt), result, principal, outside):
             copy.write_row(staged)
+    # A person already listed in a county outside the caller's regions is not theirs to change
+    # (a removal included), whatever county the file gives.
+    outside += session.scalars(
+        select(_STAGED.c.line)
+        .join(RosterEntry, RosterEntry.id_hash == _STAGED.c.id_hash)
+        .where(not_(scope_filter(principal, RosterEntry.region_code)))
+    ).all()
+    if outside:
+        raise outside_regions("rows", [(f"line {n}",) for n in sorted(set(outside))])
     counts = session.execute(_MERGE, {"import_id": result.import_id}).one()
     result.accepted, result.removed, result.updated = (
         counts.accepted,

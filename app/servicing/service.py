@@ -30,20 +30,17 @@ def post(
     session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RepaymentIn
 ) -> tuple[Repayment, bool]:
     """The repayment and whether it was new. The same core transaction again returns the
-    first result and posts nothing."""
-    previous = session.scalar(
-        select(Repayment).where(Repayment.core_transaction_id == body.core_transaction_id)
-    )
+    first result and posts nothing. Scope first: a loan, or a repeated transaction's loan,
+    outside the caller's regions does not exist for them (404)."""
+    loan = loans.get(session, principal, loan_id)
+    previous = _posted(session, principal, body.core_transaction_id)
     if previous is not None:
         return _replay(previous, loan_id, body), False
-    loan = loans.get(session, principal, loan_id)
     calendar.lock_region_shared(session, loan.region_code)
     loan = loans.get(session, principal, loan_id, for_update=True)
     # Postings on a loan are serialised by its row lock: a repeat that raced the first one
     # sees it now, and answers with it.
-    previous = session.scalar(
-        select(Repayment).where(Repayment.core_transaction_id == body.core_transaction_id)
-    )
+    previous = _posted(session, principal, body.core_transaction_id)
     if previous is not None:
         return _replay(previous, loan_id, body), False
     if loan.status != "active":
@@ -100,6 +97,19 @@ def post(
         },
     )
     return posted, True
+
+
+def _posted(session: Session, principal: Principal, transaction_id: str) -> Repayment | None:
+    found = session.execute(
+        select(Repayment, Loan.region_code)
+        .join(Loan, Loan.id == Repayment.loan_id)
+        .where(Repayment.core_transaction_id == transaction_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    repayment, region_code = found.tuple()
+    principal.ensure_region(region_code, "Loan")
+    return repayment
 
 
 def _replay(previous: Repayment, loan_id: uuid.UUID, body: schemas.RepaymentIn) -> Repayment:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import _free_port
+from app.core.dbroles import with_role
+from tests.conftest import SERVICE_ROLE, _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,9 @@ def test_guided_demo_runs_to_the_end(scratch_database) -> None:
     port, sim_port = _free_port(), _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        # migrated by `serve` as the owner, served as the service role, as deployed
+        "MIGRATION_DATABASE_URL": url,
+        "DATABASE_URL": with_role(url, SERVICE_ROLE),
         "ALLOW_FUTURE_BUSINESS_DATES": "true",
         "OUTBOX_WORKER_IN_PROCESS": "true",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

@@ -1,0 +1,32 @@
+"""Secrets in outbox payloads: an account number travels to core banking but is never stored
+in plaintext. It is kept under `SEALED` as the AES-GCM ciphertext the household row holds
+(base64), opened only to build the request, and removed once the message is delivered or has
+failed for good."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from app.core.crypto import ACCOUNT, get_cipher
+
+SEALED = "sealed"
+
+
+def seal(ciphertext: bytes) -> str:
+    return base64.b64encode(ciphertext).decode()
+
+
+def opened(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as sent: sealed fields decrypted in place of the sealed block."""
+    sealed = payload.get(SEALED) or {}
+    wire = {k: v for k, v in payload.items() if k != SEALED}
+    cipher = get_cipher()
+    for name, blob in sealed.items():
+        wire[name] = cipher.decrypt(base64.b64decode(blob), ACCOUNT)
+    return wire
+
+
+def unsealed(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload without its secrets: what is kept after delivery."""
+    return {k: v for k, v in payload.items() if k != SEALED}
