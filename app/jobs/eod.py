@@ -288,7 +288,7 @@ def run(
                 select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
                     RegionBusinessDate.region_code.in_(regions)
                 )
-            ).tuples()
+            )
         }
         earliest = min(opened.values(), default=None)
     if earliest is not None and (business_date - earliest).days >= settings.eod_max_days_per_run:

@@ -107,7 +107,7 @@ def _posted(session: Session, principal: Principal, transaction_id: str) -> Repa
     ).one_or_none()
     if found is None:
         return None
-    repayment, region_code = found.tuple()
+    repayment, region_code = found
     principal.ensure_region(region_code, "Loan")
     return repayment
 
