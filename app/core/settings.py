@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.accrual import MISUSE_MARKUP_RANGE, OVERDUE_MARKUP_RANGE
 from app.domain.monitoring import DEFAULT_VISIT_INTERVAL_DAYS
 
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
@@ -131,10 +132,12 @@ class Settings(BaseSettings):
             raise ValueError("ALLOW_FUTURE_BUSINESS_DATES is for simulations, not production")
         if self.environment is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
-        if not Decimal("0.3") <= self.overdue_penalty_markup <= Decimal("0.5"):
-            raise ValueError("OVERDUE_PENALTY_MARKUP must be within 0.3–0.5 (银发〔2003〕251号)")
-        if not Decimal("0.5") <= self.misuse_penalty_markup <= Decimal("1.0"):
-            raise ValueError("MISUSE_PENALTY_MARKUP must be within 0.5–1.0 (银发〔2003〕251号)")
+        for name, markup, (low, high) in (
+            ("OVERDUE_PENALTY_MARKUP", self.overdue_penalty_markup, OVERDUE_MARKUP_RANGE),
+            ("MISUSE_PENALTY_MARKUP", self.misuse_penalty_markup, MISUSE_MARKUP_RANGE),
+        ):
+            if not low <= markup <= high:
+                raise ValueError(f"{name} must be within {low}–{high} (银发〔2003〕251号)")
         return self
 
 

@@ -61,5 +61,13 @@ def misuse_rate(annual_rate: Decimal, markup: Decimal) -> Decimal:
 
 
 def daily_penalty(overdue_principal: Decimal, annual_rate: Decimal, markup: Decimal) -> Decimal:
-    """One day's penalty interest on overdue principal (never subsidised)."""
+    """One day's penalty interest on overdue principal: at the contract rate × (1 + markup),
+    rounded half-up once (never subsidised). The end-of-day batch's SQL states the same
+    (a test holds them equal)."""
     return daily_interest(overdue_principal, penalty_rate(annual_rate, markup))
+
+
+def daily_misuse_penalty(misused: Decimal, annual_rate: Decimal, markup: Decimal) -> Decimal:
+    """One day's penalty on misused funds, on top of the contract interest that keeps
+    accruing: the misuse rate's excess over the contract rate, contract rate × markup."""
+    return daily_interest(misused, misuse_rate(annual_rate, markup) - annual_rate)

@@ -34,6 +34,7 @@ from app.core.clock import business_today
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
+from app.domain.money import DAYS_IN_YEAR
 from app.jobs import calendar
 from app.jobs.models import RegionBusinessDate
 from app.regions import service as regions
@@ -64,6 +65,12 @@ def risk_class_sql(dpd: str, override: str, restructure_floor: str, observing: s
         f" {restructuring}) + 1]"
     )
 
+
+# Penalty interest as app/domain/accrual.daily_penalty and daily_misuse_penalty state it
+# (PostgreSQL's round() is half away from zero: half-up for these amounts); a test holds the
+# SQL equal to the domain on the same inputs.
+PENALTY_SQL = f"round({{p}} * {{r}} * (1 + {{m}}) / {DAYS_IN_YEAR}, 2)"
+MISUSE_PENALTY_SQL = f"round({{p}} * {{r}} * {{m}} / {DAYS_IN_YEAR}, 2)"
 
 # 1.6 and 3.3: a day is subsidised only while the loan performs — no instalment overdue (unless
 # the region decided to subsidise overdue days) and no confirmed misuse from its start. Mirrors
@@ -105,9 +112,11 @@ WITH calc AS (
            i.local_share - i.accrued_local_before AS rem_l,
            (CAST(:d AS date) - i.accrual_start) + 1 AS k,
            (i.due_date - i.accrual_start) AS n,
-           round(l.overdue_principal * l.annual_rate * (1 + l.penalty_markup) / 360, 2)
+           {PENALTY_SQL.format(p="l.overdue_principal", r="l.annual_rate", m="l.penalty_markup")}
            + CASE WHEN l.misuse_since <= CAST(:d AS date)
-                  THEN round(l.misuse_amount * l.annual_rate * l.misuse_markup / 360, 2)
+                  THEN {
+        MISUSE_PENALTY_SQL.format(p="l.misuse_amount", r="l.annual_rate", m="l.misuse_markup")
+    }
                   ELSE 0 END AS penalty,
            COALESCE(CAST(:d AS date) - l.oldest_overdue_due, 0) AS dpd
     FROM loans l

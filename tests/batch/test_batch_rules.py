@@ -6,14 +6,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from app.core.settings import sqlalchemy_url
+from app.domain.accrual import daily_misuse_penalty, daily_penalty
 from app.domain.classification import Restructuring, RiskClass, classify
 from app.domain.subsidy import subsidy_accrues
-from app.jobs.eod import OBSERVING, SUBSIDY_ACCRUES, risk_class_sql
+from app.jobs.eod import (
+    MISUSE_PENALTY_SQL,
+    OBSERVING,
+    PENALTY_SQL,
+    SUBSIDY_ACCRUES,
+    risk_class_sql,
+)
 
 DAY = date(2026, 9, 1)
 
@@ -83,3 +91,37 @@ def test_clause_3_1_the_batch_classifies_as_the_domain_does(engine: sa.Engine) -
             ).scalar_one()
             expected = classify(dpd, day, override=override, restructuring=restructuring)
             assert found == expected.value, (dpd, override, before, day, breached)
+
+
+@pytest.mark.parametrize(
+    ("principal", "rate", "markup", "penalty", "misuse"),
+    [
+        # 1,000 × 3% × 1.5 / 360 = 0.125: a half fen, half-up → 0.13 (banker's would give 0.12)
+        ("1000.00", "0.03", "0.5", "0.13", "0.04"),  # misuse: 1,000 × 3% × 0.5 / 360 = 0.0417
+        # 1,500 × 3% × 1.0 / 360 = 0.125 → 0.13; overdue at 1.3: 0.1625 → 0.16
+        ("1500.00", "0.03", "1.0", None, "0.13"),
+        ("1500.00", "0.03", "0.3", "0.16", None),
+        ("12000.00", "0.0435", "0.5", "2.18", "0.73"),  # 2.175 → 2.18; 0.725 → 0.73
+        ("0.01", "0.0435", "0.5", "0.00", "0.00"),
+    ],
+)
+def test_the_batch_charges_the_penalty_the_domain_computes(
+    engine: sa.Engine,
+    principal: str,
+    rate: str,
+    markup: str,
+    penalty: str | None,
+    misuse: str | None,
+) -> None:
+    """银发〔2003〕251号 penalty and misuse interest: SQL = domain = the hand figure."""
+    query = sa.text(
+        f"SELECT {PENALTY_SQL.format(p=':p', r=':r', m=':m')},"
+        f" {MISUSE_PENALTY_SQL.format(p=':p', r=':r', m=':m')}"
+    )
+    p, r, m = Decimal(principal), Decimal(rate), Decimal(markup)
+    with engine.connect() as conn:
+        in_sql, misuse_in_sql = conn.execute(query, {"p": p, "r": r, "m": m}).one()
+    if penalty is not None:
+        assert in_sql == daily_penalty(p, r, m) == Decimal(penalty)
+    if misuse is not None:
+        assert misuse_in_sql == daily_misuse_penalty(p, r, m) == Decimal(misuse)
