@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("LOG_JSON", "true")
@@ -24,6 +26,20 @@ from app.core.dbroles import with_role
 from app.core.embedded import create_database, start_embedded, with_database
 from app.core.migrations import migrate
 from app.core.settings import get_settings
+
+# Property tests: derandomised in CI (the same examples every run, so a failure reproduces),
+# random locally (`HYPOTHESIS_PROFILE=dev`, the default off CI) to keep finding new cases.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_ROLE = "bangfu_app"

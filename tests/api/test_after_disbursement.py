@@ -16,9 +16,9 @@ import pytest
 from app.core.auth import Role
 from app.core.clock import business_today
 from app.domain.accrual import accrued_through
-from app.domain.subsidy import SubsidyTerms, shares
 from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
 from tests.api.test_foundation import assert_problem
+from tests.expected import subsidy_share
 
 D = Decimal
 
@@ -279,8 +279,10 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
     assert loan["business_date"] == "2026-11-20" and loan["next_due_date"] == "2026-12-15"
 
     last = svc.schedule(loan_id)[-1]
-    legacy_terms = SubsidyTerms(D("0.03"), D("0.02"), D("0.005"), D("20000"), D("20000"))
-    assert last["central_subsidy"] == f"{shares(D(last['interest_due']), legacy_terms).central:.2f}"
+    # the legacy contract's own central rate: 2 of its 3 points, on all 20,000
+    assert D(last["central_subsidy"]) == subsidy_share(
+        D(last["interest_due"]), D("0.02"), D("0.03")
+    )
     svc.close_through(date(2026, 12, 14))
     with psycopg.connect(database_url) as conn:
         central = conn.execute(
@@ -348,11 +350,13 @@ def test_visits_due_are_listed(svc: Servicing) -> None:
         headers=svc.flow.officer,
     ).json()
     assert [item["loan_id"] for item in due["items"]] == [loan["id"]]
-    svc.client.post(
+    visit = svc.client.post(
         f"/v1/loans/{loan['id']}/monitoring-visits",
         headers=svc.flow.officer,
         json={"visited_on": business_today().isoformat(), "finding": "as_declared"},
     )
+    assert visit.status_code == 201, visit.text
+    assert svc.loan(loan["id"])["last_visit_on"] == business_today().isoformat()
     soon = (business_today() + timedelta(days=100)).isoformat()
     assert (
         svc.client.get(

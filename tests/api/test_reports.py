@@ -234,13 +234,8 @@ def test_risk_compensation_within_and_beyond_tolerance(
         D(x["claimable"]) == (D(x["principal_outstanding"]) / 2).quantize(D("0.01"))
         for x in within["lines"]
     )
-    beyond = client.get(
-        "/v1/reports/risk-compensation",
-        headers=reader,
-        params={"period": "2026-06", "bank_npl_ratio": "0.0001"},
-    ).json()
-    if not beyond["tolerance"]["within"]:
-        assert beyond["claimable"] == "0.00"
+    # The seeded NPL ratios are all below 3 points, so no bank ratio puts them beyond the
+    # tolerance; the case beyond it is test_policy_integrity's per-county compensation test.
 
 
 def test_chart_is_valid_svg_with_one_series_per_region(client: httpx.Client, seeded: str) -> None:

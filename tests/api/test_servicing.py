@@ -12,11 +12,9 @@ import psycopg
 import pytest
 
 from app.core.clock import business_today
-from app.domain import schedule as domain_schedule
-from app.domain import subsidy
-from app.domain.policy import ASSIST_2026, RepaymentMethod
 from tests.api.factories import Origination, Servicing, own_county
 from tests.api.test_foundation import assert_problem
+from tests.expected import equal_instalments, half_up, subsidy_share
 
 D = Decimal
 
@@ -50,30 +48,31 @@ def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
     start = business_today()
     loan = svc.active_loan(start)
     assert (loan["status"], loan["value_date"]) == ("active", start.isoformat())
-    # The schedule Bangfu fixed is the domain's, independently recomputed here.
-    expected = domain_schedule.build(
-        D("12000.00"), D("0.0435"), 12, RepaymentMethod.equal_installment, start
-    )
-    terms = subsidy.split(D("0.0435"), D("12000.00"), False, D("0.01"), ASSIST_2026).terms
+    # The schedule Bangfu fixed, against the textbook annuity computed in tests/expected.py.
+    expected = equal_instalments(D("12000.00"), D("0.0435"), 12, start)
+    # 12,000 at 4.35%: payment 1,023.72 (12,000 × 0.003625 × 1.0444… / 0.0444…), first
+    # month's interest 12,000 × 0.003625 = 43.50.
+    assert (expected[0].payment, expected[0].interest) == (D("1023.72"), D("43.50"))
     rows = svc.schedule(loan["id"])
     assert [(r["due_date"], r["principal_due"], r["interest_due"]) for r in rows] == [
-        (i.due_date.isoformat(), f"{i.principal:.2f}", f"{i.interest:.2f}")
-        for i in expected.installments
+        (i.due_date.isoformat(), f"{i.principal:.2f}", f"{i.interest:.2f}") for i in expected
     ]
 
-    first_three = expected.installments[:3]
-    for instalment in expected.installments:
+    first_three = expected[:3]
+    remaining = D("12000.00")
+    for instalment in expected:
         svc.close_through(instalment.due_date - timedelta(days=1))
         if instalment.number == 3:
             # A quarter of daily batches: interest and both subsidies equal the schedule's.
             quarter = ledger(database_url, loan["id"])
             assert quarter["rows"] == (instalment.due_date - start).days
             assert quarter["interest"] == sum(i.interest for i in first_three)
+            # all 12,000 is subsidised: central 2.5 and local 1 of the 4.35 points
             assert quarter["central"] == sum(
-                subsidy.shares(i.interest, terms).central for i in first_three
+                subsidy_share(i.interest, D("0.025"), D("0.0435")) for i in first_three
             )
             assert quarter["local"] == sum(
-                subsidy.shares(i.interest, terms).local for i in first_three
+                subsidy_share(i.interest, D("0.01"), D("0.0435")) for i in first_three
             )
             assert quarter["borrower"] == (
                 quarter["interest"] - quarter["central"] - quarter["local"]
@@ -82,19 +81,20 @@ def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
         assert paid.status_code == 201, paid.text
         assert paid.json()["interest_due"] == f"{instalment.interest:.2f}"
         assert paid.json()["principal_due"] == f"{instalment.principal:.2f}"
+        remaining -= instalment.principal
         if instalment.number < 12:
             svc.close_through(instalment.due_date)
             state = svc.loan(loan["id"])
             assert (state["days_past_due"], state["risk_class"]) == (0, "normal")
-            assert state["principal_outstanding"] == f"{instalment.remaining_principal:.2f}"
+            assert state["principal_outstanding"] == f"{remaining:.2f}"
     final = svc.loan(loan["id"])
     assert (final["status"], final["principal_outstanding"], final["closed_on"]) == (
         "closed",
         "0.00",
-        expected.maturity_date.isoformat(),
+        expected[-1].due_date.isoformat(),
     )
     total = ledger(database_url, loan["id"])
-    assert total["interest"] == expected.total_interest == D(final["interest_accrued"])
+    assert total["interest"] == sum(i.interest for i in expected) == D(final["interest_accrued"])
     assert total["central"] == D(final["central_subsidy_to_date"])
     assert total["penalty"] == 0
     assert all(r["status"] == "paid" for r in svc.schedule(loan["id"]))
@@ -103,9 +103,7 @@ def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
 def test_late_payment_accrues_penalty_and_risk_class(svc: Servicing, database_url: str) -> None:
     start = business_today()
     loan = svc.active_loan(start)
-    first = domain_schedule.build(
-        D("12000.00"), D("0.0435"), 12, RepaymentMethod.equal_installment, start
-    ).installments[0]
+    first = equal_instalments(D("12000.00"), D("0.0435"), 12, start)[0]
     late_by = 10
     svc.close_through(first.due_date + timedelta(days=late_by - 1))
     overdue = svc.loan(loan["id"])
@@ -114,7 +112,7 @@ def test_late_payment_accrues_penalty_and_risk_class(svc: Servicing, database_ur
     assert overdue["overdue_principal"] == f"{first.principal:.2f}"
     assert overdue["overdue_interest"] == f"{first.interest:.2f}"
     # Penalty: overdue principal × 4.35% × 1.5 / 360 per day, for each day past due.
-    daily = (first.principal * D("0.0435") * D("1.5") / 360).quantize(D("0.01"))
+    daily = half_up(first.principal * D("0.0435") * D("1.5") / 360)
     assert overdue["penalty_outstanding"] == f"{daily * (late_by - 1):.2f}"
     owed = D(overdue["penalty_outstanding"]) + first.payment
     paid_day = first.due_date + timedelta(days=late_by)
@@ -157,10 +155,9 @@ def test_partial_prepayment_reamortises_over_the_same_term(
     assert paid.status_code == 201, paid.text
     body = paid.json()
     prepaid, interest = D(body["prepaid_principal"]), D(body["prepayment_interest"])
-    assert prepaid + interest == D("5000.00")
-    assert interest == (prepaid * D("0.0435") * 10 / 360).quantize(D("0.01")) or abs(
-        interest - prepaid * D("0.0435") * 10 / 360
-    ) < D("0.01")
+    # X + X × 4.35% × 10 / 360 = 5,000: X = 5,000 / 1.0012083… = 4,993.9656… → 4,993.97, and
+    # the interest to the value date is the rest, 6.03 (4,993.97 × 0.0012083 = 6.0344).
+    assert (prepaid, interest) == (D("4993.97"), D("6.03"))
     after = svc.schedule(loan["id"])
     assert len(after) == 12 and after[-1]["due_date"] == rows[-1]["due_date"]
     assert sum(D(r["principal_due"]) for r in after) == D("12000.00") - prepaid
