@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test lint typecheck infra-check pytest bench fuzz clean
+.PHONY: install run demo test lint typecheck infra-check pytest bench fuzz mutate clean
 
 install: $(STAMP)
 
@@ -51,5 +51,9 @@ fuzz: install
 	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-300} SCHEMATHESIS_SEED=$$RANDOM \
 	$(BIN)/pytest -p no:logging tests/contract/test_schemathesis.py
 
+## Mutation testing of app/domain against the unit tier (slow-ish, not part of `make test`)
+mutate: install
+	$(BIN)/python -m bench.mutation
+
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
