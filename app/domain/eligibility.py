@@ -101,18 +101,12 @@ class Eligibility:
 
 def age_on(birth_date: date, on: date) -> int:
     """Completed years on `on`, counted by birthday. Born on 29 February: in common years the
-    birthday is reached on 1 March (the day after 28 February)."""
+    birthday is reached on 1 March (28 February still comes before (2, 29), 1 March after it,
+    so comparing (month, day) needs no leap-year case)."""
     years = on.year - birth_date.year
-    birthday_month_day = (birth_date.month, birth_date.day)
-    if birthday_month_day == (2, 29) and not _is_leap(on.year):
-        birthday_month_day = (3, 1)
-    if (on.month, on.day) < birthday_month_day:
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def check_roster(household: HouseholdFacts) -> RuleResult:

@@ -17,7 +17,7 @@ from app.domain.eligibility import RosterStatus as R
 from app.domain.monitoring import FundUse, is_misuse, next_visit_due
 from app.domain.policy import ASSIST_2026, LEGACY_2021, Purpose, RepaymentMethod
 from app.domain.portfolio import compensation, npl_tolerance
-from app.domain.rating import rate
+from app.domain.rating import SCORECARD_2026_1, rate
 from app.domain.renewal import ChainAction, LoanChainFacts, evaluate
 from app.domain.rules import failures, rule
 from app.domain.schedule import Installment, build, reamortise, reschedule
@@ -82,23 +82,6 @@ def test_clause_1_9_age_in_completed_years(born: date, on: date, age: int) -> No
     assert e.age_on(born, on) == age
 
 
-@pytest.mark.parametrize(
-    ("year", "leap"),
-    [
-        (1900, False),
-        (2000, True),
-        (2024, True),
-        (2026, False),
-        (2100, False),
-        (2400, True),
-        (2001, False),
-        (2404, True),
-    ],
-)
-def test_gregorian_leap_years(year: int, leap: bool) -> None:
-    assert e._is_leap(year) is leap
-
-
 def test_clause_1_8_a_purpose_a_version_lists_nowhere_is_refused() -> None:
     narrow = replace(
         ASSIST_2026,
@@ -139,7 +122,9 @@ def test_clause_4_2_visits_fall_due_from_the_last_visit_or_the_disbursement() ->
 def test_a_schedule_needs_principal_a_term_and_a_rate(
     principal: str, months: int, rate: str
 ) -> None:
-    with pytest.raises(ValueError, match="principal > 0, term ≥ 1 month and rate ≥ 0 are required"):
+    with pytest.raises(
+        ValueError, match=r"^principal > 0, term ≥ 1 month and rate ≥ 0 are required$"
+    ):
         build(D(principal), D(rate), months, RepaymentMethod.equal_principal, date(2026, 1, 31))
 
 
@@ -259,7 +244,7 @@ def owed(**changes: Decimal | int) -> repayment.Owed:
 
 def test_a_repayment_must_be_positive_and_within_what_is_owed() -> None:
     for amount in (D("0"), D("-0.01")):
-        with pytest.raises(ValueError, match="a repayment must be positive"):
+        with pytest.raises(ValueError, match=r"^a repayment must be positive$"):
             repayment.allocate(amount, owed())
     # paying off 1,000 after 10 days at 3.6%: 1,000 + 1.00 of interest = 1,001.00
     assert owed().total == D("1001.00")
@@ -276,6 +261,13 @@ def test_a_repayment_must_be_positive_and_within_what_is_owed() -> None:
     # a fen: principal 0.01 / 1.001 = 0.00999 → 0.01, interest the rest 0.00
     cent = repayment.allocate(D("0.01"), owed())
     assert (cent.prepaid_principal, cent.prepayment_interest) == (D("0.01"), ZERO)
+    # 999.00: 999 / 1.001 = 998.0019… → 998.00 of principal and 1.00 of interest
+    part = repayment.allocate(D("999.00"), owed())
+    assert (part.prepaid_principal, part.prepayment_interest, part.pays_off) == (
+        D("998.00"),
+        D("1.00"),
+        False,
+    )
     # 1.00: 1 / 1.001 = 0.999 → 1.00 of principal
     one = repayment.allocate(D("1.00"), owed())
     assert (one.prepaid_principal, one.prepayment_interest) == (D("1.00"), ZERO)
@@ -315,6 +307,12 @@ def test_clause_1_6_shares_of_small_amounts(
     found = subsidy.shares(D(interest), terms)
     assert (found.central, found.local) == (D(central), D(local))
     assert found.total == D(interest)
+
+
+def test_clause_1_6_no_principal_no_shares() -> None:
+    terms = subsidy.SubsidyTerms(D("0.0435"), D("0.025"), D("0.01"), D("0"), D("0"))
+    found = subsidy.shares(D("1.00"), terms)
+    assert (found.central, found.local, found.borrower) == (ZERO, ZERO, D("1.00"))
 
 
 @pytest.mark.parametrize(("share", "claim"), [("0", "0.00"), ("1", "1000.00")])
@@ -368,3 +366,19 @@ def test_the_rating_names_its_scorecard_and_its_small_incomes() -> None:
     )
     with pytest.raises(ValueError, match=r"^the production cycle must be 1–12 months$"):
         rate(replace(BEST, production_cycle_months=0), date(2026, 6, 1))
+
+
+def test_clause_1_6_a_half_fen_share_rounds_up() -> None:
+    # 0.20 of interest at 4%: central 2.5 points → 0.20 × 0.625 = 0.125 → 0.13 (banker's 0.12);
+    # local 1 point → 0.05; the borrower keeps the rest, 0.02
+    terms = subsidy.SubsidyTerms(D("0.04"), D("0.025"), D("0.01"), D("1000"), D("1000"))
+    found = subsidy.shares(D("0.20"), terms)
+    assert (found.central, found.local, found.borrower) == (D("0.13"), D("0.05"), D("0.02"))
+
+
+def test_no_line_passes_the_product_cap_whatever_a_scorecard_allows() -> None:
+    generous = replace(
+        SCORECARD_2026_1, grade_caps={**SCORECARD_2026_1.grade_caps, "AAA": D("150000")}
+    )
+    # capacity 2 × 60% × 100,000 = 120,000 and a 150,000 grade cap: the product cap (1.2) wins
+    assert rate(BEST, date(2026, 6, 1), generous).credit_limit == D("100000.00")
