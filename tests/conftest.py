@@ -19,6 +19,9 @@ os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("LOG_JSON", "true")
 # Servicing tests run the daily batch through a loan's whole life, i.e. into the future.
 os.environ.setdefault("ALLOW_FUTURE_BUSINESS_DATES", "true")
+# No test depends on the real date: "today" is this date for the service and the tests alike
+# (an ordinary mid-month day; tests that need a month's or a leap year's edge set their own).
+os.environ.setdefault("SIMULATED_TODAY", "2027-03-10")
 
 from app.core import db
 from app.core.auth import Role, issue_token
@@ -53,6 +56,16 @@ def _server_url() -> str:
     return start_embedded(ROOT / ".data")
 
 
+def _database_name(server_url: str) -> str:
+    """This run's test database: named after the database DATABASE_URL names (CI makes a
+    fresh one per run) and the xdist worker, so that two runs on one server never share one."""
+    from sqlalchemy.engine import make_url
+
+    source = make_url(server_url).database or "embedded"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"bangfu_test_{source}_{worker}"[:50]
+
+
 @pytest.fixture(scope="session")
 def server_url() -> str:
     url = _server_url()
@@ -64,8 +77,7 @@ def server_url() -> str:
 def database_url(server_url: str) -> Iterator[str]:
     """A fresh database for this test process, migrated to head with Alembic as the owner, with
     the service role provisioned (app/core/dbroles.py)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"bangfu_test_{worker}"
+    name = _database_name(server_url)
     create_database(server_url, name, drop_first=True)
     url = with_database(server_url, name)
     # Migrated as the owner; the app under test connects as the service role, as deployed.
@@ -84,8 +96,7 @@ def scratch_database(server_url: str) -> Callable[[str], str]:
     """Make another empty database on the same server (for migration round trips)."""
 
     def make(suffix: str) -> str:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        name = f"bangfu_test_{worker}_{suffix}"
+        name = f"{_database_name(server_url)}_{suffix}"
         create_database(server_url, name, drop_first=True)
         return with_database(server_url, name)
 

@@ -476,8 +476,18 @@ def sign_contract(
     _require_status(application, S.approved)
     today = business_today()
     signed_on = body.signed_on or today
+    # the business date of the decision (its stored evaluation), not the wall clock's
     decided_on = (
-        application.decided_at.astimezone(SHANGHAI).date() if (application.decided_at) else today
+        session.scalar(
+            select(ApplicationEvaluation.evaluated_on)
+            .where(
+                ApplicationEvaluation.application_id == application.id,
+                ApplicationEvaluation.stage == "decision",
+            )
+            .order_by(ApplicationEvaluation.id.desc())
+            .limit(1)
+        )
+        or today
     )
     if not decided_on <= signed_on <= today:
         raise conflict(f"The signing date must be between the decision ({decided_on}) and today")

@@ -6,6 +6,7 @@ Every knob the notice leaves to the bank has a documented default here; see READ
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -74,6 +75,10 @@ class Settings(BaseSettings):
         default=False,
         description="let the daily batch run dates after today (simulation; never in production)",
     )
+    simulated_today: date | None = Field(
+        default=None,
+        description="fix today's date (tests, demos, simulations; never in production)",
+    )
     eod_max_days_per_run: int = Field(
         default=1000, description="one call of the batch closes at most this many days"
     )
@@ -128,6 +133,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ENVIRONMENT=production refuses the development DATA_ENCRYPTION_KEY/DATA_HASH_KEY"
             )
+        if self.environment is Environment.production and self.simulated_today is not None:
+            raise ValueError("SIMULATED_TODAY is for tests and simulations, not production")
         if self.environment is Environment.production and self.allow_future_business_dates:
             raise ValueError("ALLOW_FUTURE_BUSINESS_DATES is for simulations, not production")
         if self.environment is Environment.production and len(self.jwt_secret) < 32:

@@ -330,6 +330,7 @@ def test_production_refuses_development_secrets() -> None:
         "data_encryption_key": base64.b64encode(os.urandom(32)).decode(),
         "data_hash_key": base64.b64encode(os.urandom(32)).decode(),
         "allow_future_business_dates": False,
+        "simulated_today": None,
     }
     with pytest.raises(ValueError, match="development JWT secret"):
         Settings(environment=Environment.production, jwt_secret=DEV_JWT_SECRET, **keys)
@@ -338,6 +339,13 @@ def test_production_refuses_development_secrets() -> None:
             environment=Environment.production,
             jwt_secret="x" * 48,
             allow_future_business_dates=False,
+            simulated_today=None,
+        )
+    with pytest.raises(ValueError, match="SIMULATED_TODAY"):
+        Settings(
+            environment=Environment.production,
+            jwt_secret="x" * 48,
+            **{**keys, "simulated_today": "2027-03-10"},
         )
     with pytest.raises(ValueError, match="simulations"):
         Settings(

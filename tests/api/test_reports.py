@@ -110,9 +110,17 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
         409,
     )
 
-    # A late repayment pays one loan off mid-period in the next month: the submitted claim
-    # does not move, and the true-up appears as an adjustment in the next period.
-    payoff_day = period.end + timedelta(days=10)
+    # A late repayment pays one loan off mid-period after the quarter: the submitted claim
+    # does not move, and the true-up appears as an adjustment in that later month. Mid-period
+    # in a period that is not 30 days long: there the interest to the day (balance × rate ×
+    # days / 360) differs from the schedule's even spread of a month's interest, so there is
+    # something to true up (in a 30-day period both give the same).
+    periods = [
+        (date.fromisoformat(r["period_start"]), date.fromisoformat(r["due_date"]))
+        for r in svc.schedule(loans[0]["id"])
+    ]
+    start, _ = next((s, d) for s, d in periods if s > period.end and (d - s).days != 30)
+    payoff_day = start + timedelta(days=5)
     svc.close_through(payoff_day - timedelta(days=1))
     loan = svc.loan(loans[0]["id"])
     owed = (
@@ -125,7 +133,7 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
     assert_problem(probe, 409)
     owed_total = D(probe.json()["detail"].split("(")[1].split(")")[0])
     assert svc.repay(loans[0]["id"], f"{owed_total:.2f}", payoff_day).status_code == 201
-    nxt = parse(month_after(period.end))
+    nxt = parse(f"{payoff_day:%Y-%m}")
     svc.close_through(nxt.end)
     again = client.get("/v1/reports/subsidy-claims", params=params, headers=reader).json()
     assert again["counties"][0]["lines"] == frozen["lines"]
@@ -134,7 +142,19 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
         "/v1/reports/subsidy-claims", params={"period": nxt.code}, headers=reader
     ).json()["counties"][0]
     adjusted = [x for x in following["lines"] if x["loan_id"] == loans[0]["id"]]
-    assert adjusted and D(adjusted[0]["central_adjustment"]) != 0
+    with psycopg.connect(database_url) as conn:
+        trued = conn.execute(
+            "SELECT interest, central_subsidy, local_subsidy FROM accruals"
+            " WHERE loan_id = %s AND kind = 'payoff'",
+            (loans[0]["id"],),
+        ).fetchall()
+    # the pay-off posted its true-up (interest to the day less what the schedule accrued), and
+    # the next claim carries exactly its subsidy part as the adjustment
+    assert len(trued) == 1 and trued[0][0] != 0
+    assert (D(adjusted[0]["central_adjustment"]), D(adjusted[0]["local_adjustment"])) == (
+        trued[0][1],
+        trued[0][2],
+    )
     central_next, _ = accrued(database_url, svc.flow.region, nxt.start, nxt.end)
     assert D(following["central_claimed"]) == central_next
 

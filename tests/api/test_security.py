@@ -494,7 +494,9 @@ def test_production_refuses_to_start_without_real_secrets() -> None:
         }
         del real[missing]
         with pytest.raises(ValueError, match="production"):
-            Settings(environment=Environment.production, _env_file=None, **real)
+            Settings(
+                environment=Environment.production, _env_file=None, simulated_today=None, **real
+            )
 
 
 def test_compose_takes_secrets_from_the_environment_never_defaults() -> None:

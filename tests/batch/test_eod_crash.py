@@ -76,7 +76,7 @@ def test_killed_batch_resumes_to_the_clean_result(server_url: str, scratch_datab
     clean = scratch_database("eod_clean")
     upgrade(clean)
     seed_loans(clean, 12_000, REGIONS, D0)
-    crashed_name = "bangfu_test_eod_crashed"
+    crashed_name = clean.rsplit("/", 1)[1].split("?")[0].replace("_eod_clean", "_eod_crashed")
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(crashed_name))
