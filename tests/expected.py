@@ -55,3 +55,11 @@ def equal_instalments(
 def subsidy_share(interest: Decimal, share_rate: Decimal, contract_rate: Decimal) -> Decimal:
     """A subsidy's part of fully subsidised interest: interest × its rate / the contract rate."""
     return half_up(interest * share_rate / contract_rate)
+
+
+def accrued_by(total: Decimal, period_start: date, due_date: date, through: date) -> Decimal:
+    """A period's amount accrued evenly by day, through `through`: total × days elapsed / days
+    in the period, rounded half-up once (the due date starts the next period)."""
+    days = (due_date - period_start).days
+    elapsed = min(max((through - period_start).days + 1, 0), days)
+    return half_up(total * elapsed / days)

@@ -15,10 +15,9 @@ import pytest
 
 from app.core.auth import Role
 from app.core.clock import business_today
-from app.domain.accrual import accrued_through
 from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
 from tests.api.test_foundation import assert_problem
-from tests.expected import subsidy_share
+from tests.expected import accrued_by, subsidy_share
 
 D = Decimal
 
@@ -290,7 +289,7 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
         ).fetchone()[0]
     share = D(last["central_subsidy"])
     start, due = date.fromisoformat(last["period_start"]), date.fromisoformat(last["due_date"])
-    assert central == share - accrued_through(share, start, due, date(2026, 11, 19))
+    assert central == share - accrued_by(share, start, due, date(2026, 11, 19))
 
     household_id = svc.loan(loan_id)["household_id"]
     svc.flow.rate(household_id)
