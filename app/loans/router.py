@@ -36,6 +36,8 @@ Reader = Annotated[
 
 
 def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> schemas.LoanOut:
+    """The loan; `with_roster` (the single loan view): its borrower's roster status and its
+    current disbursement too."""
     position = service.position(session, loan)
     roster = service.borrower_roster_status(session, loan) if with_roster else None
     return schemas.LoanOut(
@@ -66,6 +68,7 @@ def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> sche
         observation_end=loan.observation_end,
         borrower_roster_status=roster,
         alerts=service.alerts(loan, position.as_of, roster),
+        disbursement=service.current_disbursement(session, loan.id) if with_roster else None,
     )
 
 
@@ -225,3 +228,28 @@ def worsen_risk_class(
     an override, audited). A better class is 409: only days past due and a completed
     restructuring observation improve a class (3.1)."""
     return loan_out(session, service.worsen_risk_class(session, principal, loan_id, body))
+
+
+@router.get(
+    "/disbursements/{disbursement_id}",
+    response_model=schemas.DisbursementStateOut,
+    responses=problem_responses(403, 404),
+)
+def get_disbursement(
+    disbursement_id: uuid.UUID, session: DbSession, principal: Reader
+) -> schemas.DisbursementStateOut:
+    """A disbursement with its instruction's delivery (attempts, last error) and core
+    banking's reference, for reconciliation."""
+    return service.disbursement_state(session, principal, disbursement_id)
+
+
+@router.get(
+    "/loans/{loan_id}/disbursements",
+    response_model=list[schemas.DisbursementStateOut],
+    responses=problem_responses(403, 404),
+)
+def list_disbursements(
+    loan_id: uuid.UUID, session: DbSession, principal: Reader
+) -> list[schemas.DisbursementStateOut]:
+    """The loan's disbursements, newest first."""
+    return service.disbursements_of(session, principal, loan_id)

@@ -26,6 +26,18 @@ class DisbursementOut(BaseModel):
     confirmed_at: datetime | None
 
 
+class DisbursementStateOut(DisbursementOut):
+    """A disbursement with its instruction's delivery, for reconciliation with core banking."""
+
+    requested_by: str
+    delivery_status: str | None = Field(
+        description="the instruction to core banking: pending, delivered, failed or settled"
+        " (its disbursement was confirmed; no longer sent)"
+    )
+    delivery_attempts: int
+    last_error: str | None
+
+
 class ConfirmationIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -169,6 +181,9 @@ class LoanOut(LoanSummaryOut):
         default=None, description="on the loan view only (derived from the roster)"
     )
     alerts: list[str]
+    disbursement: DisbursementStateOut | None = Field(
+        default=None, description="the latest disbursement, on the loan view only"
+    )
 
 
 class LoanPage(BaseModel):

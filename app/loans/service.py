@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.applications import facts
@@ -99,7 +99,7 @@ def request_disbursement(
     session.add(
         OutboxMessage(
             kind=DISBURSEMENT_KIND,
-            idempotency_key=f"disbursement-{disbursement.id}",
+            idempotency_key=instruction_key(disbursement.id),
             payload={
                 "instruction_id": str(disbursement.id),
                 "loan_id": str(loan.id),
@@ -157,6 +157,8 @@ def confirm_disbursement(
         .execution_options(populate_existing=True)
     ).one()
     disbursement.confirmed_at = datetime.now(SHANGHAI)
+    # Answered: the instruction is no longer sent, whatever its delivery stood at.
+    _settle_instruction(session, disbursement.id)
     if body.status == "failed":
         disbursement.status, disbursement.failure_reason = "failed", body.failure_reason
         loan.status = "contracted"
@@ -165,6 +167,14 @@ def confirm_disbursement(
         assert body.value_date is not None and body.core_transaction_id is not None
         if body.value_date < loan.signed_on:
             raise conflict("The value date is before the contract was signed")
+        # A value date may not run ahead of the county's business date (nor of today for a
+        # county with no calendar yet): it would move the county's business date.
+        current = calendar.open_date(session, loan.region_code) or business_today()
+        if body.value_date > current:
+            raise conflict(
+                f"The value date {body.value_date} is after the county's business date {current}",
+                slug="future-value-date",
+            )
         opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
         if body.value_date < opened:
             raise conflict(
@@ -192,6 +202,68 @@ def confirm_disbursement(
         },
     )
     return disbursement
+
+
+def _settle_instruction(session: Session, disbursement_id: uuid.UUID) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == instruction_key(disbursement_id),
+            OutboxMessage.status == "pending",
+        )
+        .values(status="settled", payload=OutboxMessage.payload.op("-")(literal(SEALED, String)))
+    )
+
+
+def instruction_key(disbursement_id: uuid.UUID) -> str:
+    return f"disbursement-{disbursement_id}"
+
+
+def disbursement_state(
+    session: Session, principal: Principal, disbursement_id: uuid.UUID
+) -> schemas.DisbursementStateOut:
+    disbursement = get_scoped(session, Disbursement, disbursement_id, principal, "Disbursement")
+    return _state(session, disbursement)
+
+
+def current_disbursement(
+    session: Session, loan_id: uuid.UUID
+) -> schemas.DisbursementStateOut | None:
+    """The loan's latest disbursement, as the loan view shows it."""
+    latest = session.scalar(
+        select(Disbursement)
+        .where(Disbursement.loan_id == loan_id)
+        .order_by(Disbursement.created_at.desc(), Disbursement.id)
+        .limit(1)
+    )
+    return _state(session, latest) if latest is not None else None
+
+
+def disbursements_of(
+    session: Session, principal: Principal, loan_id: uuid.UUID
+) -> list[schemas.DisbursementStateOut]:
+    loan = get(session, principal, loan_id)
+    rows = session.scalars(
+        select(Disbursement)
+        .where(Disbursement.loan_id == loan.id)
+        .order_by(Disbursement.created_at.desc(), Disbursement.id)
+    )
+    return [_state(session, d) for d in rows]
+
+
+def _state(session: Session, disbursement: Disbursement) -> schemas.DisbursementStateOut:
+    message = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == instruction_key(disbursement.id)
+        )
+    )
+    return schemas.DisbursementStateOut(
+        **schemas.DisbursementOut.model_validate(disbursement).model_dump(),
+        requested_by=disbursement.requested_by,
+        delivery_status=message.status if message else None,
+        delivery_attempts=message.attempts if message else 0,
+        last_error=message.last_error if message else None,
+    )
 
 
 def _same_answer(disbursement: Disbursement, body: schemas.ConfirmationIn) -> bool:

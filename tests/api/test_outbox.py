@@ -138,6 +138,9 @@ def test_two_hundred_disbursements_each_transferred_exactly_once(
             " WHERE d.id = ANY(%s)",
             (disbursements,),
         ).fetchall()
-    assert {(r[0], r[2]) for r in rows} == {("succeeded", "delivered")}
+    # Delivered, or settled: core banking confirmed the transfer before the worker heard its
+    # answer (a timeout), and the instruction was not sent again after that.
+    assert {r[0] for r in rows} == {"succeeded"}
+    assert {r[2] for r in rows} <= {"delivered", "settled"}
     assert {r[1] for r in rows} == {t["transfer_id"] for t in mine}
     assert max(r[3] for r in rows) > 1
