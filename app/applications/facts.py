@@ -23,8 +23,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from app.core.db import CompiledStatement, slot
 from app.domain import eligibility as rules
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
+from app.domain.loan_status import LoanStatus
 from app.households.models import CreditRating, Household, Member
-from app.loans.models import OUTSTANDING_STATUSES, Loan
+from app.loans.models import Loan
 from app.regions.models import Region
 from app.regions.schemas import LendingStatus
 from app.roster.models import RosterEntry
@@ -152,7 +153,7 @@ def outstanding_loan(
     counts (the database enforces it too, on `loans.roster_household`). Two EXISTS, each on
     its own partial unique index, rather than one OR that would scan the loans. `excluding`: a
     loan that does not count (the one a renewal replaces)."""
-    outstanding: list[ColumnElement[bool]] = [Loan.status.in_(OUTSTANDING_STATUSES)]
+    outstanding: list[ColumnElement[bool]] = [Loan.status.in_(LoanStatus.outstanding())]
     if excluding is not None:
         outstanding.append(Loan.id != excluding)
     by_household = exists().where(*outstanding, Loan.household_id == household_id)

@@ -31,6 +31,7 @@ from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
+from app.domain.loan_status import LoanStatus
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
 from app.loans.models import Loan
@@ -533,7 +534,7 @@ def sign_contract(
         household_id=application.household_id,
         borrower_member_id=application.applicant_member_id,
         region_code=application.region_code,
-        status="contracted",
+        status=LoanStatus.contracted,
         policy_version=policy.code,
         principal=application.approved_amount,
         annual_rate=application.annual_rate,

@@ -156,6 +156,12 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    from app.domain.loan_status import InvalidTransitionError
+
+    @app.exception_handler(InvalidTransitionError)
+    async def _transition(request: Request, exc: InvalidTransitionError) -> JSONResponse:
+        return problem_response(request, 409, str(exc), slug="invalid-transition")
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(

@@ -34,6 +34,7 @@ from app.core.clock import business_today
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
+from app.domain.loan_status import LoanStatus
 from app.domain.money import DAYS_IN_YEAR
 from app.jobs import calendar
 from app.jobs.models import RegionBusinessDate
@@ -65,6 +66,8 @@ def risk_class_sql(dpd: str, override: str, restructure_floor: str, observing: s
         f" {restructuring}) + 1]"
     )
 
+
+ACTIVE = LoanStatus.active.value  # the loans the batch serves
 
 # Penalty interest as app/domain/accrual.daily_penalty and daily_misuse_penalty state it
 # (PostgreSQL's round() is half away from zero: half-up for these amounts); a test holds the
@@ -125,7 +128,7 @@ WITH calc AS (
      AND i.number = l.current_instalment
                     + CASE WHEN l.current_due_date = CAST(:d AS date) THEN 1 ELSE 0 END
      AND i.accrual_start <= CAST(:d AS date) AND CAST(:d AS date) < i.due_date
-    WHERE l.region_code = :r AND l.status = 'active' AND l.value_date <= CAST(:d AS date)
+    WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.value_date <= CAST(:d AS date)
 ), amounts AS (
     SELECT calc.*,
            {_SPREAD.format(a="rem_i")} AS interest,
@@ -180,7 +183,7 @@ FROM amounts
 """
 )
 
-_FALL_DUE = text("""
+_FALL_DUE = text(f"""
 UPDATE loans l
 SET overdue_principal = l.overdue_principal + (i.principal_due - i.principal_paid),
     overdue_interest = l.overdue_interest + (i.interest_due - i.interest_paid),
@@ -192,20 +195,20 @@ SET overdue_principal = l.overdue_principal + (i.principal_due - i.principal_pai
     current_due_date = nxt.due_date
 FROM instalments i
 LEFT JOIN instalments nxt ON nxt.loan_id = i.loan_id AND nxt.number = i.number + 1
-WHERE l.region_code = :r AND l.status = 'active' AND l.current_due_date = CAST(:d AS date)
+WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.current_due_date = CAST(:d AS date)
   AND i.loan_id = l.id AND i.number = l.current_instalment
 """)
 
 # On a month's last day: each loan's running totals, so that a period's accruals per loan are
 # differences of two snapshots (see app/reports). Loans closed during the month are included.
-_MONTH_END = text("""
+_MONTH_END = text(f"""
 INSERT INTO loan_month_totals (month_end, loan_id, region_code, interest, central_subsidy,
                                local_subsidy, penalty, principal_outstanding, risk_class)
 SELECT :d, id, region_code, interest_accrued, central_accrued, local_accrued, penalty_accrued,
        principal_outstanding, risk_class
 FROM loans
 WHERE region_code = :r AND value_date <= CAST(:d AS date)
-  AND (status = 'active' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))
+  AND (status = '{ACTIVE}' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))
 """)
 
 _ADVANCE = text("""

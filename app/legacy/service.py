@@ -20,6 +20,7 @@ from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import conflict, outside_regions
 from app.core.settings import get_settings
 from app.domain.accrual import accrued_through
+from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.households.models import Household, Member
@@ -152,7 +153,7 @@ def _import_one(
         household_id=household.id,
         borrower_member_id=member.id,
         region_code=item.region_code,
-        status="contracted",
+        status=LoanStatus.contracted,
         policy_version=LEGACY_2021.code,
         principal=item.principal,
         annual_rate=item.annual_rate,

@@ -20,13 +20,15 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
+from app.domain.loan_status import LoanStatus, sql_list
 
 RATE = Numeric(12, 10)
 MONEY = Numeric(14, 2)
 MARKUP = Numeric(6, 4)
 
-# A household has at most one of these at a time (clause 1.1), enforced by a partial unique index.
-OUTSTANDING_STATUSES = ("contracted", "disbursing", "active")
+# A household has at most one outstanding loan at a time (clause 1.1), enforced by partial
+# unique indexes built from the same group.
+OUTSTANDING = f"status IN {sql_list(LoanStatus.outstanding())}"
 
 
 class Loan(Base):
@@ -126,15 +128,13 @@ class Loan(Base):
             "uq_loans_one_outstanding_per_household",
             "household_id",
             unique=True,
-            postgresql_where=text("status IN ('contracted', 'disbursing', 'active')"),
+            postgresql_where=text(OUTSTANDING),
         ),
         Index(
             "uq_loans_one_outstanding_per_roster_household",
             "roster_household",
             unique=True,
-            postgresql_where=text(
-                "status IN ('contracted', 'disbursing', 'active') AND roster_household IS NOT NULL"
-            ),
+            postgresql_where=text(f"{OUTSTANDING} AND roster_household IS NOT NULL"),
         ),
         Index(None, "region_code", "status"),
         # Loans closed in a period (subsidy claims read their last month-end totals).

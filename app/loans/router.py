@@ -12,6 +12,7 @@ from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.domain.classification import RiskClass
+from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.loans import schemas, service
 from app.loans.models import Instalment, Loan
@@ -102,9 +103,7 @@ def _instalment_out(row: Instalment, business_date: object) -> schemas.Instalmen
 def list_loans(
     session: DbSession,
     principal: Reader,
-    status: Annotated[
-        str | None, Query(pattern=r"^(contracted|disbursing|active|closed|renewed)$")
-    ] = None,
+    status: LoanStatus | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     risk_class: RiskClass | None = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,

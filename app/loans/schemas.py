@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.core.types import Day, Int, MoneyOut, PositiveMoney, RateOut
 from app.domain.classification import RiskClass
 from app.domain.eligibility import RosterStatus
+from app.domain.loan_status import LoanStatus
 from app.domain.policy import RepaymentMethod
 
 
@@ -114,7 +115,7 @@ class LoanSummaryOut(BaseModel):
     application_id: uuid.UUID | None
     household_id: uuid.UUID
     region_code: str
-    status: str
+    status: LoanStatus
     policy_version: str
     principal: MoneyOut
     annual_rate: RateOut

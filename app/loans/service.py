@@ -22,6 +22,7 @@ from app.core.settings import get_settings
 from app.domain import schedule, subsidy
 from app.domain.classification import RiskClass, check_class_change
 from app.domain.eligibility import LISTED, RosterStatus
+from app.domain.loan_status import InvalidTransitionError, LoanStatus
 from app.domain.monitoring import next_visit_due
 from app.domain.policy import RepaymentMethod
 from app.households import service as households
@@ -35,6 +36,15 @@ from app.policy.service import rule_failures
 from app.servicing.models import RiskClassChange
 
 DISBURSEMENT_KIND = "core.disbursement"
+
+
+def move(loan: Loan, to: LoanStatus) -> None:
+    """A loan's status changes only along LoanStatus's transitions (app/domain/loan_status.py);
+    anything else is a bug, answered 409 rather than written."""
+    current = LoanStatus(loan.status)
+    if not current.may_become(to):
+        raise InvalidTransitionError(f"A {current.value} loan cannot become {to.value}")
+    loan.status = to
 
 
 def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
@@ -77,7 +87,7 @@ def request_disbursement(
 ) -> Disbursement:
     """Record the request and the instruction to core banking in one transaction."""
     loan = get(session, principal, loan_id, for_update=True)
-    if loan.status != "contracted":
+    if loan.status != LoanStatus.contracted:
         raise conflict(
             f"The loan is {loan.status}; only a contracted loan is disbursed",
             slug="invalid-transition",
@@ -113,7 +123,7 @@ def request_disbursement(
             },
         )
     )
-    loan.status = "disbursing"
+    move(loan, LoanStatus.disbursing)
     session.flush()
     audit.record(
         session,
@@ -122,8 +132,8 @@ def request_disbursement(
         "loan",
         loan.id,
         region_code=loan.region_code,
-        before={"status": "contracted"},
-        after={"status": "disbursing", "disbursement_id": str(disbursement.id)},
+        before={"status": LoanStatus.contracted.value},
+        after={"status": LoanStatus.disbursing.value, "disbursement_id": str(disbursement.id)},
     )
     return disbursement
 
@@ -161,7 +171,7 @@ def confirm_disbursement(
     _settle_instruction(session, disbursement.id)
     if body.status == "failed":
         disbursement.status, disbursement.failure_reason = "failed", body.failure_reason
-        loan.status = "contracted"
+        move(loan, LoanStatus.contracted)
         action = "loan.disbursement_failed"
     else:
         assert body.value_date is not None and body.core_transaction_id is not None
@@ -307,7 +317,7 @@ def activate(session: Session, loan: Loan, value_date: date) -> None:
                 interest_paid=Decimal(0),
             )
         )
-    loan.status = "active"
+    move(loan, LoanStatus.active)
     loan.value_date = value_date
     loan.maturity_date = plan.maturity_date
     loan.principal_outstanding = loan.principal
@@ -349,7 +359,7 @@ def list_page(
     session: Session,
     principal: Principal,
     *,
-    status: str | None,
+    status: LoanStatus | None,
     region: str | None,
     risk_class: str | None,
     cursor: str | None,
@@ -386,12 +396,12 @@ def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[
             f"4.2 misuse ({loan.misuse_finding}) since {loan.misuse_since}: misuse"
             " rate applies and renewal is blocked until corrected"
         )
-    if roster is not None and roster not in LISTED and loan.status == "active":
+    if roster is not None and roster not in LISTED and loan.status == LoanStatus.active:
         found.append(
             "4.2 the borrower has left the roster: the loan runs to maturity"
             " unchanged; further credit is an ordinary farmer loan (农户贷款)"
         )
-    if loan.status == "active" and as_of is not None and loan.value_date is not None:
+    if loan.status == LoanStatus.active and as_of is not None and loan.value_date is not None:
         due = next_visit_due(
             loan.last_visit_on, loan.value_date, get_settings().monitoring_visit_interval_days
         )
@@ -410,7 +420,7 @@ def worsen_risk_class(
     session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RiskClassIn
 ) -> Loan:
     loan = get(session, principal, loan_id, for_update=True)
-    if loan.status != "active":
+    if loan.status != LoanStatus.active:
         raise conflict(
             f"The loan is {loan.status}; only an active loan is classified",
             slug="invalid-transition",

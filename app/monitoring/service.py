@@ -13,6 +13,7 @@ from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.problems import Problem, conflict
 from app.core.scoping import readable
+from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
 from app.jobs import calendar
 from app.loans import service as loans
@@ -26,7 +27,7 @@ def record(
     session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.VisitIn
 ) -> MonitoringVisit:
     loan = loans.get(session, principal, loan_id, for_update=True)
-    if loan.status != "active":
+    if loan.status != LoanStatus.active:
         raise conflict(
             f"The loan is {loan.status}; visits are recorded on active loans",
             slug="invalid-transition",
@@ -109,7 +110,7 @@ def due_for_visit(
     last = func.coalesce(Loan.last_visit_on, Loan.value_date)
     query = (
         select(Loan)
-        .where(Loan.status == "active", last <= as_of - timedelta(days=interval_days))
+        .where(Loan.status == LoanStatus.active, last <= as_of - timedelta(days=interval_days))
         .order_by(last, Loan.id)
         .limit(limit)
     )

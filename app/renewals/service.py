@@ -26,6 +26,7 @@ from app.domain.classification import (
     restructured_floor,
     worst,
 )
+from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, is_legacy, policy_by_code
 from app.domain.rules import RuleResult
@@ -147,7 +148,7 @@ def request(
     method: RepaymentMethod | None,
 ) -> ChainRequest:
     loan = loans.get(session, principal, loan_id, for_update=True)
-    if loan.status != "active":
+    if loan.status != LoanStatus.active:
         raise conflict(
             f"The loan is {loan.status}; only an active loan is renewed or extended",
             slug="invalid-transition",
@@ -359,7 +360,8 @@ def _renew(
     carried, override = carried_by_renewal(
         before, RiskClass(old.risk_class_override) if old.risk_class_override else None
     )
-    old.status, old.closed_on = "renewed", day
+    loans.move(old, LoanStatus.renewed)
+    old.closed_on = day
     old.principal_outstanding = old.overdue_principal = ZERO
     old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
     session.flush()
@@ -371,7 +373,7 @@ def _renew(
         household_id=old.household_id,
         borrower_member_id=old.borrower_member_id,
         region_code=old.region_code,
-        status="contracted",
+        status=LoanStatus.contracted,
         policy_version=CURRENT.code,
         principal=amount,
         annual_rate=terms.annual_rate,

@@ -17,6 +17,7 @@ from app.core.problems import RuleFailure, conflict
 from app.domain import repayment as allocation
 from app.domain import schedule, subsidy
 from app.domain.accrual import accrued_through
+from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import RepaymentMethod
 from app.jobs import calendar
@@ -43,7 +44,7 @@ def post(
     previous = _posted(session, principal, body.core_transaction_id)
     if previous is not None:
         return _replay(previous, loan_id, body), False
-    if loan.status != "active":
+    if loan.status != LoanStatus.active:
         raise conflict(
             f"The loan is {loan.status}; repayments are posted on active loans",
             slug="invalid-transition",
@@ -361,7 +362,7 @@ def forfeit_subsidy(session: Session, loan: Loan, since: date, on: date) -> Deci
 
 
 def _close(loan: Loan, day: date) -> None:
-    loan.status = "closed"
+    loans.move(loan, LoanStatus.closed)
     loan.closed_on = day
     loan.current_instalment = None
     loan.current_due_date = None

@@ -1,0 +1,45 @@
+"""A loan's states, their groups and the moves between them: one vocabulary for Python and for
+the SQL that filters on status (partial indexes included), so no state is typed twice."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LoanStatus(StrEnum):
+    contracted = "contracted"  # signed, not yet paid out
+    disbursing = "disbursing"  # the instruction is with core banking
+    active = "active"  # paid out: serviced, accruing
+    closed = "closed"  # repaid
+    renewed = "renewed"  # replaced by its renewal (2.3)
+
+    @classmethod
+    def outstanding(cls) -> tuple[LoanStatus, ...]:
+        """The household's one loan at a time (1.1): signed and not yet repaid or replaced."""
+        return (cls.contracted, cls.disbursing, cls.active)
+
+    @classmethod
+    def ended(cls) -> tuple[LoanStatus, ...]:
+        return (cls.closed, cls.renewed)
+
+    def may_become(self, to: LoanStatus) -> bool:
+        return to in TRANSITIONS[self]
+
+
+TRANSITIONS: dict[LoanStatus, frozenset[LoanStatus]] = {
+    LoanStatus.contracted: frozenset({LoanStatus.disbursing, LoanStatus.active}),
+    # core banking's answer: paid out, or failed (back to contracted)
+    LoanStatus.disbursing: frozenset({LoanStatus.active, LoanStatus.contracted}),
+    LoanStatus.active: frozenset({LoanStatus.closed, LoanStatus.renewed}),
+    LoanStatus.closed: frozenset(),
+    LoanStatus.renewed: frozenset(),
+}
+
+
+class InvalidTransitionError(ValueError):
+    pass
+
+
+def sql_list(statuses: tuple[LoanStatus, ...]) -> str:
+    """`('contracted', 'disbursing', 'active')`: for SQL built from code constants only."""
+    return "(" + ", ".join(f"'{s.value}'" for s in statuses) + ")"

@@ -1,0 +1,52 @@
+"""A loan's states: groups and allowed moves, for Python and for SQL alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.loan_status import TRANSITIONS, InvalidTransitionError, LoanStatus, sql_list
+from app.loans.models import OUTSTANDING, Loan
+from app.loans.service import move
+
+S = LoanStatus
+
+
+def test_groups() -> None:
+    assert S.outstanding() == (S.contracted, S.disbursing, S.active)
+    assert S.ended() == (S.closed, S.renewed)
+    assert set(S.outstanding()) | set(S.ended()) == set(S)
+    assert sql_list(S.outstanding()) == "('contracted', 'disbursing', 'active')"
+    # the partial unique indexes (1.1) filter on the same group
+    assert OUTSTANDING == "status IN ('contracted', 'disbursing', 'active')"
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "allowed"),
+    [
+        (S.contracted, S.disbursing, True),
+        (S.contracted, S.active, True),  # legacy imports and renewals are paid out at once
+        (S.disbursing, S.active, True),
+        (S.disbursing, S.contracted, True),  # core banking refused the transfer
+        (S.active, S.closed, True),
+        (S.active, S.renewed, True),
+        (S.contracted, S.closed, False),
+        (S.active, S.contracted, False),
+        (S.closed, S.active, False),
+        (S.renewed, S.active, False),
+        (S.disbursing, S.renewed, False),
+    ],
+)
+def test_moves(start: LoanStatus, to: LoanStatus, allowed: bool) -> None:
+    assert start.may_become(to) is allowed
+    loan = Loan(status=start.value)
+    if allowed:
+        move(loan, to)
+        assert loan.status == to
+    else:
+        with pytest.raises(InvalidTransitionError, match=f"A {start.value} loan cannot become"):
+            move(loan, to)
+        assert loan.status == start
+
+
+def test_ended_loans_go_nowhere() -> None:
+    assert {s for s in S if not TRANSITIONS[s]} == set(S.ended())
