@@ -106,9 +106,17 @@ def list_loans(
     status: LoanStatus | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     risk_class: RiskClass | None = None,
+    external_ref: Annotated[
+        str | None, Query(max_length=60, description="the earlier system's contract number")
+    ] = None,
+    core_transaction_id: Annotated[
+        str | None, Query(max_length=100, description="core banking's disbursement reference")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.LoanPage:
+    """Loans within the caller's regions, by id; filter by status, region, class, or the
+    references the bank's other systems know them by."""
     items, next_cursor = service.list_page(
         session,
         principal,
@@ -117,6 +125,8 @@ def list_loans(
         risk_class=risk_class.value if risk_class else None,
         cursor=cursor,
         limit=limit,
+        external_ref=external_ref,
+        core_transaction_id=core_transaction_id,
     )
     return schemas.LoanPage(
         items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor

@@ -364,10 +364,23 @@ def list_page(
     risk_class: str | None,
     cursor: str | None,
     limit: int,
+    external_ref: str | None = None,
+    core_transaction_id: str | None = None,
 ) -> tuple[list[Loan], str | None]:
     query = select(Loan).order_by(Loan.id).limit(limit)
     if status is not None:
         query = query.where(Loan.status == status)
+    if external_ref is not None:
+        query = query.where(Loan.external_ref == external_ref)
+    if core_transaction_id is not None:
+        # the loan whose disbursement core banking booked under this reference
+        query = query.where(
+            Loan.id.in_(
+                select(Disbursement.loan_id).where(
+                    Disbursement.core_transaction_id == core_transaction_id
+                )
+            )
+        )
     if risk_class is not None:
         query = query.where(Loan.risk_class == risk_class)
     if region is not None:

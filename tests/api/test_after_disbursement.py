@@ -268,7 +268,11 @@ def test_legacy_loan_serviced_under_its_own_subsidy_and_renewed_once_under_2026_
     imported = _legacy(svc, person)
     assert imported.status_code == 201, imported.text
     assert (imported.json()["accepted"], imported.json()["rejected"]) == (1, 0)
-    loan_id = next(iter(imported.json()["loan_ids"].values()))
+    ((external_ref, loan_id),) = imported.json()["loan_ids"].items()
+    by_ref = svc.client.get(
+        "/v1/loans", params={"external_ref": external_ref}, headers=svc.flow.officer
+    ).json()["items"]
+    assert [x["id"] for x in by_ref] == [loan_id]
     loan = svc.loan(loan_id)
     assert (loan["policy_version"], loan["central_subsidy_rate"], loan["local_subsidy_rate"]) == (
         "LEGACY_2021",

@@ -113,3 +113,23 @@ def test_a_value_date_may_not_run_ahead_of_the_countys_business_date(svc: Servic
     assert ahead.json()["type"].endswith("future-value-date")
     assert svc.loan(first["id"])["business_date"] == business_today().isoformat()
     assert confirm(svc, disbursement_id).status_code == 200
+
+
+def test_loans_are_found_by_core_bankings_reference(svc: Servicing) -> None:
+    loan = svc.contracted_loan()
+    disbursement_id = request_disbursement(svc, loan["id"])
+    reference = f"CBS-{uuid.uuid4().hex[:12]}"
+    assert confirm(svc, disbursement_id, core_transaction_id=reference).status_code == 200
+    found = svc.client.get(
+        "/v1/loans", params={"core_transaction_id": reference}, headers=svc.flow.officer
+    ).json()["items"]
+    assert [x["id"] for x in found] == [loan["id"]]
+    none = svc.client.get(
+        "/v1/loans", params={"core_transaction_id": "CBS-nothing"}, headers=svc.flow.officer
+    ).json()["items"]
+    assert none == []
+    elsewhere = headers(Role.loan_officer, sub="officer-elsewhere", regions=["11"])
+    hidden = svc.client.get(
+        "/v1/loans", params={"core_transaction_id": reference}, headers=elsewhere
+    ).json()["items"]
+    assert hidden == []
