@@ -20,11 +20,13 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from app.core.clock import business_today
 from app.core.db import CompiledStatement, slot
 from app.domain import eligibility as rules
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.domain.loan_status import LoanStatus
 from app.households.models import CreditRating, Household, Member
+from app.jobs.models import RegionBusinessDate
 from app.loans.models import Loan
 from app.regions.models import Region
 from app.regions.schemas import LendingStatus
@@ -65,9 +67,15 @@ class HouseholdState:
     has_outstanding_loan: bool
     region_suspended: bool
     household_number: str | None = None
+    open_date: date | None = None  # the county's business date, if its calendar has started
 
     def roster_status(self, on: date) -> RosterStatus:
         return household_roster_status([m.roster_status(on) for m in self.members.values()])
+
+    @property
+    def business_date(self) -> date:
+        """The county's business date (today's before its calendar starts)."""
+        return self.open_date or business_today()
 
     @property
     def roster_household(self) -> str | None:
@@ -183,12 +191,18 @@ def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
     lending_status = (
         select(Region.lending_status).where(Region.code == Household.region_code)
     ).scalar_subquery()
+    open_date = (
+        select(RegionBusinessDate.open_date).where(
+            RegionBusinessDate.region_code == Household.region_code
+        )
+    ).scalar_subquery()
     roster_region = aliased(Region)
     return CompiledStatement(
         select(
             Household.region_code,
             Household.household_number,
             lending_status.label("lending_status"),
+            open_date.label("open_date"),
             outstanding.label("outstanding"),
             Member.id,
             Member.birth_date,
@@ -256,4 +270,5 @@ def load(
         has_outstanding_loan=bool(first.outstanding),
         region_suspended=first.lending_status == LendingStatus.suspended,
         household_number=first.household_number,
+        open_date=first.open_date,
     )

@@ -23,7 +23,7 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.auth import Principal
-from app.core.clock import SHANGHAI, business_today
+from app.core.clock import SHANGHAI
 from app.core.db import Base, CompiledStatement, slot
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, RuleFailure, conflict, not_found
@@ -34,6 +34,7 @@ from app.domain import schedule, subsidy
 from app.domain.loan_status import LoanStatus
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
+from app.jobs import calendar
 from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_out
 from app.regions import service as regions
@@ -185,7 +186,7 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         raise Problem(
             422, "applicant_member_id is not a member of the household", slug="validation-error"
         )
-    today = business_today()
+    today = state.business_date
     refuse_if_suspended(state, body.applicant_member_id, today)
     values: dict[str, Any] = {  # keys: _SUBMITTED_COLUMNS
         "id": uuid.uuid4(),
@@ -289,7 +290,7 @@ def record_investigation(
 ) -> Investigation:
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.submitted)
-    if body.visited_on > business_today():
+    if body.visited_on > calendar.business_date(session, application.region_code):
         raise Problem(422, "visited_on is in the future", slug="validation-error")
     row = Investigation(
         id=uuid.uuid4(),
@@ -332,11 +333,12 @@ def re_evaluate(
     or reviewer's action before the decision, audited."""
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.submitted)
-    today = business_today()
+    state = applicant_facts(session, application)
+    today = state.business_date
     result = evaluate(
         session,
         application,
-        applicant_facts(session, application),
+        state,
         today,
         _Terms(application.amount, application.term_months),
         "re-evaluation",
@@ -391,7 +393,7 @@ def _approve(
     session: Session, principal: Principal, application: Application, decision: schemas.Approve
 ) -> list[str]:
     state = applicant_facts(session, application)
-    today = business_today()
+    today = state.business_date
     refuse_if_suspended(state, application.applicant_member_id, today)
     large = application.large_production and decision.large_production_confirmed
     found = [
@@ -475,7 +477,8 @@ def sign_contract(
     outstanding loan, rating validity …) and stored; the subsidy terms are those in force then."""
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.approved)
-    today = business_today()
+    state = applicant_facts(session, application)
+    today = state.business_date
     signed_on = body.signed_on or today
     # the business date of the decision (its stored evaluation), not the wall clock's
     decided_on = (
@@ -497,7 +500,6 @@ def sign_contract(
         raise conflict("New contracts are signed under the current terms (5.2)")
     assert application.approved_amount is not None and application.annual_rate is not None
     assert application.approved_term_months is not None and application.approved_method
-    state = applicant_facts(session, application)
     refuse_if_suspended(state, application.applicant_member_id, signed_on)
     result = evaluate(
         session,

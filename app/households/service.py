@@ -22,6 +22,7 @@ from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.households import schemas
 from app.households.models import CreditRating, Household, Member
+from app.jobs import calendar
 from app.roster.models import RosterEntry
 
 
@@ -224,7 +225,9 @@ def roster_status(session: Session, household_id: uuid.UUID, on: date) -> Roster
 
 
 def to_out(session: Session, household: Household) -> schemas.HouseholdOut:
-    statuses = member_statuses(session, household, business_today())
+    statuses = member_statuses(
+        session, household, calendar.business_date(session, household.region_code)
+    )
     return schemas.HouseholdOut(
         id=household.id,
         region_code=household.region_code,
@@ -254,7 +257,7 @@ def rate_household(
     session: Session, principal: Principal, household: Household, body: schemas.RatingIn
 ) -> CreditRating:
     inputs = scorecard.RatingInputs(**body.model_dump(exclude={"note"}))
-    result = scorecard.rate(inputs, business_today())
+    result = scorecard.rate(inputs, calendar.business_date(session, household.region_code))
     row = CreditRating(
         id=uuid.uuid4(),
         household_id=household.id,

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.core.clock import business_today
 from app.jobs.models import RegionBusinessDate
 
 
@@ -36,6 +37,12 @@ def open_date(session: Session, region_code: str) -> date | None:
     return session.scalar(
         select(RegionBusinessDate.open_date).where(RegionBusinessDate.region_code == region_code)
     )
+
+
+def business_date(session: Session, region_code: str) -> date:
+    """The county's business date: its open date, or today's for a county whose calendar has
+    not started (no loan paid out there yet). The wall clock only stamps audit times."""
+    return open_date(session, region_code) or business_today()
 
 
 def ensure_open_from(session: Session, region_code: str, day: date) -> date:

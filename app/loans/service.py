@@ -14,7 +14,7 @@ from app.applications import facts
 from app.applications.service import refuse_if_suspended
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.clock import SHANGHAI, business_today
+from app.core.clock import SHANGHAI
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable
@@ -94,7 +94,7 @@ def request_disbursement(
         )
     state = facts.load(session, loan.household_id)
     assert state is not None
-    refuse_if_suspended(state, loan.borrower_member_id, business_today())
+    refuse_if_suspended(state, loan.borrower_member_id, state.business_date)
     household = session.get(Household, loan.household_id)
     assert household is not None
     disbursement = Disbursement(
@@ -179,7 +179,7 @@ def confirm_disbursement(
             raise conflict("The value date is before the contract was signed")
         # A value date may not run ahead of the county's business date (nor of today for a
         # county with no calendar yet): it would move the county's business date.
-        current = calendar.open_date(session, loan.region_code) or business_today()
+        current = calendar.business_date(session, loan.region_code)
         if body.value_date > current:
             raise conflict(
                 f"The value date {body.value_date} is after the county's business date {current}",
@@ -398,7 +398,9 @@ def list_page(
 
 
 def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:
-    return households.roster_status(session, loan.household_id, business_today())
+    return households.roster_status(
+        session, loan.household_id, calendar.business_date(session, loan.region_code)
+    )
 
 
 def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[str]:
@@ -443,7 +445,7 @@ def worsen_risk_class(
     found = check_class_change(body.risk_class, current)
     if not found.passed:
         raise conflict(found.message_en, rule_failures([found]), slug="policy-refusal")
-    day = calendar.open_date(session, loan.region_code) or business_today()
+    day = calendar.business_date(session, loan.region_code)
     loan.risk_class_override = body.risk_class.value
     if body.risk_class is not current:
         session.add(

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.clock import business_today
 from app.core.problems import Problem, conflict
 from app.core.scoping import readable
 from app.domain.loan_status import LoanStatus
@@ -33,7 +32,7 @@ def record(
             slug="invalid-transition",
         )
     assert loan.value_date is not None
-    if not loan.value_date <= body.visited_on <= business_today():
+    if not loan.value_date <= body.visited_on <= calendar.business_date(session, loan.region_code):
         raise Problem(
             422, "visited_on must be between the disbursement and today", slug="validation-error"
         )

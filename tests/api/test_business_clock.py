@@ -1,0 +1,67 @@
+"""Issue 15 (in part): one business clock. Ratings, visits, investigations, eligibility and the
+loan view take the county's business date, never the wall clock: a 12-month loan can be
+renewed at maturity under simulated dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from app.core.clock import business_today
+from tests.api.factories import Origination, Servicing, own_county
+
+
+@pytest.fixture()
+def svc(client: httpx.Client) -> Servicing:
+    return Servicing(Origination(client, region=own_county("51")))
+
+
+def test_a_twelve_month_loan_is_renewed_at_maturity_on_the_countys_date(svc: Servicing) -> None:
+    loan = svc.active_loan(
+        business_today(), term_months=12, repayment_method="interest_then_principal"
+    )
+    rows = svc.schedule(loan["id"])
+    for row in rows:
+        due = date.fromisoformat(row["due_date"])
+        svc.close_through(due - timedelta(days=1))
+        assert svc.repay(loan["id"], row["interest_due"], due).status_code == 201
+    maturity = date.fromisoformat(rows[-1]["due_date"])
+    assert svc.loan(loan["id"])["business_date"] == maturity.isoformat()
+
+    # a year on, the rating has lapsed; the new one runs from the county's date
+    rating = svc.flow.rate(loan["household_id"])
+    assert rating["valid_from"] == maturity.isoformat()
+    # a visit on the county's date (a year after the wall clock's) is not "in the future"
+    visit = svc.client.post(
+        f"/v1/loans/{loan['id']}/monitoring-visits",
+        headers=svc.flow.officer,
+        json={"visited_on": maturity.isoformat(), "finding": "as_declared"},
+    )
+    assert visit.status_code == 201, visit.text
+    asked = svc.client.post(
+        f"/v1/loans/{loan['id']}/renewal",
+        headers=svc.flow.officer,
+        json={"term_months": 12, "repayment_method": "interest_then_principal", "reason": "续养"},
+    )
+    assert asked.status_code == 201, asked.text
+    decided = svc.client.post(
+        f"/v1/loans/{loan['id']}/renewal/decision",
+        headers=svc.flow.reviewer,
+        json={"outcome": "approve", "annual_rate": "0.04"},
+    )
+    assert decided.status_code == 200, decided.text
+    new = svc.loan(decided.json()["new_loan_id"])
+    assert (new["signed_on"], new["value_date"]) == (maturity.isoformat(), maturity.isoformat())
+
+
+def test_an_application_is_dated_by_its_countys_business_date(svc: Servicing) -> None:
+    svc.active_loan(business_today())  # the county's calendar starts today
+    svc.close_through(business_today() + timedelta(days=40))
+    _, household = svc.flow.ready_household()
+    submitted = svc.flow.apply(household)
+    assert submitted.status_code == 201, submitted.text
+    county_day = (business_today() + timedelta(days=41)).isoformat()
+    assert submitted.json()["application_date"] == county_day
+    assert submitted.json()["eligibility"]["evaluated_on"] == county_day
