@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import String, literal, select, update
+from sqlalchemy import Select, String, cast, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.applications import facts
@@ -225,48 +225,63 @@ def _settle_instruction(session: Session, disbursement_id: uuid.UUID) -> None:
     )
 
 
+INSTRUCTION_PREFIX = "disbursement-"
+
+
 def instruction_key(disbursement_id: uuid.UUID) -> str:
-    return f"disbursement-{disbursement_id}"
+    return f"{INSTRUCTION_PREFIX}{disbursement_id}"
+
+
+def _with_instruction() -> Select[Disbursement, OutboxMessage]:
+    """Disbursements with their instruction, in one read."""
+    return select(Disbursement, OutboxMessage).outerjoin(
+        OutboxMessage,
+        OutboxMessage.idempotency_key
+        == literal(INSTRUCTION_PREFIX, String) + cast(Disbursement.id, String),
+    )
 
 
 def disbursement_state(
     session: Session, principal: Principal, disbursement_id: uuid.UUID
 ) -> schemas.DisbursementStateOut:
-    disbursement = get_scoped(session, Disbursement, disbursement_id, principal, "Disbursement")
-    return _state(session, disbursement)
+    found = session.execute(
+        _with_instruction().where(Disbursement.id == disbursement_id)
+    ).one_or_none()
+    if found is None:
+        raise not_found("Disbursement")
+    disbursement, message = found
+    principal.ensure_region(disbursement.region_code, "Disbursement")
+    return _state(disbursement, message)
 
 
 def current_disbursement(
     session: Session, loan_id: uuid.UUID
 ) -> schemas.DisbursementStateOut | None:
     """The loan's latest disbursement, as the loan view shows it."""
-    latest = session.scalar(
-        select(Disbursement)
+    found = session.execute(
+        _with_instruction()
         .where(Disbursement.loan_id == loan_id)
         .order_by(Disbursement.created_at.desc(), Disbursement.id)
         .limit(1)
-    )
-    return _state(session, latest) if latest is not None else None
+    ).one_or_none()
+    return _state(*found) if found is not None else None
 
 
 def disbursements_of(
     session: Session, principal: Principal, loan_id: uuid.UUID
 ) -> list[schemas.DisbursementStateOut]:
     loan = get(session, principal, loan_id)
-    rows = session.scalars(
-        select(Disbursement)
+    rows = session.execute(
+        _with_instruction()
         .where(Disbursement.loan_id == loan.id)
         .order_by(Disbursement.created_at.desc(), Disbursement.id)
     )
-    return [_state(session, d) for d in rows]
+    return [_state(d, m) for d, m in rows]
 
 
-def _state(session: Session, disbursement: Disbursement) -> schemas.DisbursementStateOut:
-    message = session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == instruction_key(disbursement.id)
-        )
-    )
+def _state(
+    disbursement: Disbursement, message: OutboxMessage | None
+) -> schemas.DisbursementStateOut:
     return schemas.DisbursementStateOut(
         **schemas.DisbursementOut.model_validate(disbursement).model_dump(),
         requested_by=disbursement.requested_by,
