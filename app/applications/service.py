@@ -36,7 +36,7 @@ from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
 from app.jobs import calendar
 from app.loans.models import Loan
-from app.policy.service import rule_failures, rule_out
+from app.policy.service import refuse_unless_passed, rule_failures, rule_out
 from app.regions import service as regions
 
 S = schemas.ApplicationStatus
@@ -49,15 +49,9 @@ def _refuse(detail: str, failed: list[RuleResult]) -> Problem:
 def refuse_if_suspended(state: facts.HouseholdState, applicant_id: uuid.UUID, on: date) -> None:
     """4.3: no new lending — application, decision, contract, disbursement — where the county
     the household is booked in or the borrower's roster county is suspended."""
-    found = rules.check_region(state.household_facts(applicant_id, on))
-    if not found.passed:
-        raise conflict(found.message_en, rule_failures([found]), slug="region-suspended")
-
-
-def _refuse_maker_checker(maker: str, checker: str) -> None:
-    found = rules.check_maker_checker(maker, checker)
-    if not found.passed:
-        raise conflict(found.message_en, rule_failures([found]), slug="maker-checker")
+    refuse_unless_passed(
+        rules.check_region(state.household_facts(applicant_id, on)), slug="region-suspended"
+    )
 
 
 @dataclass(frozen=True)
@@ -369,7 +363,10 @@ def decide(
     session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.DecisionIn
 ) -> tuple[Application, list[str]]:
     application = load_for_update(session, principal, application_id)
-    _refuse_maker_checker(application.submitted_by, principal.subject)
+    refuse_unless_passed(
+        rules.check_maker_checker(application.submitted_by, principal.subject),
+        slug="maker-checker",
+    )
     _require_status(application, S.submitted)
     decision = body.decision
     application.decided_by = principal.subject

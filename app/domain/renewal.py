@@ -59,6 +59,13 @@ class ChainDecision:
     rules: list[RuleResult]
 
 
+def runs_new_notice_eligibility(policy_version: str, action: ChainAction) -> bool:
+    """2.3 and 5.2: a renewal (a new loan) and a legacy loan's renewal or extension run the
+    full 2026 eligibility, and their new period is governed by the 2026 terms. An extension of
+    a loan already under the 2026 terms stays under its own contract."""
+    return action is ChainAction.renewal or is_legacy(policy_by_code(policy_version))
+
+
 def max_extension_months(original_term_months: int) -> int:
     if original_term_months <= 12:
         return original_term_months

@@ -32,7 +32,7 @@ from app.integrations.outbox import SEALED, seal
 from app.jobs import calendar
 from app.loans import schemas
 from app.loans.models import Disbursement, Instalment, Loan
-from app.policy.service import rule_failures
+from app.policy.service import refuse_unless_passed
 from app.servicing.models import RiskClassChange
 
 DISBURSEMENT_KIND = "core.disbursement"
@@ -457,9 +457,7 @@ def worsen_risk_class(
         )
     calendar.lock_region_shared(session, loan.region_code)
     current = RiskClass(loan.risk_class)
-    found = check_class_change(body.risk_class, current)
-    if not found.passed:
-        raise conflict(found.message_en, rule_failures([found]), slug="policy-refusal")
+    refuse_unless_passed(check_class_change(body.risk_class, current))
     day = calendar.business_date(session, loan.region_code)
     loan.risk_class_override = body.risk_class.value
     if body.risk_class is not current:

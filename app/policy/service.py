@@ -31,6 +31,12 @@ def rule_failures(results: list[RuleResult]) -> list[RuleFailure]:
     ]
 
 
+def refuse_unless_passed(result: RuleResult, *, slug: str = "policy-refusal") -> None:
+    """A single rule that failed is a 409 naming it, its clause and its message."""
+    if not result.passed:
+        raise Problem(409, result.message_en, slug=slug, rules=rule_failures([result]))
+
+
 def governing_policy(on: date) -> PolicyVersion:
     try:
         return policy_for(on)

@@ -28,12 +28,12 @@ from app.domain.classification import (
 )
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
-from app.domain.policy import CURRENT, Purpose, RepaymentMethod, is_legacy, policy_by_code
+from app.domain.policy import CURRENT, Purpose, RepaymentMethod
 from app.domain.rules import RuleResult
 from app.jobs import calendar
 from app.loans import service as loans
-from app.loans.models import Loan
-from app.policy.service import rule_failures, rule_out
+from app.loans.models import Instalment, Loan
+from app.policy.service import refuse_unless_passed, rule_failures, rule_out
 from app.regions import service as regions
 from app.renewals import schemas
 from app.renewals.models import ChainRequest
@@ -50,25 +50,18 @@ def _business_date(session: Session, loan: Loan) -> date:
     return day
 
 
-def _unpaid_interest(session: Session, loan: Loan, day: date) -> Decimal:
-    return sum(
-        (
-            r.interest_due - r.interest_paid
-            for r in loans.instalments(session, loan.id)
-            if r.due_date <= day
-        ),
-        ZERO,
-    )
+def _unpaid_interest(rows: list[Instalment], day: date) -> Decimal:
+    return sum((r.interest_due - r.interest_paid for r in rows if r.due_date <= day), ZERO)
 
 
-def _maturing_principal(session: Session, loan: Loan, day: date) -> Decimal:
+def _maturing_principal(rows: list[Instalment], maturity: date, day: date) -> Decimal:
     """The unpaid principal of instalments that fell due at maturity: what a renewal takes over,
     not an overdue amount of a borrower in difficulty (3.1)."""
     return sum(
         (
             r.principal_due - r.principal_paid
-            for r in loans.instalments(session, loan.id)
-            if r.due_date == loan.maturity_date and r.due_date <= day
+            for r in rows
+            if r.due_date == maturity and r.due_date <= day
         ),
         ZERO,
     )
@@ -81,7 +74,8 @@ def evaluate(
     state = household_facts.load(session, loan.household_id, excluding_loan=loan.id)
     assert state is not None and loan.value_date is not None
     assert loan.maturity_date is not None
-    renewed = _maturing_principal(session, loan, day) if kind is Kind.renewal else ZERO
+    rows = loans.instalments(session, loan.id)
+    renewed = _maturing_principal(rows, loan.maturity_date, day) if kind is Kind.renewal else ZERO
     facts = renewal.LoanChainFacts(
         policy_version=loan.policy_version,
         issue_date=loan.signed_on,
@@ -109,12 +103,10 @@ def evaluate(
             else renewal.check_renewal_window(day, loan.maturity_date)
         )
         found.append(
-            renewal.check_interest_settled(
-                _unpaid_interest(session, loan, day), loan.penalty_outstanding
-            )
+            renewal.check_interest_settled(_unpaid_interest(rows, day), loan.penalty_outstanding)
         )
     # 2.3, 5.2: a renewal, and a legacy loan's extension, run the full 2026 eligibility.
-    if kind is Kind.renewal or is_legacy(policy_by_code(loan.policy_version)):
+    if renewal.runs_new_notice_eligibility(loan.policy_version, kind):
         eligibility = rules.evaluate(
             state.eligibility_input(
                 loan.borrower_member_id,
@@ -211,11 +203,9 @@ def decide(
     ).one_or_none()
     if row is None:
         raise not_found(f"Pending {kind.value} request")
-    maker_checker = rules.check_maker_checker(row.requested_by, principal.subject)
-    if not maker_checker.passed:
-        raise conflict(
-            maker_checker.message_en, rule_failures([maker_checker]), slug="maker-checker"
-        )
+    refuse_unless_passed(
+        rules.check_maker_checker(row.requested_by, principal.subject), slug="maker-checker"
+    )
     row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
     row.decision_note = body.note
     if body.outcome == "decline":
@@ -235,7 +225,7 @@ def decide(
     found, restructuring = evaluate(session, loan, kind, row.months, day, deciding=True)
     # The new period's subsidy: a renewal's new loan, a legacy loan's extension period (2.3).
     new_terms = None
-    if kind is Kind.renewal or is_legacy(policy_by_code(loan.policy_version)):
+    if renewal.runs_new_notice_eligibility(loan.policy_version, kind):
         rate = body.annual_rate if kind is Kind.renewal else loan.annual_rate
         assert rate is not None
         amount = loan.principal_outstanding if kind is Kind.renewal else loan.principal

@@ -297,3 +297,20 @@ def test_clause_5_2_no_lpr_recorded_rejects() -> None:
         date(2019, 1, 1), D("20000"), 12, D("0.03"), D("0.02"), D("0"), D("20000"), None
     )
     assert problems == ["5.2 no loan prime rate is recorded for 2019-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("version", "action", "runs"),
+    [
+        ("ASSIST_2026", "renewal", True),  # a renewal is a new loan under the notice
+        ("ASSIST_2026", "extension", False),  # stays under its own contract
+        ("LEGACY_2021", "renewal", True),
+        ("LEGACY_2021", "extension", True),  # 2.3, 5.2: the extension period is the notice's
+    ],
+)
+def test_clause_2_3_and_5_2_which_requests_run_the_new_notices_eligibility(
+    version: str, action: str, runs: bool
+) -> None:
+    from app.domain.renewal import ChainAction, runs_new_notice_eligibility
+
+    assert runs_new_notice_eligibility(version, ChainAction(action)) is runs
