@@ -24,6 +24,7 @@ from app.core.problems import (
     install_problem_handlers,
 )
 from app.core.settings import get_settings
+from app.disbursements.router import router as disbursements_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.jobs.router import router as batches_router
@@ -37,6 +38,7 @@ from app.regions.router import router as regions_router
 from app.renewals.router import router as renewals_router
 from app.reports.router import router as reports_router
 from app.roster.router import router as roster_router
+from app.servicing.router import router as servicing_router
 
 DESCRIPTION = """\
 Bank-side origination and servicing of 帮扶小额信贷 (assistance microcredit) under the joint
@@ -79,6 +81,8 @@ def create_app() -> FastAPI:
                 "households",
                 "applications",
                 "loans",
+                "disbursements",
+                "repayments",
                 "monitoring",
                 "renewals",
                 "legacy",
@@ -99,6 +103,8 @@ def create_app() -> FastAPI:
         households_router,
         applications_router,
         loans_router,
+        disbursements_router,
+        servicing_router,
         monitoring_router,
         renewals_router,
         legacy_router,

@@ -3,17 +3,17 @@
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyRecord
+from app.disbursements.models import DisbursementAction
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
 from app.jobs.models import RegionBusinessDate
 from app.legacy.models import LprRate
-from app.loans.models import Disbursement, Instalment, Loan
+from app.loans.models import Accrual, Disbursement, Instalment, Loan, Repayment, RiskClassChange
 from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange, SubsidyProgramme
 from app.renewals.models import ChainRequest
 from app.reports.models import LoanMonthTotal, SubsidyClaim, SubsidyClaimLine
 from app.roster.models import RosterEntry, RosterImport
-from app.servicing.models import Accrual, Repayment, RiskClassChange
 
 __all__ = [
     "Accrual",
@@ -23,6 +23,7 @@ __all__ = [
     "ChainRequest",
     "CreditRating",
     "Disbursement",
+    "DisbursementAction",
     "Household",
     "IdempotencyRecord",
     "Instalment",

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications import facts, schemas
+from app.applications import schemas
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit import service as audit
 from app.audit.models import AuditEvent
@@ -31,10 +31,12 @@ from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import schedule, subsidy
-from app.domain.loan_status import LoanStatus
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
+from app.eligibility import facts
+from app.eligibility.facts import refuse_if_suspended
 from app.jobs import calendar
+from app.loans import lifecycle
 from app.loans.models import Loan
 from app.policy.service import refuse_unless_passed, rule_failures, rule_out
 from app.regions import service as regions
@@ -44,14 +46,6 @@ S = schemas.ApplicationStatus
 
 def _refuse(detail: str, failed: list[RuleResult]) -> Problem:
     return conflict(detail, rule_failures(failed), slug="policy-refusal")
-
-
-def refuse_if_suspended(state: facts.HouseholdState, applicant_id: uuid.UUID, on: date) -> None:
-    """4.3: no new lending — application, decision, contract, disbursement — where the county
-    the household is booked in or the borrower's roster county is suspended."""
-    refuse_unless_passed(
-        rules.check_region(state.household_facts(applicant_id, on)), slug="region-suspended"
-    )
 
 
 @dataclass(frozen=True)
@@ -526,34 +520,28 @@ def sign_contract(
     ]
     if failed:
         raise _refuse("The contract cannot be signed", failed)
-    settings = get_settings()
-    loan = Loan(
-        id=uuid.uuid4(),
-        application_id=application.id,
-        household_id=application.household_id,
-        borrower_member_id=application.applicant_member_id,
-        region_code=application.region_code,
-        status=LoanStatus.contracted,
-        policy_version=policy.code,
-        principal=application.approved_amount,
-        annual_rate=application.annual_rate,
-        term_months=application.approved_term_months,
-        repayment_method=application.approved_method,
-        purpose=application.purpose,
-        large_production=large,
-        central_subsidy_rate=split.terms.central_rate,
-        local_subsidy_rate=split.terms.local_rate,
-        subsidised_principal=split.terms.subsidised_principal,
-        local_subsidised_principal=split.terms.local_principal,
-        penalty_markup=settings.overdue_penalty_markup,
-        misuse_markup=settings.misuse_penalty_markup,
-        roster_household=state.roster_household,
-        signed_on=signed_on,
-        contracted_by=principal.subject,
-    )
     try:
         with session.begin_nested():
-            session.add(loan)
+            loan = lifecycle.contract(
+                session,
+                lifecycle.Contract(
+                    application_id=application.id,
+                    household_id=application.household_id,
+                    borrower_member_id=application.applicant_member_id,
+                    region_code=application.region_code,
+                    policy_version=policy.code,
+                    principal=application.approved_amount,
+                    annual_rate=application.annual_rate,
+                    term_months=application.approved_term_months,
+                    repayment_method=application.approved_method,
+                    purpose=application.purpose,
+                    large_production=large,
+                    terms=split.terms,
+                    roster_household=state.roster_household,
+                    signed_on=signed_on,
+                    contracted_by=principal.subject,
+                ),
+            )
     except IntegrityError as exc:
         if "one_outstanding_per" in str(exc.orig):
             raise _one_loan_problem() from exc

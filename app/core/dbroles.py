@@ -15,7 +15,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-APPEND_ONLY = ("audit_events",)
+# Money and audit records are only ever added: a correction is a new entry (STYLE §4).
+APPEND_ONLY = ("audit_events", "repayments")
 READ_ONLY = ("alembic_version",)
 
 

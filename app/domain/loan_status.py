@@ -31,7 +31,8 @@ TRANSITIONS: dict[LoanStatus, frozenset[LoanStatus]] = {
     # core banking's answer: paid out, or failed (back to contracted)
     LoanStatus.disbursing: frozenset({LoanStatus.active, LoanStatus.contracted}),
     LoanStatus.active: frozenset({LoanStatus.closed, LoanStatus.renewed}),
-    LoanStatus.closed: frozenset(),
+    # a reversed repayment (冲正) that had paid the loan off reopens it
+    LoanStatus.closed: frozenset({LoanStatus.active}),
     LoanStatus.renewed: frozenset(),
 }
 
@@ -40,6 +41,6 @@ class InvalidTransitionError(ValueError):
     pass
 
 
-def sql_list(statuses: tuple[LoanStatus, ...]) -> str:
+def sql_list(statuses: tuple[StrEnum, ...]) -> str:
     """`('contracted', 'disbursing', 'active')`: for SQL built from code constants only."""
     return "(" + ", ".join(f"'{s.value}'" for s in statuses) + ")"

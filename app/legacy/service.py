@@ -5,7 +5,7 @@ state and the renewal/extension already used. Re-sending a contract changes noth
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,16 +18,13 @@ from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import conflict, outside_regions
-from app.core.settings import get_settings
-from app.domain.accrual import accrued_through
-from app.domain.loan_status import LoanStatus
-from app.domain.money import ZERO
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
+from app.domain.subsidy import SubsidyTerms
 from app.households.models import Household, Member
 from app.jobs import calendar
 from app.legacy import schemas
 from app.legacy.models import LprRate
-from app.loans import service as loans
+from app.loans import lifecycle
 from app.loans.models import Loan
 from app.roster.models import RosterEntry
 
@@ -146,38 +143,40 @@ def _import_one(
         raise Rejected(*problems)
     household, member = _household(session, principal, item)
     day = calendar.ensure_open_from(session, item.region_code, as_of)
-    settings = get_settings()
-    loan = Loan(
-        id=uuid.uuid4(),
-        application_id=None,
-        household_id=household.id,
-        borrower_member_id=member.id,
-        region_code=item.region_code,
-        status=LoanStatus.contracted,
-        policy_version=LEGACY_2021.code,
-        principal=item.principal,
-        annual_rate=item.annual_rate,
-        term_months=item.term_months,
-        repayment_method=item.repayment_method.value,
-        purpose=item.purpose.value,
-        large_production=False,
-        central_subsidy_rate=item.central_subsidy_rate,
-        local_subsidy_rate=item.local_subsidy_rate,
-        subsidised_principal=item.subsidised_principal,
-        local_subsidised_principal=item.subsidised_principal,
-        penalty_markup=settings.overdue_penalty_markup,
-        misuse_markup=settings.misuse_penalty_markup,
-        roster_household=household.household_number,
-        signed_on=item.signed_on,
-        contracted_by=principal.subject,
-        chain_actions=item.renewals_or_extensions,
-        external_ref=item.external_ref,
+    loan = lifecycle.contract(
+        session,
+        lifecycle.Contract(
+            household_id=household.id,
+            borrower_member_id=member.id,
+            region_code=item.region_code,
+            policy_version=LEGACY_2021.code,
+            principal=item.principal,
+            annual_rate=item.annual_rate,
+            term_months=item.term_months,
+            repayment_method=item.repayment_method.value,
+            purpose=item.purpose.value,
+            large_production=False,
+            terms=SubsidyTerms(
+                annual_rate=item.annual_rate,
+                central_rate=item.central_subsidy_rate,
+                local_rate=item.local_subsidy_rate,
+                principal=item.principal,
+                subsidised_principal=item.subsidised_principal,
+            ),
+            roster_household=household.household_number,
+            signed_on=item.signed_on,
+            contracted_by=principal.subject,
+            chain_actions=item.renewals_or_extensions,
+            external_ref=item.external_ref,
+        ),
     )
-    session.add(loan)
     session.flush()
-    loans.activate(session, loan, item.value_date)
+    lifecycle.activate(session, loan, item.value_date)
     session.flush()
-    _bring_state_to(session, loan, item.instalments_paid, day)
+    try:
+        lifecycle.take_over(session, loan, paid=item.instalments_paid, day=day)
+    except lifecycle.LifecycleError as exc:
+        raise Rejected(str(exc)) from exc
     audit.record(
         session,
         principal,
@@ -248,38 +247,3 @@ def _household(
     session.add(household)
     session.flush()
     return household, member
-
-
-def _bring_state_to(session: Session, loan: Loan, paid: int, day: date) -> None:
-    """Instalments due before `day`: the first `paid` were paid in the earlier system, the rest
-    are overdue. The current period accrues here from `day` on (what it accrued before was the
-    earlier system's)."""
-    rows = loans.instalments(session, loan.id)
-    past = [r for r in rows if r.due_date < day]
-    if paid > len(past):
-        raise Rejected(f"instalments_paid {paid} exceeds the {len(past)} due before {day}")
-    for row in past[:paid]:
-        row.principal_paid, row.interest_paid = row.principal_due, row.interest_due
-    unpaid = past[paid:]
-    loan.principal_outstanding = sum((r.principal_due - r.principal_paid for r in rows), ZERO)
-    if loan.principal_outstanding == 0:
-        raise Rejected("the loan is already repaid")
-    loan.overdue_principal = sum((r.principal_due for r in unpaid), ZERO)
-    loan.overdue_interest = sum((r.interest_due for r in unpaid), ZERO)
-    loan.oldest_overdue_due = unpaid[0].due_date if unpaid else None
-    upcoming = [r for r in rows if r.due_date >= day]
-    loan.current_instalment = upcoming[0].number if upcoming else None
-    loan.current_due_date = upcoming[0].due_date if upcoming else None
-    if upcoming and upcoming[0].period_start < day:
-        row = upcoming[0]
-        before = day - timedelta(days=1)
-        row.accrued_interest_before = accrued_through(
-            row.interest_due, row.period_start, row.due_date, before
-        )
-        row.accrued_central_before = accrued_through(
-            row.central_share, row.period_start, row.due_date, before
-        )
-        row.accrued_local_before = accrued_through(
-            row.local_share, row.period_start, row.due_date, before
-        )
-        row.accrual_start = day

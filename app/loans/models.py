@@ -3,9 +3,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -16,7 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -29,6 +33,21 @@ MARKUP = Numeric(6, 4)
 # A household has at most one outstanding loan at a time (clause 1.1), enforced by partial
 # unique indexes built from the same group.
 OUTSTANDING = f"status IN {sql_list(LoanStatus.outstanding())}"
+
+
+class DisbursementStatus(StrEnum):
+    requested = "requested"  # the instruction is with core banking, no answer yet
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"  # withdrawn before an answer (maker-checker)
+
+    @classmethod
+    def live(cls) -> tuple[DisbursementStatus, ...]:
+        """At most one per loan: one payment out in flight or made."""
+        return (cls.requested, cls.succeeded)
+
+
+LIVE_DISBURSEMENT = f"status IN {sql_list(DisbursementStatus.live())}"
 
 
 class Loan(Base):
@@ -170,13 +189,17 @@ class Instalment(Base):
 
 
 class Disbursement(Base):
+    """A request to pay the loan out, its instruction to core banking (the outbox message keyed
+    by `instruction_key`) and core banking's answer."""
+
     __tablename__ = "disbursements"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
     region_code: Mapped[str] = mapped_column(String(12), nullable=False)
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)  # requested/succeeded/failed
+    # requested → succeeded | failed | cancelled (DisbursementStatus)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
     requested_by: Mapped[str] = mapped_column(String(200), nullable=False)
     core_transaction_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     value_date: Mapped[date | None] = mapped_column(Date)
@@ -185,12 +208,104 @@ class Disbursement(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    # An answer core banking sent after the disbursement was cancelled: refused, and kept here
+    # for the reconciliation team (the money may have left the bank).
+    reconciliation: Mapped[str | None] = mapped_column(String(40))
+    reported_transaction_id: Mapped[str | None] = mapped_column(String(100))
+    reported_value_date: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         Index(
             "uq_disbursements_one_live_per_loan",
             "loan_id",
             unique=True,
-            postgresql_where=text("status IN ('requested', 'succeeded')"),
+            postgresql_where=text(LIVE_DISBURSEMENT),
         ),
     )
+
+
+# The loan's ledger: repayments and their reversals, accruals, class history. Entries are
+# only ever added (STYLE §4); app/loans/lifecycle.py writes them.
+
+
+class Repayment(Base):
+    """A repayment posted by core banking ('posting'), or its reversal (冲正, 'reversal'): a new
+    entry with the posting's amounts negated that points to it, never an edit. Each core
+    transaction id is entered once, so a repeat is a no-op; a posting is reversed at most once.
+
+    `effect` keeps what the posting changed on the schedule (the instalments' fields before
+    it), so that its reversal restores them exactly; it is null on reversals."""
+
+    __tablename__ = "repayments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
+    core_transaction_id: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    value_date: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    penalty: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    overdue_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    overdue_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    interest_due: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    principal_due: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    prepaid_principal: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    prepayment_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    posted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, server_default="posting")
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repayments.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    effect: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'posting' AND reverses_id IS NULL)"
+            " OR (kind = 'reversal' AND reverses_id IS NOT NULL)",
+            name="reversal_points_to_posting",
+        ),
+    )
+
+
+class Accrual(Base):
+    """Interest recognised per loan per business date: the daily batch's rows ('daily'), the
+    true-up when a loan is paid off between two batches ('payoff'), the reversal of subsidy
+    accrued after a confirmed misuse ('reversal'), and the correction when a repayment is
+    reversed ('correction'). Penalty is never subsidised. Rows are never edited: a correction is
+    a new row (several corrections on one day add up in it)."""
+
+    __tablename__ = "accruals"
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    loan_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True, default="daily")
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    central_subsidy: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    local_subsidy: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    borrower_interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    penalty: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+
+    __table_args__ = (
+        Index(None, "region_code", "business_date"),
+        # Pay-off true-ups and reversals are few; claims list them as adjustments.
+        Index(
+            "ix_accruals_adjustments",
+            "region_code",
+            "business_date",
+            postgresql_where=text("kind <> 'daily'"),
+        ),
+    )
+
+
+class RiskClassChange(Base):
+    __tablename__ = "risk_class_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    loan_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    business_date: Mapped[date] = mapped_column(Date, nullable=False)
+    from_class: Mapped[str] = mapped_column(String(20), nullable=False)
+    to_class: Mapped[str] = mapped_column(String(20), nullable=False)
+    days_past_due: Mapped[int] = mapped_column(nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)

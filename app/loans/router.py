@@ -1,11 +1,12 @@
-"""Loans: views, disbursement requests, core banking's confirmations and repayments."""
+"""Loans: the loan view, lists, the schedule, its disbursements, and a risk manager's class
+override."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from app.core.auth import Principal, Role, require
@@ -14,14 +15,11 @@ from app.core.problems import problem_responses
 from app.domain.classification import RiskClass
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
-from app.loans import schemas, service
+from app.loans import lifecycle, schemas, service
 from app.loans.models import Instalment, Loan
-from app.servicing import service as servicing
 
 router = APIRouter(prefix="/v1", tags=["loans"])
 
-Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
-CoreBanking = Annotated[Principal, Depends(require(Role.core_banking))]
 Reader = Annotated[
     Principal,
     Depends(
@@ -150,7 +148,7 @@ def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> s
     """What is due, paid and overdue per instalment, as of the region's open business date."""
     loan = service.get(session, principal, loan_id)
     as_of = service.position(session, loan).as_of
-    rows = service.instalments(session, loan.id)
+    rows = lifecycle.instalments(session, loan.id)
     return schemas.ScheduleOut(
         loan_id=loan.id,
         business_date=as_of,
@@ -158,68 +156,6 @@ def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> s
         total_principal=sum((r.principal_due for r in rows), ZERO),
         total_interest=sum((r.interest_due + r.prepaid_interest for r in rows), ZERO),
     )
-
-
-@router.post(
-    "/loans/{loan_id}/disbursements",
-    response_model=schemas.DisbursementOut,
-    status_code=201,
-    responses=problem_responses(403, 404, 409),
-)
-def request_disbursement(
-    loan_id: uuid.UUID,
-    session: DbSession,
-    principal: Officer,
-    response: Response,
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)],
-) -> schemas.DisbursementOut:
-    """Ask core banking to pay the loan out (Idempotency-Key required). The instruction goes
-    through the outbox in the same transaction; core banking confirms it."""
-    disbursement = service.request_disbursement(session, principal, loan_id)
-    response.headers["Location"] = f"/v1/loans/{loan_id}"
-    return schemas.DisbursementOut.model_validate(disbursement)
-
-
-@router.post(
-    "/disbursements/{disbursement_id}/confirmation",
-    response_model=schemas.DisbursementOut,
-    responses=problem_responses(403, 404, 409),
-)
-def confirm_disbursement(
-    disbursement_id: uuid.UUID,
-    body: schemas.ConfirmationIn,
-    session: DbSession,
-    principal: CoreBanking,
-) -> schemas.DisbursementOut:
-    """Core banking's result: success makes the loan active and fixes its schedule from the
-    value date; failure returns it to `contracted`. Repeating a confirmation is harmless."""
-    disbursement = service.confirm_disbursement(session, principal, disbursement_id, body)
-    return schemas.DisbursementOut.model_validate(disbursement)
-
-
-@router.post(
-    "/loans/{loan_id}/repayments",
-    response_model=schemas.RepaymentOut,
-    status_code=201,
-    responses={
-        200: {"description": "a repeat: the first result", "model": schemas.RepaymentOut},
-        **problem_responses(403, 404, 409),
-    },
-)
-def post_repayment(
-    loan_id: uuid.UUID,
-    body: schemas.RepaymentIn,
-    session: DbSession,
-    principal: CoreBanking,
-    response: Response,
-) -> schemas.RepaymentOut:
-    """Allocated to penalty, overdue interest, overdue principal, interest due, principal due,
-    then prepayment (re-amortised over the same term). More than is owed → 409, nothing
-    posted. A repeated core transaction id returns the first result (200)."""
-    repayment, new = servicing.post(session, principal, loan_id, body)
-    if not new:
-        response.status_code = 200
-    return schemas.RepaymentOut.model_validate(repayment)
 
 
 @router.put(
@@ -237,19 +173,6 @@ def worsen_risk_class(
     an override, audited). A better class is 409: only days past due and a completed
     restructuring observation improve a class (3.1)."""
     return loan_out(session, service.worsen_risk_class(session, principal, loan_id, body))
-
-
-@router.get(
-    "/disbursements/{disbursement_id}",
-    response_model=schemas.DisbursementStateOut,
-    responses=problem_responses(403, 404),
-)
-def get_disbursement(
-    disbursement_id: uuid.UUID, session: DbSession, principal: Reader
-) -> schemas.DisbursementStateOut:
-    """A disbursement with its instruction's delivery (attempts, last error) and core
-    banking's reference, for reconciliation."""
-    return service.disbursement_state(session, principal, disbursement_id)
 
 
 @router.get(

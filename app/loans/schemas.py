@@ -4,9 +4,9 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.types import Day, Int, MoneyOut, PositiveMoney, RateOut
+from app.core.types import Int, MoneyOut, RateOut
 from app.domain.classification import RiskClass
 from app.domain.eligibility import RosterStatus
 from app.domain.loan_status import LoanStatus
@@ -19,7 +19,7 @@ class DisbursementOut(BaseModel):
     id: uuid.UUID
     loan_id: uuid.UUID
     amount: MoneyOut
-    status: Literal["requested", "succeeded", "failed"]
+    status: Literal["requested", "succeeded", "failed", "cancelled"]
     core_transaction_id: str | None
     value_date: date | None
     failure_reason: str | None
@@ -37,73 +37,13 @@ class DisbursementStateOut(DisbursementOut):
     )
     delivery_attempts: int
     last_error: str | None
-
-
-class ConfirmationIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": "succeeded",
-                    "core_transaction_id": "CBS20261126000123",
-                    "value_date": "2026-11-26",
-                }
-            ]
-        },
+    reconciliation: str | None = Field(
+        description="confirmed_after_cancel: core banking reported a payment after the"
+        " disbursement was cancelled; the reported reference and value date are kept for"
+        " reconciliation"
     )
-
-    status: Literal["succeeded", "failed"]
-    core_transaction_id: str | None = Field(default=None, min_length=1, max_length=100)
-    value_date: Day | None = None
-    failure_reason: str | None = Field(default=None, min_length=1, max_length=500)
-
-    @model_validator(mode="after")
-    def _fields_for_status(self) -> ConfirmationIn:
-        if self.status == "succeeded" and (
-            self.core_transaction_id is None or self.value_date is None
-        ):
-            raise ValueError("a success needs core_transaction_id and value_date")
-        if self.status == "failed" and self.failure_reason is None:
-            raise ValueError("a failure needs failure_reason")
-        return self
-
-
-class RepaymentIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "core_transaction_id": "CBS20261226000456",
-                    "amount": "4267.10",
-                    "value_date": "2026-12-26",
-                }
-            ]
-        },
-    )
-
-    core_transaction_id: str = Field(min_length=1, max_length=100)
-    amount: PositiveMoney
-    value_date: Day
-
-
-class RepaymentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    loan_id: uuid.UUID
-    core_transaction_id: str
-    value_date: date
-    amount: MoneyOut
-    penalty: MoneyOut
-    overdue_interest: MoneyOut
-    overdue_principal: MoneyOut
-    interest_due: MoneyOut
-    principal_due: MoneyOut
-    prepaid_principal: MoneyOut
-    prepayment_interest: MoneyOut
-    created_at: datetime
+    reported_transaction_id: str | None
+    reported_value_date: date | None
 
 
 class LoanSummaryOut(BaseModel):

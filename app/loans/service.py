@@ -1,228 +1,39 @@
-"""Loans: disbursement through core banking (outbox), confirmation, and the loan's views."""
+"""Loans as readers see them: a scoped loan, lists, its position and alerts, its disbursements
+with their instructions; and a risk manager's class override. Every change to a loan goes
+through app/loans/lifecycle.py."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, String, cast, literal, select, update
+from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
-from app.applications import facts
-from app.applications.service import refuse_if_suspended
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.clock import SHANGHAI
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
-from app.domain import schedule, subsidy
 from app.domain.classification import RiskClass, check_class_change
 from app.domain.eligibility import LISTED, RosterStatus
-from app.domain.loan_status import InvalidTransitionError, LoanStatus
+from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import next_visit_due
-from app.domain.policy import RepaymentMethod
 from app.households import service as households
-from app.households.models import Household
 from app.integrations.models import OutboxMessage
-from app.integrations.outbox import SEALED, seal
 from app.jobs import calendar
-from app.loans import schemas
-from app.loans.models import Disbursement, Instalment, Loan
+from app.loans import lifecycle, schemas
+from app.loans.models import Disbursement, Loan
 from app.policy.service import refuse_unless_passed
-from app.servicing.models import RiskClassChange
-
-DISBURSEMENT_KIND = "core.disbursement"
-
-
-def move(loan: Loan, to: LoanStatus) -> None:
-    """A loan's status changes only along LoanStatus's transitions (app/domain/loan_status.py);
-    anything else is a bug, answered 409 rather than written."""
-    current = LoanStatus(loan.status)
-    if not current.may_become(to):
-        raise InvalidTransitionError(f"A {current.value} loan cannot become {to.value}")
-    loan.status = to
-
-
-def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
-    """The subsidy terms fixed on the contract (never recomputed: clause 5.2), or for an
-    instalment due in a legacy loan's extension period, the 2026 terms of the extension."""
-    if (
-        due_date is not None
-        and loan.extension_from is not None
-        and due_date > loan.extension_from
-        and loan.extension_central_rate is not None
-        and loan.extension_local_rate is not None
-        and loan.extension_subsidised_principal is not None
-    ):
-        return subsidy.SubsidyTerms(
-            annual_rate=loan.annual_rate,
-            central_rate=loan.extension_central_rate,
-            local_rate=loan.extension_local_rate,
-            principal=loan.principal,
-            subsidised_principal=loan.extension_subsidised_principal,
-            local_subsidised_principal=loan.extension_local_subsidised_principal,
-        )
-    return subsidy.SubsidyTerms(
-        annual_rate=loan.annual_rate,
-        central_rate=loan.central_subsidy_rate,
-        local_rate=loan.local_subsidy_rate,
-        principal=loan.principal,
-        subsidised_principal=loan.subsidised_principal,
-        local_subsidised_principal=loan.local_subsidised_principal,
-    )
 
 
 def get(
     session: Session, principal: Principal, loan_id: uuid.UUID, *, for_update: bool = False
 ) -> Loan:
     return get_scoped(session, Loan, loan_id, principal, "Loan", for_update=for_update)
-
-
-def request_disbursement(
-    session: Session, principal: Principal, loan_id: uuid.UUID
-) -> Disbursement:
-    """Record the request and the instruction to core banking in one transaction."""
-    loan = get(session, principal, loan_id, for_update=True)
-    if loan.status != LoanStatus.contracted:
-        raise conflict(
-            f"The loan is {loan.status}; only a contracted loan is disbursed",
-            slug="invalid-transition",
-        )
-    state = facts.load(session, loan.household_id)
-    assert state is not None
-    refuse_if_suspended(state, loan.borrower_member_id, state.business_date)
-    household = session.get(Household, loan.household_id)
-    assert household is not None
-    disbursement = Disbursement(
-        id=uuid.uuid4(),
-        loan_id=loan.id,
-        region_code=loan.region_code,
-        amount=loan.principal,
-        status="requested",
-        requested_by=principal.subject,
-    )
-    session.add(disbursement)
-    session.add(
-        OutboxMessage(
-            kind=DISBURSEMENT_KIND,
-            idempotency_key=instruction_key(disbursement.id),
-            payload={
-                "instruction_id": str(disbursement.id),
-                "loan_id": str(loan.id),
-                "amount": f"{loan.principal:.2f}",
-                "currency": "CNY",
-                # The account stays encrypted at rest: the worker opens it to send, and it is
-                # dropped from the payload once delivered.
-                SEALED: {"account": seal(household.account_encrypted)},
-                "callback_url": f"{get_settings().public_base_url}/v1/disbursements/"
-                f"{disbursement.id}/confirmation",
-            },
-        )
-    )
-    move(loan, LoanStatus.disbursing)
-    session.flush()
-    audit.record(
-        session,
-        principal,
-        "loan.disbursement_request",
-        "loan",
-        loan.id,
-        region_code=loan.region_code,
-        before={"status": LoanStatus.contracted.value},
-        after={"status": LoanStatus.disbursing.value, "disbursement_id": str(disbursement.id)},
-    )
-    return disbursement
-
-
-def confirm_disbursement(
-    session: Session, principal: Principal, disbursement_id: uuid.UUID, body: schemas.ConfirmationIn
-) -> Disbursement:
-    """Core banking's answer. Success activates the loan and fixes its schedule from the value
-    date; failure returns it to `contracted`. The same confirmation again is harmless."""
-    disbursement = session.scalars(
-        select(Disbursement)
-        .where(Disbursement.id == disbursement_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if disbursement is None:
-        raise not_found("Disbursement")
-    principal.ensure_region(disbursement.region_code, "Disbursement")
-    if disbursement.status != "requested":
-        if _same_answer(disbursement, body):
-            return disbursement
-        raise conflict(
-            f"The disbursement was already confirmed as {disbursement.status}",
-            slug="already-confirmed",
-        )
-    calendar.lock_region_shared(session, disbursement.region_code)
-    loan = session.scalars(
-        select(Loan)
-        .where(Loan.id == disbursement.loan_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    disbursement.confirmed_at = datetime.now(SHANGHAI)
-    # Answered: the instruction is no longer sent, whatever its delivery stood at.
-    _settle_instruction(session, disbursement.id)
-    if body.status == "failed":
-        disbursement.status, disbursement.failure_reason = "failed", body.failure_reason
-        move(loan, LoanStatus.contracted)
-        action = "loan.disbursement_failed"
-    else:
-        assert body.value_date is not None and body.core_transaction_id is not None
-        if body.value_date < loan.signed_on:
-            raise conflict("The value date is before the contract was signed")
-        # A value date may not run ahead of the county's business date (nor of today for a
-        # county with no calendar yet): it would move the county's business date.
-        current = calendar.business_date(session, loan.region_code)
-        if body.value_date > current:
-            raise conflict(
-                f"The value date {body.value_date} is after the county's business date {current}",
-                slug="future-value-date",
-            )
-        opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
-        if body.value_date < opened:
-            raise conflict(
-                f"The value date {body.value_date} is a closed business day;"
-                f" the region's open date is {opened}",
-                slug="closed-business-day",
-            )
-        disbursement.status = "succeeded"
-        disbursement.core_transaction_id = body.core_transaction_id
-        disbursement.value_date = body.value_date
-        activate(session, loan, body.value_date)
-        action = "loan.disbursed"
-    session.flush()
-    audit.record(
-        session,
-        principal,
-        action,
-        "loan",
-        loan.id,
-        region_code=loan.region_code,
-        after={
-            "status": loan.status,
-            "disbursement_id": str(disbursement.id),
-            "value_date": str(body.value_date) if body.value_date else None,
-        },
-    )
-    return disbursement
-
-
-def _settle_instruction(session: Session, disbursement_id: uuid.UUID) -> None:
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.idempotency_key == instruction_key(disbursement_id),
-            OutboxMessage.status == "pending",
-        )
-        .values(status="settled", payload=OutboxMessage.payload.op("-")(literal(SEALED, String)))
-    )
 
 
 INSTRUCTION_PREFIX = "disbursement-"
@@ -288,63 +99,9 @@ def _state(
         delivery_status=message.status if message else None,
         delivery_attempts=message.attempts if message else 0,
         last_error=message.last_error if message else None,
-    )
-
-
-def _same_answer(disbursement: Disbursement, body: schemas.ConfirmationIn) -> bool:
-    if body.status == "failed":
-        return disbursement.status == "failed"
-    return (
-        disbursement.status == "succeeded"
-        and disbursement.core_transaction_id == body.core_transaction_id
-        and disbursement.value_date == body.value_date
-    )
-
-
-def activate(session: Session, loan: Loan, value_date: date) -> None:
-    """Fix the schedule from the value date and make the loan active."""
-    plan = schedule.build(
-        loan.principal,
-        loan.annual_rate,
-        loan.term_months,
-        RepaymentMethod(loan.repayment_method),
-        value_date,
-    )
-    terms = terms_of(loan)
-    for row in plan.installments:
-        shares = subsidy.shares(row.interest, terms)
-        session.add(
-            Instalment(
-                loan_id=loan.id,
-                number=row.number,
-                period_start=row.period_start,
-                due_date=row.due_date,
-                principal_due=row.principal,
-                interest_due=row.interest,
-                prepaid_interest=Decimal(0),
-                central_share=shares.central,
-                local_share=shares.local,
-                accrual_start=row.period_start,
-                accrued_interest_before=Decimal(0),
-                accrued_central_before=Decimal(0),
-                accrued_local_before=Decimal(0),
-                principal_paid=Decimal(0),
-                interest_paid=Decimal(0),
-            )
-        )
-    move(loan, LoanStatus.active)
-    loan.value_date = value_date
-    loan.maturity_date = plan.maturity_date
-    loan.principal_outstanding = loan.principal
-    loan.current_instalment = 1
-    loan.current_due_date = plan.installments[0].due_date
-
-
-def instalments(session: Session, loan_id: uuid.UUID) -> list[Instalment]:
-    return list(
-        session.scalars(
-            select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.number)
-        )
+        reconciliation=disbursement.reconciliation,
+        reported_transaction_id=disbursement.reported_transaction_id,
+        reported_value_date=disbursement.reported_value_date,
     )
 
 
@@ -458,20 +215,9 @@ def worsen_risk_class(
     calendar.lock_region_shared(session, loan.region_code)
     current = RiskClass(loan.risk_class)
     refuse_unless_passed(check_class_change(body.risk_class, current))
-    day = calendar.business_date(session, loan.region_code)
-    loan.risk_class_override = body.risk_class.value
-    if body.risk_class is not current:
-        session.add(
-            RiskClassChange(
-                loan_id=loan.id,
-                business_date=day,
-                from_class=current.value,
-                to_class=body.risk_class.value,
-                days_past_due=loan.days_past_due,
-                reason="override",
-            )
-        )
-        loan.risk_class = body.risk_class.value
+    lifecycle.override_class(
+        session, loan, body.risk_class, calendar.business_date(session, loan.region_code)
+    )
     session.flush()
     audit.record(
         session,

@@ -15,11 +15,11 @@ from app.core.scoping import readable
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
 from app.jobs import calendar
+from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Loan
 from app.monitoring import schemas
 from app.monitoring.models import MonitoringVisit
-from app.servicing import service as servicing
 
 
 def record(
@@ -55,20 +55,17 @@ def record(
     session.add(visit)
     before = {"misuse_since": str(loan.misuse_since) if loan.misuse_since else None}
     if is_misuse(body.finding) and loan.misuse_since is None:
-        # Penalties are not back-posted into closed business days: the misuse rate applies
-        # from the finding or the region's open date, whichever is later.
-        open_date = calendar.open_date(session, loan.region_code) or body.visited_on
-        loan.misuse_since = max(body.visited_on, open_date)
-        loan.misuse_finding = body.finding.value
-        loan.misuse_amount = min(
-            body.misused_amount or loan.principal_outstanding, loan.principal_outstanding
+        lifecycle.find_misuse(
+            session,
+            loan,
+            visited_on=body.visited_on,
+            open_date=calendar.open_date(session, loan.region_code) or body.visited_on,
+            finding=body.finding.value,
+            amount=body.misused_amount,
         )
-        # No subsidy from the finding on (1.6, 3.3); what accrued since is reversed.
-        servicing.forfeit_subsidy(session, loan, body.visited_on, open_date)
     elif body.corrects_misuse:
-        loan.misuse_since = loan.misuse_finding = None
-        loan.misuse_amount = None
-    loan.last_visit_on = max(loan.last_visit_on or body.visited_on, body.visited_on)
+        lifecycle.correct_misuse(loan)
+    lifecycle.record_visit(loan, body.visited_on)
     session.flush()
     audit.record(
         session,

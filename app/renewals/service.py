@@ -11,34 +11,26 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.applications import facts as household_facts
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.problems import Problem, conflict, not_found
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
-from app.domain import renewal, schedule, subsidy
-from app.domain.classification import (
-    RiskClass,
-    carried_by_renewal,
-    observation_period,
-    restructured_floor,
-    worst,
-)
+from app.domain import renewal, subsidy
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod
 from app.domain.rules import RuleResult
+from app.eligibility import facts as household_facts
 from app.jobs import calendar
+from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Instalment, Loan
 from app.policy.service import refuse_unless_passed, rule_failures, rule_out
 from app.regions import service as regions
 from app.renewals import schemas
 from app.renewals.models import ChainRequest
-from app.servicing import service as servicing
-from app.servicing.models import RiskClassChange
 
 Kind = renewal.ChainAction
 
@@ -74,7 +66,7 @@ def evaluate(
     state = household_facts.load(session, loan.household_id, excluding_loan=loan.id)
     assert state is not None and loan.value_date is not None
     assert loan.maturity_date is not None
-    rows = loans.instalments(session, loan.id)
+    rows = lifecycle.instalments(session, loan.id)
     renewed = _maturing_principal(rows, loan.maturity_date, day) if kind is Kind.renewal else ZERO
     facts = renewal.LoanChainFacts(
         policy_version=loan.policy_version,
@@ -241,13 +233,29 @@ def decide(
     row.status, row.restructuring = "approved", restructuring
     row.rules = [rule_out(r).model_dump() for r in found]
     if kind is Kind.extension:
-        if new_terms is not None:
-            _govern_extension_by_2026_terms(loan, new_terms)
-        _extend(session, loan, row.months, day, restructuring)
+        lifecycle.extend(
+            session,
+            loan,
+            months=row.months,
+            day=day,
+            restructuring=restructuring,
+            new_terms=new_terms,
+            new_policy_version=CURRENT.code if new_terms is not None else None,
+        )
     else:
-        assert new_terms is not None
+        assert new_terms is not None and row.repayment_method is not None
         row.annual_rate, row.local_subsidy_rate = new_terms.annual_rate, new_terms.local_rate
-        new = _renew(session, loan, row, day, restructuring, new_terms)
+        new = lifecycle.renew(
+            session,
+            loan,
+            day=day,
+            months=row.months,
+            repayment_method=row.repayment_method,
+            terms=new_terms,
+            policy_version=CURRENT.code,
+            contracted_by=row.requested_by,
+            restructuring=restructuring,
+        )
         row.new_loan_id = new.id
     session.flush()
     audit.record(
@@ -265,134 +273,6 @@ def decide(
         },
     )
     return row
-
-
-def _floor_for_restructuring(session: Session, loan: Loan, day: date, before: RiskClass) -> None:
-    """3.1 and the 2023 rules: at least special mention and never better than `before`,
-    observed from the first repayment date after the change for two periods and a year."""
-    start, end = observation_period(day, [r.due_date for r in loans.instalments(session, loan.id)])
-    floor = restructured_floor(before)
-    loan.restructured_on, loan.restructure_floor = day, floor.value
-    loan.observation_start, loan.observation_end = start, end
-    loan.observation_breached = False
-    raised = worst(RiskClass(loan.risk_class), floor)
-    if raised.value != loan.risk_class:
-        session.add(
-            RiskClassChange(
-                loan_id=loan.id,
-                business_date=day,
-                from_class=loan.risk_class,
-                to_class=raised.value,
-                days_past_due=loan.days_past_due,
-                reason="restructuring",
-            )
-        )
-        loan.risk_class = raised.value
-
-
-def _govern_extension_by_2026_terms(loan: Loan, terms: subsidy.SubsidyTerms) -> None:
-    """2.3, 5.2: a legacy loan keeps its terms for its contract period; the extension period
-    (instalments due after the original maturity) is subsidised under the 2026 terms."""
-    assert loan.maturity_date is not None
-    loan.extension_from = loan.maturity_date
-    loan.extension_policy_version = CURRENT.code
-    loan.extension_central_rate = terms.central_rate
-    loan.extension_local_rate = terms.local_rate
-    loan.extension_subsidised_principal = terms.subsidised_principal
-    loan.extension_local_subsidised_principal = terms.local_principal
-
-
-def _extend(session: Session, loan: Loan, months: int, day: date, restructuring: bool) -> None:
-    """The unpaid principal, overdue included, is rescheduled over the remaining periods plus
-    the extension; overdue interest stays due."""
-    rows = loans.instalments(session, loan.id)
-    for row in rows:
-        if row.due_date <= day:
-            row.principal_due = row.principal_paid
-    balance = loan.principal_outstanding
-    current = next(r for r in rows if r.period_start <= day < r.due_date)
-    assert loan.value_date is not None
-    fresh = schedule.reschedule(
-        balance,
-        loan.annual_rate,
-        RepaymentMethod(loan.repayment_method),
-        loan.value_date,
-        current.number,
-        rows[-1].number + months,
-    )
-    for added in servicing.replace_from(loan, rows, fresh, day):
-        session.add(added)
-    loan.maturity_date = fresh[-1].due_date
-    loan.extension_months += months
-    loan.chain_actions += 1
-    loan.overdue_principal = ZERO
-    unpaid = [r.due_date for r in rows if r.due_date < day and r.interest_due > r.interest_paid]
-    loan.oldest_overdue_due = min(unpaid) if unpaid else None
-    if restructuring:
-        session.flush()
-        _floor_for_restructuring(session, loan, day, RiskClass(loan.risk_class))
-
-
-def _renew(
-    session: Session,
-    old: Loan,
-    row: ChainRequest,
-    day: date,
-    restructuring: bool,
-    terms: subsidy.SubsidyTerms,
-) -> Loan:
-    """The old loan closes as renewed; a new one under the 2026 terms takes its principal.
-    The renewal alone never worsens the class (3.1); a borrower in difficulty is restructured."""
-    amount = old.principal_outstanding
-    for instalment in loans.instalments(session, old.id):
-        instalment.principal_paid = instalment.principal_due
-    before = RiskClass(old.risk_class)
-    carried, override = carried_by_renewal(
-        before, RiskClass(old.risk_class_override) if old.risk_class_override else None
-    )
-    loans.move(old, LoanStatus.renewed)
-    old.closed_on = day
-    old.principal_outstanding = old.overdue_principal = ZERO
-    old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
-    session.flush()
-    assert row.repayment_method is not None
-    settings = get_settings()
-    new = Loan(
-        id=uuid.uuid4(),
-        application_id=None,
-        household_id=old.household_id,
-        borrower_member_id=old.borrower_member_id,
-        region_code=old.region_code,
-        status=LoanStatus.contracted,
-        policy_version=CURRENT.code,
-        principal=amount,
-        annual_rate=terms.annual_rate,
-        term_months=row.months,
-        repayment_method=row.repayment_method,
-        purpose=old.purpose,
-        large_production=old.large_production,
-        central_subsidy_rate=terms.central_rate,
-        local_subsidy_rate=terms.local_rate,
-        subsidised_principal=terms.subsidised_principal,
-        local_subsidised_principal=terms.local_principal,
-        penalty_markup=settings.overdue_penalty_markup,
-        misuse_markup=settings.misuse_penalty_markup,
-        roster_household=old.roster_household,
-        signed_on=day,
-        contracted_by=row.requested_by,
-        chain_id=old.chain_id or old.id,
-        renewed_from_id=old.id,
-        chain_actions=old.chain_actions + 1,
-        risk_class=carried.value,
-        risk_class_override=override.value if override else None,
-    )
-    session.add(new)
-    session.flush()
-    loans.activate(session, new, day)
-    if restructuring:
-        session.flush()
-        _floor_for_restructuring(session, new, day, before)
-    return new
 
 
 def to_out(row: ChainRequest) -> schemas.ChainRequestOut:

@@ -28,6 +28,7 @@ from app.domain.loan_status import LoanStatus
 from app.households.models import CreditRating, Household, Member
 from app.jobs.models import RegionBusinessDate
 from app.loans.models import Loan
+from app.policy.service import refuse_unless_passed
 from app.regions.models import Region
 from app.regions.schemas import LendingStatus
 from app.roster.models import RosterEntry
@@ -271,4 +272,12 @@ def load(
         region_suspended=first.lending_status == LendingStatus.suspended,
         household_number=first.household_number,
         open_date=first.open_date,
+    )
+
+
+def refuse_if_suspended(state: HouseholdState, applicant_id: uuid.UUID, on: date) -> None:
+    """4.3: no new lending — application, decision, contract, disbursement — where the county
+    the household is booked in or the borrower's roster county is suspended."""
+    refuse_unless_passed(
+        rules.check_region(state.household_facts(applicant_id, on)), slug="region-suspended"
     )
