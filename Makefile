@@ -31,6 +31,7 @@ test: install lint typecheck infra-check pytest
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy app
