@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core import csvsafe
 from app.core.auth import Principal
+from app.core.db import CompiledStatement
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
@@ -207,35 +208,34 @@ def lines_csv(session: Session, claims: list[CountyClaim], period: Period) -> by
     out = [header]
     drafts = [c.region_code for c in claims if c.claim_id is None]
     frozen = [str(c.claim_id) for c in claims if c.claim_id is not None]
-    with psycopg.ClientCursor(raw) as cursor:  # binds client-side, for COPY (SELECT …)
+    # COPY takes no server-side parameters: a client-side cursor binds them (psycopg quotes).
+    with psycopg.ClientCursor(raw) as cursor:
         if drafts:
-            query = (
-                f"SELECT region_code, 'draft', loan_id, {csvsafe.sql_text_cell('borrower')},"
-                " policy_version, central_subsidy, local_subsidy, central_adjustment,"
-                f" local_adjustment FROM ({_LINES}) lines"
-            )
-            bound = cursor.mogrify(_as_pyformat(query), _params(drafts, period))
-            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+            with cursor.copy(_COPY_DRAFT_LINES, _params(drafts, period)) as copy:
                 out.extend(bytes(chunk) for chunk in copy)
         if frozen:
-            bound = cursor.mogrify(
-                "SELECT c.region_code, c.status, x.loan_id,"
-                f" {csvsafe.sql_text_cell('x.borrower')}, x.policy_version,"
-                " x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment"
-                " FROM subsidy_claim_lines x JOIN subsidy_claims c ON c.id = x.claim_id"
-                " WHERE c.id = ANY(%(ids)s::uuid[]) ORDER BY c.region_code, x.loan_id",
-                {"ids": frozen},
-            )
-            with cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)") as copy:
+            with cursor.copy(_COPY_FROZEN_LINES, {"ids": frozen}) as copy:
                 out.extend(bytes(chunk) for chunk in copy)
     return b"".join(out)
 
 
-def _as_pyformat(query: str) -> str:
-    """:name placeholders (SQLAlchemy) as %(name)s (psycopg)."""
-    import re
-
-    return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", query)
+# The claim CSV's two COPY statements, composed from the constants above only.
+_DRAFT_LINES = CompiledStatement(
+    text(
+        f"SELECT region_code, 'draft', loan_id, {csvsafe.sql_text_cell('borrower')},"
+        " policy_version, central_subsidy, local_subsidy, central_adjustment,"
+        f" local_adjustment FROM ({_LINES}) lines"
+    )
+)
+_COPY_DRAFT_LINES = f"COPY ({_DRAFT_LINES.sql}) TO STDOUT WITH (FORMAT csv)"
+_COPY_FROZEN_LINES = (
+    "COPY (SELECT c.region_code, c.status, x.loan_id,"
+    f" {csvsafe.sql_text_cell('x.borrower')}, x.policy_version,"
+    " x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment"
+    " FROM subsidy_claim_lines x JOIN subsidy_claims c ON c.id = x.claim_id"
+    " WHERE c.id = ANY(%(ids)s::uuid[]) ORDER BY c.region_code, x.loan_id)"
+    " TO STDOUT WITH (FORMAT csv)"
+)
 
 
 def _summarise(claim: CountyClaim) -> CountyClaim:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.loan_status import TRANSITIONS, InvalidTransitionError, LoanStatus, sql_list
-from app.loans.models import OUTSTANDING, Loan
 from app.loans.lifecycle import _move as move
+from app.loans.models import OUTSTANDING, Loan
 
 S = LoanStatus
 
