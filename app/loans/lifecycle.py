@@ -319,7 +319,6 @@ def apply_repayment(
     rows = instalments(session, loan.id)
     split = allocation.allocate(amount, owed(loan, rows, day))
     before = _snapshot(rows)
-    accrued_before = (loan.interest_accrued, loan.central_accrued, loan.local_accrued)
     past = [r for r in rows if r.due_date < day]
     today = [r for r in rows if r.due_date == day]
     loan.penalty_outstanding -= split.penalty
@@ -357,15 +356,6 @@ def apply_repayment(
             "instalments": _changed(before, rows),
             "chain_actions": loan.chain_actions,
             "closed": loan.status == LoanStatus.closed,
-            # the pay-off true-up posted with it, if any
-            "accrued": [
-                str(now - was)
-                for now, was in zip(
-                    (loan.interest_accrued, loan.central_accrued, loan.local_accrued),
-                    accrued_before,
-                    strict=True,
-                )
-            ],
         },
     )
     session.add(posting)
@@ -385,7 +375,12 @@ def _pay(rows: list[Instalment], amount: Decimal, field: str) -> None:
 
 def _accrued_so_far(row: Instalment | _Basis, day: date) -> tuple[Decimal, Decimal, Decimal]:
     """(interest, central, local) accrued on the period through the day before `day`."""
-    through = day - timedelta(days=1)
+    return _accrued_through(row, day - timedelta(days=1))
+
+
+def _accrued_through(row: Instalment | _Basis, through: date) -> tuple[Decimal, Decimal, Decimal]:
+    if row.accrual_start >= row.due_date:  # paid off: all it charges was accrued
+        return row.accrued_interest_before, row.accrued_central_before, row.accrued_local_before
 
     def part(total: Decimal, before: Decimal) -> Decimal:
         return before + accrued_through(total - before, row.accrual_start, row.due_date, through)
@@ -577,13 +572,21 @@ def reverse_repayment(
         for name in _SCHEDULE_FIELDS:
             value = before[name]
             setattr(row, name, date.fromisoformat(value) if _is_date(name) else Decimal(value))
-    _correct_accrual(session, loan, rows, as_posted, day)
     loan.penalty_outstanding += posting.penalty
     if loan.status == LoanStatus.closed:
         _move(loan, LoanStatus.active)
         loan.closed_on = None
     _settle_position(loan, rows, day)
-    _reclassify(session, loan, day, subsidise_overdue_days)
+    # Subsidy is due only for the days the loan, as restored, performed (1.6): through its
+    # oldest unpaid due date, unless the county subsidises overdue days. Whatever was accrued
+    # after that is reversed; up to it, the accrual basis the posting changed is corrected.
+    yesterday = day - timedelta(days=1)
+    subsidised_through = yesterday
+    if loan.oldest_overdue_due is not None and not subsidise_overdue_days:
+        subsidised_through = min(yesterday, loan.oldest_overdue_due)
+        _reverse_subsidy_since(session, loan, subsidised_through + timedelta(days=1), day)
+    _correct_accrual(session, loan, rows, as_posted, yesterday, subsidised_through, day)
+    _reclassify(session, loan, day)
     reversal = Repayment(
         id=uuid.uuid4(),
         loan_id=loan.id,
@@ -641,18 +644,21 @@ def _correct_accrual(
     loan: Loan,
     rows: list[Instalment],
     as_posted: dict[int, dict[str, Any]],
+    through: date,
+    subsidised_through: date,
     day: date,
 ) -> None:
-    """What the restored schedule had accrued through yesterday, less what the posting's
-    schedule did (a prepayment lowered the interest basis; a pay-off trued it up)."""
+    """What the restored schedule had accrued, less what the posting's schedule did (a
+    prepayment lowered the interest basis; a pay-off trued it up): interest through
+    `through`, subsidy through `subsidised_through`; one 'correction' entry dated `day`."""
     interest = central = local = ZERO
     for row in rows:
-        was = as_posted[row.number]
-        if all(getattr(row, f) == was[f] for f in _SCHEDULE_FIELDS):
+        was = _Basis(**{f: as_posted[row.number][f] for f in _BASIS_FIELDS})
+        if all(getattr(row, f) == getattr(was, f) for f in _BASIS_FIELDS):
             continue
-        restored = _accrued_so_far(row, day)
-        posted = _accrued_so_far(_Basis(**{f: was[f] for f in _BASIS_FIELDS}), day)
-        interest += restored[0] - posted[0]
+        interest += _accrued_through(row, through)[0] - _accrued_through(was, through)[0]
+        restored = _accrued_through(row, subsidised_through)
+        posted = _accrued_through(was, subsidised_through)
         central += restored[1] - posted[1]
         local += restored[2] - posted[2]
     if loan.subsidy_forfeited_from is not None:
@@ -678,14 +684,11 @@ class _Basis:
 _BASIS_FIELDS = tuple(f.name for f in fields(_Basis))
 
 
-def _reclassify(session: Session, loan: Loan, day: date, subsidise_overdue_days: bool) -> None:
+def _reclassify(session: Session, loan: Loan, day: date) -> None:
     """Days past due and the class as the batch had them at last night's close, had the
-    reversed repayment never been posted; a loan that is overdue again keeps no subsidy for its
-    overdue days unless the county subsidises them (1.6)."""
+    reversed repayment never been posted."""
     last_close = day - timedelta(days=1)
     dpd = max((last_close - loan.oldest_overdue_due).days, 0) if loan.oldest_overdue_due else 0
-    if loan.oldest_overdue_due is not None and not subsidise_overdue_days:
-        _reverse_subsidy_since(session, loan, loan.oldest_overdue_due + timedelta(days=1), day)
     loan.days_past_due = dpd
     restructuring = (
         Restructuring(
