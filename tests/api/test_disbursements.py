@@ -133,3 +133,120 @@ def test_loans_are_found_by_core_bankings_reference(svc: Servicing) -> None:
         "/v1/loans", params={"core_transaction_id": reference}, headers=elsewhere
     ).json()["items"]
     assert hidden == []
+
+
+def ask(svc: Servicing, disbursement_id: str, kind: str, who: dict[str, str]) -> httpx.Response:
+    return svc.client.post(
+        f"/v1/disbursements/{disbursement_id}/actions",
+        headers=who,
+        json={"kind": kind, "reason": "核心系统未回执"},
+    )
+
+
+def decide(
+    svc: Servicing, disbursement_id: str, action_id: str, who: dict[str, str], outcome: str
+) -> httpx.Response:
+    return svc.client.post(
+        f"/v1/disbursements/{disbursement_id}/actions/{action_id}/decision",
+        headers=who,
+        json={"outcome": outcome},
+    )
+
+
+def outbox(database_url: str, disbursement_id: str) -> tuple[str, dict[str, object], object]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT status, payload, next_attempt_at FROM outbox WHERE idempotency_key = %s",
+            (f"disbursement-{disbursement_id}",),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def second_officer(svc: Servicing) -> dict[str, str]:
+    return headers(Role.loan_officer, sub="officer-two", regions=[svc.flow.region])
+
+
+def test_a_cancelled_disbursement_returns_the_loan_and_a_late_answer_is_flagged(
+    svc: Servicing, database_url: str
+) -> None:
+    loan = svc.contracted_loan()
+    disbursement_id = request_disbursement(svc, loan["id"])
+    asked = ask(svc, disbursement_id, "cancel", svc.flow.officer)
+    assert asked.status_code == 201, asked.text
+    action = asked.json()
+    assert action["status"] == "requested" and action["requested_by"].startswith("officer-")
+    assert_problem(ask(svc, disbursement_id, "resend", svc.flow.officer), 409)
+    # maker-checker: the asker never decides
+    same = decide(svc, disbursement_id, action["id"], svc.flow.officer, "approve")
+    assert_problem(same, 409)
+    assert same.json()["type"].endswith("maker-checker")
+    assert svc.loan(loan["id"])["status"] == "disbursing"
+    approved = decide(svc, disbursement_id, action["id"], second_officer(svc), "approve")
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["decided_by"]) == (
+        "approved",
+        "officer-two",
+    )
+    assert svc.loan(loan["id"])["status"] == "contracted"
+    status, payload, _ = outbox(database_url, disbursement_id)
+    assert status == "cancelled" and "sealed" not in payload
+
+    late = confirm(svc, disbursement_id, core_transaction_id="CBS-LATE-1")
+    assert_problem(late, 409)
+    assert late.json()["type"].endswith("disbursement-cancelled")
+    state = svc.client.get(f"/v1/disbursements/{disbursement_id}", headers=svc.flow.officer)
+    assert {
+        k: state.json()[k]
+        for k in ("status", "reconciliation", "reported_transaction_id", "delivery_status")
+    } == {
+        "status": "cancelled",
+        "reconciliation": "confirmed_after_cancel",
+        "reported_transaction_id": "CBS-LATE-1",
+        "delivery_status": "cancelled",
+    }
+    assert svc.loan(loan["id"])["status"] == "contracted"
+    # the loan may be paid out again, under a new disbursement
+    again = request_disbursement(svc, loan["id"])
+    assert confirm(svc, again).status_code == 200
+    assert svc.loan(loan["id"])["status"] == "active"
+    history = svc.client.get(
+        f"/v1/disbursements/{disbursement_id}/actions", headers=svc.flow.officer
+    ).json()
+    assert [(a["kind"], a["status"]) for a in history] == [("cancel", "approved")]
+
+
+def test_a_resend_delivers_the_same_instruction_again(svc: Servicing, database_url: str) -> None:
+    loan = svc.contracted_loan()
+    disbursement_id = request_disbursement(svc, loan["id"])
+    with psycopg.connect(database_url) as conn:  # delivered for good, then no answer
+        conn.execute(
+            "UPDATE outbox SET status = 'failed', payload = payload - 'sealed',"
+            " next_attempt_at = now() + interval '1 day' WHERE idempotency_key = %s",
+            (f"disbursement-{disbursement_id}",),
+        )
+    action = ask(svc, disbursement_id, "resend", svc.flow.officer).json()
+    declined = decide(svc, disbursement_id, action["id"], svc.flow.reviewer, "decline")
+    assert declined.json()["status"] == "declined"
+    assert outbox(database_url, disbursement_id)[0] == "failed"
+    action = ask(svc, disbursement_id, "resend", svc.flow.officer).json()
+    assert (
+        decide(svc, disbursement_id, action["id"], svc.flow.reviewer, "approve").status_code == 200
+    )
+    status, payload, _ = outbox(database_url, disbursement_id)
+    assert status == "pending" and "sealed" in payload
+    assert payload["instruction_id"] == disbursement_id  # the same key: paid at most once
+    assert svc.loan(loan["id"])["status"] == "disbursing"
+
+
+def test_an_answered_disbursement_is_neither_resent_nor_cancelled(svc: Servicing) -> None:
+    loan = svc.contracted_loan()
+    disbursement_id = request_disbursement(svc, loan["id"])
+    action = ask(svc, disbursement_id, "cancel", svc.flow.officer).json()
+    assert confirm(svc, disbursement_id).status_code == 200  # core banking answers meanwhile
+    refused = decide(svc, disbursement_id, action["id"], second_officer(svc), "approve")
+    assert_problem(refused, 409)
+    assert svc.loan(loan["id"])["status"] == "active"
+    assert_problem(ask(svc, disbursement_id, "resend", svc.flow.officer), 409)
+    elsewhere = headers(Role.loan_officer, sub="officer-elsewhere", regions=["11"])
+    assert_problem(ask(svc, disbursement_id, "cancel", elsewhere), 404)
