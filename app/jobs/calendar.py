@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -21,16 +21,12 @@ def _lock_id(region_code: str) -> int:
 
 def lock_region_shared(session: Session, region_code: str) -> None:
     """Postings (repayments, disbursements) on a region wait while its batch runs."""
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": _lock_id(region_code)})
+    session.execute(select(func.pg_advisory_xact_lock_shared(_lock_id(region_code))))
 
 
 def try_lock_region_exclusive(session: Session, region_code: str) -> bool:
     """The batch for a region: one worker at a time, and no postings meanwhile."""
-    return bool(
-        session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(region_code)}
-        ).scalar_one()
-    )
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_lock_id(region_code)))))
 
 
 def open_date(session: Session, region_code: str) -> date | None:

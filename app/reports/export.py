@@ -19,6 +19,8 @@ from app.reports.periods import Period
 _CLASSES = [c.value for c in RiskClass]
 
 QUERIES = {
+    # Report totals over every loan of a period (a named SQL path, STYLE §7): constants only,
+    # the period bound as parameters.
     "loans_issued.csv": """
         SELECT region_code, policy_version, count(*) AS loans, sum(principal) AS amount
         FROM loans WHERE value_date BETWEEN :start AND :end

@@ -186,6 +186,8 @@ CREATE TEMPORARY TABLE roster_staging (
 
 _STAGED = table("roster_staging", column("line", Integer), column("id_hash", LargeBinary))
 
+# A named hot path (STYLE §7): a province's million roster rows go through a COPY into staging
+# and this one statement (bench/roster_import.py: 1,000,000 rows in about 33 s).
 _MERGE = text("""
 WITH prev AS (
     SELECT r.id_hash, r.removed_date AS prev_removed
