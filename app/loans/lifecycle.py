@@ -563,6 +563,17 @@ def reverse_repayment(
         )
     if loan.status == LoanStatus.closed and not effect["closed"]:  # pragma: no cover
         raise LifecycleError("The loan closed after this repayment", slug="not-reversible")
+    if (
+        loan.status == LoanStatus.closed
+        and loan.closed_on is not None
+        and (day.year, day.month) != (loan.closed_on.year, loan.closed_on.month)
+    ):
+        # After its month's end a closed loan has left the month-end totals that subsidy
+        # claims are differences of; reopening it then would claim its subsidy twice.
+        raise LifecycleError(
+            "A pay-off is reversed within the month the loan closed in; reopen it by hand",
+            slug="not-reversible",
+        )
     _refuse_if_later_postings(session, posting)
     rows = instalments(session, loan.id)
     by_number = {r.number: r for r in rows}

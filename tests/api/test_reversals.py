@@ -186,6 +186,22 @@ def test_a_reversed_payoff_reopens_the_loan(svc: Servicing, database_url: str) -
     )
 
 
+def test_a_payoff_is_not_reversed_after_its_month_has_ended(svc: Servicing) -> None:
+    start = business_today()
+    loan = svc.active_loan(start)
+    day = start + timedelta(days=15)
+    svc.close_through(day - timedelta(days=1))
+    payoff = (D("12000.00") * D("0.0435") * 15 / 360).quantize(D("0.01"))
+    paid = svc.repay(loan["id"], f"{D('12000.00') + payoff:.2f}", day, txn="CBS-OLD-PAYOFF")
+    assert paid.status_code == 201, paid.text
+    next_month = date(day.year + day.month // 12, day.month % 12 + 1, 2)
+    svc.close_through(next_month)
+    refused = reverse(svc, loan["id"], "CBS-OLD-PAYOFF")
+    assert_problem(refused, 409)
+    assert refused.json()["type"].endswith("not-reversible")
+    assert svc.loan(loan["id"])["status"] == "closed"
+
+
 def test_reversals_go_latest_first_and_stay_in_scope(svc: Servicing) -> None:
     start = business_today()
     loan = svc.active_loan(start)
