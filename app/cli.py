@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +26,7 @@ def ensure_database_url() -> str:
     from app.core.embedded import create_database, start_embedded, with_database
 
     admin_url = start_embedded(settings.data_dir)
+    _stop_embedded_on_sigterm()
     create_database(admin_url, settings.embedded_database)
     owner = with_database(admin_url, settings.embedded_database)
     # Migrations as the owner; the service as a role of its own (app/core/dbroles.py).
@@ -33,6 +36,33 @@ def ensure_database_url() -> str:
     get_settings.cache_clear()
     print(f"embedded PostgreSQL: {url} (migrations as {owner})", file=sys.stderr)
     return url
+
+
+def _stop_embedded_on_sigterm() -> None:
+    """The embedded server is stopped at interpreter exit (atexit), which Ctrl-C reaches but a
+    bare SIGTERM — a closing terminal, a process manager, a container stop — does not: the
+    process would die and leave PostgreSQL running for the next run to reuse unnoticed. SIGTERM
+    becomes a clean exit. (uvicorn takes the signal while it serves, shuts down gracefully,
+    then raises it again: into this handler.)"""
+
+    def exit_cleanly(signum: int, frame: object) -> None:
+        raise SystemExit(0)  # a stop on request is a clean stop
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, exit_cleanly)
+
+
+def _exit_with_parent() -> None:
+    """`make run` execs the server, but make itself does not pass a SIGTERM on to its recipe:
+    when the process that started the server goes away, the server stops as if sent SIGTERM."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def owner_database_url() -> str:
@@ -60,6 +90,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.core import workers
 
+    if args.exit_with_parent:
+        _exit_with_parent()
     url = ensure_database_url()
     if not args.no_migrate:
         from app.core.migrations import migrate
@@ -203,7 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-migrate", action="store_true")
+    serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
+    serve.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop (as on SIGTERM) when the process that started the server goes away",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="run Alembic migrations")

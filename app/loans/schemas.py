@@ -11,6 +11,7 @@ from app.domain.classification import RiskClass
 from app.domain.eligibility import RosterStatus
 from app.domain.loan_status import LoanStatus
 from app.domain.policy import RepaymentMethod
+from app.loans.models import DisbursementStatus
 
 
 class DisbursementOut(BaseModel):
@@ -19,7 +20,7 @@ class DisbursementOut(BaseModel):
     id: uuid.UUID
     loan_id: uuid.UUID
     amount: MoneyOut
-    status: Literal["requested", "succeeded", "failed", "cancelled"]
+    status: DisbursementStatus
     core_transaction_id: str | None
     value_date: date | None
     failure_reason: str | None
