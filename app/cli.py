@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import json
 import os
 import signal
 import sys
@@ -26,7 +28,7 @@ def ensure_database_url() -> str:
     from app.core.embedded import create_database, start_embedded, with_database
 
     admin_url = start_embedded(settings.data_dir)
-    _stop_embedded_on_sigterm()
+    _exit_cleanly_on_sigterm()
     create_database(admin_url, settings.embedded_database)
     owner = with_database(admin_url, settings.embedded_database)
     # Migrations as the owner; the service as a role of its own (app/core/dbroles.py).
@@ -38,7 +40,7 @@ def ensure_database_url() -> str:
     return url
 
 
-def _stop_embedded_on_sigterm() -> None:
+def _exit_cleanly_on_sigterm() -> None:
     """The embedded server is stopped at interpreter exit (atexit), which Ctrl-C reaches but a
     bare SIGTERM — a closing terminal, a process manager, a container stop — does not: the
     process would die and leave PostgreSQL running for the next run to reuse unnoticed. SIGTERM
@@ -98,6 +100,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         migrate(owner_database_url(), url)
     port = args.port or int(os.environ.get("PORT", "8000"))
+    address = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{port}"
+    if "PUBLIC_BASE_URL" not in os.environ:
+        # core banking (the simulator in development) calls back where this server listens
+        os.environ["PUBLIC_BASE_URL"] = address
+        get_settings.cache_clear()
+    _exit_cleanly_on_sigterm()
+    _announce(address)
     stop = _start_outbox_thread() if get_settings().outbox_worker_in_process else None
     print(
         f"Bangfu on http://{args.host}:{port}  (docs: http://{args.host}:{port}/docs)",
@@ -113,6 +122,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if stop is not None:
         stop.set()
     return 0
+
+
+SERVER_FILE = "server.json"
+
+
+def _announce(address: str) -> None:
+    """Tell `bangfu demo` (and anyone on this machine) where this server listens: a file under
+    DATA_DIR, removed when the server stops."""
+    path = get_settings().data_dir / SERVER_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"url": address, "pid": os.getpid()}), encoding="utf-8")
+    atexit.register(lambda: path.unlink(missing_ok=True))
+
+
+def running_server() -> str | None:
+    """The address a `bangfu serve` on this machine announced, if it is still running."""
+    path = get_settings().data_dir / SERVER_FILE
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(found["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(found["url"])
 
 
 def _start_outbox_thread() -> threading.Event:
@@ -224,7 +256,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
 
-    return run_demo(args.base_url, args.core_banking_url, spawn_simulator=not args.no_spawn)
+    base_url = (
+        args.base_url or running_server() or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    )
+    return run_demo(base_url, args.core_banking_url, spawn_simulator=not args.no_spawn)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,7 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="walk one household through a loan's whole life")
-    demo.add_argument("--base-url", default="http://127.0.0.1:8000")
+    demo.add_argument(
+        "--base-url",
+        default=None,
+        help="the server's address; default: the `bangfu serve` running here, else $PORT or 8000",
+    )
     demo.add_argument("--core-banking-url", default=None, help="default CORE_BANKING_URL")
     demo.add_argument(
         "--no-spawn", action="store_true", help="do not start the simulator when none answers"

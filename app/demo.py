@@ -29,8 +29,9 @@ class DemoError(RuntimeError):
 
 
 class Demo:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, core_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=120)
+        self.core_url = core_url
         self.region = f"52{random.randint(9000, 9999)}"  # a county of the demo's own  # noqa: S311
         self.step = 0
 
@@ -100,7 +101,8 @@ def run_demo(base_url: str, core_url: str | None, *, spawn_simulator: bool = Tru
     core_url = core_url or get_settings().core_banking_url
     simulator = _ensure_simulator(core_url, spawn_simulator)
     try:
-        _walk(Demo(base_url))
+        print(f"server {base_url}, core banking {core_url}")
+        _walk(Demo(base_url, core_url))
     except (DemoError, httpx.HTTPError) as exc:
         print(f"\ndemo stopped: {exc}", file=sys.stderr)
         return 1
@@ -110,6 +112,56 @@ def run_demo(base_url: str, core_url: str | None, *, spawn_simulator: bool = Tru
             simulator.wait(timeout=10)
     print("\ndemo finished")
     return 0
+
+
+CONFIRMATION_WAIT_SECONDS = 15
+
+
+def _await_confirmation(d: Demo, loan_id: str, disbursement_id: str) -> None:
+    """Wait for core banking's answer; if it does not come, say why rather than wait on."""
+    deadline = time.monotonic() + CONFIRMATION_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        loan = d.http.get(f"/v1/loans/{loan_id}", headers=d.token(*OFFICER)).json()
+        if loan["status"] == "active":
+            return
+        time.sleep(0.2)
+    state = d.http.get(f"/v1/disbursements/{disbursement_id}", headers=d.token(*OFFICER)).json()
+    raise DemoError(_why_unconfirmed(state, d.core_url))
+
+
+def _why_unconfirmed(state: dict[str, Any], core_url: str) -> str:
+    delivery, attempts = state.get("delivery_status"), state.get("delivery_attempts", 0)
+    if delivery == "pending" and not attempts:
+        return (
+            "the instruction was never sent: no outbox worker is running"
+            " (`make run` runs one in the server; otherwise start `bangfu worker`)"
+        )
+    if delivery in ("pending", "failed"):
+        return (
+            f"core banking at {core_url} did not take the instruction after {attempts}"
+            f" attempt(s): {state.get('last_error')} (CORE_BANKING_URL)"
+        )
+    transfer = next(
+        (t for t in _simulator_transfers(core_url) if t.get("instruction_id") == state.get("id")),
+        None,
+    )
+    if transfer is not None and transfer.get("callback_error"):
+        return (
+            "core banking made the transfer, but its confirmation could not reach the server at"
+            f" {transfer.get('callback_url')} ({transfer['callback_error']}): the server's"
+            " PUBLIC_BASE_URL must be an address core banking can call"
+        )
+    return (
+        f"core banking took the instruction ({delivery}) but no confirmation has arrived in"
+        f" {CONFIRMATION_WAIT_SECONDS} s; see GET {core_url}/transfers"
+    )
+
+
+def _simulator_transfers(core_url: str) -> list[dict[str, Any]]:
+    try:
+        return list(httpx.get(f"{core_url}/transfers", timeout=2).json()["transfers"])
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []
 
 
 def _walk(d: Demo) -> None:
@@ -249,14 +301,7 @@ def _walk(d: Demo) -> None:
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     d.show(disbursement=disbursement["status"])
-    deadline = time.monotonic() + 60
-    while (
-        d.http.get(f"/v1/loans/{loan['id']}", headers=d.token(*OFFICER)).json()["status"]
-        != "active"
-    ):
-        if time.monotonic() > deadline:
-            raise DemoError("the disbursement was not confirmed (is the outbox worker running?)")
-        time.sleep(0.2)
+    _await_confirmation(d, loan["id"], disbursement["id"])
     state = d.call(
         "Core banking confirmed: the loan is active", "GET", f"/v1/loans/{loan['id']}", OFFICER
     )

@@ -80,9 +80,12 @@ def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI
                         if answer.status_code < 500:
                             with ledger.lock:
                                 ledger.callbacks_sent += 1
+                                transfer["callback_status"] = answer.status_code
                             break
-                    except httpx.HTTPError:
-                        pass
+                        transfer["callback_error"] = f"HTTP {answer.status_code}"
+                    except httpx.HTTPError as exc:
+                        # kept on the transfer: `bangfu demo` explains a lost confirmation
+                        transfer["callback_error"] = type(exc).__name__
                     time.sleep(min(0.05 * 2**attempt, 2))
 
     @app.post("/transfers", status_code=202)
@@ -104,6 +107,7 @@ def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI
                     "instruction_id": instruction.instruction_id,
                     "amount": instruction.amount,
                     "key": key,
+                    "callback_url": instruction.callback_url,
                 }
                 ledger.transfers[key] = existing
                 pool.submit(callback, existing, instruction)

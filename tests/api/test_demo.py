@@ -1,5 +1,6 @@
 """`bangfu demo` runs to the end against a freshly migrated database, a real `bangfu serve`
-and the simulator it starts."""
+and the simulator it starts, finding the server by itself; and a lost confirmation is
+explained, not waited on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,8 +20,8 @@ from tests.conftest import SERVICE_ROLE, _free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_guided_demo_runs_to_the_end(scratch_database) -> None:
-    url = scratch_database("demo")
+@contextmanager
+def serving(url: str, data_dir: Path, **extra: str) -> Iterator[tuple[int, dict[str, str]]]:
     port, sim_port = _free_port(), _free_port()
     env = {
         **os.environ,
@@ -27,10 +30,13 @@ def test_guided_demo_runs_to_the_end(scratch_database) -> None:
         "DATABASE_URL": with_role(url, SERVICE_ROLE),
         "ALLOW_FUTURE_BUSINESS_DATES": "true",
         "OUTBOX_WORKER_IN_PROCESS": "true",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "CORE_BANKING_URL": f"http://127.0.0.1:{sim_port}",
+        "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
+    if "PUBLIC_BASE_URL" not in extra:
+        env.pop("PUBLIC_BASE_URL", None)  # the server calls back where it listens
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -47,27 +53,31 @@ def test_guided_demo_runs_to_the_end(scratch_database) -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        demo = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "demo",
-                "--base-url",
-                f"http://127.0.0.1:{port}",
-                "--core-banking-url",
-                f"http://127.0.0.1:{sim_port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        yield port, env
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def run_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # no --base-url: the demo finds the server `bangfu serve` announced under DATA_DIR
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo"],
+        cwd=ROOT,
+        env={k: v for k, v in env.items() if k != "PORT"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_guided_demo_runs_to_the_end(
+    scratch_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    with serving(scratch_database("demo"), tmp_path) as (port, env):
+        demo = run_demo(env)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert f"server http://127.0.0.1:{port}" in demo.stdout
     assert "demo finished" in demo.stdout
     for step in (
         "Import the roster",
@@ -78,3 +88,18 @@ def test_guided_demo_runs_to_the_end(scratch_database) -> None:
         "Statement",
     ):
         assert step.lower() in demo.stdout.lower()
+    assert not (tmp_path / "server.json").exists()  # the server said where it was, then left
+
+
+def test_a_lost_confirmation_is_explained(
+    scratch_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    nowhere = f"http://127.0.0.1:{_free_port()}"
+    with serving(scratch_database("demo_lost"), tmp_path, PUBLIC_BASE_URL=nowhere) as (_, env):
+        started = time.monotonic()
+        demo = run_demo(env)
+        took = time.monotonic() - started
+    assert demo.returncode == 1, demo.stdout[-2000:]
+    assert f"could not reach the server at {nowhere}" in demo.stderr
+    assert "PUBLIC_BASE_URL" in demo.stderr
+    assert took < 60
