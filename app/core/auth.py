@@ -1,7 +1,8 @@
 """Bearer JWT authentication, roles and region scope.
 
 Claims: `sub` (user), `roles` (list of Role), `regions` (GB/T 2260 code prefixes the user may
-see; "*" is national scope), `exp`. HS256 with JWT_SECRET, or RS256 when JWT_PUBLIC_KEY is set;
+see; "*" is national scope), `exp`. HS256 with JWT_SECRET; or RS256, verified against the bank's
+key set (JWT_JWKS_URL, keys found by `kid` and rotated) or a static key (JWT_PUBLIC_KEY);
 `alg: none` and every other algorithm are refused.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -100,10 +101,37 @@ def _unauthorized(detail: str) -> Problem:
     )
 
 
-def _verification_key(settings: Settings) -> tuple[str, list[str]]:
+def _verification_key(token: str, settings: Settings) -> tuple[Any, list[str]]:
+    """The key a token must verify against: the bank's key set (JWKS, by the token's `kid`), a
+    static RS256 public key, or the HS256 secret, in that order of preference."""
+    if settings.jwt_jwks_url:
+        try:
+            client = _jwks(
+                settings.jwt_jwks_url,
+                settings.jwt_jwks_cache_seconds,
+                settings.jwt_jwks_cooldown_seconds,
+            )
+            # the PyJWK itself (hashable, one per key in the fetched set) keys the memo below
+            return client.get_signing_key_from_jwt(token), ["RS256"]
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Problem(
+                503, "The bank's key set cannot be reached", slug="jwks-unavailable"
+            ) from exc
+        except jwt.PyJWTError as exc:
+            raise _unauthorized("The token is not signed by a key the bank lists") from exc
     if settings.jwt_public_key:
         return settings.jwt_public_key, ["RS256"]
     return settings.jwt_secret, ["HS256"]
+
+
+@lru_cache(maxsize=4)
+def _jwks(url: str, lifespan: float, cooldown: float) -> jwt.PyJWKClient:
+    """One client per key-set URL: it keeps the set for `lifespan` seconds and fetches it again
+    when a token names a key it has not seen (a rotation), at most once per `cooldown`. A fetch
+    blocks its request (rare: once per lifespan or rotation; 5 s at most)."""
+    return jwt.PyJWKClient(
+        url, cache_jwk_set=True, lifespan=lifespan, timeout=5, cooldown_duration=cooldown
+    )
 
 
 def issue_token(
@@ -129,7 +157,7 @@ def issue_token(
 
 
 def decode_token(token: str, settings: Settings) -> Principal:
-    key, algorithms = _verification_key(settings)
+    key, algorithms = _verification_key(token, settings)
     principal, expires = _verified(token, key, tuple(algorithms), settings.jwt_issuer)
     if expires + LEEWAY_SECONDS <= time.time():
         raise _unauthorized("The token has expired")
@@ -138,7 +166,7 @@ def decode_token(token: str, settings: Settings) -> Principal:
 
 @lru_cache(maxsize=4096)
 def _verified(
-    token: str, key: str, algorithms: tuple[str, ...], issuer: str
+    token: str, key: Any, algorithms: tuple[str, ...], issuer: str
 ) -> tuple[Principal, float]:
     """The principal a token names and when it expires. Memoised: a client sends the same
     token with every request, and verifying it each time was a twentieth of a request's CPU.

@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = Field(
         default=None, description="PEM public key; when set, tokens must be RS256-signed."
     )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        description="the bank's JWKS endpoint; when set, tokens must be RS256-signed by a key it"
+        " lists (found by the token's `kid`; rotated keys are fetched on first sight)",
+    )
+    jwt_jwks_cache_seconds: float = Field(
+        default=300, gt=0, description="how long the key set is kept before it is fetched again"
+    )
+    jwt_jwks_cooldown_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="a token naming an unknown key fetches the set again, at most this often"
+        " (made-up key ids cannot flood the bank's endpoint)",
+    )
     jwt_issuer: str = "bangfu"
     jwt_ttl_minutes: int = 480
 
@@ -120,11 +134,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> Settings:
         if self.environment is Environment.production and (
-            self.jwt_public_key is None and self.jwt_secret == DEV_JWT_SECRET
+            self.jwt_public_key is None
+            and self.jwt_jwks_url is None
+            and self.jwt_secret == DEV_JWT_SECRET
         ):
             raise ValueError(
                 "ENVIRONMENT=production refuses the development JWT secret: "
-                "set JWT_SECRET (32+ random bytes) or JWT_PUBLIC_KEY"
+                "set JWT_SECRET (32+ random bytes), JWT_PUBLIC_KEY or JWT_JWKS_URL"
             )
         if self.environment is Environment.production and (
             DEV_DATA_KEY in (self.data_encryption_key, self.data_hash_key)
