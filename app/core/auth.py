@@ -8,6 +8,7 @@ key set (JWT_JWKS_URL, keys found by `kid` and rotated) or a static key (JWT_PUB
 
 from __future__ import annotations
 
+import hmac
 import re
 import time
 import unicodedata
@@ -219,6 +220,21 @@ async def current_principal(
     principal = decode_token(credentials.credentials, get_settings())
     request.state.principal = principal
     return principal
+
+
+async def metrics_reader(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """/metrics is not public: the scraper's METRICS_TOKEN, or an admin's token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("A bearer token is required")
+    settings = get_settings()
+    if settings.metrics_token and hmac.compare_digest(
+        credentials.credentials.encode(), settings.metrics_token.encode()
+    ):
+        return
+    if Role.admin not in decode_token(credentials.credentials, settings).roles:
+        raise Problem(403, "Metrics are for the scraper and administrators", slug="forbidden")
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:

@@ -1,8 +1,32 @@
-"""Prometheus metrics. Per process: with several workers, scrape each (or use a sidecar)."""
+"""Prometheus metrics, correct across worker processes.
+
+When PROMETHEUS_MULTIPROC_DIR is set (`bangfu serve --workers N` sets it to a fresh directory
+of its own), every process writes its samples there and a scrape answered by any worker adds
+them all up: prometheus-client's multiprocess mode. A worker that dies is marked dead, so its
+live gauges go. Figures the database knows (the outbox's backlog, each county's batch lag) are
+read at scrape time, so they are the same whichever worker answers and need no bookkeeping.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("bangfu_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -11,6 +35,23 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+DISBURSEMENTS = Counter(
+    "bangfu_disbursements_total",
+    "Disbursements by outcome: requested, succeeded, failed, cancelled, resent,"
+    " confirmed_after_cancel",
+    ["outcome"],
+)
+REPAYMENTS = Counter(
+    "bangfu_repayments_total",
+    "Repayments by outcome: posted, replayed (a repeat), refused (overpayment), reversed",
+    ["outcome"],
+)
+BATCH_SECONDS = Gauge(
+    "bangfu_eod_last_duration_seconds",
+    "How long the last end of day of a county took",
+    ["region"],
+    multiprocess_mode="mostrecent",
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -18,5 +59,74 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     LATENCY.labels(method, route).observe(seconds)
 
 
-def render() -> tuple[bytes, str]:
-    return generate_latest(), CONTENT_TYPE_LATEST
+# (outbox messages pending, age of the oldest in seconds, each county's open business date)
+Reader = Callable[[], tuple[int, float | None, list[tuple[str, date]]]]
+
+
+class DatabaseFigures(Collector):
+    """Business figures read from the database when scraped."""
+
+    def __init__(self, read: Reader) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from app.core.clock import business_today
+
+        pending, oldest_age, open_dates = self._read()
+        yield GaugeMetricFamily(
+            "bangfu_outbox_pending", "Outbox messages waiting to be delivered", value=pending
+        )
+        yield GaugeMetricFamily(
+            "bangfu_outbox_oldest_pending_age_seconds",
+            "Age of the oldest message waiting to be delivered (0 when none waits)",
+            value=oldest_age or 0.0,
+        )
+        lag = GaugeMetricFamily(
+            "bangfu_eod_lag_days",
+            "Business days a county's end of day is behind today (0: only today is open)",
+            labels=["region"],
+        )
+        today = business_today()
+        for region, open_date in open_dates:
+            lag.add_metric([region], max((today - open_date).days, 0))
+        yield lag
+
+
+def _read_database() -> tuple[int, float | None, list[tuple[str, date]]]:
+    from sqlalchemy import func, select
+
+    from app.core.db import get_sessionmaker
+    from app.integrations.models import OutboxMessage
+    from app.jobs.models import RegionBusinessDate
+
+    with get_sessionmaker()() as session:
+        pending, oldest = session.execute(
+            select(
+                func.count(),
+                func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)),
+            ).where(OutboxMessage.status == "pending")
+        ).one()
+        open_dates = session.execute(
+            select(RegionBusinessDate.region_code, RegionBusinessDate.open_date)
+        ).all()
+    return int(pending), float(oldest) if oldest is not None else None, list(open_dates)
+
+
+def render(read: Reader | None = None) -> tuple[bytes, str]:
+    """This process's samples (or, in multiprocess mode, every worker's added up), then the
+    database's figures."""
+    if os.environ.get(MULTIPROC_DIR):
+        processes = CollectorRegistry()
+        multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+        samples = generate_latest(processes)
+    else:
+        samples = generate_latest(REGISTRY)
+    figures = CollectorRegistry()
+    figures.register(DatabaseFigures(read or _read_database))
+    return samples + generate_latest(figures), CONTENT_TYPE_LATEST
+
+
+def mark_dead(pid: int) -> None:
+    """A worker process is gone: drop its live gauges (multiprocess mode)."""
+    if os.environ.get(MULTIPROC_DIR):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

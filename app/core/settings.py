@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="a token naming an unknown key fetches the set again, at most this often"
         " (made-up key ids cannot flood the bank's endpoint)",
     )
+    metrics_token: str | None = Field(
+        default=None,
+        description="the bearer token Prometheus scrapes /metrics with; without it, /metrics"
+        " takes an admin's JWT",
+    )
     jwt_issuer: str = "bangfu"
     jwt_ttl_minutes: int = 480
 

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
+
+from app.core.metrics import MULTIPROC_DIR, mark_dead
 
 log = logging.getLogger("bangfu.workers")
 
@@ -57,6 +62,10 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
     context = multiprocessing.get_context("spawn")
     # Bound once here first, so that a taken port fails at once rather than in every worker.
     bind(host, port).close()
+    # Metrics add up over the workers (app/core/metrics.py): a fresh directory per run.
+    own_metrics_dir = not os.environ.get(MULTIPROC_DIR)
+    if own_metrics_dir:
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="bangfu-metrics-")
 
     def start() -> BaseProcess:
         process = context.Process(target=_worker, args=(host, port, options))
@@ -79,6 +88,8 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
                     log.warning(
                         "worker %s exited with %s; restarting", process.pid, process.exitcode
                     )
+                    if process.pid is not None:
+                        mark_dead(process.pid)
                     time.sleep(RESTART_BACKOFF_SECONDS)
                     processes[i] = start()
     finally:
@@ -91,3 +102,5 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
                 process.kill()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if own_metrics_dir:
+            shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)

@@ -15,6 +15,7 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.db import get_sessionmaker
+from app.core.metrics import DISBURSEMENTS
 from app.core.problems import conflict, not_found
 from app.core.settings import get_settings
 from app.disbursements import schemas
@@ -76,6 +77,7 @@ def request(session: Session, principal: Principal, loan_id: uuid.UUID) -> Disbu
     )
     lifecycle.start_disbursing(loan)
     session.flush()
+    DISBURSEMENTS.labels("requested").inc()
     audit.record(
         session,
         principal,
@@ -101,6 +103,7 @@ def confirm(
     principal.ensure_region(seen.region_code, "Disbursement")
     if seen.status == Status.cancelled:  # final: no lock needed to know it
         _flag_late_answer(principal, seen, body)
+        DISBURSEMENTS.labels("confirmed_after_cancel").inc()
         raise conflict(
             "The disbursement was cancelled; the answer is recorded for reconciliation",
             slug="disbursement-cancelled",
@@ -147,6 +150,7 @@ def confirm(
         lifecycle.activate(session, loan, body.value_date)
         action = "loan.disbursed"
     session.flush()
+    DISBURSEMENTS.labels(disbursement.status).inc()
     audit.record(
         session,
         principal,
@@ -323,6 +327,9 @@ def decide(
             after["status"] = loan.status
         else:
             _send_again(session, disbursement)
+        DISBURSEMENTS.labels(
+            "cancelled" if action.kind == schemas.ActionKind.cancel else "resent"
+        ).inc()
     session.flush()
     audit.record(
         session,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.core.auth import metrics_reader
 from app.core.db import get_engine
 from app.core.metrics import render
 from app.core.migrations import head_revision
@@ -48,8 +49,15 @@ async def ready(request: Request) -> Health | JSONResponse:
     return Health(status="ready", database="ok", migration=revision)
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(metrics_reader)],
+    responses={200: {"content": {"text/plain": {}}}, **problem_responses(401, 403)},
+)
 def metrics() -> Response:
-    """Prometheus exposition format."""
+    """Prometheus exposition format, added up over the worker processes; with the outbox's
+    backlog and each county's batch lag read from the database. Bearer METRICS_TOKEN, or an
+    admin's token."""
     body, content_type = render()
     return Response(body, media_type=content_type)

@@ -31,6 +31,7 @@ from app.audit import service as audit
 from app.core import idempotency
 from app.core.auth import SYSTEM, Principal
 from app.core.clock import business_today
+from app.core.metrics import BATCH_SECONDS
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
@@ -266,16 +267,21 @@ def _close_region(
 ) -> tuple[int, bool]:
     """Close `region` day by day up to `business_date`: (days closed, whether it was busy)."""
     closed = 0
-    while True:
-        with session_factory() as session, session.begin():
-            if not calendar.try_lock_region_exclusive(session, region):
-                return closed, True
-            day = calendar.open_date(session, region)
-            if day is None or day > business_date:
-                return closed, False
-            close_day(session, region, day)
-            closed += 1
-        log.debug("eod_region_day", region=region, business_date=str(day))
+    started = time.perf_counter()
+    try:
+        while True:
+            with session_factory() as session, session.begin():
+                if not calendar.try_lock_region_exclusive(session, region):
+                    return closed, True
+                day = calendar.open_date(session, region)
+                if day is None or day > business_date:
+                    return closed, False
+                close_day(session, region, day)
+                closed += 1
+            log.debug("eod_region_day", region=region, business_date=str(day))
+    finally:
+        if closed:
+            BATCH_SECONDS.labels(region).set(time.perf_counter() - started)
 
 
 def run(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
 from app.core.auth import Principal
+from app.core.metrics import REPAYMENTS
 from app.core.problems import RuleFailure, conflict, not_found
 from app.domain import repayment as allocation
 from app.domain.loan_status import LoanStatus
@@ -33,6 +34,7 @@ def post(
     loan = loans.get(session, principal, loan_id)
     previous = _entered(session, principal, body.core_transaction_id)
     if previous is not None:
+        REPAYMENTS.labels("replayed").inc()
         return _replay(previous, loan_id, body), False
     calendar.lock_region_shared(session, loan.region_code)
     loan = loans.get(session, principal, loan_id, for_update=True)
@@ -62,12 +64,14 @@ def post(
             posted_by=principal.subject,
         )
     except allocation.OverpaymentError as exc:
+        REPAYMENTS.labels("refused").inc()
         raise conflict(
             f"The amount {body.amount} exceeds everything owed ({exc.owed}); nothing posted",
             [RuleFailure(code="no_overpayment", clause=None, message=str(exc))],
             slug="overpayment",
         ) from exc
     session.flush()
+    REPAYMENTS.labels("posted").inc()
     audit.record(
         session,
         principal,
@@ -131,6 +135,7 @@ def reverse(
     except lifecycle.LifecycleError as exc:
         raise conflict(str(exc), slug=exc.slug) from exc
     session.flush()
+    REPAYMENTS.labels("reversed").inc()
     audit.record(
         session,
         principal,

@@ -250,3 +250,20 @@ def test_an_answered_disbursement_is_neither_resent_nor_cancelled(svc: Servicing
     assert_problem(ask(svc, disbursement_id, "resend", svc.flow.officer), 409)
     elsewhere = headers(Role.loan_officer, sub="officer-elsewhere", regions=["11"])
     assert_problem(ask(svc, disbursement_id, "cancel", elsewhere), 404)
+
+
+def counted(svc: Servicing, name: str, outcome: str) -> float:
+    admin = headers(Role.admin, sub="ops")
+    text = svc.client.get("/metrics", headers=admin).text
+    prefix = f'{name}{{outcome="{outcome}"}} '
+    return sum(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_disbursements_and_repayments_are_counted_by_outcome(svc: Servicing) -> None:
+    before = {o: counted(svc, "bangfu_disbursements_total", o) for o in ("requested", "succeeded")}
+    posted = counted(svc, "bangfu_repayments_total", "posted")
+    loan = svc.active_loan(business_today())
+    assert svc.repay(loan["id"], "100.00", business_today()).status_code == 201
+    assert counted(svc, "bangfu_disbursements_total", "requested") == before["requested"] + 1
+    assert counted(svc, "bangfu_disbursements_total", "succeeded") == before["succeeded"] + 1
+    assert counted(svc, "bangfu_repayments_total", "posted") == posted + 1

@@ -149,9 +149,19 @@ def test_health_and_metrics(client: httpx.Client) -> None:
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
-    metrics = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401  # not public
+    officer = {"Authorization": f"Bearer {issue_token('o', [Role.loan_officer], ['*'])}"}
+    assert client.get("/metrics", headers=officer).status_code == 403
+    admin = {"Authorization": f"Bearer {issue_token('ops', [Role.admin], ['*'])}"}
+    metrics = client.get("/metrics", headers=admin)
     assert metrics.status_code == 200
-    assert "bangfu_http_requests_total" in metrics.text
+    for name in (
+        "bangfu_http_requests_total",
+        "bangfu_outbox_pending",
+        "bangfu_outbox_oldest_pending_age_seconds",
+        "bangfu_eod_lag_days",
+    ):
+        assert name in metrics.text
 
 
 def test_openapi_is_valid_3_1(client: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from app.core.auth import Role, issue_token
 from tests.api.factories import Origination, Servicing
 
 ROLES = [r.value for r in Role]
-PUBLIC = {"/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs"}
+PUBLIC = {"/health/live", "/health/ready", "/openapi.json", "/docs"}
 
 
 def bearer(role: str, regions: list[str]) -> dict[str, str]:

@@ -337,3 +337,67 @@ def test_serve_with_workers_spreads_connections_restarts_a_dead_worker_and_stops
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
+
+
+def _requests_counted(text: str, route: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("bangfu_http_requests_total{") and f'route="{route}"' in line
+    )
+
+
+def test_metrics_add_up_over_the_workers(database_url: str) -> None:
+    """16 requests answered by two workers are 16 in every scrape, whichever worker answers it
+    (prometheus-client's multiprocess mode); per-process counters would show each its share."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "METRICS_TOKEN": "scraper-secret-0123456789",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--no-migrate",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url)
+        deadline = time.monotonic() + 30
+        while len(workers := _children(supervisor.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for connection in connections:
+                connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
+            for connection in connections:
+                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+            owners = {_socket_owner(port, c.getsockname()[1], workers) for c in connections}
+            assert len(owners - {None}) == 2, owners  # both workers answered some
+        finally:
+            for connection in connections:
+                connection.close()
+        scraper = {"Authorization": "Bearer scraper-secret-0123456789"}
+        for _ in range(6):  # fresh connections: the scrapes land on either worker
+            scraped = httpx.get(f"{url}/metrics", headers=scraper)
+            assert scraped.status_code == 200
+            assert _requests_counted(scraped.text, "/health/live") == 16
+        assert httpx.get(f"{url}/metrics").status_code == 401
+    finally:
+        supervisor.terminate()
+        supervisor.wait(timeout=30)
