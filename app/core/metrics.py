@@ -92,29 +92,9 @@ class DatabaseFigures(Collector):
         yield lag
 
 
-def _read_database() -> tuple[int, float | None, list[tuple[str, date]]]:
-    from sqlalchemy import func, select
-
-    from app.core.db import get_sessionmaker
-    from app.integrations.models import OutboxMessage
-    from app.jobs.models import RegionBusinessDate
-
-    with get_sessionmaker()() as session:
-        pending, oldest = session.execute(
-            select(
-                func.count(),
-                func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)),
-            ).where(OutboxMessage.status == "pending")
-        ).one()
-        open_dates = session.execute(
-            select(RegionBusinessDate.region_code, RegionBusinessDate.open_date)
-        ).all()
-    return int(pending), float(oldest) if oldest is not None else None, list(open_dates)
-
-
-def render(read: Reader | None = None) -> tuple[bytes, str]:
+def render(read: Reader) -> tuple[bytes, str]:
     """This process's samples (or, in multiprocess mode, every worker's added up), then the
-    database's figures."""
+    figures `read` takes from the database."""
     if os.environ.get(MULTIPROC_DIR):
         processes = CollectorRegistry()
         multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
@@ -122,7 +102,7 @@ def render(read: Reader | None = None) -> tuple[bytes, str]:
     else:
         samples = generate_latest(REGISTRY)
     figures = CollectorRegistry()
-    figures.register(DatabaseFigures(read or _read_database))
+    figures.register(DatabaseFigures(read))
     return samples + generate_latest(figures), CONTENT_TYPE_LATEST
 
 

@@ -6,7 +6,7 @@ Every knob the notice leaves to the bank has a documented default here; see READ
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -99,8 +99,14 @@ class Settings(BaseSettings):
         description="fix today's date (tests, demos, simulations; never in production)",
     )
     eod_max_days_per_run: int = Field(
-        default=1000, description="one call of the batch closes at most this many days"
+        default=1000, gt=0, description="one call of the batch closes at most this many days"
     )
+    eod_local_time: time = Field(
+        default=time(22, 0),
+        description="`bangfu scheduler` closes each county's business day at this local time"
+        " (China Standard Time)",
+    )
+    eod_workers: int = Field(default=2, ge=1, description="counties the scheduler closes at a time")
     outbox_worker_in_process: bool = Field(
         default=False,
         description="`bangfu serve` also delivers the outbox (one process for development)",

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from app.core.auth import metrics_reader
-from app.core.db import get_engine
+from app.core.db import get_engine, get_sessionmaker
 from app.core.metrics import render
 from app.core.migrations import head_revision
 from app.core.problems import problem_response, problem_responses
+from app.integrations.models import OutboxMessage
+from app.jobs.models import RegionBusinessDate
 
 router = APIRouter(tags=["health"])
 
@@ -49,6 +53,21 @@ async def ready(request: Request) -> Health | JSONResponse:
     return Health(status="ready", database="ok", migration=revision)
 
 
+def _database_figures() -> tuple[int, float | None, list[tuple[str, date]]]:
+    """(outbox messages pending, the oldest one's age in seconds, each county's open date)"""
+    with get_sessionmaker()() as session:
+        pending, oldest = session.execute(
+            select(
+                func.count(),
+                func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)),
+            ).where(OutboxMessage.status == "pending")
+        ).one()
+        open_dates = session.execute(
+            select(RegionBusinessDate.region_code, RegionBusinessDate.open_date)
+        ).all()
+    return int(pending), float(oldest) if oldest is not None else None, list(open_dates)
+
+
 @router.get(
     "/metrics",
     response_class=Response,
@@ -59,5 +78,5 @@ def metrics() -> Response:
     """Prometheus exposition format, added up over the worker processes; with the outbox's
     backlog and each county's batch lag read from the database. Bearer METRICS_TOKEN, or an
     admin's token."""
-    body, content_type = render()
+    body, content_type = render(_database_figures)
     return Response(body, media_type=content_type)
