@@ -156,11 +156,15 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    from app.domain.loan_status import InvalidTransitionError
+    from app.domain.loan_status import InvalidTransitionError, LifecycleError
 
     @app.exception_handler(InvalidTransitionError)
     async def _transition(request: Request, exc: InvalidTransitionError) -> JSONResponse:
         return problem_response(request, 409, str(exc), slug="invalid-transition")
+
+    @app.exception_handler(LifecycleError)
+    async def _lifecycle(request: Request, exc: LifecycleError) -> JSONResponse:
+        return problem_response(request, 409, str(exc), slug=exc.slug)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

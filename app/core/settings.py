@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         " (China Standard Time)",
     )
     eod_workers: int = Field(default=2, ge=1, description="counties the scheduler closes at a time")
+    accrual_daily_retention_months: int = Field(
+        default=2,
+        ge=0,
+        description="months of daily accrual rows kept (the current one and those before it);"
+        " older ones are rolled up into month-end totals and deleted at a month's end; 0 keeps"
+        " them for ever",
+    )
     outbox_worker_in_process: bool = Field(
         default=False,
         description="`bangfu serve` also delivers the outbox (one process for development)",

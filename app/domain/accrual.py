@@ -71,3 +71,11 @@ def daily_misuse_penalty(misused: Decimal, annual_rate: Decimal, markup: Decimal
     """One day's penalty on misused funds, on top of the contract interest that keeps
     accruing: the misuse rate's excess over the contract rate, contract rate × markup."""
     return daily_interest(misused, misuse_rate(annual_rate, markup) - annual_rate)
+
+
+def daily_detail_from(open_date: date, months: int) -> date:
+    """The first day whose daily accrual rows are still kept while `open_date` is open: the
+    first of the month `months` months before the open one (the batch deletes older ones at a
+    month's end, once the month-end totals hold them)."""
+    month = open_date.year * 12 + open_date.month - 1 - months
+    return date(month // 12, month % 12 + 1, 1)

@@ -41,6 +41,15 @@ class InvalidTransitionError(ValueError):
     pass
 
 
+class LifecycleError(ValueError):
+    """A change the loan's state does not allow (app/loans/lifecycle.py): answered 409 with
+    its slug wherever it rises."""
+
+    def __init__(self, message: str, slug: str = "conflict") -> None:
+        super().__init__(message)
+        self.slug = slug
+
+
 def sql_list(statuses: tuple[StrEnum, ...]) -> str:
     """`('contracted', 'disbursing', 'active')`: for SQL built from code constants only."""
     return "(" + ", ".join(f"'{s.value}'" for s in statuses) + ")"

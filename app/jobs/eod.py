@@ -34,6 +34,7 @@ from app.core.clock import business_today
 from app.core.metrics import BATCH_SECONDS
 from app.core.scoping import readable
 from app.core.settings import get_settings
+from app.domain.accrual import daily_detail_from
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
 from app.domain.loan_status import LoanStatus
 from app.domain.money import DAYS_IN_YEAR
@@ -212,6 +213,14 @@ WHERE region_code = :r AND value_date <= CAST(:d AS date)
   AND (status = '{ACTIVE}' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))
 """)
 
+# Storage that stays flat (README "Accrual storage"): once a month's totals are written, the
+# region's daily rows older than the retention are deleted. Claims read month-end totals and the
+# adjustments (kind <> 'daily', kept for ever); a loan's view reads its running totals.
+_PURGE_DAILY = text("""
+DELETE FROM accruals
+WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS date)
+""")
+
 _ADVANCE = text("""
 UPDATE region_business_dates SET open_date = open_date + 1, updated_at = now()
 WHERE region_code = :r AND open_date = :d
@@ -240,6 +249,10 @@ def close_day(session: Session, region_code: str, day: date) -> None:
     session.execute(_FALL_DUE, params)
     if (day + timedelta(days=1)).day == 1:
         session.execute(_MONTH_END, params)
+        months = get_settings().accrual_daily_retention_months
+        if months:
+            horizon = daily_detail_from(day + timedelta(days=1), months)
+            session.execute(_PURGE_DAILY, {"r": region_code, "horizon": horizon})
     session.execute(_ADVANCE, params)
 
 

@@ -18,6 +18,7 @@ from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import conflict, outside_regions
+from app.domain.loan_status import LifecycleError
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.domain.subsidy import SubsidyTerms
 from app.households.models import Household, Member
@@ -175,7 +176,7 @@ def _import_one(
     session.flush()
     try:
         lifecycle.take_over(session, loan, paid=item.instalments_paid, day=day)
-    except lifecycle.LifecycleError as exc:
+    except LifecycleError as exc:
         raise Rejected(str(exc)) from exc
     audit.record(
         session,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from app.core.settings import get_settings
 from app.domain import repayment as allocation
 from app.domain import schedule, subsidy
-from app.domain.accrual import accrued_through
+from app.domain.accrual import accrued_through, daily_detail_from
 from app.domain.classification import (
     Restructuring,
     RiskClass,
@@ -37,19 +37,10 @@ from app.domain.classification import (
     restructured_floor,
     worst,
 )
-from app.domain.loan_status import InvalidTransitionError, LoanStatus
+from app.domain.loan_status import InvalidTransitionError, LifecycleError, LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import RepaymentMethod
 from app.loans.models import Accrual, Instalment, Loan, Repayment, RiskClassChange
-
-
-class LifecycleError(ValueError):
-    """A change the loan's state does not allow; feature services answer it with a 409."""
-
-    def __init__(self, message: str, slug: str = "conflict") -> None:
-        super().__init__(message)
-        self.slug = slug
-
 
 # --- status -----------------------------------------------------------------------------------
 
@@ -595,7 +586,10 @@ def reverse_repayment(
     subsidised_through = yesterday
     if loan.oldest_overdue_due is not None and not subsidise_overdue_days:
         subsidised_through = min(yesterday, loan.oldest_overdue_due)
-        _reverse_subsidy_since(session, loan, subsidised_through + timedelta(days=1), day)
+        # Before the posting the loan stood as restored (its overdue days went unsubsidised
+        # then): only the days from the posting on are taken back.
+        since = max(subsidised_through + timedelta(days=1), posting.value_date)
+        _reverse_subsidy_since(session, loan, since, day)
     _correct_accrual(session, loan, rows, as_posted, yesterday, subsidised_through, day)
     _reclassify(session, loan, day)
     reversal = Repayment(
@@ -741,7 +735,16 @@ def _set_class(session: Session, loan: Loan, to: RiskClass, day: date, reason: s
 
 
 def _reverse_subsidy_since(session: Session, loan: Loan, since: date, on: date) -> Decimal:
-    """Reverse the subsidy accrued from `since` on, by a 'reversal' entry dated `on`."""
+    """Reverse the subsidy accrued from `since` on, by a 'reversal' entry dated `on`. Only as
+    far back as the daily rows are kept (ACCRUAL_DAILY_RETENTION_MONTHS): further back, the
+    month-end totals cannot say what accrued from a given day, and it is corrected by hand."""
+    months = get_settings().accrual_daily_retention_months
+    if months and since < (kept := daily_detail_from(on, months)):
+        raise LifecycleError(
+            f"Subsidy accrued before {kept} is kept only as month-end totals; a correction from"
+            f" {since} is made by hand",
+            slug="before-daily-detail",
+        )
     central, local = session.execute(
         select(
             func.coalesce(func.sum(Accrual.central_subsidy), 0),

@@ -121,19 +121,17 @@ def reverse(
         )
     day = calendar.business_date(session, loan.region_code)
     before = {"status": loan.status, "principal_outstanding": str(loan.principal_outstanding)}
-    try:
-        reversal = lifecycle.reverse_repayment(
-            session,
-            loan,
-            posting,
-            day=day,
-            transaction_id=body.reversal_transaction_id,
-            reversed_by=principal.subject,
-            reason=body.reason,
-            subsidise_overdue_days=regions.subsidises_overdue_days(session, loan.region_code),
-        )
-    except lifecycle.LifecycleError as exc:
-        raise conflict(str(exc), slug=exc.slug) from exc
+    # a state the reversal does not allow rises as LifecycleError: 409 with its slug
+    reversal = lifecycle.reverse_repayment(
+        session,
+        loan,
+        posting,
+        day=day,
+        transaction_id=body.reversal_transaction_id,
+        reversed_by=principal.subject,
+        reason=body.reason,
+        subsidise_overdue_days=regions.subsidises_overdue_days(session, loan.region_code),
+    )
     session.flush()
     REPAYMENTS.labels("reversed").inc()
     audit.record(
