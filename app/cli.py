@@ -315,14 +315,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(base_url, args.core_banking_url, spawn_simulator=not args.no_spawn)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bangfu")
+    except PackageNotFoundError:  # pragma: no cover (run from a checkout without install)
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bangfu", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"bangfu {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="migrate and serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes, each on its own socket"
+    )
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
     serve.add_argument(
         "--exit-with-parent",
@@ -332,14 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="run Alembic migrations")
-    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.add_argument(
+        "revision", nargs="?", default="head", help="Alembic revision (head; base or -1 go down)"
+    )
     migrate.set_defaults(func=cmd_migrate)
 
     token = sub.add_parser("token", help="print a signed JWT for local use")
-    token.add_argument("--sub", required=True)
-    token.add_argument("--role", action="append", required=True)
+    token.add_argument("--sub", required=True, help="the user the token names")
+    token.add_argument("--role", action="append", required=True, help="a role (repeat for several)")
     token.add_argument("--regions", default="*", help="comma-separated prefixes, * = national")
-    token.add_argument("--ttl-minutes", type=int, default=480)
+    token.add_argument("--ttl-minutes", type=int, default=480, help="minutes the token lives")
     token.set_defaults(func=cmd_token)
 
     eod = sub.add_parser("eod", help="run the end-of-day batch up to and including a date")
@@ -349,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     eod.set_defaults(func=cmd_eod)
 
     work = sub.add_parser("worker", help="deliver outbox messages to core banking")
-    work.add_argument("--concurrency", type=int, default=4)
+    work.add_argument("--concurrency", type=int, default=4, help="messages delivered at a time")
     work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
     work.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     work.set_defaults(func=cmd_worker)
@@ -368,14 +382,23 @@ def build_parser() -> argparse.ArgumentParser:
     sched.set_defaults(func=cmd_scheduler)
 
     sim = sub.add_parser("core-sim", help="serve the core banking simulator")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8100)
-    sim.add_argument("--error-rate", type=float, default=0.0)
-    sim.add_argument("--timeout-rate", type=float, default=0.0)
-    sim.add_argument("--timeout-seconds", type=float, default=3.0)
-    sim.add_argument("--latency-ms", type=int, default=0)
-    sim.add_argument("--duplicate-callback-rate", type=float, default=0.0)
-    sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument("--port", type=int, default=8100, help="port to listen on")
+    sim.add_argument("--error-rate", type=float, default=0.0, help="share answered 503")
+    sim.add_argument(
+        "--timeout-rate", type=float, default=0.0, help="share made but answered too late"
+    )
+    sim.add_argument(
+        "--timeout-seconds", type=float, default=3.0, help="how late a late answer comes"
+    )
+    sim.add_argument("--latency-ms", type=int, default=0, help="delay before every answer")
+    sim.add_argument(
+        "--duplicate-callback-rate",
+        type=float,
+        default=0.0,
+        help="share of confirmations sent twice",
+    )
+    sim.add_argument("--seed", type=int, default=None, help="fix the random faults")
     sim.set_defaults(func=cmd_core_sim)
 
     exp = sub.add_parser("export", help="data-sharing export for a period (clause 3.4)")
