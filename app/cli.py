@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.core.progress import Progress
 from app.core.settings import get_settings
 
 
@@ -190,7 +191,11 @@ def cmd_eod(args: argparse.Namespace) -> int:
     prefixes = [r for r in args.regions.split(",") if r] if args.regions else None
     try:
         result = eod.run(
-            get_sessionmaker(), date.fromisoformat(args.date), prefixes, workers=args.workers
+            get_sessionmaker(),
+            date.fromisoformat(args.date),
+            prefixes,
+            workers=args.workers,
+            on_progress=Progress(f"end of day {args.date}, counties"),
         )
     except eod.FutureDateError as exc:
         print(f"refused: {exc}", file=sys.stderr)
@@ -300,7 +305,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out or f"exports/{args.period}")
     with get_sessionmaker()() as session:
-        files = export.export(session, period, out)
+        files = export.export(session, period, out, on_progress=Progress(f"export {args.period}"))
     listing = ", ".join(f"{f['name']} ({f['rows']} rows)" for f in files)
     print(f"exported {args.period} to {out}: {listing}")
     return 0

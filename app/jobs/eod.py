@@ -17,6 +17,7 @@ several workers share a date, and repayments on a region wait while its batch ru
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -303,10 +304,12 @@ def run(
     prefixes: list[str] | None = None,
     workers: int = 1,
     principal: Principal = SYSTEM,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> EodResult:
     """Close every region within the caller's regions (and `prefixes`) up to and including
     `business_date`, one (region, date) per transaction, dates in order with no gaps; `workers`
-    regions at a time. The run is audited: who, which regions, the dates closed, the counts."""
+    regions at a time; `on_progress(counties done, counties)` after each county. The run is
+    audited: who, which regions, the dates closed, the counts."""
     settings = get_settings()
     if business_date > business_today() and not settings.allow_future_business_dates:
         raise FutureDateError(f"{business_date} has not come yet")
@@ -327,13 +330,20 @@ def run(
             f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
             f" ({settings.eod_max_days_per_run}); run it in steps"
         )
+    done = 0
+
+    def close(region: str) -> tuple[int, bool]:
+        nonlocal done
+        outcome = _close_region(session_factory, region, business_date)
+        with progress_lock:
+            done += 1
+            if on_progress is not None:
+                on_progress(done, len(regions))
+        return outcome
+
+    progress_lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(
-            pool.map(
-                lambda region: _close_region(session_factory, region, business_date),
-                regions,
-            )
-        )
+        outcomes = list(pool.map(close, regions))
     result = EodResult(
         business_date=business_date,
         regions=len(regions),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,8 +43,14 @@ QUERIES = {
 }
 
 
-def export(session: Session, period: Period, out_dir: Path) -> list[dict[str, object]]:
-    """Write the files and the manifest; return the files' entries."""
+def export(
+    session: Session,
+    period: Period,
+    out_dir: Path,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, object]]:
+    """Write the files and the manifest; return the files' entries. `on_progress(files done,
+    files)` after each file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[dict[str, object]] = []
     for name, query in QUERIES.items():
@@ -59,6 +66,8 @@ def export(session: Session, period: Period, out_dir: Path) -> list[dict[str, ob
         files.append(
             {"name": name, "rows": rows, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         )
+        if on_progress is not None:
+            on_progress(len(files), len(QUERIES))
     manifest = {
         "dataset": "bangfu assistance microcredit, by county",
         "period": period.code,

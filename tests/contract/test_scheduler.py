@@ -3,6 +3,7 @@ order; the time of day decides whether today is due."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -73,3 +74,24 @@ def test_two_schedulers_racing_close_each_day_once(client: httpx.Client, databas
         ).fetchall()
     assert open_date == through + timedelta(days=1)
     assert [d for (d,) in days] == [start + timedelta(days=i) for i in range(11)]
+
+
+def test_the_batch_reports_progress_by_county(client: httpx.Client) -> None:
+    from app.core.db import get_sessionmaker
+    from app.core.progress import Progress
+    from app.jobs import eod
+
+    prefix = own_county("50")[:4]  # no other test takes counties under "50"
+    for county in ("01", "02"):
+        Servicing(Origination(client, region=f"{prefix}{county}")).active_loan(business_today())
+    seen: list[tuple[int, int]] = []
+    eod.run(
+        get_sessionmaker(), business_today(), [prefix], on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1, 2), (2, 2)]
+    out = io.StringIO()
+    bar = Progress("end of day", out)
+    bar(1, 2)
+    bar(2, 2)
+    assert out.getvalue().splitlines()[0].startswith("end of day [" + "#" * 15 + "-" * 15 + "] 1/2")
+    assert out.getvalue().splitlines()[1].startswith("end of day [" + "#" * 30 + "] 2/2")
