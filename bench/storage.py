@@ -44,15 +44,15 @@ FROM loan_month_totals t CROSS JOIN generate_series(1, %(months)s) k
 WHERE t.month_end = CAST(%(base)s AS date)
 """
 
-# The loans three years on, in the same phase of their schedules.
+# The loans moved on to 2029-07-01 in the state they reached on 2026-10-01 (33 months later).
 MOVE_FORWARD = [
-    "UPDATE loans SET value_date = value_date + interval '36 months',"
-    " maturity_date = maturity_date + interval '36 months', signed_on = signed_on"
-    " + interval '36 months', current_due_date = current_due_date + interval '36 months',"
-    " oldest_overdue_due = oldest_overdue_due + interval '36 months'",
-    "UPDATE instalments SET period_start = period_start + interval '36 months',"
-    " due_date = due_date + interval '36 months',"
-    " accrual_start = accrual_start + interval '36 months'",
+    "UPDATE loans SET value_date = value_date + interval '33 months',"
+    " maturity_date = maturity_date + interval '33 months', signed_on = signed_on"
+    " + interval '33 months', current_due_date = current_due_date + interval '33 months',"
+    " oldest_overdue_due = oldest_overdue_due + interval '33 months'",
+    "UPDATE instalments SET period_start = period_start + interval '33 months',"
+    " due_date = due_date + interval '33 months',"
+    " accrual_start = accrual_start + interval '33 months'",
     "UPDATE region_business_dates SET open_date = %(year3)s",
 ]
 
@@ -67,13 +67,18 @@ def storage_bytes(url: str) -> int:
 
 
 def close_through(day: date) -> float:
-    """The real end-of-day batch, in this process, 2 counties at a time."""
+    """The real end-of-day batch, in this process, 2 counties at a time; then the vacuum that
+    autovacuum makes within minutes of a month's end in production (here the next month's
+    batch would otherwise start before it)."""
     from app.core.db import get_sessionmaker
     from app.jobs import eod
 
     started = time.perf_counter()
     eod.run(get_sessionmaker(), day, workers=2)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM accruals")
+    return seconds
 
 
 def reads(client: httpx.Client, loan_ids: list[str], month: str, as_of: date) -> dict[str, float]:
@@ -133,10 +138,8 @@ def main() -> None:
         "Authorization": f"Bearer {issue_token('bench', [Role.admin, Role.risk_manager], ['*'])}"
     }
     client = httpx.Client(base_url="http://127.0.0.1:8766", timeout=600, headers=admin)
-    r0 = reads(client, sample, "2026-07", date(2026, 7, 31))
-    print(
-        f"year 0: July closed in {month0:.0f} s; storage {s0 / 1e6:.1f} MB; reads {r0}", flush=True
-    )
+    r0 = reads(client, sample, "2026-09", date(2026, 9, 30))
+    print(f"year 0: months closed in {[round(m) for m in month0]} s; {s0 / 1e6:.1f} MB", flush=True)
 
     with psycopg.connect(url) as conn:
         conn.execute(HISTORY, {"base": date(2026, 9, 30), "months": 33})
@@ -157,11 +160,7 @@ def main() -> None:
         days[month_end] = close_through(month_end)
     s3 = storage_bytes(url)
     r3 = reads(client, sample, "2029-09", date(2029, 9, 30))
-    print(
-        f"year 3: months closed in {[round(s) for s in days.values()]} s; storage"
-        f" {s3 / 1e6:.1f} MB; reads {r3}",
-        flush=True,
-    )
+    print(f"year 3: months closed in {[round(d) for d in days.values()]} s; {s3 / 1e6:.1f} MB")
 
     # one more day, against a bare UPDATE of every loan in the same run
     one_day = close_through(date(2029, 10, 1))

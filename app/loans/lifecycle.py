@@ -749,7 +749,13 @@ def _reverse_subsidy_since(session: Session, loan: Loan, since: date, on: date) 
         select(
             func.coalesce(func.sum(Accrual.central_subsidy), 0),
             func.coalesce(func.sum(Accrual.local_subsidy), 0),
-        ).where(Accrual.loan_id == loan.id, Accrual.business_date >= since)
+        ).where(
+            # the county's rows from `since` by its index, then the loan's (rare: no index of
+            # its own, which every day's million inserts would pay for)
+            Accrual.region_code == loan.region_code,
+            Accrual.business_date >= since,
+            Accrual.loan_id == loan.id,
+        )
     ).one()
     _adjust_accrual(session, loan, on, "reversal", ZERO, -central, -local)
     return Decimal(central + local)

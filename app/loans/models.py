@@ -296,8 +296,6 @@ class Accrual(Base):
             "business_date",
             postgresql_where=text("kind <> 'daily'"),
         ),
-        # A loan's accruals from a day on (a misuse's or a reversal's subsidy to take back).
-        Index("ix_accruals_loan_date", "loan_id", "business_date"),
     )
 
 
