@@ -289,9 +289,9 @@ def _changed(before: dict[int, dict[str, Any]], rows: list[Instalment]) -> list[
     """The instalments a posting changed, with their fields before it (JSON-ready)."""
     after = _snapshot(rows)
     return [
-        {"number": n, **{f: str(v) for f, v in fields_.items()}}
-        for n, fields_ in before.items()
-        if after[n] != fields_
+        {"number": number, **{name: str(value) for name, value in was.items()}}
+        for number, was in before.items()
+        if after[number] != was
     ]
 
 
