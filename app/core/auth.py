@@ -256,3 +256,19 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 AnyRole = Annotated[Principal, Depends(current_principal)]
+
+
+# Who may read a loan and what hangs off it (its disbursements, its repayments), within their
+# regions: the loans, disbursements and repayments routers share this one list.
+LoanReader = Annotated[
+    Principal,
+    Depends(
+        require(
+            Role.loan_officer,
+            Role.credit_reviewer,
+            Role.risk_manager,
+            Role.auditor,
+            Role.core_banking,
+        )
+    ),
+]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.disbursements import schemas, service
@@ -21,18 +21,7 @@ Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
 CoreBanking = Annotated[Principal, Depends(require(Role.core_banking))]
 # The second person of a re-send or cancellation: another officer, or a reviewer.
 Checker = Annotated[Principal, Depends(require(Role.loan_officer, Role.credit_reviewer))]
-Reader = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.loan_officer,
-            Role.credit_reviewer,
-            Role.risk_manager,
-            Role.auditor,
-            Role.core_banking,
-        )
-    ),
-]
+Reader = LoanReader
 
 
 @router.post(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.domain.classification import RiskClass
@@ -20,18 +20,7 @@ from app.loans.models import Instalment, Loan
 
 router = APIRouter(prefix="/v1", tags=["loans"])
 
-Reader = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.loan_officer,
-            Role.credit_reviewer,
-            Role.risk_manager,
-            Role.auditor,
-            Role.core_banking,
-        )
-    ),
-]
+Reader = LoanReader
 
 
 def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> schemas.LoanOut:

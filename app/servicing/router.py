@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.servicing import schemas, service
@@ -15,18 +15,7 @@ from app.servicing import schemas, service
 router = APIRouter(prefix="/v1", tags=["repayments"])
 
 CoreBanking = Annotated[Principal, Depends(require(Role.core_banking))]
-Reader = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.loan_officer,
-            Role.credit_reviewer,
-            Role.risk_manager,
-            Role.auditor,
-            Role.core_banking,
-        )
-    ),
-]
+Reader = LoanReader
 
 
 @router.post(

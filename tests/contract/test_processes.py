@@ -277,11 +277,8 @@ def _socket_owner(server_port: int, client_port: int, pids: set[int]) -> int | N
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
-def test_serve_with_workers_spreads_connections_restarts_a_dead_worker_and_stops(
-    database_url: str,
-) -> None:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+def _start_supervisor(port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], set[int]]:
+    """`bangfu serve --workers 2`, ready, with its worker processes."""
     command = ["serve", "--no-migrate", "--workers", "2", "--port", str(port)]
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "app.cli", *command],
@@ -290,31 +287,47 @@ def test_serve_with_workers_spreads_connections_restarts_a_dead_worker_and_stops
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}")
+    except RuntimeError:
+        supervisor.kill()
+        raise
+    deadline = time.monotonic() + 30
+    while len(workers := _children(supervisor.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return supervisor, workers
+
+
+def _burst_of_16(port: int, workers: set[int]) -> set[int]:
+    """16 connections opened in one burst, before any worker accepts them, each answered 200;
+    the workers that served them."""
+    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
+        for connection in connections:
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        owners = {_socket_owner(port, c.getsockname()[1], workers) for c in connections}
+    finally:
+        for connection in connections:
+            connection.close()
+    return owners - {None}
+
+
+def test_serve_with_workers_spreads_connections_restarts_a_dead_worker_and_stops(
+    database_url: str,
+) -> None:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    supervisor, workers = _start_supervisor(port, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url)
-        deadline = time.monotonic() + 30
-        while len(workers := _children(supervisor.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
         # multiprocessing's spawn start may add a resource tracker beside the workers
         assert len(workers) >= 2
-        # 16 connections opened in one burst, before any worker accepts them: each worker
-        # gets some (uvicorn's shared socket hands a burst to whichever worker wakes first).
-        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
-        try:
-            for connection in connections:
-                connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
-            for connection in connections:
-                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
-            owners = {
-                _socket_owner(port, connection.getsockname()[1], workers)
-                for connection in connections
-            }
-            serving = owners - {None}
-            assert len(serving) == 2, owners
-        finally:
-            for connection in connections:
-                connection.close()
+        # each worker gets some of a burst (uvicorn's shared socket hands a burst to whichever
+        # worker wakes first)
+        serving = _burst_of_16(port, workers)
+        assert len(serving) == 2, serving
         # A worker killed outright is replaced, and the service answers throughout.
         victim = next(iter(serving))
         os.kill(victim, 9)
@@ -358,40 +371,10 @@ def test_metrics_add_up_over_the_workers(database_url: str) -> None:
         "METRICS_TOKEN": "scraper-secret-0123456789",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    supervisor = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "serve",
-            "--no-migrate",
-            "--workers",
-            "2",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    supervisor, workers = _start_supervisor(port, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url)
-        deadline = time.monotonic() + 30
-        while len(workers := _children(supervisor.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
-        try:
-            for connection in connections:
-                connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
-            for connection in connections:
-                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
-            owners = {_socket_owner(port, c.getsockname()[1], workers) for c in connections}
-            assert len(owners - {None}) == 2, owners  # both workers answered some
-        finally:
-            for connection in connections:
-                connection.close()
+        assert len(_burst_of_16(port, workers)) == 2  # both workers answered some
         scraper = {"Authorization": "Bearer scraper-secret-0123456789"}
         for _ in range(6):  # fresh connections: the scrapes land on either worker
             scraped = httpx.get(f"{url}/metrics", headers=scraper)
