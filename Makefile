@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 ## Migrate and serve on 127.0.0.1:$${PORT:-8000} (embedded PostgreSQL under .data/ unless DATABASE_URL is set)
 run: install
 	ALLOW_FUTURE_BUSINESS_DATES=$${ALLOW_FUTURE_BUSINESS_DATES:-true} \
-	OUTBOX_WORKER_IN_PROCESS=$${OUTBOX_WORKER_IN_PROCESS:-true} exec $(BIN)/bangfu serve --exit-with-parent
+	OUTBOX_WORKER_IN_PROCESS=$${OUTBOX_WORKER_IN_PROCESS:-true} JOBS_WORKER_IN_PROCESS=$${JOBS_WORKER_IN_PROCESS:-true} exec $(BIN)/bangfu serve --exit-with-parent
 
 ## With `make run` serving: the guided demo (starts the core banking simulator if needed)
 demo: install

@@ -109,6 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _exit_cleanly_on_sigterm()
     _announce(address)
     stop = _start_outbox_thread() if get_settings().outbox_worker_in_process else None
+    stop_jobs = _start_jobs_thread() if get_settings().jobs_worker_in_process else None
     print(
         f"Bangfu on http://{args.host}:{port}  (docs: http://{args.host}:{port}/docs)",
         file=sys.stderr,
@@ -120,8 +121,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             workers.APP, factory=True, host=args.host, port=port, workers=args.workers, **options
         )
-    if stop is not None:
-        stop.set()
+    for event in (stop, stop_jobs):
+        if event is not None:
+            event.set()
     return 0
 
 
@@ -217,6 +219,108 @@ def cmd_worker(args: argparse.Namespace) -> int:
     ensure_database_url()
     _heartbeat(args.heartbeat)
     worker.run(get_sessionmaker(), concurrency=args.concurrency, until_idle=args.until_idle)
+    return 0
+
+
+# The modules whose handlers do each kind of job (`app.background`): a worker imports them all,
+# and refuses to start if a kind has none.
+JOB_HANDLERS = ("app.roster.service", "app.legacy.service", "app.jobs.eod", "app.reports.service")
+
+
+def _load_job_handlers() -> None:
+    import importlib
+
+    for module in JOB_HANDLERS:
+        importlib.import_module(module)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from app.background import queue
+    from app.core.logging import configure_logging
+
+    configure_logging(get_settings().log_level, get_settings().log_json)
+    ensure_database_url()
+    _load_job_handlers()
+    _heartbeat(args.heartbeat)
+    queue.work(concurrency=args.concurrency, until_idle=args.until_idle)
+    return 0
+
+
+def _start_jobs_thread() -> threading.Event:
+    """Run queued jobs from the serving process (development: one command runs it all)."""
+    from app.background import queue
+
+    _load_job_handlers()
+    stop = threading.Event()
+    threading.Thread(
+        target=queue.work,
+        kwargs={"concurrency": 2, "stop": stop, "install_signal_handlers": False},
+        daemon=True,
+        name="jobs",
+    ).start()
+    return stop
+
+
+def _cli_principal() -> Any:
+    """Who a command run at the server's console acts as: named after the OS user, national."""
+    import getpass
+
+    from app.core.auth import NATIONAL_SCOPE, Principal, Role
+
+    return Principal(f"cli:{getpass.getuser()}", frozenset({Role.admin}), (NATIONAL_SCOPE,))
+
+
+def _import_roster(session: Any, body: bytes, fmt: str, bar: Progress) -> list[str]:
+    from app.roster import service as roster
+
+    result = roster.import_roster(session, _cli_principal(), body, fmt, bar)
+    print(
+        f"{result.lines} rows: {result.accepted} new, {result.updated} updated,"
+        f" {result.removed} removed, {result.unchanged} unchanged, {result.rejected} rejected"
+    )
+    return [f"line {r['line']}: {r['reason']}" for r in result.rejections]
+
+
+def _import_legacy(session: Any, body: bytes, bar: Progress) -> list[str]:
+    from app.legacy import schemas
+    from app.legacy import service as legacy
+
+    contracts = schemas.LegacyImportIn.model_validate_json(body)
+    result = legacy.import_loans(session, _cli_principal(), contracts, bar)
+    print(
+        f"{result.accepted} contracts imported, {result.unchanged} already here,"
+        f" {result.rejected} rejected"
+    )
+    return [f"#{r.index} {r.external_ref}: {'; '.join(r.reasons)}" for r in result.rejections]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from app.core.db import get_sessionmaker
+    from app.core.problems import Problem
+
+    ensure_database_url()
+    path = Path(args.file)
+    body = path.read_bytes()
+    bar = Progress(f"{args.what} import {path.name}")
+    try:
+        with get_sessionmaker().begin() as session:
+            if args.what == "roster":
+                jsonl = path.suffix in (".jsonl", ".ndjson")
+                fmt = args.format or ("jsonl" if jsonl else "csv")
+                errors = _import_roster(session, body, fmt, bar)
+            else:
+                errors = _import_legacy(session, body, bar)
+    except (Problem, ValueError, ValidationError) as exc:
+        print(f"refused: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 2
+    for line in errors[:50]:
+        print(f"  {line}", file=sys.stderr)
+    if len(errors) > 50:
+        print(f"  … and {len(errors) - 50} more", file=sys.stderr)
     return 0
 
 
@@ -372,6 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
     work.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     work.set_defaults(func=cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="run queued jobs (imports, the batch, exports)")
+    jobs.add_argument("--concurrency", type=int, default=2, help="jobs run at a time")
+    jobs.add_argument("--until-idle", action="store_true", help="exit when no job is queued")
+    jobs.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
+    jobs.set_defaults(func=cmd_jobs)
+
+    imp = sub.add_parser("import", help="import a roster or legacy contracts from a file")
+    imp.add_argument("what", choices=["roster", "legacy"], help="what the file holds")
+    imp.add_argument("file", help="roster: CSV or JSON lines; legacy: the JSON of the API")
+    imp.add_argument(
+        "--format", choices=["csv", "jsonl"], default=None, help="roster: default by extension"
+    )
+    imp.set_defaults(func=cmd_import)
 
     sched = sub.add_parser(
         "scheduler",

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
+from app.background.router import router as jobs_router
 from app.core.auth import current_principal
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
@@ -110,6 +111,7 @@ def create_app() -> FastAPI:
         legacy_router,
         lpr_router,
         batches_router,
+        jobs_router,
         regions_router,
         programmes_router,
         reports_router,

@@ -2,6 +2,7 @@
 
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit.models import AuditEvent
+from app.background.models import Job
 from app.core.idempotency import IdempotencyRecord
 from app.disbursements.models import DisbursementAction
 from app.households.models import CreditRating, Household, Member
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotencyRecord",
     "Instalment",
     "Investigation",
+    "Job",
     "Loan",
     "LoanMonthTotal",
     "LprRate",

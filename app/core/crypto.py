@@ -28,14 +28,21 @@ class FieldCipher:
         self._hash_key = hash_key
 
     def encrypt(self, plaintext: str, context: str) -> bytes:
-        nonce = os.urandom(_NONCE)
-        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return self.encrypt_bytes(plaintext.encode(), context)
 
     def decrypt(self, blob: bytes, context: str) -> str:
+        return self.decrypt_bytes(blob, context).decode()
+
+    def encrypt_bytes(self, data: bytes, context: str) -> bytes:
+        """A whole file (an uploaded import waiting for its job), sealed the same way."""
+        nonce = os.urandom(_NONCE)
+        return _VERSION + nonce + self._aead.encrypt(nonce, data, context.encode())
+
+    def decrypt_bytes(self, blob: bytes, context: str) -> bytes:
         if blob[:1] != _VERSION:
             raise ValueError("unknown ciphertext version")
         nonce, ciphertext = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
-        return self._aead.decrypt(nonce, ciphertext, context.encode()).decode()
+        return self._aead.decrypt(nonce, ciphertext, context.encode())
 
     def blind_index(self, value: str, context: str) -> bytes:
         return hmac.digest(self._hash_key, f"{context}\0{value}".encode(), "sha256")

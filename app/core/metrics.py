@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 
 from prometheus_client import (
@@ -59,8 +60,17 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     LATENCY.labels(method, route).observe(seconds)
 
 
-# (outbox messages pending, age of the oldest in seconds, each county's open business date)
-Reader = Callable[[], tuple[int, float | None, list[tuple[str, date]]]]
+@dataclass
+class Figures:
+    """What the database knows at scrape time."""
+
+    outbox_pending: int
+    outbox_oldest_age: float | None  # seconds
+    open_dates: list[tuple[str, date]]  # each county's open business date
+    jobs: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, status, jobs)
+
+
+Reader = Callable[[], Figures]
 
 
 class DatabaseFigures(Collector):
@@ -72,22 +82,32 @@ class DatabaseFigures(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from app.core.clock import business_today
 
-        pending, oldest_age, open_dates = self._read()
+        figures = self._read()
         yield GaugeMetricFamily(
-            "bangfu_outbox_pending", "Outbox messages waiting to be delivered", value=pending
+            "bangfu_outbox_pending",
+            "Outbox messages waiting to be delivered",
+            value=figures.outbox_pending,
         )
         yield GaugeMetricFamily(
             "bangfu_outbox_oldest_pending_age_seconds",
             "Age of the oldest message waiting to be delivered (0 when none waits)",
-            value=oldest_age or 0.0,
+            value=figures.outbox_oldest_age or 0.0,
         )
+        jobs = GaugeMetricFamily(
+            "bangfu_jobs",
+            "Jobs by kind and state (queued, running, succeeded, failed)",
+            labels=["kind", "status"],
+        )
+        for kind, status, count in figures.jobs:
+            jobs.add_metric([kind, status], count)
+        yield jobs
         lag = GaugeMetricFamily(
             "bangfu_eod_lag_days",
             "Business days a county's end of day is behind today (0: only today is open)",
             labels=["region"],
         )
         today = business_today()
-        for region, open_date in open_dates:
+        for region, open_date in figures.open_dates:
             lag.add_metric([region], max((today - open_date).days, 0))
         yield lag
 

@@ -114,6 +114,18 @@ class Settings(BaseSettings):
         " older ones are rolled up into month-end totals and deleted at a month's end; 0 keeps"
         " them for ever",
     )
+    jobs_worker_in_process: bool = Field(
+        default=False,
+        description="`bangfu serve` also runs queued jobs (one process for development)",
+    )
+    jobs_heartbeat_seconds: float = Field(
+        default=10, gt=0, description="how often a job worker tells the database it is alive"
+    )
+    jobs_stalled_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="a job whose worker has been silent this long is run again by another",
+    )
     outbox_worker_in_process: bool = Field(
         default=False,
         description="`bangfu serve` also delivers the outbox (one process for development)",

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
+from app.background import service as background
 from app.core.auth import metrics_reader
 from app.core.db import get_engine, get_sessionmaker
-from app.core.metrics import render
+from app.core.metrics import Figures, render
 from app.core.migrations import head_revision
 from app.core.problems import problem_response, problem_responses
 from app.integrations.models import OutboxMessage
@@ -53,8 +52,7 @@ async def ready(request: Request) -> Health | JSONResponse:
     return Health(status="ready", database="ok", migration=revision)
 
 
-def _database_figures() -> tuple[int, float | None, list[tuple[str, date]]]:
-    """(outbox messages pending, the oldest one's age in seconds, each county's open date)"""
+def _database_figures() -> Figures:
     with get_sessionmaker()() as session:
         pending, oldest = session.execute(
             select(
@@ -65,7 +63,13 @@ def _database_figures() -> tuple[int, float | None, list[tuple[str, date]]]:
         open_dates = session.execute(
             select(RegionBusinessDate.region_code, RegionBusinessDate.open_date)
         ).all()
-    return int(pending), float(oldest) if oldest is not None else None, list(open_dates)
+        jobs = background.counts_by_state(session)
+    return Figures(
+        outbox_pending=int(pending),
+        outbox_oldest_age=float(oldest) if oldest is not None else None,
+        open_dates=[(code, day) for code, day in open_dates],
+        jobs=jobs,
+    )
 
 
 @router.get(

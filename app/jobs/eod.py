@@ -29,10 +29,14 @@ from sqlalchemy import false, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.background.models import JobKind
+from app.background.service import Outcome, Run, handles
 from app.core import idempotency
 from app.core.auth import SYSTEM, Principal
 from app.core.clock import business_today
+from app.core.db import get_sessionmaker
 from app.core.metrics import BATCH_SECONDS
+from app.core.problems import Problem
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.accrual import daily_detail_from
@@ -298,6 +302,12 @@ def _close_region(
             BATCH_SECONDS.labels(region).set(time.perf_counter() - started)
 
 
+def refuse_future(business_date: date) -> None:
+    """A business date that has not come yet is not closed (unless configured for tests)."""
+    if business_date > business_today() and not get_settings().allow_future_business_dates:
+        raise FutureDateError(f"{business_date} has not come yet")
+
+
 def run(
     session_factory: Callable[[], Session],
     business_date: date,
@@ -311,8 +321,7 @@ def run(
     regions at a time; `on_progress(counties done, counties)` after each county. The run is
     audited: who, which regions, the dates closed, the counts."""
     settings = get_settings()
-    if business_date > business_today() and not settings.allow_future_business_dates:
-        raise FutureDateError(f"{business_date} has not come yet")
+    refuse_future(business_date)
     started = time.perf_counter()
     with session_factory() as session:
         regions = _regions_due(session, business_date, prefixes, principal)
@@ -375,3 +384,28 @@ def run(
             },
         )
     return result
+
+
+@handles(JobKind.eod)
+def run_eod_job(run_: Run) -> Outcome:
+    """The batch started with `Prefer: respond-async`: the same run, in a worker."""
+    try:
+        result = run(
+            get_sessionmaker(),
+            date.fromisoformat(run_.params["business_date"]),
+            run_.params.get("regions"),
+            workers=get_settings().eod_workers,
+            principal=run_.principal,
+            on_progress=run_.progress,
+        )
+    except FutureDateError as exc:
+        raise Problem(409, str(exc), slug="future-business-date") from exc
+    return Outcome(
+        result={
+            "business_date": str(result.business_date),
+            "regions": result.regions,
+            "region_days": result.region_days,
+            "skipped_locked": result.skipped_locked,
+            "seconds": round(result.seconds, 3),
+        }
+    )

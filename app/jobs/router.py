@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.background import service as jobs
+from app.background.models import JobKind
+from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core.auth import Principal, Role, require
 from app.core.db import get_sessionmaker
+from app.core.deps import DbSession
 from app.core.problems import Problem, problem_responses
 from app.core.types import Day
 from app.jobs import eod
@@ -37,18 +42,41 @@ class EodOut(BaseModel):
     seconds: float
 
 
-@router.post("/eod", response_model=EodOut, responses=problem_responses(403, 409))
+@router.post(
+    "/eod",
+    response_model=EodOut,
+    responses={**ACCEPTED, **problem_responses(403, 409)},
+)
 async def run_eod(
-    body: EodIn, principal: Annotated[Principal, Depends(require(Role.admin))]
-) -> EodOut:
+    body: EodIn,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.admin))],
+    prefer: Annotated[str | None, Header(description=PREFER_HELP)] = None,
+) -> EodOut | JSONResponse:
     """Close every region within the caller's regions up to and including the date, each
     (region, date) in its own transaction, dates in order; dates already closed are skipped.
-    A prefix outside the caller's regions is 403; a future date 409. Each run is audited."""
+    A prefix outside the caller's regions is 403; a future date 409. Each run is audited.
+    With `Prefer: respond-async` the batch runs as a job: 202 and the job's URL (counties
+    done of total; at the end this answer)."""
     for prefix in body.regions or []:
         if not prefix.isdigit() or len(prefix) > 12:
             raise Problem(422, "regions are code prefixes (digits)", slug="validation-error")
         if not principal.sees_region(prefix):
             raise Problem(403, f"Region {prefix} is outside your regions", slug="forbidden")
+    if wants_async(prefer):
+        try:
+            eod.refuse_future(body.business_date)
+        except eod.FutureDateError as exc:
+            raise Problem(409, str(exc), slug="future-business-date") from exc
+        job = await run_in_threadpool(
+            jobs.start,
+            session,
+            principal,
+            JobKind.eod,
+            {"business_date": str(body.business_date), "regions": body.regions},
+            lock="eod",
+        )
+        return accepted(job)
     try:
         result = await run_in_threadpool(
             eod.run, get_sessionmaker(), body.business_date, body.regions, 2, principal

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
 
+from app.background import service as jobs
+from app.background.models import JobKind
+from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -19,16 +23,31 @@ lpr_router = APIRouter(prefix="/v1/lpr-rates", tags=["legacy"])
     "/imports",
     response_model=schemas.LegacyImportOut,
     status_code=201,
-    responses=problem_responses(403),
+    responses={**ACCEPTED, **problem_responses(403)},
 )
 def import_legacy_loans(
     body: schemas.LegacyImportIn,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Role.admin))],
-) -> schemas.LegacyImportOut:
+    prefer: Annotated[str | None, Header(description=PREFER_HELP)] = None,
+) -> schemas.LegacyImportOut | JSONResponse:
     """脱贫人口小额信贷 contracts signed before 2026-02-24, serviced under their own terms
     (amount, rate, recorded subsidy shares, dates, schedule state, renewal/extension used).
-    Each contract is accepted or rejected with its reasons; re-sending one changes nothing."""
+    Each contract is accepted or rejected with its reasons; re-sending one changes nothing.
+    With `Prefer: respond-async` the import runs as a job: 202 and the job's URL (contracts
+    done of total; at the end this answer, the rejections as row errors)."""
+    if wants_async(prefer):
+        service.require_within_regions(principal, body)
+        job = jobs.start(
+            session,
+            principal,
+            JobKind.legacy_import,
+            {"contracts": len(body.loans), "as_of": body.as_of and str(body.as_of)},
+            payload=body.model_dump_json().encode(),
+            total=len(body.loans),
+            lock="legacy-import",
+        )
+        return accepted(job)
     return service.import_loans(session, principal, body)
 
 

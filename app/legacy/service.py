@@ -5,6 +5,7 @@ state and the renewal/extension already used. Re-sending a contract changes noth
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -12,9 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.background.models import JobKind
+from app.background.service import Outcome, Run, handles
 from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
+from app.core.db import get_sessionmaker
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import conflict, outside_regions
@@ -36,9 +40,8 @@ class Rejected(Exception):
         self.reasons = list(reasons)
 
 
-def import_loans(
-    session: Session, principal: Principal, body: schemas.LegacyImportIn
-) -> schemas.LegacyImportOut:
+def require_within_regions(principal: Principal, body: schemas.LegacyImportIn) -> None:
+    """A contract in a county outside the caller's regions refuses the whole file (403)."""
     outside = [
         ("loans", i, "region_code")
         for i, item in enumerate(body.loans)
@@ -46,12 +49,25 @@ def import_loans(
     ]
     if outside:
         raise outside_regions("contracts", outside)
+
+
+def import_loans(
+    session: Session,
+    principal: Principal,
+    body: schemas.LegacyImportIn,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> schemas.LegacyImportOut:
+    """Each contract in its own savepoint: accepted, unchanged (already imported) or rejected
+    with its reasons. `on_progress(contracts done, contracts)` after each."""
+    require_within_regions(principal, body)
     as_of = body.as_of or business_today()
     quotes = lpr_quotes(session)
     result = schemas.LegacyImportOut(
         as_of=as_of, accepted=0, unchanged=0, rejected=0, rejections=[], loan_ids={}
     )
     for index, item in enumerate(body.loans):
+        if on_progress is not None:
+            on_progress(index, len(body.loans))
         existing = session.scalar(select(Loan.id).where(Loan.external_ref == item.external_ref))
         if existing is not None:
             result.unchanged += 1
@@ -93,7 +109,22 @@ def import_loans(
             "as_of": str(as_of),
         },
     )
+    if on_progress is not None:
+        on_progress(len(body.loans), len(body.loans))
     return result
+
+
+@handles(JobKind.legacy_import)
+def run_import_job(run: Run) -> Outcome:
+    """A legacy import started with `Prefer: respond-async`: the same import, in a worker."""
+    assert run.payload is not None
+    body = schemas.LegacyImportIn.model_validate_json(run.payload)
+    with get_sessionmaker().begin() as session:
+        result = import_loans(session, run.principal, body, run.progress)
+    return Outcome(
+        result=result.model_dump(mode="json", exclude={"rejections"}),
+        row_errors=[r.model_dump(mode="json") for r in result.rejections],
+    )
 
 
 def lpr_rows(session: Session) -> list[LprRate]:

@@ -11,6 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from app.background import service as jobs
+from app.background.models import JobKind
+from app.background.router import ACCEPTED, accepted
+from app.background.schemas import JobOut
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import Problem, problem_responses
@@ -97,6 +101,31 @@ def subsidy_claims(
         central_claimed=sum((c.central_claimed for c in counties), ZERO),
         local_claimed=sum((c.local_claimed for c in counties), ZERO),
     )
+
+
+@router.post(
+    "/subsidy-claims/exports",
+    status_code=202,
+    response_model=JobOut,
+    responses={**ACCEPTED, **problem_responses(403, 409)},
+)
+def export_claims(body: schemas.ClaimExportIn, session: DbSession, principal: Reader) -> Response:
+    """A period's claim lines for a province (or any region prefix) as a CSV file, made by a
+    job: 202 and the job's URL, which shows counties done of total and, at the end, the totals
+    and `output_url` for the file. 409 if a county has not closed the period's last day."""
+    period_ = periods.parse(body.period)
+    codes = service.counties(session, principal, body.region)
+    if not codes:
+        raise Problem(409, "No serviced loans in these regions", slug="nothing-serviced")
+    service.require_closed(session, codes, period_.end)
+    job = jobs.start(
+        session,
+        principal,
+        JobKind.claim_export,
+        {"period": period_.code, "region": body.region},
+        total=len(codes),
+    )
+    return accepted(job)
 
 
 @router.post(

@@ -56,6 +56,17 @@ class SubmitClaimIn(BaseModel):
     region_code: str = Field(pattern=r"^\d{6}$")
 
 
+class ClaimExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026Q3"])
+    region: str | None = Field(
+        default=None,
+        pattern=r"^\d{2,12}$",
+        description="a province, city or county code prefix (default: all your regions)",
+    )
+
+
 class ClaimPaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

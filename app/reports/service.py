@@ -17,9 +17,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.background.models import JobKind
+from app.background.service import Outcome, Run, handles
 from app.core import csvsafe
 from app.core.auth import Principal
-from app.core.db import CompiledStatement
+from app.core.db import CompiledStatement, get_sessionmaker
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
@@ -30,6 +32,7 @@ from app.domain.regional import ratio
 from app.jobs.models import RegionBusinessDate
 from app.regions import service as regions
 from app.regions.models import Region, RegionDailyStat
+from app.reports import periods
 from app.reports.models import SubsidyClaim, SubsidyClaimLine
 from app.reports.periods import Period
 
@@ -196,16 +199,20 @@ def computed_totals(session: Session, codes: list[str], period: Period) -> dict[
     return claims
 
 
-def lines_csv(session: Session, claims: list[CountyClaim], period: Period) -> bytes:
+CSV_HEADER = (
+    b"region_code,status,loan_id,borrower,policy_version,central_subsidy,"
+    b"local_subsidy,central_adjustment,local_adjustment\n"
+)
+
+
+def lines_csv(
+    session: Session, claims: list[CountyClaim], period: Period, *, header: bool = True
+) -> bytes:
     """Every claim's lines as CSV, written by PostgreSQL (COPY): a province's million lines
     are never Python objects."""
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    header = (
-        b"region_code,status,loan_id,borrower,policy_version,central_subsidy,"
-        b"local_subsidy,central_adjustment,local_adjustment\n"
-    )
-    out = [header]
+    out = [CSV_HEADER] if header else []
     drafts = [c.region_code for c in claims if c.claim_id is None]
     frozen = [str(c.claim_id) for c in claims if c.claim_id is not None]
     # COPY takes no server-side parameters: a client-side cursor binds them (psycopg quotes).
@@ -565,3 +572,36 @@ def risk_compensation(
             }
         )
     return quality, list(claims.values()), lines
+
+
+def claim_export_name(period: Period, region: str | None) -> str:
+    return f"subsidy-claims-{period.code}{'-' + region if region else ''}.csv"
+
+
+@handles(JobKind.claim_export)
+def run_claim_export(run: Run) -> Outcome:
+    """A period's claim lines for every county in the job's region, as one CSV file; progress
+    by county."""
+    period = periods.parse(run.params["period"])
+    region = run.params.get("region")
+    with get_sessionmaker()() as session:
+        claims = subsidy_claims(session, run.principal, period, region, with_lines=False)
+        run.progress(0, len(claims))
+        parts = [CSV_HEADER]
+        for done, claim in enumerate(claims, start=1):
+            parts.append(lines_csv(session, [claim], period, header=False))
+            run.progress(done, len(claims))
+    content = b"".join(parts)
+    return Outcome(
+        result={
+            "period": period.code,
+            "counties": len(claims),
+            "loans": sum(c.loans for c in claims),
+            "central_claimed": str(
+                sum((c.central_subsidy + c.central_adjustment for c in claims), ZERO)
+            ),
+            "local_claimed": str(sum((c.local_subsidy + c.local_adjustment for c in claims), ZERO)),
+            "bytes": len(content),
+        },
+        output=(claim_export_name(period, region), "text/csv", content),
+    )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.background import service as jobs
+from app.background.models import JobKind
+from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import Problem, problem_responses
@@ -26,7 +30,7 @@ _EXAMPLE_CSV = (
     "/imports",
     response_model=RosterImportOut,
     status_code=201,
-    responses=problem_responses(403, 413, 415),
+    responses={**ACCEPTED, **problem_responses(403, 413, 415)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -41,11 +45,13 @@ async def import_roster(
     request: Request,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))],
-) -> RosterImportOut:
+    prefer: Annotated[str | None, Header(description=PREFER_HELP)] = None,
+) -> RosterImportOut | JSONResponse:
     """One row per person: id_number, name, household_number, region_code, category
     (`monitoring_target` / `continued_support`), listed_date, removed_date (for removals).
     Bad rows are rejected with their line and reason; the rest are merged. Re-sending the same
-    file changes nothing."""
+    file changes nothing. With `Prefer: respond-async` the import runs as a job: 202 and the
+    job's URL, which shows rows done of total and, at the end, this answer and the row errors."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = _FORMATS.get(media_type)
     if fmt is None:
@@ -55,6 +61,18 @@ async def import_roster(
             slug="unsupported-media-type",
         )
     body = await request.body()
+    if wants_async(prefer):
+        job = await run_in_threadpool(
+            jobs.start,
+            session,
+            principal,
+            JobKind.roster_import,
+            {"format": fmt, "bytes": len(body)},
+            payload=body,
+            total=service.estimated_rows(body, fmt),
+            lock="roster-import",
+        )
+        return accepted(job)
     try:
         result = await run_in_threadpool(service.import_roster, session, principal, body, fmt)
     except service.UnsupportedFormatError as exc:

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import app.models  # noqa: F401
+from app.background.models import described_by_models
 from app.core.db import Base
 from app.core.migrations import downgrade, upgrade
 from app.core.settings import sqlalchemy_url
@@ -15,7 +16,9 @@ from app.core.settings import sqlalchemy_url
 def test_models_match_migrations(database_url: str) -> None:
     engine = create_engine(sqlalchemy_url(database_url))
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": described_by_models}
+        )
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"

@@ -20,17 +20,18 @@ def compose() -> dict[str, dict[str, dict[str, object]]]:
 
 def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
     services = compose()["services"]
-    assert set(services) == {"db", "migrate", "api", "worker", "scheduler", "core-sim"}
+    assert set(services) == {"db", "migrate", "api", "worker", "jobs", "scheduler", "core-sim"}
     assert services["migrate"]["command"] == ["bangfu", "migrate"]
     assert "MIGRATION_DATABASE_URL" in services["migrate"]["environment"]  # type: ignore[operator]
-    commands = {name: services[name].get("command") for name in ("worker", "scheduler")}
+    commands = {name: services[name].get("command") for name in ("worker", "jobs", "scheduler")}
     assert commands["worker"][:2] == ["bangfu", "worker"]  # type: ignore[index]
+    assert commands["jobs"][:2] == ["bangfu", "jobs"]  # type: ignore[index]
     assert commands["scheduler"][:2] == ["bangfu", "scheduler"]  # type: ignore[index]
-    for name in ("api", "worker", "scheduler"):
+    for name in ("api", "worker", "jobs", "scheduler"):
         assert services[name]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }, name
-    for name in ("db", "api", "worker", "scheduler", "core-sim"):
+    for name in ("db", "api", "worker", "jobs", "scheduler", "core-sim"):
         assert "test" in services[name]["healthcheck"], name  # type: ignore[operator]
     assert services["core-sim"]["profiles"] == ["simulator"]
     assert "profiles" not in services["api"]
