@@ -1,5 +1,6 @@
 """A progress bar for the command line (imports, the batch, exports): one line on stderr,
-redrawn in place on a terminal; one line per step when stderr is a file or a pipe (logs)."""
+redrawn in place on a terminal; a line per tenth of the work when stderr is a file or a pipe
+(logs)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,15 @@ class Progress:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.interactive = self.stream.isatty()
+        self._tenth = -1
 
     def __call__(self, done: int, total: int) -> None:
+        if not self.interactive:
+            # a log gets a line per tenth of the work, not one per call
+            tenth = 10 * done // total if total else 10
+            if tenth == self._tenth and done < total:
+                return
+            self._tenth = tenth
         filled = WIDTH * done // total if total else WIDTH
         line = (
             f"{self.what} [{'#' * filled}{'-' * (WIDTH - filled)}] {done}/{total}"

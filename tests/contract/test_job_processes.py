@@ -120,3 +120,31 @@ def test_a_job_whose_worker_is_killed_runs_again_elsewhere(
             "SELECT count(*) FROM roster_entries WHERE region_code = %s", (region,)
         ).fetchone()
     assert listed == (60_000,)
+
+
+def test_bangfu_import_shows_a_progress_bar(tmp_path: Path, database_url: str) -> None:
+    region = own_county("52")
+    rows = roster_rows(region, 5_000)
+    rows[7]["category"] = "rich"
+    file = tmp_path / "roster.csv"
+    file.write_text(roster_csv(rows), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", "roster", str(file)],
+        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "5000 rows: 4999 new" in done.stdout and "1 rejected" in done.stdout
+    bars = [line for line in done.stderr.splitlines() if line.startswith("roster import")]
+    # a line per tenth of the work (stderr is a pipe here), ending full
+    assert 5 <= len(bars) <= 11
+    assert bars[-1].startswith("roster import roster.csv [" + "#" * 30 + "] 5000/5000")
+    assert "line 9:" in done.stderr  # the rejected row, by its line in the file
+    with psycopg.connect(database_url) as conn:
+        listed = conn.execute(
+            "SELECT count(*) FROM roster_entries WHERE region_code = %s", (region,)
+        ).fetchone()
+    assert listed == (4_999,)
