@@ -506,7 +506,12 @@ def _adjust_accrual(
     )
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[Accrual.business_date, Accrual.loan_id, Accrual.kind],
+            index_elements=[
+                Accrual.region_code,
+                Accrual.business_date,
+                Accrual.loan_id,
+                Accrual.kind,
+            ],
             set_={
                 name: getattr(Accrual, name) + getattr(statement.excluded, name) for name in amounts
             },

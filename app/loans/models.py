@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     func,
     text,
@@ -277,10 +278,10 @@ class Accrual(Base):
 
     __tablename__ = "accruals"
 
-    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    loan_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True, default="daily")
-    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    business_date: Mapped[date] = mapped_column(Date)
+    loan_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(10), default="daily")
+    region_code: Mapped[str] = mapped_column(String(12))
     interest: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     central_subsidy: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     local_subsidy: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
@@ -288,7 +289,9 @@ class Accrual(Base):
     penalty: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
 
     __table_args__ = (
-        Index(None, "region_code", "business_date"),
+        # One index for the key and for every read (a county's rows by date: the batch's
+        # clean-up, a correction, the claims' adjustments); a loan never changes county.
+        PrimaryKeyConstraint("region_code", "business_date", "loan_id", "kind"),
         # Pay-off true-ups and reversals are few; claims list them as adjustments.
         Index(
             "ix_accruals_adjustments",
