@@ -6,7 +6,7 @@
 synthesised, as a batch over three years would take hours here), the loans are moved forward
 three years in their schedules, and the real batch closes the last three months (year 3:
 measured again, in the same run). Accrual storage is what
-the `accruals` and `loan_month_totals` tables (with their indexes) hold.
+the `accruals` and `loan_month_totals` tables (with their indexes, and every partition) hold.
 
     .venv/bin/python -m bench.storage [--loans N] [--regions R]
 """
@@ -61,7 +61,11 @@ def storage_bytes(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE accruals")
         return sum(
-            int(conn.execute("SELECT pg_total_relation_size(%s)", (t,)).fetchone()[0])  # type: ignore[index]
+            int(
+                conn.execute(  # type: ignore[index]
+                    "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s)", (t,)
+                ).fetchone()[0]
+            )
             for t in TABLES
         )
 

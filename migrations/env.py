@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import app.models  # noqa: F401  (registers every table on Base.metadata)
-from app.background.models import described_by_models
 from app.core.db import Base
+from app.core.migrations import described_by_models
 
 config = context.config
 target_metadata = Base.metadata

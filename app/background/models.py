@@ -23,14 +23,6 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.core.db import Base, CreatedAt
 
-# procrastinate's own tables (its schema, migration 0012): not described by these models.
-QUEUE_TABLE_PREFIX = "procrastinate_"
-
-
-def described_by_models(name: str | None, type_: str, parent_names: object = None) -> bool:
-    """For Alembic's comparison of models with the database: leave the queue's tables out."""
-    return not (type_ == "table" and name is not None and name.startswith(QUEUE_TABLE_PREFIX))
-
 
 class JobKind(StrEnum):
     roster_import = "roster_import"

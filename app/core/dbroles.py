@@ -58,6 +58,8 @@ def provision_service_role(owner_url: str, service_url: str) -> str | None:
             "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            # the batch's one door to DDL: a month's accrual partition (migration 0014)
+            "GRANT EXECUTE ON FUNCTION bangfu_accrual_months(date, date, date) TO {role}",
         ):
             conn.execute(sql.SQL(statement).format(db=sql.Identifier(database[0]), role=name))
         for table in APPEND_ONLY:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import structlog
-from sqlalchemy import false, or_, select, text
+from sqlalchemy import false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -226,6 +226,20 @@ DELETE FROM accruals
 WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS date)
 """)
 
+# The months of daily accrual rows (partitions, migration 0014): created before the batch
+# writes into them, dropped once no county keeps their detail.
+_MONTHS = text("SELECT bangfu_accrual_months(:first, :last, :drop_before)")
+
+
+def _accrual_months(
+    session_factory: Callable[[], Session], first: date, last: date, drop_before: date | None
+) -> None:
+    with session_factory() as session, session.begin():
+        session.execute(
+            _MONTHS, {"first": first, "last": last, "drop_before": drop_before or date.min}
+        )
+
+
 _ADVANCE = text("""
 UPDATE region_business_dates SET open_date = open_date + 1, updated_at = now()
 WHERE region_code = :r AND open_date = :d
@@ -339,6 +353,8 @@ def run(
             f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
             f" ({settings.eod_max_days_per_run}); run it in steps"
         )
+    if earliest is not None:
+        _accrual_months(session_factory, earliest, business_date, drop_before=None)
     done = 0
 
     def close(region: str) -> tuple[int, bool]:
@@ -360,6 +376,14 @@ def run(
         skipped_locked=[r for r, (_, busy) in zip(regions, outcomes, strict=True) if busy],
         seconds=time.perf_counter() - started,
     )
+    months = settings.accrual_daily_retention_months
+    if months and result.region_days:
+        with session_factory() as session:
+            slowest = session.scalar(select(func.min(RegionBusinessDate.open_date)))
+        if slowest is not None:
+            # a month of daily rows no county keeps any longer goes whole
+            horizon = daily_detail_from(slowest, months)
+            _accrual_months(session_factory, business_date, business_date, drop_before=horizon)
     with session_factory() as session, session.begin():
         # Housekeeping: answers kept for replay beyond their time are no longer needed.
         idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))

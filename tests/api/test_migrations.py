@@ -7,9 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import app.models  # noqa: F401
-from app.background.models import described_by_models
 from app.core.db import Base
-from app.core.migrations import downgrade, upgrade
+from app.core.migrations import described_by_models, downgrade, upgrade
 from app.core.settings import sqlalchemy_url
 
 
