@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.applications.router import officers_router
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.background.router import router as jobs_router
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
         roster_router,
         households_router,
         applications_router,
+        officers_router,
         loans_router,
         disbursements_router,
         servicing_router,

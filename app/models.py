@@ -1,6 +1,7 @@
 """Imports every feature's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from app.applications.models import Application, ApplicationEvaluation, Investigation
+from app.applications.officers import OfficerReassignment
 from app.audit.models import AuditEvent
 from app.background.models import Job
 from app.core.idempotency import IdempotencyRecord
@@ -35,6 +36,7 @@ __all__ = [
     "LprRate",
     "Member",
     "MonitoringVisit",
+    "OfficerReassignment",
     "OutboxMessage",
     "Region",
     "RegionBusinessDate",

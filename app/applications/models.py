@@ -47,6 +47,8 @@ class Application(Base):
     large_production_category: Mapped[str | None] = mapped_column(String(30))
     repayment_method: Mapped[str] = mapped_column(String(30), nullable=False)
     submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The loan officer who looks after it: the submitter, until a reassignment (issue 17).
+    officer: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     submitted_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

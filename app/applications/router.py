@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from app.applications import schemas, service
+from app.applications import officers, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
@@ -85,6 +85,7 @@ def application_out(
         else None,
         repayment_method=RepaymentMethod(application.repayment_method),
         submitted_by=application.submitted_by,
+        officer=application.officer,
         submitted_at=application.submitted_at,
         eligibility=schemas.EvaluationOut(
             stage=evaluation.stage,
@@ -129,12 +130,21 @@ def list_applications(
     region: Annotated[
         str | None, Query(pattern=r"^\d{2,12}$", description="region code prefix")
     ] = None,
+    officer: Annotated[
+        str | None, Query(max_length=200, description="the loan officer who looks after it")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.ApplicationPage:
     """Newest first, within the caller's regions; pass `next_cursor` back as `cursor`."""
     items, next_cursor = service.list_page(
-        session, principal, status=status, region=region, cursor=cursor, limit=limit
+        session,
+        principal,
+        status=status,
+        region=region,
+        officer=officer,
+        cursor=cursor,
+        limit=limit,
     )
     return schemas.ApplicationPage(
         items=[to_out(session, a) for a in items], next_cursor=next_cursor
@@ -261,3 +271,79 @@ def sign_contract(
         subsidy_warnings=signed.warnings,
         schedule_preview=preview,
     )
+
+
+# --- loan officers: who looks after what, and moving it (issue 17) ---------------------------
+
+officers_router = APIRouter(prefix="/v1/officer-reassignments", tags=["officers"])
+Supervisor = Annotated[
+    Principal, Depends(require(Role.credit_reviewer, Role.risk_manager, Role.admin))
+]
+Decider = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
+
+
+@officers_router.post(
+    "",
+    response_model=schemas.ReassignmentOut,
+    status_code=201,
+    responses=problem_responses(403),
+)
+def request_reassignment(
+    body: schemas.ReassignmentIn, session: DbSession, principal: Supervisor
+) -> schemas.ReassignmentOut:
+    """Ask to move an officer's open applications and outstanding loans (within your regions;
+    or only `loan_ids`) to another officer. Nothing moves until a second person approves."""
+    row = officers.request(
+        session,
+        principal,
+        from_officer=body.from_officer,
+        to_officer=body.to_officer,
+        loan_ids=body.loan_ids,
+        reason=body.reason,
+    )
+    return schemas.ReassignmentOut.model_validate(row)
+
+
+@officers_router.get(
+    "", response_model=list[schemas.ReassignmentOut], responses=problem_responses(403)
+)
+def list_reassignments(
+    session: DbSession,
+    principal: Supervisor,
+    status: Literal["requested", "approved", "declined"] | None = None,
+) -> list[schemas.ReassignmentOut]:
+    """Newest first (the latest 500), those within your regions."""
+    return [
+        schemas.ReassignmentOut.model_validate(r)
+        for r in officers.listed(session, principal, status)
+    ]
+
+
+@officers_router.get(
+    "/{reassignment_id}",
+    response_model=schemas.ReassignmentOut,
+    responses=problem_responses(403, 404),
+)
+def get_reassignment(
+    reassignment_id: uuid.UUID, session: DbSession, principal: Supervisor
+) -> schemas.ReassignmentOut:
+    return schemas.ReassignmentOut.model_validate(officers.get(session, principal, reassignment_id))
+
+
+@officers_router.post(
+    "/{reassignment_id}/decision",
+    response_model=schemas.ReassignmentOut,
+    responses=problem_responses(403, 404, 409),
+)
+def decide_reassignment(
+    reassignment_id: uuid.UUID,
+    body: schemas.ReassignmentDecisionIn,
+    session: DbSession,
+    principal: Decider,
+) -> schemas.ReassignmentOut:
+    """Approve (the move happens now: what the officer holds now, within the asker's regions)
+    or decline. Never by the person who asked (409 `maker-checker`)."""
+    row = officers.decide(
+        session, principal, reassignment_id, approve=body.outcome == "approve", note=body.note
+    )
+    return schemas.ReassignmentOut.model_validate(row)

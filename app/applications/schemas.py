@@ -173,6 +173,9 @@ class ApplicationOut(BaseModel):
     large_production_category: LargeProductionCategory | None = None
     repayment_method: RepaymentMethod
     submitted_by: str
+    officer: str = Field(
+        description="the loan officer who looks after it (the submitter by default)"
+    )
     submitted_at: datetime
     eligibility: EvaluationOut | None = Field(description="the latest evaluation")
     investigations: list[InvestigationOut]
@@ -197,3 +200,43 @@ class ContractOut(BaseModel):
     schedule_preview: list[InstallmentOut] = Field(
         description="from the signing date; fixed from the disbursement's value date"
     )
+
+
+class ReassignmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_officer: str = Field(min_length=1, max_length=200)
+    to_officer: str = Field(min_length=1, max_length=200)
+    loan_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="just these loans; default: all the officer's open applications and"
+        " outstanding loans within your regions",
+    )
+    reason: str = Field(min_length=2, max_length=1000, examples=["客户经理调岗"])
+
+
+class ReassignmentDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approve", "decline"]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ReassignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    from_officer: str
+    to_officer: str
+    regions: list[str]
+    loan_ids: list[uuid.UUID] | None
+    reason: str
+    status: Literal["requested", "approved", "declined"]
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    moved_loans: int | None
+    moved_applications: int | None

@@ -145,6 +145,7 @@ _SUBMITTED_COLUMNS = (
     "large_production_category",
     "repayment_method",
     "submitted_by",
+    "officer",
 )
 _EVALUATION_COLUMNS = (
     "application_id",
@@ -194,6 +195,7 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         else None,
         "repayment_method": body.repayment_method.value,
         "submitted_by": principal.subject,
+        "officer": principal.subject,
     }
     application = Application(**values)
     result = rules.evaluate(
@@ -540,6 +542,7 @@ def sign_contract(
                     roster_household=state.roster_household,
                     signed_on=signed_on,
                     contracted_by=principal.subject,
+                    officer=application.officer,
                 ),
             )
     except IntegrityError as exc:
@@ -609,6 +612,7 @@ def list_page(
     region: str | None,
     cursor: str | None,
     limit: int,
+    officer: str | None = None,
 ) -> tuple[list[Application], str | None]:
     """Newest first, keyset-paginated on (submitted_at, id), within the caller's regions."""
     query = (
@@ -620,6 +624,8 @@ def list_page(
         query = query.where(Application.status == status.value)
     if region is not None:
         query = query.where(Application.region_code.startswith(region, autoescape=True))
+    if officer is not None:
+        query = query.where(Application.officer == officer)
     query = readable(query, principal, Application.region_code)
     if cursor is not None:
         position = decode_cursor(cursor)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.core.auth import Principal
+from app.core.auth import NATIONAL_SCOPE, Principal
 from app.core.db import Base
 from app.core.problems import not_found
 
@@ -26,6 +26,13 @@ def scope_filter(principal: Principal, region_column: Any) -> ColumnElement[bool
     if prefixes is None:
         return true()
     return or_(false(), *(region_column.startswith(p, autoescape=True) for p in prefixes))
+
+
+def prefixes_filter(regions: list[str], region_column: Any) -> ColumnElement[bool]:
+    """Stored regions (a job's, a request's) as a condition: `*` is national."""
+    if NATIONAL_SCOPE in regions:
+        return true()
+    return or_(false(), *(region_column.startswith(p, autoescape=True) for p in regions))
 
 
 def readable(stmt: S, principal: Principal, region_column: Any) -> S:

@@ -20,10 +20,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
+from app.core.scoping import prefixes_filter
 from app.core.settings import get_settings
 from app.domain import repayment as allocation
 from app.domain import schedule, subsidy
@@ -72,6 +73,7 @@ class Contract:
     roster_household: str | None
     signed_on: date
     contracted_by: str
+    officer: str | None = None  # who looks after the loan; default: who contracted it
     application_id: uuid.UUID | None = None
     external_ref: str | None = None
     # renewals and loans brought over: where the loan sits in its chain (2.3)
@@ -108,6 +110,7 @@ def contract(session: Session, signed: Contract) -> Loan:
         roster_household=signed.roster_household,
         signed_on=signed.signed_on,
         contracted_by=signed.contracted_by,
+        officer=signed.officer or signed.contracted_by,
         external_ref=signed.external_ref,
         chain_id=signed.chain_id,
         renewed_from_id=signed.renewed_from_id,
@@ -918,6 +921,7 @@ def renew(
             roster_household=old.roster_household,
             signed_on=day,
             contracted_by=contracted_by,
+            officer=old.officer,
             chain_id=old.chain_id or old.id,
             renewed_from_id=old.id,
             chain_actions=old.chain_actions + 1,
@@ -964,3 +968,23 @@ def take_over(session: Session, loan: Loan, *, paid: int, day: date) -> None:
             row.local_share, row.period_start, row.due_date, before
         )
         row.accrual_start = day
+
+
+def reassign_officer(
+    session: Session,
+    from_officer: str,
+    to_officer: str,
+    regions: list[str],
+    loan_ids: list[uuid.UUID] | None,
+) -> int:
+    """Move the outstanding loans `from_officer` looks after, within `regions` (all of them,
+    or those of `loan_ids`), to `to_officer`. Returns how many moved."""
+    query = update(Loan).where(
+        Loan.officer == from_officer,
+        Loan.status.in_(LoanStatus.outstanding()),
+        prefixes_filter(regions, Loan.region_code),
+    )
+    if loan_ids is not None:
+        query = query.where(Loan.id.in_(loan_ids))
+    moved = session.execute(query.values(officer=to_officer).returning(Loan.id)).all()
+    return len(moved)

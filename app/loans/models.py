@@ -84,6 +84,8 @@ class Loan(Base):
     roster_household: Mapped[str | None] = mapped_column(String(40))
     signed_on: Mapped[date] = mapped_column(Date, nullable=False)
     contracted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The loan officer who looks after it: the application's, until a reassignment.
+    officer: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     # Servicing state, kept by disbursement, repayments and the end-of-day batch.
     value_date: Mapped[date | None] = mapped_column(Date)
     maturity_date: Mapped[date | None] = mapped_column(Date)

@@ -93,6 +93,9 @@ def list_loans(
     status: LoanStatus | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     risk_class: RiskClass | None = None,
+    officer: Annotated[
+        str | None, Query(max_length=200, description="the loan officer who looks after it")
+    ] = None,
     external_ref: Annotated[
         str | None, Query(max_length=60, description="the earlier system's contract number")
     ] = None,
@@ -102,8 +105,8 @@ def list_loans(
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.LoanPage:
-    """Loans within the caller's regions, by id; filter by status, region, class, or the
-    references the bank's other systems know them by."""
+    """Loans within the caller's regions, by id; filter by status, region, class, officer, or
+    the references the bank's other systems know them by."""
     items, next_cursor = service.list_page(
         session,
         principal,
@@ -114,6 +117,7 @@ def list_loans(
         limit=limit,
         external_ref=external_ref,
         core_transaction_id=core_transaction_id,
+        officer=officer,
     )
     return schemas.LoanPage(
         items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor

@@ -57,6 +57,7 @@ class LoanSummaryOut(BaseModel):
     household_id: uuid.UUID
     region_code: str
     status: LoanStatus
+    officer: str = Field(description="the loan officer who looks after the loan")
     policy_version: str
     principal: MoneyOut
     annual_rate: RateOut

@@ -138,8 +138,11 @@ def list_page(
     limit: int,
     external_ref: str | None = None,
     core_transaction_id: str | None = None,
+    officer: str | None = None,
 ) -> tuple[list[Loan], str | None]:
     query = select(Loan).order_by(Loan.id).limit(limit)
+    if officer is not None:
+        query = query.where(Loan.officer == officer)
     if status is not None:
         query = query.where(Loan.status == status)
     if external_ref is not None:
