@@ -63,7 +63,9 @@ def storage_bytes(url: str) -> int:
         return sum(
             int(
                 conn.execute(  # type: ignore[index]
-                    "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s)", (t,)
+                    "SELECT COALESCE((SELECT sum(pg_total_relation_size(relid))"
+                    " FROM pg_partition_tree(%s)), pg_total_relation_size(%s))",
+                    (t, t),
                 ).fetchone()[0]
             )
             for t in TABLES
