@@ -15,6 +15,7 @@ from app.applications.router import officers_router
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.background.router import router as jobs_router
+from app.collections.router import router as collections_router
 from app.core.auth import current_principal
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
@@ -109,6 +110,7 @@ def create_app() -> FastAPI:
         disbursements_router,
         servicing_router,
         monitoring_router,
+        collections_router,
         renewals_router,
         legacy_router,
         lpr_router,

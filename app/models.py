@@ -4,6 +4,7 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.applications.officers import OfficerReassignment
 from app.audit.models import AuditEvent
 from app.background.models import Job
+from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
 from app.core.idempotency import IdempotencyRecord
 from app.disbursements.models import DisbursementAction
 from app.households.models import CreditRating, Household, Member
@@ -23,6 +24,8 @@ __all__ = [
     "ApplicationEvaluation",
     "AuditEvent",
     "ChainRequest",
+    "CollectionAction",
+    "CollectionCase",
     "CreditRating",
     "Disbursement",
     "DisbursementAction",
@@ -38,6 +41,7 @@ __all__ = [
     "MonitoringVisit",
     "OfficerReassignment",
     "OutboxMessage",
+    "PromiseToPay",
     "Region",
     "RegionBusinessDate",
     "RegionDailyStat",

@@ -42,11 +42,12 @@ INSERT INTO loans (id, household_id, borrower_member_id, region_code, status, po
                    principal, annual_rate, term_months, repayment_method, purpose,
                    large_production, central_subsidy_rate, local_subsidy_rate,
                    subsidised_principal, local_subsidised_principal, penalty_markup,
-                   misuse_markup, signed_on, contracted_by, value_date, maturity_date)
+                   misuse_markup, signed_on, contracted_by, officer, value_date, maturity_date)
 SELECT loan_id, household_id, member_id, region, 'active', 'ASSIST_2026', principal, rate, 12,
        method, 'livestock', false, least(0.7 * rate, 0.025), 0.005, least(principal, 50000),
        least(principal, 50000), 0.5, 1.0,
-       value_date, 'seed', value_date, (value_date + interval '12 months')::date
+       value_date, 'seed', 'officer-' || region, value_date,
+       (value_date + interval '12 months')::date
 FROM seed;
 
 INSERT INTO instalments (loan_id, number, period_start, due_date, principal_due, interest_due,

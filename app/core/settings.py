@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.accrual import MISUSE_MARKUP_RANGE, OVERDUE_MARKUP_RANGE
+from app.domain.collections import valid_bucket_starts
 from app.domain.monitoring import DEFAULT_VISIT_INTERVAL_DAYS
 
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
@@ -114,6 +115,10 @@ class Settings(BaseSettings):
         " older ones are rolled up into month-end totals and deleted at a month's end; 0 keeps"
         " them for ever",
     )
+    collection_buckets: str = Field(
+        default="1,31,91,181",
+        description="days past due where each collection bucket starts (1–30, 31–90, 91–180, 181+)",
+    )
     jobs_worker_in_process: bool = Field(
         default=False,
         description="`bangfu serve` also runs queued jobs (one process for development)",
@@ -191,7 +196,16 @@ class Settings(BaseSettings):
         ):
             if not low <= markup <= high:
                 raise ValueError(f"{name} must be within {low}–{high} (银发〔2003〕251号)")
+        self.bucket_starts()  # refused at start-up, not at the first overdue loan
         return self
+
+    def bucket_starts(self) -> tuple[int, ...]:
+        """COLLECTION_BUCKETS as numbers."""
+        try:
+            starts = [int(part) for part in self.collection_buckets.split(",")]
+        except ValueError as exc:
+            raise ValueError("COLLECTION_BUCKETS: numbers, e.g. 1,31,91,181") from exc
+        return valid_bucket_starts(starts)
 
 
 def sqlalchemy_url(libpq_url: str) -> str:

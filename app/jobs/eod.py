@@ -23,9 +23,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import structlog
-from sqlalchemy import false, func, or_, select, text
+from sqlalchemy import TextClause, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -41,6 +42,7 @@ from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.accrual import daily_detail_from
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
+from app.domain.collections import CloseReason, PromiseStatus, bucket_sql
 from app.domain.loan_status import LoanStatus
 from app.domain.money import DAYS_IN_YEAR
 from app.jobs import calendar
@@ -226,6 +228,64 @@ DELETE FROM accruals
 WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS date)
 """)
 
+
+# Collections (4.3, app/domain/collections.py): after the day's classification, a loan past due
+# has one open case, its bucket follows its days past due (escalated_on marks a move), and a
+# case whose loan performs again, or left the book, closes. A promise whose date has passed is
+# judged on what was paid since it was made (postings less their reversals).
+@lru_cache
+def _collections(starts: tuple[int, ...]) -> tuple[TextClause, ...]:
+    bucket = bucket_sql(starts, "l.days_past_due")
+    return (
+        text(f"""
+UPDATE collection_cases c
+SET closed_on = :d,
+    close_reason = CASE WHEN l.status = '{LoanStatus.active.value}'
+                        THEN '{CloseReason.current.value}' ELSE l.status END
+FROM loans l
+WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
+  AND (l.status <> '{LoanStatus.active.value}' OR l.days_past_due = 0)
+"""),
+        text(f"""
+UPDATE collection_cases c
+SET days_past_due = l.days_past_due,
+    max_days_past_due = greatest(c.max_days_past_due, l.days_past_due),
+    escalated_on = CASE WHEN {bucket} <> c.bucket THEN :d ELSE c.escalated_on END,
+    bucket = {bucket}
+FROM loans l
+WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
+  AND c.days_past_due <> l.days_past_due
+"""),
+        text(f"""
+INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, days_past_due,
+                              escalated_on, max_days_past_due)
+SELECT gen_random_uuid(), l.id, l.region_code, :d, {bucket}, l.days_past_due, :d,
+       l.days_past_due
+FROM loans l
+WHERE l.region_code = :r AND l.status = '{LoanStatus.active.value}' AND l.days_past_due > 0
+  AND NOT EXISTS (SELECT 1 FROM collection_cases c WHERE c.loan_id = l.id
+                  AND c.closed_on IS NULL)
+"""),
+        text(f"""
+UPDATE promises_to_pay p
+SET paid = paid_since.amount,
+    status = CASE WHEN paid_since.amount >= p.amount THEN '{PromiseStatus.kept.value}'
+                  ELSE '{PromiseStatus.broken.value}' END,
+    judged_on = :d
+FROM promises_to_pay q
+CROSS JOIN LATERAL (
+    SELECT COALESCE(sum(r.amount), 0) AS amount
+    FROM repayments r
+    WHERE r.loan_id = q.loan_id AND r.kind = 'posting'
+      AND r.value_date BETWEEN q.made_on AND q.promised_on
+      AND NOT EXISTS (SELECT 1 FROM repayments x WHERE x.reverses_id = r.id)
+) paid_since
+WHERE p.id = q.id AND q.region_code = :r AND q.status = '{PromiseStatus.open.value}'
+  AND q.promised_on < :d
+"""),
+    )
+
+
 # The months of daily accrual rows (partitions, migration 0014): created before the batch
 # writes into them, dropped once no county keeps their detail.
 _MONTHS = text("SELECT bangfu_accrual_months(:first, :last, :drop_before)")
@@ -266,6 +326,8 @@ def close_day(session: Session, region_code: str, day: date) -> None:
     }
     session.execute(_CLOSE_DAY, params)
     session.execute(_FALL_DUE, params)
+    for statement in _collections(get_settings().bucket_starts()):
+        session.execute(statement, {"r": region_code, "d": day})
     if (day + timedelta(days=1)).day == 1:
         session.execute(_MONTH_END, params)
         months = get_settings().accrual_daily_retention_months

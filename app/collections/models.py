@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base
+from app.loans.models import MONEY
+
+
+class CollectionCase(Base):
+    """One overdue spell of a loan: opened by the batch on the first day past due, escalated
+    through the buckets, closed by the batch (app/jobs/eod.py owns these writes)."""
+
+    __tablename__ = "collection_cases"
+    __table_args__ = (
+        Index(
+            "ix_collection_cases_open_loan",
+            "loan_id",
+            unique=True,
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+        Index(
+            "ix_collection_cases_open_region",
+            "region_code",
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(12), nullable=False)
+    days_past_due: Mapped[int] = mapped_column(Integer, nullable=False)
+    escalated_on: Mapped[date] = mapped_column(Date, nullable=False)
+    max_days_past_due: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CollectionAction(Base):
+    __tablename__ = "collection_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    taken_on: Mapped[date] = mapped_column(Date, nullable=False)
+    participants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    findings: Mapped[list[str]] = mapped_column(ARRAY(String(20)), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_action_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class PromiseToPay(Base):
+    """A borrower's promise (date, amount), judged by the batch the day after its date."""
+
+    __tablename__ = "promises_to_pay"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("promised_on >= made_on", name="not_in_the_past"),
+        CheckConstraint("status IN ('open', 'kept', 'broken')", name="status_known"),
+        Index(
+            "ix_promises_to_pay_open",
+            "region_code",
+            "promised_on",
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"))
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    made_on: Mapped[date] = mapped_column(Date, nullable=False)
+    promised_on: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    paid: Mapped[Decimal | None] = mapped_column(MONEY)
+    judged_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.types import Day, MoneyOut, PositiveMoney
+from app.domain.collections import ActionKind, CloseReason, Finding, PromiseStatus
+
+
+class ParticipantRole(StrEnum):
+    borrower = "borrower"  # 借款人
+    family = "family"  # 家庭成员
+    village_committee = "village_committee"  # 村两委
+    first_secretary = "first_secretary"  # 驻村第一书记
+    work_team = "work_team"  # 驻村工作队
+    officer = "officer"  # 客户经理
+    other = "other"
+
+
+class Participant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: ParticipantRole
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ActionKind
+    taken_on: Day | None = Field(default=None, description="default: the business day today")
+    participants: list[Participant] = Field(min_length=1, max_length=20)
+    findings: list[Finding] = Field(default_factory=list, max_length=len(Finding))
+    notes: str = Field(min_length=1, max_length=4000, examples=["户主因病住院，家属表示秋收后还款"])
+    next_step: str | None = Field(default=None, max_length=1000)
+    next_action_on: Day | None = None
+
+
+class ActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: ActionKind
+    taken_on: date
+    participants: list[Participant]
+    findings: list[Finding]
+    notes: str
+    next_step: str | None
+    next_action_on: date | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class PromiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    promised_on: Day = Field(description="the date the borrower promised to pay by")
+    amount: PositiveMoney
+
+
+class PromiseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    made_on: date
+    promised_on: date
+    amount: MoneyOut
+    status: PromiseStatus
+    paid: MoneyOut | None = Field(description="paid from the promise to its date, once judged")
+    judged_on: date | None
+    recorded_by: str
+
+
+class CaseOut(BaseModel):
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    region_code: str
+    officer: str
+    opened_on: date
+    closed_on: date | None
+    close_reason: CloseReason | None
+    bucket: str = Field(description="days past due bucket, e.g. 31-90 (COLLECTION_BUCKETS)")
+    days_past_due: int
+    max_days_past_due: int
+    escalated_on: date = Field(description="when the case entered its bucket")
+    overdue_principal: MoneyOut
+    overdue_interest: MoneyOut
+    penalty_outstanding: MoneyOut
+    suggested_actions: list[ActionKind] = Field(description="what the bucket calls for")
+    actions: list[ActionOut]
+    promises: list[PromiseOut]
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+
+
+class WorkReason(StrEnum):
+    broken_promise = "broken_promise"  # 承诺还款未兑现
+    promise_due = "promise_due"  # 承诺还款日已到
+    action_due = "action_due"  # 约定的下一步到期
+    escalated = "escalated"  # 逾期升级，尚未跟进
+    no_action_yet = "no_action_yet"  # 尚无催收记录
+
+
+class WorkItem(BaseModel):
+    case: CaseOut
+    reasons: list[WorkReason]
+
+
+class WorkQueue(BaseModel):
+    officer: str
+    as_of: date
+    items: list[WorkItem] = Field(description="broken promises first, then most days past due")

@@ -1,0 +1,253 @@
+"""Collection cases: what the officer records (actions, promises) and what the day asks of
+them (the work queue). The batch opens, escalates and closes cases and judges promises."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.collections import schemas
+from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
+from app.core.auth import Principal
+from app.core.clock import business_today
+from app.core.problems import Problem, conflict, not_found
+from app.core.scoping import readable
+from app.core.settings import get_settings
+from app.domain.collections import CloseReason, PromiseStatus, suggested_actions
+from app.loans.models import Loan
+
+# A promise further out than this is a plan, not a promise (a restructuring is the tool).
+MAX_PROMISE_DAYS = 90
+
+
+def _case(session: Session, principal: Principal, case_id: uuid.UUID) -> CollectionCase:
+    case = session.get(CollectionCase, case_id)
+    if case is None:
+        raise not_found("Collection case")
+    principal.ensure_region(case.region_code, "Collection case")
+    return case
+
+
+def _open_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CollectionCase:
+    case = session.get(CollectionCase, case_id, with_for_update=True)
+    if case is None:
+        raise not_found("Collection case")
+    principal.ensure_region(case.region_code, "Collection case")
+    if case.closed_on is not None:
+        raise conflict(f"The case closed on {case.closed_on}", slug="case-closed")
+    return case
+
+
+def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CaseOut]:
+    """Cases with their loans, actions and promises, read in three statements."""
+    if not cases:
+        return []
+    ids = [c.id for c in cases]
+    loans = {
+        loan.id: loan
+        for loan in session.scalars(select(Loan).where(Loan.id.in_({c.loan_id for c in cases})))
+    }
+    actions: dict[uuid.UUID, list[CollectionAction]] = defaultdict(list)
+    for action in session.scalars(
+        select(CollectionAction)
+        .where(CollectionAction.case_id.in_(ids))
+        .order_by(CollectionAction.taken_on, CollectionAction.recorded_at)
+    ):
+        actions[action.case_id].append(action)
+    promises: dict[uuid.UUID, list[PromiseToPay]] = defaultdict(list)
+    for promise in session.scalars(
+        select(PromiseToPay).where(PromiseToPay.case_id.in_(ids)).order_by(PromiseToPay.made_on)
+    ):
+        promises[promise.case_id].append(promise)
+    starts = get_settings().bucket_starts()
+    result = []
+    for case in cases:
+        loan = loans[case.loan_id]
+        result.append(
+            schemas.CaseOut(
+                id=case.id,
+                loan_id=case.loan_id,
+                region_code=case.region_code,
+                officer=loan.officer,
+                opened_on=case.opened_on,
+                closed_on=case.closed_on,
+                close_reason=CloseReason(case.close_reason) if case.close_reason else None,
+                bucket=case.bucket,
+                days_past_due=case.days_past_due,
+                max_days_past_due=case.max_days_past_due,
+                escalated_on=case.escalated_on,
+                overdue_principal=loan.overdue_principal,
+                overdue_interest=loan.overdue_interest,
+                penalty_outstanding=loan.penalty_outstanding,
+                suggested_actions=list(suggested_actions(starts, case.bucket)),
+                actions=[schemas.ActionOut.model_validate(a) for a in actions[case.id]],
+                promises=[schemas.PromiseOut.model_validate(p) for p in promises[case.id]],
+            )
+        )
+    return result
+
+
+def get(session: Session, principal: Principal, case_id: uuid.UUID) -> schemas.CaseOut:
+    (out,) = outs(session, [_case(session, principal, case_id)])
+    return out
+
+
+def listed(
+    session: Session,
+    principal: Principal,
+    *,
+    open_only: bool,
+    officer: str | None,
+    bucket: str | None,
+    region: str | None,
+    loan_id: uuid.UUID | None,
+    limit: int,
+) -> list[schemas.CaseOut]:
+    query = (
+        select(CollectionCase)
+        .join(Loan, Loan.id == CollectionCase.loan_id)
+        .order_by(CollectionCase.days_past_due.desc(), CollectionCase.id)
+        .limit(limit)
+    )
+    if open_only:
+        query = query.where(CollectionCase.closed_on.is_(None))
+    if officer is not None:
+        query = query.where(Loan.officer == officer)
+    if bucket is not None:
+        query = query.where(CollectionCase.bucket == bucket)
+    if region is not None:
+        query = query.where(CollectionCase.region_code.startswith(region, autoescape=True))
+    if loan_id is not None:
+        query = query.where(CollectionCase.loan_id == loan_id)
+    query = readable(query, principal, CollectionCase.region_code)
+    return outs(session, list(session.scalars(query)))
+
+
+def record_action(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ActionIn
+) -> schemas.CaseOut:
+    case = _open_case(session, principal, case_id)
+    today = business_today()
+    taken_on = body.taken_on or today
+    if not case.opened_on <= taken_on <= today:
+        raise Problem(
+            422,
+            f"An action is taken between the case's opening ({case.opened_on}) and today",
+            slug="validation-error",
+        )
+    if body.next_action_on is not None and body.next_action_on < taken_on:
+        raise Problem(422, "The next step comes after this action", slug="validation-error")
+    action = CollectionAction(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        kind=body.kind,
+        taken_on=taken_on,
+        participants=[p.model_dump(mode="json") for p in body.participants],
+        findings=sorted({f.value for f in body.findings}),
+        notes=body.notes,
+        next_step=body.next_step,
+        next_action_on=body.next_action_on,
+        recorded_by=principal.subject,
+    )
+    session.add(action)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "collection.action",
+        "collection_case",
+        case.id,
+        region_code=case.region_code,
+        after={"kind": body.kind, "taken_on": str(taken_on), "findings": action.findings},
+    )
+    return get(session, principal, case.id)
+
+
+def record_promise(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.PromiseIn
+) -> schemas.CaseOut:
+    case = _open_case(session, principal, case_id)
+    today = business_today()
+    if not today <= body.promised_on <= date.fromordinal(today.toordinal() + MAX_PROMISE_DAYS):
+        raise Problem(
+            422,
+            f"A promise falls due between today and {MAX_PROMISE_DAYS} days from now",
+            slug="validation-error",
+        )
+    promise = PromiseToPay(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        loan_id=case.loan_id,
+        region_code=case.region_code,
+        made_on=today,
+        promised_on=body.promised_on,
+        amount=body.amount,
+        status=PromiseStatus.open,
+        recorded_by=principal.subject,
+    )
+    session.add(promise)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "collection.promise",
+        "collection_case",
+        case.id,
+        region_code=case.region_code,
+        after={"promised_on": str(body.promised_on), "amount": str(body.amount)},
+    )
+    return get(session, principal, case.id)
+
+
+def _reasons(case: schemas.CaseOut, today: date) -> list[schemas.WorkReason]:
+    last_action = max((a.taken_on for a in case.actions), default=None)
+    reasons = []
+    if any(
+        p.status == PromiseStatus.broken
+        and p.judged_on is not None
+        and (last_action is None or p.judged_on > last_action)
+        for p in case.promises
+    ):
+        reasons.append(schemas.WorkReason.broken_promise)
+    if any(p.status == PromiseStatus.open and p.promised_on <= today for p in case.promises):
+        reasons.append(schemas.WorkReason.promise_due)
+    latest = case.actions[-1] if case.actions else None
+    if latest is not None and latest.next_action_on is not None and latest.next_action_on <= today:
+        reasons.append(schemas.WorkReason.action_due)
+    if last_action is not None and case.escalated_on > last_action:
+        reasons.append(schemas.WorkReason.escalated)
+    if last_action is None:
+        reasons.append(schemas.WorkReason.no_action_yet)
+    return reasons
+
+
+def work_queue(session: Session, principal: Principal, officer: str) -> schemas.WorkQueue:
+    """What `officer` has to do today on their open cases, and why."""
+    today = business_today()
+    cases = listed(
+        session,
+        principal,
+        open_only=True,
+        officer=officer,
+        bucket=None,
+        region=None,
+        loan_id=None,
+        limit=2000,
+    )
+    items = [
+        schemas.WorkItem(case=case, reasons=reasons)
+        for case in cases
+        if (reasons := _reasons(case, today))
+    ]
+
+    def priority(item: schemas.WorkItem) -> tuple[Any, ...]:
+        broken = schemas.WorkReason.broken_promise in item.reasons
+        return (not broken, -item.case.days_past_due, str(item.case.id))
+
+    return schemas.WorkQueue(officer=officer, as_of=today, items=sorted(items, key=priority))

@@ -1,0 +1,96 @@
+"""Collections (notice 4.3: 加强与村两委、驻村第一书记、工作队等基层组织力量协同配合): what an
+overdue loan's case records and how it escalates. Pure: the batch's SQL is built from these
+constants (app/jobs/eod.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
+
+
+class ActionKind(StrEnum):
+    phone_call = "phone_call"  # 电话催收
+    home_visit = "home_visit"  # 上门走访
+    village_committee = "village_committee"  # 村两委协同
+    first_secretary = "first_secretary"  # 驻村第一书记协同
+    work_team = "work_team"  # 驻村工作队协同
+
+
+class Finding(StrEnum):
+    hardship = "hardship"  # 经营困难
+    illness = "illness"  # 因病
+    disaster = "disaster"  # 自然灾害
+    misuse = "misuse"  # 挪用贷款
+    refusal_to_pay = "refusal_to_pay"  # 恶意逃废债
+    willing_to_pay = "willing_to_pay"  # 有还款意愿
+
+
+class PromiseStatus(StrEnum):
+    open = "open"
+    kept = "kept"
+    broken = "broken"
+
+
+class CloseReason(StrEnum):
+    current = "current"  # the loan performs again
+    closed = "closed"  # repaid
+    renewed = "renewed"
+    written_off = "written_off"
+
+
+# Where each bucket starts, in days past due: 1–30, 31–90, 91–180, 181+ (COLLECTION_BUCKETS).
+DEFAULT_BUCKET_STARTS: tuple[int, ...] = (1, 31, 91, 181)
+
+# What a case in each bucket calls for (in order of the buckets; the last one for any beyond).
+SUGGESTED: tuple[tuple[ActionKind, ...], ...] = (
+    (ActionKind.phone_call,),
+    (ActionKind.home_visit, ActionKind.phone_call),
+    (ActionKind.village_committee, ActionKind.first_secretary, ActionKind.home_visit),
+    (ActionKind.work_team, ActionKind.village_committee, ActionKind.first_secretary),
+)
+
+
+def valid_bucket_starts(starts: Sequence[int]) -> tuple[int, ...]:
+    """Buckets start at 1 day past due and rise strictly."""
+    values = tuple(starts)
+    if not values or values[0] != 1 or any(b <= a for a, b in pairwise(values)):
+        raise ValueError("collection buckets start at 1 and rise, e.g. 1,31,91,181")
+    return values
+
+
+def bucket_label(starts: Sequence[int], index: int) -> str:
+    """`1-30`, …, `181+`."""
+    if index == len(starts) - 1:
+        return f"{starts[index]}+"
+    return f"{starts[index]}-{starts[index + 1] - 1}"
+
+
+def bucket_of(starts: Sequence[int], days_past_due: int) -> str | None:
+    """The bucket a loan this many days past due is in; None when it is current."""
+    if days_past_due < starts[0]:
+        return None
+    index = max(i for i, start in enumerate(starts) if days_past_due >= start)
+    return bucket_label(starts, index)
+
+
+def bucket_sql(starts: Sequence[int], column: str) -> str:
+    """`bucket_of` as a SQL CASE over an integer column (code constants only)."""
+    arms = " ".join(
+        f"WHEN {column} >= {start} THEN '{bucket_label(starts, i)}'"
+        for i, start in reversed(list(enumerate(starts)))
+    )
+    return f"CASE {arms} END"
+
+
+def suggested_actions(starts: Sequence[int], bucket: str) -> tuple[ActionKind, ...]:
+    labels = [bucket_label(starts, i) for i in range(len(starts))]
+    index = labels.index(bucket) if bucket in labels else len(labels) - 1
+    return SUGGESTED[min(index, len(SUGGESTED) - 1)]
+
+
+def promise_outcome(amount: Decimal, paid: Decimal) -> PromiseStatus:
+    """Judged the day after the promised date: kept if what was paid since the promise was
+    made reaches the amount promised."""
+    return PromiseStatus.kept if paid >= amount else PromiseStatus.broken
