@@ -65,7 +65,7 @@ def request(
     reason: str,
 ) -> OfficerReassignment:
     if from_officer == to_officer:
-        raise Problem(422, "Reassign to another officer", slug="validation-error")
+        raise conflict("The officer to take over is the same officer", slug="same-officer")
     row = OfficerReassignment(
         id=uuid.uuid4(),
         from_officer=from_officer,

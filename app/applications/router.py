@@ -286,7 +286,7 @@ Decider = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
     "",
     response_model=schemas.ReassignmentOut,
     status_code=201,
-    responses=problem_responses(403),
+    responses=problem_responses(403, 409),
 )
 def request_reassignment(
     body: schemas.ReassignmentIn, session: DbSession, principal: Supervisor

@@ -75,7 +75,7 @@ class CollectionAction(Base):
 
 
 class PromiseToPay(Base):
-    """A borrower's promise (date, amount), judged by the batch the day after its date."""
+    """A borrower's promise (date, amount), judged by the batch at the end of its date."""
 
     __tablename__ = "promises_to_pay"
     __table_args__ = (

@@ -77,8 +77,8 @@ def record_action(
 def record_promise(
     case_id: uuid.UUID, body: schemas.PromiseIn, session: DbSession, principal: Officer
 ) -> schemas.CaseOut:
-    """A promise to pay an amount by a date (within 90 days). The batch judges it the day after
-    the date: kept if what was paid since it was made reaches the amount, else broken."""
+    """A promise to pay an amount by a date (within 90 days). The batch judges it at the end of
+    that date: kept if what was paid since it was made reaches the amount, else broken."""
     return service.record_promise(session, principal, case_id, body)
 
 

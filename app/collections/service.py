@@ -20,6 +20,7 @@ from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.collections import CloseReason, PromiseStatus, suggested_actions
+from app.jobs import calendar
 from app.loans.models import Loan
 
 # A promise further out than this is a plan, not a promise (a restructuring is the tool).
@@ -133,7 +134,7 @@ def record_action(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ActionIn
 ) -> schemas.CaseOut:
     case = _open_case(session, principal, case_id)
-    today = business_today()
+    today = calendar.business_date(session, case.region_code)
     taken_on = body.taken_on or today
     if not case.opened_on <= taken_on <= today:
         raise Problem(
@@ -173,7 +174,7 @@ def record_promise(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.PromiseIn
 ) -> schemas.CaseOut:
     case = _open_case(session, principal, case_id)
-    today = business_today()
+    today = calendar.business_date(session, case.region_code)
     if not today <= body.promised_on <= date.fromordinal(today.toordinal() + MAX_PROMISE_DAYS):
         raise Problem(
             422,
@@ -228,8 +229,8 @@ def _reasons(case: schemas.CaseOut, today: date) -> list[schemas.WorkReason]:
 
 
 def work_queue(session: Session, principal: Principal, officer: str) -> schemas.WorkQueue:
-    """What `officer` has to do today on their open cases, and why."""
-    today = business_today()
+    """What `officer` has to do today on their open cases, and why: each case judged on its
+    county's business date."""
     cases = listed(
         session,
         principal,
@@ -240,14 +241,17 @@ def work_queue(session: Session, principal: Principal, officer: str) -> schemas.
         loan_id=None,
         limit=2000,
     )
+    dates = {code: calendar.business_date(session, code) for code in {c.region_code for c in cases}}
     items = [
         schemas.WorkItem(case=case, reasons=reasons)
         for case in cases
-        if (reasons := _reasons(case, today))
+        if (reasons := _reasons(case, dates[case.region_code]))
     ]
 
     def priority(item: schemas.WorkItem) -> tuple[Any, ...]:
         broken = schemas.WorkReason.broken_promise in item.reasons
         return (not broken, -item.case.days_past_due, str(item.case.id))
 
-    return schemas.WorkQueue(officer=officer, as_of=today, items=sorted(items, key=priority))
+    return schemas.WorkQueue(
+        officer=officer, as_of=business_today(), items=sorted(items, key=priority)
+    )

@@ -91,6 +91,6 @@ def suggested_actions(starts: Sequence[int], bucket: str) -> tuple[ActionKind, .
 
 
 def promise_outcome(amount: Decimal, paid: Decimal) -> PromiseStatus:
-    """Judged the day after the promised date: kept if what was paid since the promise was
-    made reaches the amount promised."""
+    """Judged at the end of the promised date: kept if what was paid from the day the promise
+    was made to that date reaches the amount promised."""
     return PromiseStatus.kept if paid >= amount else PromiseStatus.broken

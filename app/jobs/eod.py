@@ -231,8 +231,8 @@ WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS d
 
 # Collections (4.3, app/domain/collections.py): after the day's classification, a loan past due
 # has one open case, its bucket follows its days past due (escalated_on marks a move), and a
-# case whose loan performs again, or left the book, closes. A promise whose date has passed is
-# judged on what was paid since it was made (postings less their reversals).
+# case whose loan performs again, or left the book, closes. A promise whose date has come is
+# judged at that day's end on what was paid since it was made (postings less their reversals).
 @lru_cache
 def _collections(starts: tuple[int, ...]) -> tuple[TextClause, ...]:
     bucket = bucket_sql(starts, "l.days_past_due")
@@ -281,7 +281,7 @@ CROSS JOIN LATERAL (
       AND NOT EXISTS (SELECT 1 FROM repayments x WHERE x.reverses_id = r.id)
 ) paid_since
 WHERE p.id = q.id AND q.region_code = :r AND q.status = '{PromiseStatus.open.value}'
-  AND q.promised_on < :d
+  AND q.promised_on <= :d
 """),
     )
 

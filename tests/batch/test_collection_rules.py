@@ -1,0 +1,57 @@
+"""The collection buckets: the domain's rule and the batch's SQL agree on every day, both sides
+of every bucket's edge, for the default buckets and configured ones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from app.domain.collections import (
+    DEFAULT_BUCKET_STARTS,
+    PromiseStatus,
+    bucket_of,
+    bucket_sql,
+    promise_outcome,
+    suggested_actions,
+    valid_bucket_starts,
+)
+
+
+def test_default_buckets_at_their_edges() -> None:
+    starts = DEFAULT_BUCKET_STARTS
+    assert [bucket_of(starts, d) for d in (0, 1, 30, 31, 90, 91, 180, 181, 2000)] == [
+        None,
+        "1-30",
+        "1-30",
+        "31-90",
+        "31-90",
+        "91-180",
+        "91-180",
+        "181+",
+        "181+",
+    ]
+    assert suggested_actions(starts, "181+")[0] == "work_team"
+    assert suggested_actions(starts, "1-30") == ("phone_call",)
+
+
+@pytest.mark.parametrize("starts", [DEFAULT_BUCKET_STARTS, (1, 8, 61), (1,)])
+def test_the_batch_sql_is_the_domain_rule(database_url: str, starts: tuple[int, ...]) -> None:
+    days = list(range(0, 400))
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            f"SELECT d, {bucket_sql(starts, 'd')} FROM unnest(%s::int[]) d ORDER BY d", (days,)
+        ).fetchall()
+    assert [(d, bucket_of(starts, d)) for d in days] == [(d, b) for d, b in rows]
+
+
+def test_buckets_must_start_at_one_and_rise() -> None:
+    for bad in ((), (0, 30), (1, 30, 30), (1, 90, 31)):
+        with pytest.raises(ValueError, match="start at 1"):
+            valid_bucket_starts(bad)
+
+
+def test_a_promise_is_kept_by_its_amount_to_the_fen() -> None:
+    assert promise_outcome(Decimal("500.00"), Decimal("500.00")) is PromiseStatus.kept
+    assert promise_outcome(Decimal("500.00"), Decimal("499.99")) is PromiseStatus.broken
