@@ -4,14 +4,22 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.applications.officers import OfficerReassignment
 from app.audit.models import AuditEvent
 from app.background.models import Job
-from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
+from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
 from app.core.idempotency import IdempotencyRecord
 from app.disbursements.models import DisbursementAction
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
 from app.jobs.models import RegionBusinessDate
 from app.legacy.models import LprRate
-from app.loans.models import Accrual, Disbursement, Instalment, Loan, Repayment, RiskClassChange
+from app.loans.models import (
+    Accrual,
+    Disbursement,
+    Instalment,
+    Loan,
+    LoanRecovery,
+    Repayment,
+    RiskClassChange,
+)
 from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange, SubsidyProgramme
 from app.renewals.models import ChainRequest
@@ -36,6 +44,7 @@ __all__ = [
     "Job",
     "Loan",
     "LoanMonthTotal",
+    "LoanRecovery",
     "LprRate",
     "Member",
     "MonitoringVisit",
@@ -53,4 +62,5 @@ __all__ = [
     "SubsidyClaim",
     "SubsidyClaimLine",
     "SubsidyProgramme",
+    "WriteOff",
 ]

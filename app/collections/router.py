@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.collections import schemas, service
+from app.collections import schemas, service, writeoffs
 from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -93,3 +93,91 @@ def work_queue(
     """Today's work on an officer's open cases, each with why: a broken promise, a promise or a
     planned step due, an escalation not yet followed up, a case never acted on."""
     return service.work_queue(session, principal, officer or principal.subject)
+
+
+# --- write-off and recovery (2.1 核销, 账销案存) ------------------------------------------------
+
+Proposer = Annotated[Principal, Depends(require(Role.loan_officer, Role.risk_manager))]
+Decider = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
+CoreBanking = Annotated[Principal, Depends(require(Role.core_banking))]
+
+
+@router.post(
+    "/loans/{loan_id}/write-offs",
+    response_model=schemas.WriteOffOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def propose_write_off(
+    loan_id: uuid.UUID, body: schemas.WriteOffIn, session: DbSession, principal: Proposer
+) -> schemas.WriteOffOut:
+    """Propose writing the loan off: `loss_class` (the loan is classified loss), or
+    `collection_exhausted` (WRITE_OFF_MIN_DAYS_PAST_DUE past due, WRITE_OFF_MIN_ACTIONS actions
+    on record, the village organisations involved), with the evidence on file. Grounds not met
+    are 409 with the rules that failed. Nothing changes until a second person approves."""
+    return writeoffs.out(session, writeoffs.propose(session, principal, loan_id, body))
+
+
+@router.get(
+    "/loans/{loan_id}/write-offs",
+    response_model=list[schemas.WriteOffOut],
+    responses=problem_responses(403, 404),
+)
+def loan_write_offs(
+    loan_id: uuid.UUID, session: DbSession, principal: LoanReader
+) -> list[schemas.WriteOffOut]:
+    """The loan's write-off proposals, newest first: amounts written off, the claim kept,
+    recoveries, what remains (empty if none was ever proposed)."""
+    return [writeoffs.out(session, row) for row in writeoffs.of_loan(session, principal, loan_id)]
+
+
+@router.get(
+    "/write-offs", response_model=list[schemas.WriteOffOut], responses=problem_responses(403)
+)
+def list_write_offs(
+    session: DbSession,
+    principal: LoanReader,
+    status: Annotated[str | None, Query(pattern="^(proposed|approved|declined)$")] = None,
+) -> list[schemas.WriteOffOut]:
+    """Newest first (the latest 500), within your regions."""
+    return [writeoffs.out(session, row) for row in writeoffs.listed(session, principal, status)]
+
+
+@router.post(
+    "/write-offs/{write_off_id}/decision",
+    response_model=schemas.WriteOffOut,
+    responses=problem_responses(403, 404, 409),
+)
+def decide_write_off(
+    write_off_id: uuid.UUID,
+    body: schemas.WriteOffDecisionIn,
+    session: DbSession,
+    principal: Decider,
+) -> schemas.WriteOffOut:
+    """Approve or decline; never by the proposer (409 `maker-checker`). Approved, the loan is
+    `written_off` on its county's business date: off the balance sheet (portfolio, NPL ratio,
+    the batch), its claim fixed (principal, interest to date, penalty), its collection case
+    closed."""
+    return writeoffs.out(session, writeoffs.decide(session, principal, write_off_id, body))
+
+
+@router.post(
+    "/loans/{loan_id}/recoveries",
+    response_model=schemas.WriteOffOut,
+    status_code=201,
+    responses={200: {"model": schemas.WriteOffOut}, **problem_responses(403, 404, 409)},
+)
+def post_recovery(
+    loan_id: uuid.UUID,
+    body: schemas.RecoveryIn,
+    session: DbSession,
+    principal: CoreBanking,
+    response: Response,
+) -> schemas.WriteOffOut:
+    """Money recovered on a written-off loan (core banking; idempotent on its transaction id:
+    a repeat answers 200 as before, other details under the same id 409). More than remains is
+    409. The recovery that completes the claim closes the loan."""
+    row, created = writeoffs.recover(session, principal, loan_id, body)
+    if not created:
+        response.status_code = 200
+    return writeoffs.out(session, row)

@@ -3,11 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.types import Day, MoneyOut, PositiveMoney
-from app.domain.collections import ActionKind, CloseReason, Finding, PromiseStatus
+from app.domain.collections import (
+    ActionKind,
+    CloseReason,
+    Finding,
+    PromiseStatus,
+    WriteOffGrounds,
+)
 
 
 class ParticipantRole(StrEnum):
@@ -115,3 +122,64 @@ class WorkQueue(BaseModel):
     officer: str
     as_of: date
     items: list[WorkItem] = Field(description="broken promises first, then most days past due")
+
+
+class WriteOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grounds: WriteOffGrounds
+    reason: str = Field(
+        min_length=2, max_length=2000, examples=["借款人因病丧失劳动能力，多次催收无果"]
+    )
+    evidence: list[str] = Field(
+        max_length=50,
+        description="the documents on file (collection records, certificates, court papers)",
+        examples=[["催收记录", "村委会证明", "医院诊断书"]],
+    )
+
+
+class WriteOffDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approve", "decline"]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RecoveryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    core_transaction_id: str = Field(min_length=1, max_length=100)
+    amount: PositiveMoney
+    value_date: Day
+
+
+class RecoveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    core_transaction_id: str
+    amount: MoneyOut
+    value_date: date
+    posted_by: str
+
+
+class WriteOffOut(BaseModel):
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    region_code: str
+    grounds: WriteOffGrounds
+    reason: str
+    evidence: list[str]
+    status: Literal["proposed", "approved", "declined"]
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    written_off_on: date | None
+    principal: MoneyOut | None = Field(description="written off: principal outstanding")
+    interest: MoneyOut | None = Field(description="interest overdue, due and accrued")
+    penalty: MoneyOut | None
+    claim: MoneyOut | None = Field(description="what the borrower still owes in all (账销案存)")
+    recovered: MoneyOut
+    remaining: MoneyOut | None
+    recoveries: list[RecoveryOut]

@@ -16,7 +16,11 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.accrual import MISUSE_MARKUP_RANGE, OVERDUE_MARKUP_RANGE
-from app.domain.collections import valid_bucket_starts
+from app.domain.collections import (
+    DEFAULT_WRITE_OFF_MIN_ACTIONS,
+    DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE,
+    valid_bucket_starts,
+)
 from app.domain.monitoring import DEFAULT_VISIT_INTERVAL_DAYS
 
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
@@ -118,6 +122,16 @@ class Settings(BaseSettings):
     collection_buckets: str = Field(
         default="1,31,91,181",
         description="days past due where each collection bucket starts (1–30, 31–90, 91–180, 181+)",
+    )
+    write_off_min_days_past_due: int = Field(
+        default=DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE,
+        ge=1,
+        description="collection exhausted (2.1): days past due before a write-off may be proposed",
+    )
+    write_off_min_actions: int = Field(
+        default=DEFAULT_WRITE_OFF_MIN_ACTIONS,
+        ge=1,
+        description="collection exhausted (2.1): collection actions on record first",
     )
     jobs_worker_in_process: bool = Field(
         default=False,

@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
 
+from app.domain.rules import RuleResult, rule
+
 
 class ActionKind(StrEnum):
     phone_call = "phone_call"  # 电话催收
@@ -94,3 +96,75 @@ def promise_outcome(amount: Decimal, paid: Decimal) -> PromiseStatus:
     """Judged at the end of the promised date: kept if what was paid from the day the promise
     was made to that date reaches the amount promised."""
     return PromiseStatus.kept if paid >= amount else PromiseStatus.broken
+
+
+class WriteOffGrounds(StrEnum):
+    loss_class = "loss_class"  # 损失类
+    collection_exhausted = "collection_exhausted"  # 催收穷尽，有据可查
+
+
+# Organisations whose part in a case shows collection went beyond the bank (4.3).
+GRASSROOTS = frozenset(
+    {ActionKind.village_committee, ActionKind.first_secretary, ActionKind.work_team}
+)
+DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE = 181
+DEFAULT_WRITE_OFF_MIN_ACTIONS = 3
+
+
+def write_off_rules(
+    grounds: WriteOffGrounds,
+    *,
+    risk_class: str,
+    days_past_due: int,
+    actions: Sequence[ActionKind],
+    evidence: Sequence[str],
+    min_days_past_due: int = DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE,
+    min_actions: int = DEFAULT_WRITE_OFF_MIN_ACTIONS,
+) -> list[RuleResult]:
+    """Clause 2.1 (核销资源): a loan may be proposed for write-off when it is loss-class, or when
+    collection is exhausted — long past due, several actions on record, the village
+    organisations involved — with evidence either way."""
+    results = [
+        rule(
+            "write_off_evidence",
+            "2.1",
+            bool(evidence),
+            "核销申请附有证据材料",
+            "The proposal lists its evidence",
+        )
+    ]
+    if grounds is WriteOffGrounds.loss_class:
+        results.append(
+            rule(
+                "write_off_loss_class",
+                "2.1",
+                risk_class == "loss",
+                "贷款已划为损失类",
+                "The loan is classified as loss",
+            )
+        )
+        return results
+    results += [
+        rule(
+            "write_off_days_past_due",
+            "2.1",
+            days_past_due >= min_days_past_due,
+            f"逾期已达{min_days_past_due}天",
+            f"The loan is at least {min_days_past_due} days past due",
+        ),
+        rule(
+            "write_off_collection_actions",
+            "2.1",
+            len(actions) >= min_actions,
+            f"催收记录不少于{min_actions}次",
+            f"At least {min_actions} collection actions are on record",
+        ),
+        rule(
+            "write_off_grassroots",
+            "4.3",
+            any(a in GRASSROOTS for a in actions),
+            "已协同村两委、驻村第一书记或工作队催收",
+            "The village committee, first secretary or work team took part in collection",
+        ),
+    ]
+    return results

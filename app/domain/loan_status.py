@@ -12,11 +12,15 @@ class LoanStatus(StrEnum):
     active = "active"  # paid out: serviced, accruing
     closed = "closed"  # repaid
     renewed = "renewed"  # replaced by its renewal (2.3)
+    # off the balance sheet (2.1 核销), the claim kept (账销案存): recoveries are recorded
+    # against it, and the last one closes it
+    written_off = "written_off"
 
     @classmethod
     def outstanding(cls) -> tuple[LoanStatus, ...]:
-        """The household's one loan at a time (1.1): signed and not yet repaid or replaced."""
-        return (cls.contracted, cls.disbursing, cls.active)
+        """The household's one loan at a time (1.1): signed and not yet repaid or replaced. A
+        written-off loan is still owed (账销案存): no new loan until it is recovered."""
+        return (cls.contracted, cls.disbursing, cls.active, cls.written_off)
 
     @classmethod
     def ended(cls) -> tuple[LoanStatus, ...]:
@@ -30,7 +34,9 @@ TRANSITIONS: dict[LoanStatus, frozenset[LoanStatus]] = {
     LoanStatus.contracted: frozenset({LoanStatus.disbursing, LoanStatus.active}),
     # core banking's answer: paid out, or failed (back to contracted)
     LoanStatus.disbursing: frozenset({LoanStatus.active, LoanStatus.contracted}),
-    LoanStatus.active: frozenset({LoanStatus.closed, LoanStatus.renewed}),
+    LoanStatus.active: frozenset({LoanStatus.closed, LoanStatus.renewed, LoanStatus.written_off}),
+    # recovered in full
+    LoanStatus.written_off: frozenset({LoanStatus.closed}),
     # a reversed repayment (冲正) that had paid the loan off reopens it
     LoanStatus.closed: frozenset({LoanStatus.active}),
     LoanStatus.renewed: frozenset(),

@@ -314,3 +314,22 @@ class RiskClassChange(Base):
     to_class: Mapped[str] = mapped_column(String(20), nullable=False)
     days_past_due: Mapped[int] = mapped_column(nullable=False)
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class LoanRecovery(Base):
+    """Money recovered on a written-off loan (账销案存), posted by core banking once per
+    transaction id; never edited (a mistake is put right by core banking's own correction)."""
+
+    __tablename__ = "loan_recoveries"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
+    write_off_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("write_offs.id"))
+    core_transaction_id: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    value_date: Mapped[date] = mapped_column(Date, nullable=False)
+    posted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

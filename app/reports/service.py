@@ -493,6 +493,8 @@ def region_flags(session: Session, codes: list[str]) -> dict[str, tuple[bool, bo
     return flags
 
 
+# NPL loans at the period's end, and loans written off in the period (2.1: the loss realised;
+# off the balance sheet, so in no month-end total): both are what the fund compensates (4.4).
 _NPL_LOANS = text("""
 SELECT t.region_code, t.loan_id, m.name || ' ' || m.id_masked AS borrower, t.risk_class,
        t.principal_outstanding
@@ -501,7 +503,14 @@ JOIN loans l ON l.id = t.loan_id
 JOIN members m ON m.id = l.borrower_member_id
 WHERE t.month_end = :month_end AND t.region_code = ANY(:regions)
   AND t.risk_class = ANY(:npl) AND t.principal_outstanding > 0
-ORDER BY t.region_code, t.loan_id
+UNION ALL
+SELECT w.region_code, w.loan_id, m.name || ' ' || m.id_masked, 'written_off', w.principal
+FROM write_offs w
+JOIN loans l ON l.id = w.loan_id
+JOIN members m ON m.id = l.borrower_member_id
+WHERE w.status = 'approved' AND w.written_off_on BETWEEN :start AND :month_end
+  AND w.region_code = ANY(:regions) AND w.principal > 0
+ORDER BY 1, 2
 """)
 
 
@@ -549,7 +558,13 @@ def risk_compensation(
     lines = []
     for row in (
         session.execute(
-            _NPL_LOANS, {"month_end": period.end, "regions": list(claims), "npl": NPL_CLASSES}
+            _NPL_LOANS,
+            {
+                "start": period.start,
+                "month_end": period.end,
+                "regions": list(claims),
+                "npl": NPL_CLASSES,
+            },
         )
         if claims
         else []

@@ -13,7 +13,7 @@ OWNER = APP / "loans" / "lifecycle.py"
 BATCH = APP / "jobs" / "eod.py"
 
 # Created only by the owner.
-LEDGER = {"Loan", "Instalment", "Repayment", "Accrual", "RiskClassChange"}
+LEDGER = {"Loan", "Instalment", "Repayment", "Accrual", "RiskClassChange", "LoanRecovery"}
 # Fields of a loan or an instalment that only the owner assigns (names no other table uses).
 OWNED = {
     "principal_outstanding",

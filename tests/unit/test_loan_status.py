@@ -12,12 +12,14 @@ S = LoanStatus
 
 
 def test_groups() -> None:
-    assert S.outstanding() == (S.contracted, S.disbursing, S.active)
+    # a written-off loan is still owed (账销案存): the household borrows again once it is
+    # recovered
+    assert S.outstanding() == (S.contracted, S.disbursing, S.active, S.written_off)
     assert S.ended() == (S.closed, S.renewed)
     assert set(S.outstanding()) | set(S.ended()) == set(S)
-    assert sql_list(S.outstanding()) == "('contracted', 'disbursing', 'active')"
+    assert sql_list(S.outstanding()) == "('contracted', 'disbursing', 'active', 'written_off')"
     # the partial unique indexes (1.1) filter on the same group
-    assert OUTSTANDING == "status IN ('contracted', 'disbursing', 'active')"
+    assert OUTSTANDING == "status IN ('contracted', 'disbursing', 'active', 'written_off')"
 
 
 @pytest.mark.parametrize(
@@ -34,6 +36,10 @@ def test_groups() -> None:
         (S.closed, S.active, True),  # a reversed repayment that had paid it off (冲正)
         (S.renewed, S.active, False),
         (S.disbursing, S.renewed, False),
+        (S.active, S.written_off, True),  # 核销, approved by a second person
+        (S.written_off, S.closed, True),  # recovered in full
+        (S.written_off, S.active, False),
+        (S.contracted, S.written_off, False),
     ],
 )
 def test_moves(start: LoanStatus, to: LoanStatus, allowed: bool) -> None:

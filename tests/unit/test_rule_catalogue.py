@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from app.domain import collections as c
 from app.domain import eligibility as e
 from app.domain import renewal as r
 from app.domain import subsidy as s
@@ -148,6 +149,36 @@ def catalogue() -> dict[str, list[RuleResult]]:
         "class": [
             check_class_change(RiskClass.doubtful, RiskClass.substandard),
             check_class_change(RiskClass.normal, RiskClass.substandard),
+        ],
+        "write_off": [
+            *c.write_off_rules(
+                c.WriteOffGrounds.loss_class,
+                risk_class="loss",
+                days_past_due=0,
+                actions=[],
+                evidence=["催收记录"],
+            ),
+            *c.write_off_rules(
+                c.WriteOffGrounds.loss_class,
+                risk_class="doubtful",
+                days_past_due=0,
+                actions=[],
+                evidence=[],
+            ),
+            *c.write_off_rules(
+                c.WriteOffGrounds.collection_exhausted,
+                risk_class="doubtful",
+                days_past_due=181,
+                actions=[c.ActionKind.phone_call, c.ActionKind.home_visit, c.ActionKind.work_team],
+                evidence=["催收记录"],
+            ),
+            *c.write_off_rules(
+                c.WriteOffGrounds.collection_exhausted,
+                risk_class="doubtful",
+                days_past_due=180,
+                actions=[c.ActionKind.phone_call, c.ActionKind.home_visit],
+                evidence=["催收记录"],
+            ),
         ],
     }
 

@@ -1,0 +1,263 @@
+"""Write-off and recovery (2.1 核销, 账销案存): a loss-class loan, or one whose collection is
+exhausted, is proposed with its evidence; a second person decides; approved, the loan leaves
+the balance sheet (status `written_off`: the batch, the portfolio and the NPL figures serve
+active loans) and keeps its claim, against which core banking posts recoveries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.collections import schemas
+from app.collections.models import CollectionAction, CollectionCase, WriteOff
+from app.core.auth import Principal
+from app.core.clock import SHANGHAI
+from app.core.problems import conflict, not_found
+from app.core.scoping import readable
+from app.core.settings import get_settings
+from app.domain import eligibility as maker_checker
+from app.domain.collections import ActionKind, CloseReason, WriteOffGrounds, write_off_rules
+from app.domain.loan_status import LoanStatus
+from app.domain.rules import failures
+from app.jobs import calendar
+from app.loans import lifecycle
+from app.loans import service as loans
+from app.loans.models import LoanRecovery
+from app.policy.service import refuse_unless_passed, rule_failures
+
+
+def _live(session: Session, loan_id: uuid.UUID) -> WriteOff | None:
+    return session.scalar(
+        select(WriteOff).where(
+            WriteOff.loan_id == loan_id, WriteOff.status.in_(("proposed", "approved"))
+        )
+    )
+
+
+def out(session: Session, row: WriteOff) -> schemas.WriteOffOut:
+    recoveries = list(
+        session.scalars(
+            select(LoanRecovery)
+            .where(LoanRecovery.write_off_id == row.id)
+            .order_by(LoanRecovery.value_date, LoanRecovery.created_at)
+        )
+    )
+    claim = (
+        None
+        if row.principal is None
+        else (row.principal or Decimal(0)) + (row.interest or 0) + (row.penalty or 0)
+    )
+    recovered = sum((r.amount for r in recoveries), Decimal("0.00"))
+    return schemas.WriteOffOut(
+        id=row.id,
+        loan_id=row.loan_id,
+        region_code=row.region_code,
+        grounds=WriteOffGrounds(row.grounds),
+        reason=row.reason,
+        evidence=row.evidence,
+        status=row.status,
+        proposed_by=row.proposed_by,
+        proposed_at=row.proposed_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_note=row.decision_note,
+        written_off_on=row.written_off_on,
+        principal=row.principal,
+        interest=row.interest,
+        penalty=row.penalty,
+        claim=claim,
+        recovered=recovered,
+        remaining=None if claim is None else claim - recovered,
+        recoveries=[schemas.RecoveryOut.model_validate(r) for r in recoveries],
+    )
+
+
+def propose(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.WriteOffIn
+) -> WriteOff:
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    if loan.status != LoanStatus.active:
+        raise conflict(f"A {loan.status} loan is not written off", slug="not-active")
+    if _live(session, loan.id) is not None:
+        raise conflict("The loan already has a write-off proposed or approved", slug="duplicate")
+    actions = list(
+        session.scalars(
+            select(CollectionAction.kind)
+            .join(CollectionCase, CollectionCase.id == CollectionAction.case_id)
+            .where(CollectionCase.loan_id == loan.id)
+        )
+    )
+    settings = get_settings()
+    results = write_off_rules(
+        body.grounds,
+        risk_class=loan.risk_class,
+        days_past_due=loan.days_past_due,
+        actions=[ActionKind(a) for a in actions],
+        evidence=body.evidence,
+        min_days_past_due=settings.write_off_min_days_past_due,
+        min_actions=settings.write_off_min_actions,
+    )
+    failed = failures(results)
+    if failed:
+        raise conflict(
+            "The loan does not meet the grounds for write-off (2.1)",
+            rules=rule_failures(failed),
+            slug="write-off-refused",
+        )
+    row = WriteOff(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        grounds=body.grounds,
+        reason=body.reason,
+        evidence=body.evidence,
+        status="proposed",
+        proposed_by=principal.subject,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "write_off.proposed",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={"grounds": body.grounds, "evidence": body.evidence, "write_off_id": str(row.id)},
+    )
+    return row
+
+
+def get(session: Session, principal: Principal, write_off_id: uuid.UUID) -> WriteOff:
+    row = session.get(WriteOff, write_off_id)
+    if row is None or not principal.sees_region(row.region_code):
+        raise not_found("Write-off")
+    return row
+
+
+def of_loan(session: Session, principal: Principal, loan_id: uuid.UUID) -> list[WriteOff]:
+    loan = loans.get(session, principal, loan_id)
+    return list(
+        session.scalars(
+            select(WriteOff)
+            .where(WriteOff.loan_id == loan.id)
+            .order_by(WriteOff.proposed_at.desc())
+        )
+    )
+
+
+def listed(session: Session, principal: Principal, status: str | None) -> list[WriteOff]:
+    query = select(WriteOff).order_by(WriteOff.proposed_at.desc()).limit(500)
+    if status is not None:
+        query = query.where(WriteOff.status == status)
+    return list(session.scalars(readable(query, principal, WriteOff.region_code)))
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    write_off_id: uuid.UUID,
+    body: schemas.WriteOffDecisionIn,
+) -> WriteOff:
+    row = get(session, principal, write_off_id)
+    loan = loans.get(session, principal, row.loan_id, for_update=True)
+    session.refresh(row, with_for_update=True)
+    if row.status != "proposed":
+        raise conflict(f"The proposal was already {row.status}", slug="already-decided")
+    refuse_unless_passed(
+        maker_checker.check_maker_checker(row.proposed_by, principal.subject),
+        slug="maker-checker",
+    )
+    row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
+    row.decision_note = body.note
+    if body.outcome == "decline":
+        row.status = "declined"
+    else:
+        day = calendar.business_date(session, loan.region_code)
+        amounts = lifecycle.write_off(session, loan, day)
+        row.status = "approved"
+        row.written_off_on = day
+        row.principal, row.interest, row.penalty = (
+            amounts.principal,
+            amounts.interest,
+            amounts.penalty,
+        )
+        # its collection case ends here (the batch would close it tonight)
+        session.execute(
+            update(CollectionCase)
+            .where(CollectionCase.loan_id == loan.id, CollectionCase.closed_on.is_(None))
+            .values(closed_on=day, close_reason=CloseReason.written_off)
+        )
+    audit.record(
+        session,
+        principal,
+        f"write_off.{row.status}",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "write_off_id": str(row.id),
+            "principal": str(row.principal) if row.principal is not None else None,
+            "interest": str(row.interest) if row.interest is not None else None,
+            "penalty": str(row.penalty) if row.penalty is not None else None,
+        },
+    )
+    return row
+
+
+def recover(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RecoveryIn
+) -> tuple[WriteOff, bool]:
+    """Post a recovery; the same transaction id again answers as the first time (False)."""
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    seen = session.scalar(
+        select(LoanRecovery).where(LoanRecovery.core_transaction_id == body.core_transaction_id)
+    )
+    if seen is not None:
+        if (seen.loan_id, seen.amount, seen.value_date) != (
+            loan.id,
+            body.amount,
+            body.value_date,
+        ):
+            raise conflict(
+                "That transaction id was posted with other details", slug="transaction-reused"
+            )
+        row = session.get(WriteOff, seen.write_off_id)
+        assert row is not None
+        return row, False
+    row = session.scalar(
+        select(WriteOff).where(WriteOff.loan_id == loan.id, WriteOff.status == "approved")
+    )
+    if row is None or row.principal is None:
+        raise conflict("The loan has not been written off", slug="not-written-off")
+    claim = row.principal + (row.interest or 0) + (row.penalty or 0)
+    _, remaining = lifecycle.record_recovery(
+        session,
+        loan,
+        write_off_id=row.id,
+        claim=claim,
+        core_transaction_id=body.core_transaction_id,
+        amount=body.amount,
+        value_date=body.value_date,
+        posted_by=principal.subject,
+    )
+    audit.record(
+        session,
+        principal,
+        "write_off.recovery",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "amount": str(body.amount),
+            "core_transaction_id": body.core_transaction_id,
+            "remaining": str(remaining),
+        },
+    )
+    session.flush()
+    return row, True

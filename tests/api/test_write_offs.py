@@ -1,0 +1,122 @@
+"""Write-off and recovery (2.1 核销, 账销案存): collection exhausted → proposed with evidence →
+approved by a second person → off the book, claim kept → recoveries → closed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+
+from app.core.auth import Role
+from tests.api.factories import Origination, Servicing, headers, own_county
+from tests.api.test_collections import case_of
+from tests.api.test_foundation import assert_problem
+
+VISITORS = [{"role": "borrower", "name": "张三"}, {"role": "work_team", "name": "王队长"}]
+
+
+def test_collection_exhausted_written_off_and_recovered(client: httpx.Client) -> None:
+    flow = Origination(client, region=own_county("53"))
+    svc = Servicing(flow)
+    loan = svc.active_loan(date(2027, 3, 10))
+    due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
+    svc.close_through(due + timedelta(days=181))
+    case = case_of(client, loan["id"], flow.officer)
+    assert case is not None and case["bucket"] == "181+"
+    assert case["suggested_actions"][0] == "work_team"
+
+    url = f"/v1/loans/{loan['id']}/write-offs"
+    proposal = {
+        "grounds": "collection_exhausted",
+        "reason": "借款人外出务工失联，多次催收无果",
+        "evidence": ["催收记录", "村委会证明"],
+    }
+    refused = assert_problem(client.post(url, headers=flow.officer, json=proposal), 409)
+    codes = {r["code"] for r in refused["rules"]}  # type: ignore[union-attr]
+    assert codes == {"write_off_collection_actions", "write_off_grassroots"}
+    loss = assert_problem(
+        client.post(url, headers=flow.officer, json={**proposal, "grounds": "loss_class"}), 409
+    )
+    assert {r["code"] for r in loss["rules"]} == {"write_off_loss_class"}  # type: ignore[union-attr]
+
+    for kind in ("phone_call", "home_visit", "work_team"):
+        acted = client.post(
+            f"/v1/collection-cases/{case['id']}/actions",
+            headers=flow.officer,
+            json={
+                "kind": kind,
+                "participants": VISITORS,
+                "findings": ["refusal_to_pay"],
+                "notes": "拒不还款",
+            },
+        )
+        assert acted.status_code == 201, acted.text
+    proposed = client.post(url, headers=flow.officer, json=proposal)
+    assert proposed.status_code == 201, proposed.text
+    write_off = proposed.json()
+    assert write_off["status"] == "proposed" and write_off["claim"] is None
+    assert svc.loan(loan["id"])["status"] == "active"  # nothing changes on proposing
+    assert_problem(client.post(url, headers=flow.officer, json=proposal), 409)  # one at a time
+
+    decision = f"/v1/write-offs/{write_off['id']}/decision"
+    proposer = headers(Role.risk_manager, sub=f"officer-{flow.tag}", regions=[flow.region])
+    refused = assert_problem(
+        client.post(decision, headers=proposer, json={"outcome": "approve"}), 409
+    )
+    assert "maker-checker" in str(refused["type"])
+    manager = headers(Role.risk_manager, sub=f"mgr-{flow.tag}", regions=[flow.region])
+    approved = client.post(
+        decision, headers=manager, json={"outcome": "approve", "note": "同意核销"}
+    )
+    assert approved.status_code == 200, approved.text
+    done = approved.json()
+    position = svc.loan(loan["id"])
+    assert position["status"] == "written_off"
+    assert Decimal(done["principal"]) == Decimal(position["principal_outstanding"]) > 0
+    assert Decimal(done["claim"]) == (
+        Decimal(done["principal"]) + Decimal(done["interest"]) + Decimal(done["penalty"])
+    )
+    assert Decimal(done["interest"]) > 0 and Decimal(done["penalty"]) > 0
+    assert done["remaining"] == done["claim"]
+    closed_case = case_of(client, loan["id"], flow.officer)
+    assert closed_case is not None and closed_case["close_reason"] == "written_off"
+    # off the book: the batch no longer accrues on it; its class is frozen
+    svc.close_through(due + timedelta(days=185))
+    after = svc.loan(loan["id"])
+    assert (after["interest_accrued"], after["risk_class"]) == (
+        position["interest_accrued"],
+        position["risk_class"],
+    )
+    assert loan["id"] not in {
+        x["id"]
+        for x in client.get(
+            "/v1/loans", params={"status": "active", "region": flow.region}, headers=manager
+        ).json()["items"]
+    }
+
+    # core banking recovers in two parts; a repeat replays; too much is refused
+    recoveries = f"/v1/loans/{loan['id']}/recoveries"
+    day = after["business_date"]
+    first = {"core_transaction_id": f"REC-{uuid.uuid4()}", "amount": "1000.00", "value_date": day}
+    posted = client.post(recoveries, headers=svc.core, json=first)
+    assert posted.status_code == 201, posted.text
+    remaining = Decimal(posted.json()["remaining"])
+    assert remaining == Decimal(done["claim"]) - Decimal("1000.00")
+    again = client.post(recoveries, headers=svc.core, json=first)
+    assert again.status_code == 200 and again.json()["recovered"] == "1000.00"
+    assert_problem(client.post(recoveries, headers=svc.core, json={**first, "amount": "2.00"}), 409)
+    too_much = {
+        "core_transaction_id": f"REC-{uuid.uuid4()}",
+        "amount": str(remaining + Decimal("0.01")),
+        "value_date": day,
+    }
+    assert_problem(client.post(recoveries, headers=svc.core, json=too_much), 409)
+    last = {**too_much, "amount": str(remaining)}
+    final = client.post(recoveries, headers=svc.core, json=last)
+    assert final.status_code == 201, final.text
+    assert final.json()["remaining"] == "0.00"
+    assert svc.loan(loan["id"])["status"] == "closed"  # the claim is met: the loan closes
+    (history,) = client.get(url, headers=flow.officer).json()
+    assert history["recovered"] == done["claim"] and history["remaining"] == "0.00"
