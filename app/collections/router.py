@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.collections import schemas, service, writeoffs
 from app.core.auth import LoanReader, Principal, Role, require
@@ -93,6 +93,20 @@ def work_queue(
     """Today's work on an officer's open cases, each with why: a broken promise, a promise or a
     planned step due, an escalation not yet followed up, a case never acted on."""
     return service.work_queue(session, principal, officer or principal.subject)
+
+
+@router.get(
+    "/collections/counties/{code}",
+    response_model=schemas.CountyCollectionsOut,
+    responses=problem_responses(403, 404),
+)
+def county_collections(
+    code: Annotated[str, Path(pattern=r"^\d{6}$")], session: DbSession, principal: LoanReader
+) -> schemas.CountyCollectionsOut:
+    """A county's overdue ratio and its growth month on month (逾期率偏高或增速过快, 4.3), from
+    the same figures and rule as its regional alert, with its open cases by bucket, cases never
+    acted on and promises broken in the last 30 days."""
+    return service.county(session, principal, code)
 
 
 # --- write-off and recovery (2.1 核销, 账销案存) ------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.types import Day, MoneyOut, PositiveMoney
+from app.core.types import Day, MoneyOut, PositiveMoney, RateOut
 from app.domain.collections import (
     ActionKind,
     CloseReason,
@@ -183,3 +183,17 @@ class WriteOffOut(BaseModel):
     recovered: MoneyOut
     remaining: MoneyOut | None
     recoveries: list[RecoveryOut]
+
+
+class CountyCollectionsOut(BaseModel):
+    region_code: str
+    business_date: date | None = Field(description="of the latest end-of-day figures")
+    overdue_ratio: RateOut | None = Field(description="overdue balance ÷ balance (4.3)")
+    overdue_ratio_month_ago: RateOut | None
+    overdue_growth: RateOut | None = Field(description="the change over the month (逾期率增速)")
+    alert: bool = Field(description="the county's 4.3 alert, from the same figures")
+    suspension_recommended: bool
+    reasons: list[str]
+    open_cases: dict[str, int] = Field(description="open collection cases by bucket")
+    cases_never_acted_on: int
+    promises_broken_last_30_days: int

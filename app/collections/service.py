@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -22,6 +22,7 @@ from app.core.settings import get_settings
 from app.domain.collections import CloseReason, PromiseStatus, suggested_actions
 from app.jobs import calendar
 from app.loans.models import Loan
+from app.regions import service as regions
 
 # A promise further out than this is a plan, not a promise (a restructuring is the tool).
 MAX_PROMISE_DAYS = 90
@@ -254,4 +255,53 @@ def work_queue(session: Session, principal: Principal, officer: str) -> schemas.
 
     return schemas.WorkQueue(
         officer=officer, as_of=business_today(), items=sorted(items, key=priority)
+    )
+
+
+def county(session: Session, principal: Principal, code: str) -> schemas.CountyCollectionsOut:
+    """A county's overdue picture: its overdue ratio and growth month on month, taken from the
+    very assessment that raises its 4.3 alert (regions.assess), beside its collection work."""
+    principal.ensure_region(code, "Region")
+    stat, found = regions.assess(session, code)
+    open_cases = CollectionCase.closed_on.is_(None)
+    by_bucket = dict(
+        session.execute(
+            select(CollectionCase.bucket, func.count())
+            .where(CollectionCase.region_code == code, open_cases)
+            .group_by(CollectionCase.bucket)
+        ).all()
+    )
+    never_acted = session.scalar(
+        select(func.count())
+        .select_from(CollectionCase)
+        .where(
+            CollectionCase.region_code == code,
+            open_cases,
+            ~exists().where(CollectionAction.case_id == CollectionCase.id),
+        )
+    )
+    since = calendar.business_date(session, code) - timedelta(days=30)
+    broken = session.scalar(
+        select(func.count())
+        .select_from(PromiseToPay)
+        .where(
+            PromiseToPay.region_code == code,
+            PromiseToPay.status == PromiseStatus.broken,
+            PromiseToPay.judged_on >= since,
+        )
+    )
+    growth = found.overdue_growth if found else None
+    month_ago = found.overdue_ratio - growth if found and growth is not None else None
+    return schemas.CountyCollectionsOut(
+        region_code=code,
+        business_date=stat.business_date if stat else None,
+        overdue_ratio=found.overdue_ratio if found else None,
+        overdue_ratio_month_ago=month_ago,
+        overdue_growth=growth,
+        alert=bool(found and found.alert),
+        suspension_recommended=bool(found and found.suspension_recommended),
+        reasons=found.reasons if found else [],
+        open_cases={str(k): int(v) for k, v in by_bucket.items()},
+        cases_never_acted_on=int(never_acted or 0),
+        promises_broken_last_30_days=int(broken or 0),
     )

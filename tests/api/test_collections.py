@@ -50,6 +50,14 @@ def test_an_overdue_loan_s_case_from_opening_to_closing(client: httpx.Client) ->
     assert case["suggested_actions"] == ["phone_call"]
     assert Decimal(case["overdue_principal"]) > 0
     assert queue(client, flow.officer)[case["id"]] == ["no_action_yet"]
+    # the county's view and its 4.3 alert read the same figures
+    view = client.get(f"/v1/collections/counties/{flow.region}", headers=flow.officer).json()
+    region = client.get(f"/v1/regions/{flow.region}", headers=flow.officer).json()
+    assert view["overdue_ratio"] == region["figures"]["overdue_ratio"]
+    assert Decimal(view["overdue_ratio"]) > 0
+    assert view["overdue_growth"] == region["figures"]["overdue_ratio_change_month"]
+    assert (view["alert"], view["reasons"]) == (region["alert"], region["reasons"])
+    assert view["open_cases"] == {"1-30": 1} and view["cases_never_acted_on"] == 1
     opened = date.fromisoformat(case["opened_on"])
     today = svc.loan(loan["id"])["business_date"]
 
