@@ -28,6 +28,7 @@ from app.core.problems import (
 )
 from app.core.settings import get_settings
 from app.disbursements.router import router as disbursements_router
+from app.exemptions.router import router as exemptions_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
 from app.jobs.router import router as batches_router
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
         servicing_router,
         monitoring_router,
         collections_router,
+        exemptions_router,
         renewals_router,
         legacy_router,
         lpr_router,

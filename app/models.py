@@ -7,6 +7,7 @@ from app.background.models import Job
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
 from app.core.idempotency import IdempotencyRecord
 from app.disbursements.models import DisbursementAction
+from app.exemptions.models import CatalogueEntry, ExemptionCase
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
 from app.jobs.models import RegionBusinessDate
@@ -31,12 +32,14 @@ __all__ = [
     "Application",
     "ApplicationEvaluation",
     "AuditEvent",
+    "CatalogueEntry",
     "ChainRequest",
     "CollectionAction",
     "CollectionCase",
     "CreditRating",
     "Disbursement",
     "DisbursementAction",
+    "ExemptionCase",
     "Household",
     "IdempotencyRecord",
     "Instalment",

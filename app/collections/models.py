@@ -12,7 +12,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     func,
@@ -27,7 +26,8 @@ from app.loans.models import MONEY
 
 class CollectionCase(Base):
     """One overdue spell of a loan: opened by the batch on the first day past due, escalated
-    through the buckets, closed by the batch (app/jobs/eod.py owns these writes)."""
+    through the buckets, closed by the batch (app/jobs/eod.py owns these writes). Its days past
+    due are the loan's: a case row changes only when its bucket does."""
 
     __tablename__ = "collection_cases"
     __table_args__ = (
@@ -51,9 +51,7 @@ class CollectionCase(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     close_reason: Mapped[str | None] = mapped_column(String(20))
     bucket: Mapped[str] = mapped_column(String(12), nullable=False)
-    days_past_due: Mapped[int] = mapped_column(Integer, nullable=False)
     escalated_on: Mapped[date] = mapped_column(Date, nullable=False)
-    max_days_past_due: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class CollectionAction(Base):

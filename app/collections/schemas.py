@@ -90,8 +90,7 @@ class CaseOut(BaseModel):
     closed_on: date | None
     close_reason: CloseReason | None
     bucket: str = Field(description="days past due bucket, e.g. 31-90 (COLLECTION_BUCKETS)")
-    days_past_due: int
-    max_days_past_due: int
+    days_past_due: int = Field(description="the loan's, as of its county's last end of day")
     escalated_on: date = Field(description="when the case entered its bucket")
     overdue_principal: MoneyOut
     overdue_interest: MoneyOut

@@ -81,8 +81,7 @@ def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CaseOut]
                 closed_on=case.closed_on,
                 close_reason=CloseReason(case.close_reason) if case.close_reason else None,
                 bucket=case.bucket,
-                days_past_due=case.days_past_due,
-                max_days_past_due=case.max_days_past_due,
+                days_past_due=loan.days_past_due,
                 escalated_on=case.escalated_on,
                 overdue_principal=loan.overdue_principal,
                 overdue_interest=loan.overdue_interest,
@@ -114,7 +113,7 @@ def listed(
     query = (
         select(CollectionCase)
         .join(Loan, Loan.id == CollectionCase.loan_id)
-        .order_by(CollectionCase.days_past_due.desc(), CollectionCase.id)
+        .order_by(Loan.days_past_due.desc(), CollectionCase.id)
         .limit(limit)
     )
     if open_only:

@@ -67,6 +67,8 @@ class Role(StrEnum):
     auditor = "auditor"
     core_banking = "core_banking"
     admin = "admin"
+    # 尽职免责 committee: decides due-diligence exemption cases (never on a loan it took part in)
+    exemption_committee = "exemption_committee"
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,9 +230,10 @@ WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS d
 
 
 # Collections (4.3, app/domain/collections.py): after the day's classification, a loan past due
-# has one open case, its bucket follows its days past due (escalated_on marks a move), and a
-# case whose loan performs again, or left the book, closes. A promise whose date has come is
-# judged at that day's end on what was paid since it was made (postings less their reversals).
+# has one open case; its bucket follows the loan's days past due (a case row is written only
+# when the bucket moves: escalated_on); a case whose loan performs again, or left the book,
+# closes. A promise whose date has come is judged at that day's end on what was paid since it
+# was made (postings not reversed).
 @lru_cache
 def _collections(starts: tuple[int, ...]) -> tuple[TextClause, ...]:
     bucket = bucket_sql(starts, "l.days_past_due")
@@ -248,19 +249,14 @@ WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
 """),
         text(f"""
 UPDATE collection_cases c
-SET days_past_due = l.days_past_due,
-    max_days_past_due = greatest(c.max_days_past_due, l.days_past_due),
-    escalated_on = CASE WHEN {bucket} <> c.bucket THEN :d ELSE c.escalated_on END,
-    bucket = {bucket}
+SET bucket = {bucket}, escalated_on = :d
 FROM loans l
 WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
-  AND c.days_past_due <> l.days_past_due
+  AND l.days_past_due > 0 AND c.bucket <> {bucket}
 """),
         text(f"""
-INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, days_past_due,
-                              escalated_on, max_days_past_due)
-SELECT gen_random_uuid(), l.id, l.region_code, :d, {bucket}, l.days_past_due, :d,
-       l.days_past_due
+INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, escalated_on)
+SELECT gen_random_uuid(), l.id, l.region_code, :d, {bucket}, :d
 FROM loans l
 WHERE l.region_code = :r AND l.status = '{LoanStatus.active.value}' AND l.days_past_due > 0
   AND NOT EXISTS (SELECT 1 FROM collection_cases c WHERE c.loan_id = l.id

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("moved_loans", sa.Integer(), nullable=True),
         sa.Column("moved_applications", sa.Integer(), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('requested', 'approved', 'declined')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('requested', 'approved', 'declined')", name="status_known"),
         sa.CheckConstraint("from_officer <> to_officer", name="to_someone_else"),
     )
 

@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("close_reason", sa.String(20), nullable=True),
         sa.Column("bucket", sa.String(12), nullable=False),
-        sa.Column("days_past_due", sa.Integer(), nullable=False),
         sa.Column("escalated_on", sa.Date(), nullable=False),
-        sa.Column("max_days_past_due", sa.Integer(), nullable=False),
     )
     op.create_index(
         "ix_collection_cases_open_loan",

@@ -63,9 +63,7 @@ def upgrade() -> None:
         sa.Column("principal", sa.Numeric(14, 2), nullable=True),
         sa.Column("interest", sa.Numeric(14, 2), nullable=True),
         sa.Column("penalty", sa.Numeric(14, 2), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('proposed', 'approved', 'declined')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('proposed', 'approved', 'declined')", name="status_known"),
     )
     op.create_index(
         "uq_write_offs_one_live_per_loan",
@@ -78,9 +76,7 @@ def upgrade() -> None:
         "loan_recoveries",
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("loan_id", sa.Uuid(), sa.ForeignKey("loans.id"), nullable=False, index=True),
-        sa.Column(
-            "write_off_id", sa.Uuid(), sa.ForeignKey("write_offs.id"), nullable=False
-        ),
+        sa.Column("write_off_id", sa.Uuid(), sa.ForeignKey("write_offs.id"), nullable=False),
         sa.Column("core_transaction_id", sa.String(100), nullable=False, unique=True),
         sa.Column("amount", sa.Numeric(14, 2), nullable=False),
         sa.Column("value_date", sa.Date(), nullable=False),

@@ -96,6 +96,8 @@ def test_collection_exhausted_written_off_and_recovered(client: httpx.Client) ->
         ).json()["items"]
     }
 
+    exemption_case_is_decided_and_appealed(client, flow, loan["id"])
+
     # core banking recovers in two parts; a repeat replays; too much is refused
     recoveries = f"/v1/loans/{loan['id']}/recoveries"
     day = after["business_date"]
@@ -120,3 +122,87 @@ def test_collection_exhausted_written_off_and_recovered(client: httpx.Client) ->
     assert svc.loan(loan["id"])["status"] == "closed"  # the claim is met: the loan closes
     (history,) = client.get(url, headers=flow.officer).json()
     assert history["recovered"] == done["claim"] and history["remaining"] == "0.00"
+
+
+def exemption_case_is_decided_and_appealed(
+    client: httpx.Client, flow: Origination, loan_id: str
+) -> None:
+    """尽职免责 on the written-off loan: opened by the officer with the evidence gathered,
+    reviewed and decided by a committee member who had no part in it, appealed once, final."""
+    opened = client.post(
+        f"/v1/loans/{loan_id}/exemption-cases",
+        headers=flow.officer,
+        json={"claimed_situations": ["natural_disaster"], "statement": "洪灾冲毁养殖场"},
+    )
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    evidence = case["evidence"]
+    assert evidence["application"][0]["decided_by"] == f"reviewer-{flow.tag}"
+    assert evidence["investigations"] and evidence["rating"][0]["grade"]
+    assert len(evidence["collection_actions"]) == 3
+    assert evidence["write_offs"][0]["status"] == "approved"
+    assert {"write_off.approved", "collection.action"} <= {
+        e["action"] for e in evidence["audit_trail"]
+    }
+    assert {f"officer-{flow.tag}", f"reviewer-{flow.tag}", f"mgr-{flow.tag}"} <= set(
+        case["involved"]
+    )
+    assert "id_number" not in str(evidence)
+    again = client.post(
+        f"/v1/loans/{loan_id}/exemption-cases",
+        headers=flow.officer,
+        json={"claimed_situations": ["luck"], "statement": "x" * 3},
+    )
+    assert_problem(again, 409)
+
+    url = f"/v1/exemption-cases/{case['id']}"
+    involved = headers(Role.exemption_committee, sub=f"reviewer-{flow.tag}", regions=[flow.region])
+    refused = assert_problem(
+        client.post(f"{url}/review", headers=involved, json={"notes": "看过"}), 409
+    )
+    assert refused["rules"][0]["code"] == "exemption_independent"  # type: ignore[index]
+    first = headers(Role.exemption_committee, sub=f"committee-a-{flow.tag}", regions=[flow.region])
+    second = headers(Role.exemption_committee, sub=f"committee-b-{flow.tag}", regions=[flow.region])
+    assert_problem(
+        client.post(
+            f"{url}/decision", headers=first, json={"outcome": "exempt", "reasons": "先审"}
+        ),
+        409,
+    )
+    reviewed = client.post(f"{url}/review", headers=first, json={"notes": "资料齐全，灾情属实"})
+    assert reviewed.json()["status"] == "evidence_reviewed", reviewed.text
+    over_aggravating = {
+        "outcome": "exempt",
+        "situations": ["natural_disaster"],
+        "aggravating": ["evidence_missing"],
+        "reasons": "x" * 3,
+    }
+    refused = assert_problem(
+        client.post(f"{url}/decision", headers=first, json=over_aggravating), 409
+    )
+    assert refused["rules"][0]["code"] == "exemption_grounds"  # type: ignore[index]
+    decided = client.post(
+        f"{url}/decision", headers=first, json={**over_aggravating, "outcome": "partly_exempt"}
+    )
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["status"], decided.json()["outcome"]) == ("decided", "partly_exempt")
+
+    stranger = headers(Role.loan_officer, sub="officer-stranger", regions=[flow.region])
+    assert_problem(client.post(f"{url}/appeal", headers=stranger, json={"reason": "不服"}), 409)
+    appealed = client.post(
+        f"{url}/appeal", headers=flow.officer, json={"reason": "资料已补齐，见补充材料"}
+    )
+    assert appealed.json()["status"] == "appealed", appealed.text
+    assert_problem(client.post(f"{url}/appeal", headers=flow.officer, json={"reason": "再议"}), 409)
+    final = {"outcome": "exempt", "situations": ["natural_disaster"], "reasons": "补充材料属实"}
+    refused = assert_problem(client.post(f"{url}/final-decision", headers=first, json=final), 409)
+    assert refused["rules"][0]["code"] == "exemption_appeal_other"  # type: ignore[index]
+    done = client.post(f"{url}/final-decision", headers=second, json=final)
+    assert (done.json()["status"], done.json()["final_outcome"]) == ("final", "exempt"), done.text
+
+    rows = client.get(
+        "/v1/reports/exemption-cases", params={"region": flow.region}, headers=second
+    ).json()["rows"]
+    assert rows == [
+        {"region_code": flow.region, "status": "final", "outcome": "exempt", "cases": 1}
+    ]

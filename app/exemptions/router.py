@@ -1,0 +1,151 @@
+"""Due-diligence exemption (尽职免责): the catalogue, the cases and their steps, the report."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.core.auth import LoanReader, Principal, Role, require
+from app.core.deps import DbSession
+from app.core.problems import problem_responses
+from app.domain.exemption import CaseStatus
+from app.exemptions import schemas, service
+
+router = APIRouter(prefix="/v1", tags=["exemption"])
+Committee = Annotated[Principal, Depends(require(Role.exemption_committee))]
+Staff = Annotated[
+    Principal, Depends(require(Role.loan_officer, Role.credit_reviewer, Role.risk_manager))
+]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+Reader = Annotated[
+    Principal,
+    Depends(require(Role.exemption_committee, Role.risk_manager, Role.auditor, Role.admin)),
+]
+
+
+def _out(case: object) -> schemas.CaseOut:
+    return schemas.CaseOut.model_validate(case)
+
+
+@router.get(
+    "/exemption-catalogue",
+    response_model=list[schemas.CatalogueEntryOut],
+    responses=problem_responses(403),
+)
+def catalogue(session: DbSession, principal: LoanReader) -> list[schemas.CatalogueEntryOut]:
+    """Exemption situations (可免责情形) and aggravating findings (不得免责或从重情形)."""
+    return [schemas.CatalogueEntryOut.model_validate(e) for e in service.catalogue(session)]
+
+
+@router.post(
+    "/exemption-catalogue",
+    response_model=schemas.CatalogueEntryOut,
+    status_code=201,
+    responses=problem_responses(403, 409),
+)
+def add_to_catalogue(
+    body: schemas.CatalogueEntryIn, session: DbSession, principal: Admin
+) -> schemas.CatalogueEntryOut:
+    """Add a situation or an aggravating finding (administrator; audited)."""
+    return schemas.CatalogueEntryOut.model_validate(service.add_entry(session, principal, body))
+
+
+@router.post(
+    "/loans/{loan_id}/exemption-cases",
+    response_model=schemas.CaseOut,
+    status_code=201,
+    responses=problem_responses(403, 404, 409),
+)
+def open_case(
+    loan_id: uuid.UUID, body: schemas.OpenIn, session: DbSession, principal: Staff
+) -> schemas.CaseOut:
+    """Open a case on a non-performing or written-off loan, citing the situations relied on.
+    The evidence file is gathered now: the application and its decision with who made it,
+    evaluations, investigation, rating with its reasons, the contract, visits and misuse
+    findings, collection actions and promises, write-offs, and the audit trail; with everyone
+    who took part, none of whom may review or decide."""
+    return _out(service.open_case(session, principal, loan_id, body))
+
+
+@router.get(
+    "/exemption-cases", response_model=list[schemas.CaseOut], responses=problem_responses(403)
+)
+def list_cases(
+    session: DbSession, principal: Reader, status: CaseStatus | None = None
+) -> list[schemas.CaseOut]:
+    """Newest first (the latest 500), within your regions."""
+    return [_out(c) for c in service.listed(session, principal, status)]
+
+
+@router.get(
+    "/exemption-cases/{case_id}",
+    response_model=schemas.CaseOut,
+    responses=problem_responses(403, 404),
+)
+def get_case(case_id: uuid.UUID, session: DbSession, principal: LoanReader) -> schemas.CaseOut:
+    return _out(service.get(session, principal, case_id))
+
+
+@router.post(
+    "/exemption-cases/{case_id}/review",
+    response_model=schemas.CaseOut,
+    responses=problem_responses(403, 404, 409),
+)
+def review(
+    case_id: uuid.UUID, body: schemas.ReviewIn, session: DbSession, principal: Committee
+) -> schemas.CaseOut:
+    """The committee has reviewed the evidence (a member with no part in the loan)."""
+    return _out(service.review(session, principal, case_id, body))
+
+
+@router.post(
+    "/exemption-cases/{case_id}/decision",
+    response_model=schemas.CaseOut,
+    responses=problem_responses(403, 404, 409),
+)
+def decide(
+    case_id: uuid.UUID, body: schemas.DecisionIn, session: DbSession, principal: Committee
+) -> schemas.CaseOut:
+    """Exempt, partly exempt or not, with the catalogued situations and aggravating findings
+    and the reasons. An exemption needs a situation; no full exemption over an aggravating
+    finding; never by anyone who took part in the loan."""
+    return _out(service.decide(session, principal, case_id, body))
+
+
+@router.post(
+    "/exemption-cases/{case_id}/appeal",
+    response_model=schemas.CaseOut,
+    responses=problem_responses(403, 404, 409),
+)
+def appeal(
+    case_id: uuid.UUID, body: schemas.AppealIn, session: DbSession, principal: Staff
+) -> schemas.CaseOut:
+    """One appeal, by the staff concerned. Without one, the decision stands."""
+    return _out(service.appeal(session, principal, case_id, body))
+
+
+@router.post(
+    "/exemption-cases/{case_id}/final-decision",
+    response_model=schemas.CaseOut,
+    responses=problem_responses(403, 404, 409),
+)
+def final_decision(
+    case_id: uuid.UUID, body: schemas.DecisionIn, session: DbSession, principal: Committee
+) -> schemas.CaseOut:
+    """The appeal's decision, final: by a committee member other than the first decider, with
+    no part in the loan."""
+    return _out(service.finalise(session, principal, case_id, body))
+
+
+@router.get(
+    "/reports/exemption-cases", response_model=schemas.ReportOut, responses=problem_responses(403)
+)
+def report(
+    session: DbSession,
+    principal: Reader,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+) -> schemas.ReportOut:
+    """Cases by county, step and outcome."""
+    return schemas.ReportOut(rows=service.report(session, principal, region))

@@ -1,0 +1,412 @@
+"""Exemption cases: open (the evidence gathered there and then), review, decide, appeal once,
+final. The committee member who reviews or decides had no part in the loan; the appeal is
+heard by someone other than the first decider. Every step is audited."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.applications.models import Application, ApplicationEvaluation, Investigation
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
+from app.core.auth import Principal
+from app.core.clock import SHANGHAI
+from app.core.problems import conflict, not_found
+from app.core.scoping import readable, scope_filter
+from app.domain import exemption as rules
+from app.domain.classification import RiskClass
+from app.domain.exemption import CaseStatus, EntryKind, Outcome
+from app.domain.loan_status import LoanStatus
+from app.domain.rules import RuleResult, failures
+from app.exemptions import schemas
+from app.exemptions.models import CatalogueEntry, ExemptionCase
+from app.households.models import CreditRating
+from app.loans import service as loans
+from app.loans.models import Loan
+from app.monitoring.models import MonitoringVisit
+from app.policy.service import rule_failures
+
+NON_PERFORMING = frozenset(c.value for c in RiskClass if c.non_performing)
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+def catalogue(session: Session) -> list[CatalogueEntry]:
+    return list(
+        session.scalars(select(CatalogueEntry).order_by(CatalogueEntry.kind, CatalogueEntry.code))
+    )
+
+
+def add_entry(
+    session: Session, principal: Principal, body: schemas.CatalogueEntryIn
+) -> CatalogueEntry:
+    if session.get(CatalogueEntry, body.code) is not None:
+        raise conflict(f"{body.code} is in the catalogue already", slug="duplicate")
+    entry = CatalogueEntry(
+        code=body.code,
+        kind=body.kind,
+        title_zh=body.title_zh,
+        title_en=body.title_en,
+        active=True,
+        added_by=principal.subject,
+    )
+    session.add(entry)
+    audit.record(
+        session,
+        principal,
+        "exemption.catalogue_added",
+        "exemption_catalogue",
+        body.code,
+        after=body.model_dump(mode="json"),
+    )
+    return entry
+
+
+def _require_known(session: Session, codes: Iterable[str], kind: EntryKind) -> None:
+    codes = set(codes)
+    known = set(
+        session.scalars(
+            select(CatalogueEntry.code).where(
+                CatalogueEntry.code.in_(codes),
+                CatalogueEntry.kind == kind,
+                CatalogueEntry.active,
+            )
+        )
+    )
+    unknown = sorted(codes - known)
+    if unknown:
+        raise conflict(
+            f"Not in the catalogue as {kind.value}: {', '.join(unknown)}", slug="not-catalogued"
+        )
+
+
+# --- the evidence file ------------------------------------------------------------------------
+
+
+def _rows(items: Iterable[Any], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{f: _plain(getattr(item, f)) for f in fields} for item in items]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (uuid.UUID, datetime)) or hasattr(value, "isoformat"):
+        return str(value)
+    if hasattr(value, "as_tuple"):  # Decimal
+        return str(value)
+    return value
+
+
+def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
+    """The evidence file, as it stands, and everyone who had a part in the loan. Borrowers
+    appear masked, as everywhere else."""
+    application = session.get(Application, loan.application_id) if loan.application_id else None
+    evaluations = (
+        list(
+            session.scalars(
+                select(ApplicationEvaluation)
+                .where(ApplicationEvaluation.application_id == application.id)
+                .order_by(ApplicationEvaluation.id)
+            )
+        )
+        if application
+        else []
+    )
+    investigations = (
+        list(
+            session.scalars(
+                select(Investigation).where(Investigation.application_id == application.id)
+            )
+        )
+        if application
+        else []
+    )
+    rating = session.scalar(
+        select(CreditRating)
+        .where(
+            CreditRating.household_id == loan.household_id,
+            func.date(CreditRating.created_at) <= loan.signed_on,
+        )
+        .order_by(CreditRating.created_at.desc())
+        .limit(1)
+    )
+    visits = list(
+        session.scalars(
+            select(MonitoringVisit)
+            .where(MonitoringVisit.loan_id == loan.id)
+            .order_by(MonitoringVisit.visited_on)
+        )
+    )
+    cases = list(session.scalars(select(CollectionCase).where(CollectionCase.loan_id == loan.id)))
+    case_ids = [c.id for c in cases]
+    actions = list(
+        session.scalars(
+            select(CollectionAction)
+            .where(CollectionAction.case_id.in_(case_ids))
+            .order_by(CollectionAction.taken_on)
+        )
+    )
+    promises = list(session.scalars(select(PromiseToPay).where(PromiseToPay.case_id.in_(case_ids))))
+    write_offs = list(session.scalars(select(WriteOff).where(WriteOff.loan_id == loan.id)))
+    entity_ids = [str(loan.id)] + [str(i) for i in case_ids] + [str(w.id) for w in write_offs]
+    if application:
+        entity_ids.append(str(application.id))
+    trail = list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_id.in_(entity_ids)).order_by(AuditEvent.id)
+        )
+    )
+    evidence: dict[str, Any] = {
+        "loan": _rows(
+            [loan],
+            (
+                "id", "status", "policy_version", "principal", "annual_rate", "term_months",
+                "repayment_method", "purpose", "signed_on", "contracted_by", "officer",
+                "value_date", "maturity_date", "principal_outstanding", "days_past_due",
+                "risk_class",
+            ),
+        )[0],
+        "application": _rows(
+            [application] if application else [],
+            (
+                "id", "submitted_by", "submitted_at", "amount", "term_months", "purpose",
+                "purpose_detail", "decided_by", "decided_at", "decision_note",
+                "approved_amount", "approved_term_months",
+            ),
+        ),
+        "evaluations": [
+            {
+                "stage": e.stage,
+                "evaluated_on": str(e.evaluated_on),
+                "eligible": e.eligible,
+                "rules": [
+                    {k: r.get(k) for k in ("code", "clause", "passed", "message_zh")}
+                    for r in e.rules
+                ],
+            }
+            for e in evaluations
+        ],
+        "investigations": _rows(
+            investigations,
+            (
+                "visited_on", "investigators", "project_findings", "need_is_genuine",
+                "project_is_lawful", "notes", "recorded_by",
+            ),
+        ),
+        "rating": _rows(
+            [rating] if rating else [],
+            ("grade", "score", "credit_limit", "valid_from", "valid_until", "reasons", "rated_by"),
+        ),
+        "monitoring_visits": _rows(
+            visits,
+            ("visited_on", "finding", "misused_amount", "corrects_misuse", "notes", "recorded_by"),
+        ),
+        "collection_cases": _rows(
+            cases, ("opened_on", "closed_on", "close_reason", "bucket", "escalated_on")
+        ),
+        "collection_actions": _rows(
+            actions,
+            ("taken_on", "kind", "participants", "findings", "notes", "next_step", "recorded_by"),
+        ),
+        "promises": _rows(promises, ("made_on", "promised_on", "amount", "status", "paid")),
+        "write_offs": _rows(
+            write_offs,
+            (
+                "grounds", "reason", "evidence", "status", "proposed_by", "decided_by",
+                "written_off_on", "principal", "interest", "penalty",
+            ),
+        ),
+        "audit_trail": _rows(
+            trail, ("occurred_at", "actor", "actor_role", "action", "entity_type")
+        ),
+    }  # fmt: skip
+    involved = {loan.contracted_by, loan.officer}
+    if application:
+        involved |= {application.submitted_by, application.officer}
+        if application.decided_by:
+            involved.add(application.decided_by)
+    involved |= {i.recorded_by for i in investigations}
+    if rating:
+        involved.add(rating.rated_by)
+    involved |= {v.recorded_by for v in visits}
+    involved |= {a.recorded_by for a in actions}
+    for w in write_offs:
+        involved.add(w.proposed_by)
+        if w.decided_by:
+            involved.add(w.decided_by)
+    return evidence, involved
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+
+def _refuse(results: list[RuleResult], detail: str) -> None:
+    failed = failures(results)
+    if failed:
+        raise conflict(detail, rules=rule_failures(failed), slug="exemption-refused")
+
+
+def _step(case: ExemptionCase, to: CaseStatus) -> None:
+    if not rules.may_move(CaseStatus(case.status), to):
+        raise conflict(f"A case {case.status} cannot be {to.value}", slug="wrong-step")
+    case.status = to
+
+
+def get(
+    session: Session, principal: Principal, case_id: uuid.UUID, *, lock: bool = False
+) -> ExemptionCase:
+    case = session.get(ExemptionCase, case_id, with_for_update=lock)
+    if case is None or not principal.sees_region(case.region_code):
+        raise not_found("Exemption case")
+    return case
+
+
+def _audit(
+    session: Session, principal: Principal, case: ExemptionCase, action: str, **after: Any
+) -> None:
+    audit.record(
+        session, principal, f"exemption.{action}", "exemption_case", case.id,
+        region_code=case.region_code, after={"status": case.status, **after},
+    )  # fmt: skip
+
+
+def open_case(
+    session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.OpenIn
+) -> ExemptionCase:
+    loan = loans.get(session, principal, loan_id, for_update=True)
+    bad = loan.status == LoanStatus.written_off or loan.risk_class in NON_PERFORMING
+    if not bad:
+        raise conflict(
+            "An exemption case is for a non-performing or written-off loan",
+            slug="loan-performing",
+        )
+    _require_known(session, body.claimed_situations, EntryKind.situation)
+    if session.scalar(
+        select(ExemptionCase.id).where(
+            ExemptionCase.loan_id == loan.id, ExemptionCase.status != CaseStatus.final
+        )
+    ):
+        raise conflict("The loan has a case in progress", slug="duplicate")
+    evidence, involved = gather(session, loan)
+    case = ExemptionCase(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        status=CaseStatus.opened,
+        opened_by=principal.subject,
+        claimed_situations=sorted(set(body.claimed_situations)),
+        statement=body.statement,
+        involved=sorted(involved | {principal.subject}),
+        evidence=evidence,
+    )
+    session.add(case)
+    session.flush()
+    _audit(session, principal, case, "opened", involved=case.involved)
+    return case
+
+
+def review(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ReviewIn
+) -> ExemptionCase:
+    case = get(session, principal, case_id, lock=True)
+    _refuse([rules.check_independent(principal.subject, case.involved)], "Not independent")
+    _step(case, CaseStatus.evidence_reviewed)
+    case.review_notes, case.reviewed_by = body.notes, principal.subject
+    case.reviewed_at = datetime.now(SHANGHAI)
+    _audit(session, principal, case, "evidence_reviewed")
+    return case
+
+
+def decide(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
+) -> ExemptionCase:
+    case = get(session, principal, case_id, lock=True)
+    _refuse(
+        [
+            rules.check_independent(principal.subject, case.involved),
+            rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
+        ],
+        "The decision cannot be taken as given",
+    )
+    _require_known(session, body.situations, EntryKind.situation)
+    _require_known(session, body.aggravating, EntryKind.aggravating)
+    _step(case, CaseStatus.decided)
+    case.outcome = body.outcome
+    case.situations, case.aggravating = sorted(set(body.situations)), sorted(set(body.aggravating))
+    case.reasons, case.decided_by = body.reasons, principal.subject
+    case.decided_at = datetime.now(SHANGHAI)
+    _audit(session, principal, case, "decided", outcome=body.outcome)
+    return case
+
+
+def appeal(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.AppealIn
+) -> ExemptionCase:
+    """Once, by one of the staff concerned (those involved in the loan, or who opened it)."""
+    case = get(session, principal, case_id, lock=True)
+    if principal.subject not in case.involved:
+        raise conflict("An appeal comes from the staff concerned", slug="not-concerned")
+    _step(case, CaseStatus.appealed)
+    case.appeal_reason, case.appealed_by = body.reason, principal.subject
+    case.appealed_at = datetime.now(SHANGHAI)
+    _audit(session, principal, case, "appealed")
+    return case
+
+
+def finalise(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
+) -> ExemptionCase:
+    case = get(session, principal, case_id, lock=True)
+    _refuse(
+        [
+            rules.check_independent(principal.subject, case.involved),
+            rules.check_appeal_heard_by_another(case.decided_by or "", principal.subject),
+            rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
+        ],
+        "The appeal cannot be decided as given",
+    )
+    _require_known(session, body.situations, EntryKind.situation)
+    _require_known(session, body.aggravating, EntryKind.aggravating)
+    _step(case, CaseStatus.final)
+    case.final_outcome, case.final_reasons = body.outcome, body.reasons
+    case.finalised_by, case.finalised_at = principal.subject, datetime.now(SHANGHAI)
+    _audit(session, principal, case, "final", outcome=body.outcome)
+    return case
+
+
+def listed(
+    session: Session, principal: Principal, status: CaseStatus | None
+) -> list[ExemptionCase]:
+    query = select(ExemptionCase).order_by(ExemptionCase.opened_at.desc()).limit(500)
+    if status is not None:
+        query = query.where(ExemptionCase.status == status)
+    return list(session.scalars(readable(query, principal, ExemptionCase.region_code)))
+
+
+def report(session: Session, principal: Principal, region: str | None) -> list[schemas.ReportRow]:
+    """Cases by county, step and outcome (the appeal's outcome where there was one)."""
+    outcome = func.coalesce(ExemptionCase.final_outcome, ExemptionCase.outcome)
+    query = (
+        select(ExemptionCase.region_code, ExemptionCase.status, outcome, func.count())
+        .group_by(ExemptionCase.region_code, ExemptionCase.status, outcome)
+        .order_by(ExemptionCase.region_code, ExemptionCase.status, outcome)
+    )
+    if region is not None:
+        query = query.where(ExemptionCase.region_code.startswith(region, autoescape=True))
+    return [
+        schemas.ReportRow(
+            region_code=code,
+            status=CaseStatus(status),
+            outcome=Outcome(found) if found else None,
+            cases=int(count),
+        )
+        for code, status, found, count in session.execute(
+            query.where(scope_filter(principal, ExemptionCase.region_code))
+        )
+    ]
