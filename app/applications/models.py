@@ -62,6 +62,9 @@ class Application(Base):
     approved_method: Mapped[str | None] = mapped_column(String(30))
     annual_rate: Mapped[Decimal | None] = mapped_column(RATE)
     local_subsidy_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    # 1.4: the rate guidance the reviewer saw, and why the rate differs if outside its band
+    suggested_rate: Mapped[Decimal | None] = mapped_column(RATE)
+    rate_reason: Mapped[str | None] = mapped_column(Text)
     # 1.6: the reviewer's explicit confirmation of the large production need (100,000 cap).
     large_production_confirmed: Mapped[bool | None] = mapped_column(Boolean)
 

@@ -12,7 +12,7 @@ from app.applications import officers, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
-from app.core.problems import problem_responses
+from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
 from app.loans.schemas import LoanSummaryOut
@@ -61,6 +61,8 @@ def application_out(
             if application.approved_method
             else None,
             local_subsidy_rate=application.local_subsidy_rate,
+            suggested_rate=application.suggested_rate,
+            rate_reason=application.rate_reason,
             large_production_confirmed=application.large_production_confirmed,
             reason_codes=application.decline_reasons,
             note=application.decision_note,
@@ -270,6 +272,34 @@ def sign_contract(
         loan=LoanSummaryOut.model_validate(signed.loan),
         subsidy_warnings=signed.warnings,
         schedule_preview=preview,
+    )
+
+
+@router.get(
+    "/{application_id}/rate-guidance",
+    response_model=schemas.RateGuidanceOut,
+    responses=problem_responses(403, 404, 409),
+)
+def rate_guidance(
+    application_id: uuid.UUID, session: DbSession, principal: Reader
+) -> schemas.RateGuidanceOut:
+    """The suggested contract rate for the household's rating grade, and what it is made of:
+    cost of funds, less the internal transfer-pricing discount, plus operating cost and the
+    grade's risk premium (1.4). Nothing is taken off for the subsidy: the rate is the bank's.
+    At decision a rate outside the band needs `rate_reason`. 409 while the household has no
+    rating."""
+    application = service.get(session, principal, application_id)
+    found = service.rate_guidance(session, application)
+    if found is None:
+        raise Problem(409, "The household has no credit rating yet", slug="no-rating")
+    return schemas.RateGuidanceOut(
+        grade=found.grade,
+        suggested_rate=found.rate,
+        parts=[
+            schemas.RatePartOut(code=p.code, label_zh=p.label_zh, rate=p.rate) for p in found.parts
+        ],
+        lowest=found.lowest,
+        highest=found.highest,
     )
 
 

@@ -120,6 +120,11 @@ class Approve(BaseModel):
         description="The reviewer confirms the large production need applied for (1.6): the"
         " subsidised principal may then rise to 100,000. Without it the cap is 50,000.",
     )
+    rate_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="why the rate is outside the suggested band (1.4; required there)",
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -152,6 +157,8 @@ class DecisionOut(BaseModel):
     annual_rate: RateOut | None = None
     repayment_method: RepaymentMethod | None = None
     local_subsidy_rate: RateOut | None = None
+    suggested_rate: RateOut | None = Field(default=None, description="1.4 rate guidance")
+    rate_reason: str | None = None
     large_production_confirmed: StrictBool | None = None
     reason_codes: list[str] | None = None
     note: str | None = None
@@ -240,3 +247,18 @@ class ReassignmentOut(BaseModel):
     decision_note: str | None
     moved_loans: int | None
     moved_applications: int | None
+
+
+class RatePartOut(BaseModel):
+    code: str
+    label_zh: str
+    rate: RateOut = Field(description="signed: the transfer-pricing discount is negative")
+
+
+class RateGuidanceOut(BaseModel):
+    grade: str = Field(description="the household's rating grade in force")
+    suggested_rate: RateOut
+    parts: list[RatePartOut] = Field(description="they add up to the suggested rate")
+    lowest: RateOut = Field(description="the band a rate needs no reason within")
+    highest: RateOut
+    note: str = "利率由银行确定，财政贴息不从建议利率中扣减 (1.4, 1.6)"

@@ -30,11 +30,12 @@ from app.core.problems import Problem, RuleFailure, conflict, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
-from app.domain import schedule, subsidy
+from app.domain import pricing, schedule, subsidy
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult
 from app.eligibility import facts
 from app.eligibility.facts import refuse_if_suspended
+from app.households.service import latest_rating
 from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans.models import Loan
@@ -426,6 +427,9 @@ def _approve(
         ),
         subsidy.check_borrower_share(split.terms, get_settings().borrower_rate_floor),
     ]
+    guidance = rate_guidance(session, application)
+    if guidance is not None:
+        found.append(pricing.check_rate(guidance, decision.annual_rate, decision.rate_reason))
     failed = [r for r in [*found, *result.rules] if not r.passed]
     if failed:
         raise _refuse("The application cannot be approved", failed)
@@ -434,6 +438,8 @@ def _approve(
     application.approved_method = decision.repayment_method.value
     application.annual_rate = decision.annual_rate
     application.local_subsidy_rate = split.terms.local_rate
+    application.suggested_rate = guidance.rate if guidance else None
+    application.rate_reason = decision.rate_reason
     application.large_production_confirmed = large
     _transition(
         session,
@@ -641,3 +647,11 @@ def list_page(
         last = items[-1]
         next_cursor = encode_cursor({"at": last.submitted_at.isoformat(), "id": str(last.id)})
     return items, next_cursor
+
+
+def rate_guidance(session: Session, application: Application) -> pricing.Suggestion | None:
+    """The suggested rate for the household's latest rating grade (1.4); None without one."""
+    rating = latest_rating(session, application.household_id)
+    if rating is None:
+        return None
+    return pricing.suggest(get_settings().rate_components(), rating.grade)

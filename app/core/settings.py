@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain import pricing
 from app.domain.accrual import MISUSE_MARKUP_RANGE, OVERDUE_MARKUP_RANGE
 from app.domain.collections import (
     DEFAULT_WRITE_OFF_MIN_ACTIONS,
@@ -22,6 +23,7 @@ from app.domain.collections import (
     valid_bucket_starts,
 )
 from app.domain.monitoring import DEFAULT_VISIT_INTERVAL_DAYS
+from app.domain.rating import SCORECARD_2026_1
 
 DEV_JWT_SECRET = "bangfu-development-secret-change-me-0123456789"  # noqa: S105 (refused in production)
 # 32-byte keys, base64; development only (refused in production).
@@ -123,6 +125,18 @@ class Settings(BaseSettings):
         default="1,31,91,181",
         description="days past due where each collection bucket starts (1–30, 31–90, 91–180, 181+)",
     )
+    rate_cost_of_funds: Decimal = Field(
+        default=pricing.DEFAULT.cost_of_funds, ge=0, le=1, description="1.4 rate guidance"
+    )
+    rate_transfer_pricing_discount: Decimal = Field(
+        default=pricing.DEFAULT.transfer_pricing_discount, ge=0, le=1
+    )
+    rate_operating_cost: Decimal = Field(default=pricing.DEFAULT.operating_cost, ge=0, le=1)
+    rate_risk_premiums: str = Field(
+        default=",".join(f"{g}:{p}" for g, p in pricing.DEFAULT.risk_premium.items()),
+        description="risk premium by rating grade, GRADE:RATE,…",
+    )
+    rate_band: Decimal = Field(default=pricing.DEFAULT.band, ge=0, le=1)
     write_off_min_days_past_due: int = Field(
         default=DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE,
         ge=1,
@@ -211,7 +225,28 @@ class Settings(BaseSettings):
             if not low <= markup <= high:
                 raise ValueError(f"{name} must be within {low}–{high} (银发〔2003〕251号)")
         self.bucket_starts()  # refused at start-up, not at the first overdue loan
+        self.rate_components()
         return self
+
+    def rate_components(self) -> pricing.Components:
+        """The rate guidance's figures (1.4)."""
+        try:
+            premiums = {
+                grade.strip(): Decimal(rate)
+                for grade, _, rate in (p.partition(":") for p in self.rate_risk_premiums.split(","))
+            }
+        except ArithmeticError as exc:
+            raise ValueError("RATE_RISK_PREMIUMS: GRADE:RATE,…") from exc
+        missing = {g for g, _ in SCORECARD_2026_1.grade_floors} - set(premiums)
+        if missing:
+            raise ValueError(f"RATE_RISK_PREMIUMS lacks grades {', '.join(sorted(missing))}")
+        return pricing.Components(
+            cost_of_funds=self.rate_cost_of_funds,
+            transfer_pricing_discount=self.rate_transfer_pricing_discount,
+            operating_cost=self.rate_operating_cost,
+            risk_premium=premiums,
+            band=self.rate_band,
+        )
 
     def bucket_starts(self) -> tuple[int, ...]:
         """COLLECTION_BUCKETS as numbers."""
