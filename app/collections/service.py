@@ -16,7 +16,7 @@ from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
 from app.core.auth import Principal
 from app.core.clock import business_today
-from app.core.problems import Problem, conflict, not_found
+from app.core.problems import conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain.collections import CloseReason, PromiseStatus, suggested_actions
@@ -137,13 +137,13 @@ def record_action(
     today = calendar.business_date(session, case.region_code)
     taken_on = body.taken_on or today
     if not case.opened_on <= taken_on <= today:
-        raise Problem(
-            422,
-            f"An action is taken between the case's opening ({case.opened_on}) and today",
-            slug="validation-error",
+        # well-formed, but not for this case's dates: refused by the record's state
+        raise conflict(
+            f"An action is taken between the case's opening ({case.opened_on}) and today ({today})",
+            slug="date-out-of-range",
         )
     if body.next_action_on is not None and body.next_action_on < taken_on:
-        raise Problem(422, "The next step comes after this action", slug="validation-error")
+        raise conflict("The next step comes after this action", slug="date-out-of-range")
     action = CollectionAction(
         id=uuid.uuid4(),
         case_id=case.id,
@@ -176,10 +176,9 @@ def record_promise(
     case = _open_case(session, principal, case_id)
     today = calendar.business_date(session, case.region_code)
     if not today <= body.promised_on <= date.fromordinal(today.toordinal() + MAX_PROMISE_DAYS):
-        raise Problem(
-            422,
-            f"A promise falls due between today and {MAX_PROMISE_DAYS} days from now",
-            slug="validation-error",
+        raise conflict(
+            f"A promise falls due between today ({today}) and {MAX_PROMISE_DAYS} days on",
+            slug="date-out-of-range",
         )
     promise = PromiseToPay(
         id=uuid.uuid4(),
