@@ -342,6 +342,40 @@ def _walk(d: Demo) -> None:
         + Decimal(late["overdue_principal"])
         + Decimal(late["overdue_interest"])
     )
+    queue = d.call(
+        "The officer's work queue: the overdue loan's collection case (4.3)",
+        "GET",
+        "/v1/collections/work-queue",
+        OFFICER,
+    )
+    (work,) = [i for i in queue["items"] if i["case"]["loan_id"] == loan["id"]]
+    case_id = work["case"]["id"]
+    d.show(bucket=work["case"]["bucket"], why=work["reasons"], do=work["case"]["suggested_actions"])
+    d.call(
+        "A visit with the village committee; the borrower promises to pay tomorrow",
+        "POST",
+        f"/v1/collection-cases/{case_id}/actions",
+        OFFICER,
+        201,
+        json={
+            "kind": "village_committee",
+            "participants": [
+                {"role": "borrower", "name": "王某"},
+                {"role": "village_committee", "name": "村支书刘某"},
+            ],
+            "findings": ["hardship", "willing_to_pay"],
+            "notes": "饲料款周转紧张，明日卖牛后还款",
+            "next_step": "次日确认到账",
+        },
+    )
+    d.call(
+        "The promise to pay, recorded",
+        "POST",
+        f"/v1/collection-cases/{case_id}/promises",
+        OFFICER,
+        201,
+        json={"promised_on": late["business_date"], "amount": f"{owed:.2f}"},
+    )
     d.call(
         "Core banking posts it with the penalty",
         "POST",
@@ -355,6 +389,17 @@ def _walk(d: Demo) -> None:
         },
     )
     _close(d, second_due + timedelta(days=6))
+    case = d.call(
+        "Paid: the batch keeps the promise and closes the case",
+        "GET",
+        f"/v1/collection-cases/{case_id}",
+        OFFICER,
+    )
+    d.show(
+        closed_on=case["closed_on"],
+        close_reason=case["close_reason"],
+        promise=case["promises"][0]["status"],
+    )
 
     d.call(
         "Post-loan monitoring visit (clause 4.2)",

@@ -84,6 +84,9 @@ def test_guided_demo_runs_to_the_end(
         "Sign the contract",
         "core banking confirmed",
         "penalty",
+        "work queue",
+        "promise: kept",
+        "close_reason: current",
         "extension",
         "Statement",
     ):
