@@ -1,5 +1,7 @@
-"""Write-off and recovery (2.1 核销, 账销案存): collection exhausted → proposed with evidence →
-approved by a second person → off the book, claim kept → recoveries → closed."""
+"""After a loan goes wrong, end to end: overdue → case opens → a broken promise → escalation
+through the buckets → actions with the work team → loss → write-off proposed with evidence and
+approved by a second person (2.1 核销) → off the book, claim kept (账销案存) → exemption case
+(尽职免责) decided and appealed → recoveries → closed."""
 
 from __future__ import annotations
 
@@ -17,15 +19,25 @@ from tests.api.test_foundation import assert_problem
 VISITORS = [{"role": "borrower", "name": "张三"}, {"role": "work_team", "name": "王队长"}]
 
 
-def test_collection_exhausted_written_off_and_recovered(client: httpx.Client) -> None:
+def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) -> None:
     flow = Origination(client, region=own_county("53"))
     svc = Servicing(flow)
     loan = svc.active_loan(date(2027, 3, 10))
     due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
+    svc.close_through(due + timedelta(days=1))
+    case = case_of(client, loan["id"], flow.officer)
+    assert case is not None and case["bucket"] == "1-30"  # overdue: the case opens
+    promised = client.post(
+        f"/v1/collection-cases/{case['id']}/promises",
+        headers=flow.officer,
+        json={"promised_on": (due + timedelta(days=10)).isoformat(), "amount": "500.00"},
+    )
+    assert promised.status_code == 201, promised.text
     svc.close_through(due + timedelta(days=181))
     case = case_of(client, loan["id"], flow.officer)
-    assert case is not None and case["bucket"] == "181+"
+    assert case is not None and case["bucket"] == "181+"  # escalated through every bucket
     assert case["suggested_actions"][0] == "work_team"
+    assert [p["status"] for p in case["promises"]] == ["broken"]
 
     url = f"/v1/loans/{loan['id']}/write-offs"
     proposal = {
@@ -53,6 +65,14 @@ def test_collection_exhausted_written_off_and_recovered(client: httpx.Client) ->
             },
         )
         assert acted.status_code == 201, acted.text
+    # a risk manager classes it loss (3.1: worse than the days past due give, with a reason)
+    loss_class = client.put(
+        f"/v1/loans/{loan['id']}/risk-class",
+        headers=headers(Role.risk_manager, sub=f"risk-{flow.tag}", regions=[flow.region]),
+        json={"risk_class": "loss", "reason": "借款人失联，无还款来源"},
+    )
+    assert loss_class.status_code == 200, loss_class.text
+    proposal = {**proposal, "grounds": "loss_class"}
     proposed = client.post(url, headers=flow.officer, json=proposal)
     assert proposed.status_code == 201, proposed.text
     write_off = proposed.json()
