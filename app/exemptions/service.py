@@ -323,24 +323,37 @@ def review(
     return case
 
 
-def decide(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
-) -> ExemptionCase:
-    case = get(session, principal, case_id, lock=True)
+def _judge(
+    session: Session,
+    principal: Principal,
+    case: ExemptionCase,
+    body: schemas.DecisionIn,
+    *also: RuleResult,
+) -> None:
+    """What every decision on a case must be: by someone independent of the loan, consistent
+    with the situations and findings it cites, and those in the catalogue. The situations and
+    findings recorded are those of the decision that stands."""
     _refuse(
         [
             rules.check_independent(principal.subject, case.involved),
+            *also,
             rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
         ],
         "The decision cannot be taken as given",
     )
     _require_known(session, body.situations, EntryKind.situation)
     _require_known(session, body.aggravating, EntryKind.aggravating)
-    _step(case, CaseStatus.decided)
-    case.outcome = body.outcome
     case.situations, case.aggravating = sorted(set(body.situations)), sorted(set(body.aggravating))
-    case.reasons, case.decided_by = body.reasons, principal.subject
-    case.decided_at = datetime.now(SHANGHAI)
+
+
+def decide(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
+) -> ExemptionCase:
+    case = get(session, principal, case_id, lock=True)
+    _step(case, CaseStatus.decided)
+    _judge(session, principal, case, body)
+    case.outcome, case.reasons = body.outcome, body.reasons
+    case.decided_by, case.decided_at = principal.subject, datetime.now(SHANGHAI)
     _audit(session, principal, case, "decided", outcome=body.outcome)
     return case
 
@@ -362,18 +375,16 @@ def appeal(
 def finalise(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
 ) -> ExemptionCase:
+    """The appeal's decision, by a member other than the first decider: final."""
     case = get(session, principal, case_id, lock=True)
-    _refuse(
-        [
-            rules.check_independent(principal.subject, case.involved),
-            rules.check_appeal_heard_by_another(case.decided_by or "", principal.subject),
-            rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
-        ],
-        "The appeal cannot be decided as given",
-    )
-    _require_known(session, body.situations, EntryKind.situation)
-    _require_known(session, body.aggravating, EntryKind.aggravating)
     _step(case, CaseStatus.final)
+    _judge(
+        session,
+        principal,
+        case,
+        body,
+        rules.check_appeal_heard_by_another(case.decided_by or "", principal.subject),
+    )
     case.final_outcome, case.final_reasons = body.outcome, body.reasons
     case.finalised_by, case.finalised_at = principal.subject, datetime.now(SHANGHAI)
     _audit(session, principal, case, "final", outcome=body.outcome)
