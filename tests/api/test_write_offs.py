@@ -109,6 +109,13 @@ def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) 
         position["interest_accrued"],
         position["risk_class"],
     )
+    # the county's figures (portfolio quality, NPL ratio, 4.3) no longer hold it
+    figures = client.get(f"/v1/regions/{flow.region}", headers=manager).json()["figures"]
+    assert (figures["active_loans"], figures["balance"], figures["npl_balance"]) == (
+        0,
+        "0.00",
+        "0.00",
+    )
     assert loan["id"] not in {
         x["id"]
         for x in client.get(
