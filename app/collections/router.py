@@ -16,7 +16,9 @@ router = APIRouter(prefix="/v1", tags=["collections"])
 Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
 
 
-@router.get("/collection-cases", response_model=schemas.CasePage, responses=problem_responses(403))
+@router.get(
+    "/collection-cases", response_model=schemas.CollectionCasePage, responses=problem_responses(403)
+)
 def list_cases(
     session: DbSession,
     principal: LoanReader,
@@ -26,9 +28,9 @@ def list_cases(
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     loan_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.CasePage:
+) -> schemas.CollectionCasePage:
     """Cases within your regions, most days past due first; open ones unless `status=all`."""
-    return schemas.CasePage(
+    return schemas.CollectionCasePage(
         items=service.listed(
             session,
             principal,
@@ -44,10 +46,12 @@ def list_cases(
 
 @router.get(
     "/collection-cases/{case_id}",
-    response_model=schemas.CaseOut,
+    response_model=schemas.CollectionCaseOut,
     responses=problem_responses(403, 404),
 )
-def get_case(case_id: uuid.UUID, session: DbSession, principal: LoanReader) -> schemas.CaseOut:
+def get_case(
+    case_id: uuid.UUID, session: DbSession, principal: LoanReader
+) -> schemas.CollectionCaseOut:
     """The case with the loan's overdue amounts, its bucket and what it calls for, every
     action and every promise."""
     return service.get(session, principal, case_id)
@@ -55,13 +59,13 @@ def get_case(case_id: uuid.UUID, session: DbSession, principal: LoanReader) -> s
 
 @router.post(
     "/collection-cases/{case_id}/actions",
-    response_model=schemas.CaseOut,
+    response_model=schemas.CollectionCaseOut,
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
 def record_action(
-    case_id: uuid.UUID, body: schemas.ActionIn, session: DbSession, principal: Officer
-) -> schemas.CaseOut:
+    case_id: uuid.UUID, body: schemas.CollectionActionIn, session: DbSession, principal: Officer
+) -> schemas.CollectionCaseOut:
     """A phone call, a home visit, or a meeting with the village committee (村两委), the first
     secretary (驻村第一书记) or the work team (工作队): who took part, what was found, the next
     step. 409 once the case is closed."""
@@ -70,13 +74,13 @@ def record_action(
 
 @router.post(
     "/collection-cases/{case_id}/promises",
-    response_model=schemas.CaseOut,
+    response_model=schemas.CollectionCaseOut,
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
 def record_promise(
     case_id: uuid.UUID, body: schemas.PromiseIn, session: DbSession, principal: Officer
-) -> schemas.CaseOut:
+) -> schemas.CollectionCaseOut:
     """A promise to pay an amount by a date (within 90 days). The batch judges it at the end of
     that date: kept if what was paid since it was made reaches the amount, else broken."""
     return service.record_promise(session, principal, case_id, body)

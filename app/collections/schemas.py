@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.types import Day, MoneyOut, PositiveMoney, RateOut
 from app.domain.collections import (
-    ActionKind,
     CloseReason,
+    CollectionActionKind,
     Finding,
     PromiseStatus,
     WriteOffGrounds,
@@ -34,10 +34,10 @@ class Participant(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 
 
-class ActionIn(BaseModel):
+class CollectionActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: ActionKind
+    kind: CollectionActionKind
     taken_on: Day | None = Field(default=None, description="default: the business day today")
     participants: list[Participant] = Field(min_length=1, max_length=20)
     findings: list[Finding] = Field(default_factory=list, max_length=len(Finding))
@@ -46,11 +46,11 @@ class ActionIn(BaseModel):
     next_action_on: Day | None = None
 
 
-class ActionOut(BaseModel):
+class CollectionActionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    kind: ActionKind
+    kind: CollectionActionKind
     taken_on: date
     participants: list[Participant]
     findings: list[Finding]
@@ -81,7 +81,7 @@ class PromiseOut(BaseModel):
     recorded_by: str
 
 
-class CaseOut(BaseModel):
+class CollectionCaseOut(BaseModel):
     id: uuid.UUID
     loan_id: uuid.UUID
     region_code: str
@@ -95,13 +95,13 @@ class CaseOut(BaseModel):
     overdue_principal: MoneyOut
     overdue_interest: MoneyOut
     penalty_outstanding: MoneyOut
-    suggested_actions: list[ActionKind] = Field(description="what the bucket calls for")
-    actions: list[ActionOut]
+    suggested_actions: list[CollectionActionKind] = Field(description="what the bucket calls for")
+    actions: list[CollectionActionOut]
     promises: list[PromiseOut]
 
 
-class CasePage(BaseModel):
-    items: list[CaseOut]
+class CollectionCasePage(BaseModel):
+    items: list[CollectionCaseOut]
 
 
 class WorkReason(StrEnum):
@@ -113,7 +113,7 @@ class WorkReason(StrEnum):
 
 
 class WorkItem(BaseModel):
-    case: CaseOut
+    case: CollectionCaseOut
     reasons: list[WorkReason]
 
 

@@ -46,7 +46,7 @@ def _open_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Co
     return case
 
 
-def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CaseOut]:
+def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CollectionCaseOut]:
     """Cases with their loans, actions and promises, read in three statements."""
     if not cases:
         return []
@@ -72,7 +72,7 @@ def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CaseOut]
     for case in cases:
         loan = loans[case.loan_id]
         result.append(
-            schemas.CaseOut(
+            schemas.CollectionCaseOut(
                 id=case.id,
                 loan_id=case.loan_id,
                 region_code=case.region_code,
@@ -87,14 +87,14 @@ def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.CaseOut]
                 overdue_interest=loan.overdue_interest,
                 penalty_outstanding=loan.penalty_outstanding,
                 suggested_actions=list(suggested_actions(starts, case.bucket)),
-                actions=[schemas.ActionOut.model_validate(a) for a in actions[case.id]],
+                actions=[schemas.CollectionActionOut.model_validate(a) for a in actions[case.id]],
                 promises=[schemas.PromiseOut.model_validate(p) for p in promises[case.id]],
             )
         )
     return result
 
 
-def get(session: Session, principal: Principal, case_id: uuid.UUID) -> schemas.CaseOut:
+def get(session: Session, principal: Principal, case_id: uuid.UUID) -> schemas.CollectionCaseOut:
     (out,) = outs(session, [_case(session, principal, case_id)])
     return out
 
@@ -109,7 +109,7 @@ def listed(
     region: str | None,
     loan_id: uuid.UUID | None,
     limit: int,
-) -> list[schemas.CaseOut]:
+) -> list[schemas.CollectionCaseOut]:
     query = (
         select(CollectionCase)
         .join(Loan, Loan.id == CollectionCase.loan_id)
@@ -131,8 +131,8 @@ def listed(
 
 
 def record_action(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ActionIn
-) -> schemas.CaseOut:
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.CollectionActionIn
+) -> schemas.CollectionCaseOut:
     case = _open_case(session, principal, case_id)
     today = calendar.business_date(session, case.region_code)
     taken_on = body.taken_on or today
@@ -172,7 +172,7 @@ def record_action(
 
 def record_promise(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.PromiseIn
-) -> schemas.CaseOut:
+) -> schemas.CollectionCaseOut:
     case = _open_case(session, principal, case_id)
     today = calendar.business_date(session, case.region_code)
     if not today <= body.promised_on <= date.fromordinal(today.toordinal() + MAX_PROMISE_DAYS):
@@ -205,7 +205,7 @@ def record_promise(
     return get(session, principal, case.id)
 
 
-def _reasons(case: schemas.CaseOut, today: date) -> list[schemas.WorkReason]:
+def _reasons(case: schemas.CollectionCaseOut, today: date) -> list[schemas.WorkReason]:
     last_action = max((a.taken_on for a in case.actions), default=None)
     reasons = []
     if any(

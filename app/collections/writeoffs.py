@@ -21,7 +21,12 @@ from app.core.problems import conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain import eligibility as maker_checker
-from app.domain.collections import ActionKind, CloseReason, WriteOffGrounds, write_off_rules
+from app.domain.collections import (
+    CloseReason,
+    CollectionActionKind,
+    WriteOffGrounds,
+    write_off_rules,
+)
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import failures
 from app.jobs import calendar
@@ -97,7 +102,7 @@ def propose(
         body.grounds,
         risk_class=loan.risk_class,
         days_past_due=loan.days_past_due,
-        actions=[ActionKind(a) for a in actions],
+        actions=[CollectionActionKind(a) for a in actions],
         evidence=body.evidence,
         min_days_past_due=settings.write_off_min_days_past_due,
         min_actions=settings.write_off_min_actions,

@@ -12,7 +12,7 @@ from itertools import pairwise
 from app.domain.rules import RuleResult, rule
 
 
-class ActionKind(StrEnum):
+class CollectionActionKind(StrEnum):
     phone_call = "phone_call"  # 电话催收
     home_visit = "home_visit"  # 上门走访
     village_committee = "village_committee"  # 村两委协同
@@ -46,11 +46,19 @@ class CloseReason(StrEnum):
 DEFAULT_BUCKET_STARTS: tuple[int, ...] = (1, 31, 91, 181)
 
 # What a case in each bucket calls for (in order of the buckets; the last one for any beyond).
-SUGGESTED: tuple[tuple[ActionKind, ...], ...] = (
-    (ActionKind.phone_call,),
-    (ActionKind.home_visit, ActionKind.phone_call),
-    (ActionKind.village_committee, ActionKind.first_secretary, ActionKind.home_visit),
-    (ActionKind.work_team, ActionKind.village_committee, ActionKind.first_secretary),
+SUGGESTED: tuple[tuple[CollectionActionKind, ...], ...] = (
+    (CollectionActionKind.phone_call,),
+    (CollectionActionKind.home_visit, CollectionActionKind.phone_call),
+    (
+        CollectionActionKind.village_committee,
+        CollectionActionKind.first_secretary,
+        CollectionActionKind.home_visit,
+    ),
+    (
+        CollectionActionKind.work_team,
+        CollectionActionKind.village_committee,
+        CollectionActionKind.first_secretary,
+    ),
 )
 
 
@@ -86,7 +94,7 @@ def bucket_sql(starts: Sequence[int], column: str) -> str:
     return f"CASE {arms} END"
 
 
-def suggested_actions(starts: Sequence[int], bucket: str) -> tuple[ActionKind, ...]:
+def suggested_actions(starts: Sequence[int], bucket: str) -> tuple[CollectionActionKind, ...]:
     labels = [bucket_label(starts, i) for i in range(len(starts))]
     index = labels.index(bucket) if bucket in labels else len(labels) - 1
     return SUGGESTED[min(index, len(SUGGESTED) - 1)]
@@ -105,7 +113,11 @@ class WriteOffGrounds(StrEnum):
 
 # Organisations whose part in a case shows collection went beyond the bank (4.3).
 GRASSROOTS = frozenset(
-    {ActionKind.village_committee, ActionKind.first_secretary, ActionKind.work_team}
+    {
+        CollectionActionKind.village_committee,
+        CollectionActionKind.first_secretary,
+        CollectionActionKind.work_team,
+    }
 )
 DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE = 181
 DEFAULT_WRITE_OFF_MIN_ACTIONS = 3
@@ -116,7 +128,7 @@ def write_off_rules(
     *,
     risk_class: str,
     days_past_due: int,
-    actions: Sequence[ActionKind],
+    actions: Sequence[CollectionActionKind],
     evidence: Sequence[str],
     min_days_past_due: int = DEFAULT_WRITE_OFF_MIN_DAYS_PAST_DUE,
     min_actions: int = DEFAULT_WRITE_OFF_MIN_ACTIONS,

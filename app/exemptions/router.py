@@ -25,8 +25,8 @@ Reader = Annotated[
 ]
 
 
-def _out(case: object) -> schemas.CaseOut:
-    return schemas.CaseOut.model_validate(case)
+def _out(case: object) -> schemas.ExemptionCaseOut:
+    return schemas.ExemptionCaseOut.model_validate(case)
 
 
 @router.get(
@@ -54,13 +54,13 @@ def add_to_catalogue(
 
 @router.post(
     "/loans/{loan_id}/exemption-cases",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
 def open_case(
     loan_id: uuid.UUID, body: schemas.OpenIn, session: DbSession, principal: Staff
-) -> schemas.CaseOut:
+) -> schemas.ExemptionCaseOut:
     """Open a case on a non-performing or written-off loan, citing the situations relied on.
     The evidence file is gathered now: the application and its decision with who made it,
     evaluations, investigation, rating with its reasons, the contract, visits and misuse
@@ -70,44 +70,48 @@ def open_case(
 
 
 @router.get(
-    "/exemption-cases", response_model=list[schemas.CaseOut], responses=problem_responses(403)
+    "/exemption-cases",
+    response_model=list[schemas.ExemptionCaseOut],
+    responses=problem_responses(403),
 )
 def list_cases(
     session: DbSession, principal: Reader, status: CaseStatus | None = None
-) -> list[schemas.CaseOut]:
+) -> list[schemas.ExemptionCaseOut]:
     """Newest first (the latest 500), within your regions."""
     return [_out(c) for c in service.listed(session, principal, status)]
 
 
 @router.get(
     "/exemption-cases/{case_id}",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404),
 )
-def get_case(case_id: uuid.UUID, session: DbSession, principal: LoanReader) -> schemas.CaseOut:
+def get_case(
+    case_id: uuid.UUID, session: DbSession, principal: LoanReader
+) -> schemas.ExemptionCaseOut:
     return _out(service.get(session, principal, case_id))
 
 
 @router.post(
     "/exemption-cases/{case_id}/review",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
 def review(
     case_id: uuid.UUID, body: schemas.ReviewIn, session: DbSession, principal: Committee
-) -> schemas.CaseOut:
+) -> schemas.ExemptionCaseOut:
     """The committee has reviewed the evidence (a member with no part in the loan)."""
     return _out(service.review(session, principal, case_id, body))
 
 
 @router.post(
     "/exemption-cases/{case_id}/decision",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
 def decide(
-    case_id: uuid.UUID, body: schemas.DecisionIn, session: DbSession, principal: Committee
-) -> schemas.CaseOut:
+    case_id: uuid.UUID, body: schemas.ExemptionDecisionIn, session: DbSession, principal: Committee
+) -> schemas.ExemptionCaseOut:
     """Exempt, partly exempt or not, with the catalogued situations and aggravating findings
     and the reasons. An exemption needs a situation; no full exemption over an aggravating
     finding; never by anyone who took part in the loan."""
@@ -116,24 +120,24 @@ def decide(
 
 @router.post(
     "/exemption-cases/{case_id}/appeal",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
 def appeal(
     case_id: uuid.UUID, body: schemas.AppealIn, session: DbSession, principal: Staff
-) -> schemas.CaseOut:
+) -> schemas.ExemptionCaseOut:
     """One appeal, by the staff concerned. Without one, the decision stands."""
     return _out(service.appeal(session, principal, case_id, body))
 
 
 @router.post(
     "/exemption-cases/{case_id}/final-decision",
-    response_model=schemas.CaseOut,
+    response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
 def final_decision(
-    case_id: uuid.UUID, body: schemas.DecisionIn, session: DbSession, principal: Committee
-) -> schemas.CaseOut:
+    case_id: uuid.UUID, body: schemas.ExemptionDecisionIn, session: DbSession, principal: Committee
+) -> schemas.ExemptionCaseOut:
     """The appeal's decision, final: by a committee member other than the first decider, with
     no part in the loan."""
     return _out(service.finalise(session, principal, case_id, body))

@@ -45,7 +45,7 @@ class ReviewIn(BaseModel):
     notes: str = Field(min_length=2, max_length=4000)
 
 
-class DecisionIn(BaseModel):
+class ExemptionDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
@@ -60,7 +60,7 @@ class AppealIn(BaseModel):
     reason: str = Field(min_length=2, max_length=4000)
 
 
-class CaseOut(BaseModel):
+class ExemptionCaseOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

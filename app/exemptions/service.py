@@ -327,7 +327,7 @@ def _judge(
     session: Session,
     principal: Principal,
     case: ExemptionCase,
-    body: schemas.DecisionIn,
+    body: schemas.ExemptionDecisionIn,
     *also: RuleResult,
 ) -> None:
     """What every decision on a case must be: by someone independent of the loan, consistent
@@ -347,7 +347,7 @@ def _judge(
 
 
 def decide(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ExemptionDecisionIn
 ) -> ExemptionCase:
     case = get(session, principal, case_id, lock=True)
     _step(case, CaseStatus.decided)
@@ -373,7 +373,7 @@ def appeal(
 
 
 def finalise(
-    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.DecisionIn
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ExemptionDecisionIn
 ) -> ExemptionCase:
     """The appeal's decision, by a member other than the first decider: final."""
     case = get(session, principal, case_id, lock=True)

@@ -38,7 +38,7 @@ def subsidy_trial(
     return service.subsidy_trial(body, programme)
 
 
-@router.post("/schedule", response_model=schemas.ScheduleOut, responses=problem_responses(409))
-def schedule_trial(body: schemas.ScheduleTrialIn, _: AnyRole) -> schemas.ScheduleOut:
+@router.post("/schedule", response_model=schemas.TrialScheduleOut, responses=problem_responses(409))
+def schedule_trial(body: schemas.ScheduleTrialIn, _: AnyRole) -> schemas.TrialScheduleOut:
     """Repayment schedule with each instalment's central, local and borrower interest shares."""
     return service.schedule_trial(body)

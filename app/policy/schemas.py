@@ -23,7 +23,7 @@ class ApplicantIn(BaseModel):
     has_labor_skills: StrictBool
 
 
-class HouseholdIn(BaseModel):
+class TrialHouseholdIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     roster_status: RosterStatus
@@ -32,7 +32,7 @@ class HouseholdIn(BaseModel):
     region_suspended: StrictBool
 
 
-class RatingIn(BaseModel):
+class TrialRatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     grade: str = Field(min_length=1, max_length=8)
@@ -88,8 +88,8 @@ class EligibilityTrialIn(BaseModel):
 
     application_date: Day
     applicant: ApplicantIn
-    household: HouseholdIn
-    rating: RatingIn | None
+    household: TrialHouseholdIn
+    rating: TrialRatingIn | None
     loan: LoanIn
 
 
@@ -178,7 +178,7 @@ class InstallmentOut(BaseModel):
     borrower_interest: MoneyOut | None
 
 
-class ScheduleOut(BaseModel):
+class TrialScheduleOut(BaseModel):
     policy_version: str
     installments: list[InstallmentOut]
     total_principal: MoneyOut

@@ -114,7 +114,7 @@ def subsidy_trial(
     )
 
 
-def schedule_trial(body: schemas.ScheduleTrialIn) -> schemas.ScheduleOut:
+def schedule_trial(body: schemas.ScheduleTrialIn) -> schemas.TrialScheduleOut:
     policy = governing_policy(body.start_date)
     plan = schedule.build(
         body.principal, body.annual_rate, body.term_months, body.method, body.start_date
@@ -140,7 +140,7 @@ def schedule_trial(body: schemas.ScheduleTrialIn) -> schemas.ScheduleOut:
                 borrower_interest=share.borrower if share else None,
             )
         )
-    return schemas.ScheduleOut(
+    return schemas.TrialScheduleOut(
         policy_version=policy.code,
         installments=rows,
         total_principal=plan.total_principal,

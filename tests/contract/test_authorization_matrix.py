@@ -98,3 +98,10 @@ def test_records_outside_the_callers_regions_are_404(
         outside = client.get(url, headers=bearer(role, ["11"]))
         assert inside.status_code == 200, f"{path} as {role}: {inside.text[:200]}"
         assert outside.status_code == 404, f"{path} as {role} from elsewhere"
+
+
+def test_every_schema_has_a_name_of_its_own(spec: dict[str, object]) -> None:
+    """Two models sharing a name make FastAPI qualify both with their module path, and client
+    generators (openapi-python-client) skip the operations that use them."""
+    names = list(spec["components"]["schemas"])  # type: ignore[index]
+    assert [n for n in names if "__" in n] == []
