@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -37,6 +37,8 @@ _EXAMPLE_CSV = (
             "content": {
                 "text/csv": {"schema": {"type": "string"}, "example": _EXAMPLE_CSV},
                 "application/x-ndjson": {"schema": {"type": "string"}},
+                # what generated clients send a file as: its format in `format`
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },
@@ -46,6 +48,10 @@ async def import_roster(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))],
     prefer: Annotated[str | None, Header(description=PREFER_HELP)] = None,
+    format: Annotated[
+        Literal["csv", "jsonl"],
+        Query(description="with `application/octet-stream`: the file's format"),
+    ] = "csv",
 ) -> RosterImportOut | JSONResponse:
     """One row per person: id_number, name, household_number, region_code, category
     (`monitoring_target` / `continued_support`), listed_date, removed_date (for removals).
@@ -53,11 +59,11 @@ async def import_roster(
     file changes nothing. With `Prefer: respond-async` the import runs as a job: 202 and the
     job's URL, which shows rows done of total and, at the end, this answer and the row errors."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = _FORMATS.get(media_type)
+    fmt = format if media_type == "application/octet-stream" else _FORMATS.get(media_type)
     if fmt is None:
         raise Problem(
             415,
-            "Send the roster as text/csv or application/x-ndjson",
+            "Send the roster as text/csv, application/x-ndjson or application/octet-stream",
             slug="unsupported-media-type",
         )
     body = await request.body()

@@ -246,3 +246,27 @@ def test_jobs_by_state_in_the_metrics(client: httpx.Client) -> None:
         'bangfu_jobs{kind="roster_import",status="succeeded"}'
         in client.get("/metrics", headers=admin).text
     )
+
+
+def test_a_roster_file_sent_as_bytes_with_its_format(client: httpx.Client) -> None:
+    """What a generated client sends: `application/octet-stream` and `format`."""
+    import json
+
+    region = own_county("52")
+    risk = headers(Role.risk_manager, sub="risk-bytes", regions=[region])
+    rows = roster_rows(region, 2)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    sent = client.post(
+        "/v1/roster/imports",
+        params={"format": "jsonl"},
+        content=lines,
+        headers={**risk, "content-type": "application/octet-stream"},
+    )
+    assert sent.status_code == 201, sent.text
+    assert (sent.json()["lines"], sent.json()["accepted"]) == (2, 2)
+    as_csv = client.post(
+        "/v1/roster/imports",
+        content=roster_csv(roster_rows(region, 1)).encode(),
+        headers={**risk, "content-type": "application/octet-stream"},
+    )
+    assert as_csv.status_code == 201 and as_csv.json()["accepted"] == 1  # csv by default
