@@ -56,7 +56,8 @@ def export(
     for name, query in QUERIES.items():
         result = session.execute(text(query), {"start": period.start, "end": period.end})
         path = out_dir / name
-        with path.open("w", newline="", encoding="utf-8") as handle:
+        # with a byte-order mark, so Excel on Chinese Windows reads UTF-8
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(result.keys())
             rows = 0

@@ -89,7 +89,7 @@ def subsidy_claims(
     if as_csv:
         return Response(
             service.lines_csv(session, claims, period_),
-            media_type=CSV,
+            media_type=f"{CSV}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="subsidy-claims-{period}.csv"'},
         )
     counties = [_claim_out(c, lines) for c in claims]

@@ -199,8 +199,9 @@ def computed_totals(session: Session, codes: list[str], period: Period) -> dict[
     return claims
 
 
+# UTF-8 with a byte-order mark: Excel on Chinese Windows reads it as UTF-8, not as GBK.
 CSV_HEADER = (
-    b"region_code,status,loan_id,borrower,policy_version,central_subsidy,"
+    b"\xef\xbb\xbfregion_code,status,loan_id,borrower,policy_version,central_subsidy,"
     b"local_subsidy,central_adjustment,local_adjustment\n"
 )
 
@@ -618,5 +619,5 @@ def run_claim_export(run: Run) -> Outcome:
             "local_claimed": str(sum((c.local_subsidy + c.local_adjustment for c in claims), ZERO)),
             "bytes": len(content),
         },
-        output=(claim_export_name(period, region), "text/csv", content),
+        output=(claim_export_name(period, region), "text/csv; charset=utf-8", content),
     )

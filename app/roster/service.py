@@ -60,22 +60,67 @@ class ImportResult:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
+# Chinese column headers as the agriculture departments' sheets name them (issue 18), beside
+# the English ones.
+HEADER_ALIASES = {
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "姓名": "name",
+    "户编号": "household_number",
+    "户号": "household_number",
+    "家庭编号": "household_number",
+    "行政区划代码": "region_code",
+    "区划代码": "region_code",
+    "县级区划代码": "region_code",
+    "人员类别": "category",
+    "类别": "category",
+    "纳入日期": "listed_date",
+    "识别日期": "listed_date",
+    "退出日期": "removed_date",
+    "移出日期": "removed_date",
+}
+# The two listed categories as written in Chinese.
+CATEGORY_ALIASES = {
+    "防止返贫致贫对象": "monitoring_target",
+    "监测对象": "monitoring_target",
+    "防止返贫监测对象": "monitoring_target",
+    "继续帮扶脱贫人口": "continued_support",
+    "需继续帮扶的脱贫人口": "continued_support",
+    "脱贫人口": "continued_support",
+}
+
+
+def encoding_of(body: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark), else GB18030, which covers GBK and GB2312:
+    what Excel on Chinese Windows writes. A file that is neither is refused."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            body.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise UnsupportedFormatError("the file is neither UTF-8 nor GB18030") from exc
+        return "gb18030"
+    return "utf-8-sig"
+
+
 def _rows(body: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row dict) per data line, or (line number, error) for unreadable ones.
     Decoded as a stream: a million-row file is never held as one string."""
-    stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
-    try:
-        if fmt == "csv":
-            yield from _csv_rows(stream)
-        else:
-            yield from _jsonl_rows(stream)
-    except UnicodeDecodeError as exc:
-        raise UnsupportedFormatError("the file is not UTF-8") from exc
+    stream = io.TextIOWrapper(io.BytesIO(body), encoding=encoding_of(body), newline="")
+    if fmt == "csv":
+        yield from _csv_rows(stream)
+    else:
+        yield from _jsonl_rows(stream)
 
 
 def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | str]]:
     reader = csv.DictReader(stream)
-    missing = set(COLUMNS) - set(reader.fieldnames or ())
+    reader.fieldnames = [
+        HEADER_ALIASES.get(name.strip(), name.strip()) for name in reader.fieldnames or ()
+    ]
+    missing = set(COLUMNS) - set(reader.fieldnames)
     if missing:
         raise UnsupportedFormatError("CSV header lacks: " + ", ".join(sorted(missing)))
     for row in reader:
@@ -125,6 +170,7 @@ def _validate(
     if len(region) != 6 or not region.isdigit():
         raise ValueError("region_code must be a 6-digit GB/T 2260 code")
     category = _text(row, "category", 30)
+    category = CATEGORY_ALIASES.get(category, category)
     if category not in CATEGORIES:
         raise ValueError("category must be monitoring_target or continued_support")
     listed = _date(row.get("listed_date"), "listed_date")

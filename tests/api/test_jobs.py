@@ -214,6 +214,7 @@ def test_a_province_claim_export_is_a_job_with_a_file(client: httpx.Client) -> N
         headers={**reader, "Accept": "text/csv"},
     )
     assert file.content == at_once.content  # the same lines as the answer given at once
+    assert file.content.startswith("\ufeffregion_code,".encode())  # UTF-8 with a BOM, for Excel
     assert (
         f'filename="subsidy-claims-{period.code}-{svc.flow.region}.csv"'
         in file.headers["content-disposition"]
@@ -270,3 +271,33 @@ def test_a_roster_file_sent_as_bytes_with_its_format(client: httpx.Client) -> No
         headers={**risk, "content-type": "application/octet-stream"},
     )
     assert as_csv.status_code == 201 and as_csv.json()["accepted"] == 1  # csv by default
+
+
+def test_a_roster_from_excel_on_chinese_windows(client: httpx.Client) -> None:
+    """GB18030 (what Excel writes there), Chinese headers and Chinese category names."""
+    region = own_county("52")
+    risk = headers(Role.risk_manager, sub="risk-gbk", regions=[region])
+    rows = roster_rows(region, 2)
+    sheet = "身份证号,姓名,户编号,行政区划代码,人员类别,纳入日期,退出日期\n" + "".join(
+        f"{r['id_number']},{r['name']},{r['household_number']},{region},{cat},2025-01-15,\n"
+        for r, cat in zip(rows, ("防止返贫致贫对象", "脱贫人口"), strict=True)
+    )
+    sent = client.post(
+        "/v1/roster/imports",
+        content=sheet.encode("gb18030"),
+        headers={**risk, "content-type": "text/csv"},
+    )
+    assert sent.status_code == 201, sent.text
+    assert (sent.json()["accepted"], sent.json()["rejected"]) == (2, 0)
+    with_bom = client.post(
+        "/v1/roster/imports",
+        content="\ufeff".encode() + sheet.encode("utf-8"),
+        headers={**risk, "content-type": "text/csv"},
+    )
+    assert with_bom.status_code == 201 and with_bom.json()["unchanged"] == 2  # the same people
+    garbage = client.post(
+        "/v1/roster/imports",
+        content=b"\xff\xfe\xfa\xff,\x80\n",
+        headers={**risk, "content-type": "text/csv"},
+    )
+    assert garbage.status_code == 422 and "GB18030" in garbage.text

@@ -304,5 +304,7 @@ def test_data_sharing_export_with_manifest_and_checksums(
         content = (tmp_path / entry["name"]).read_bytes()
         assert hashlib.sha256(content).hexdigest() == entry["sha256"]
         assert b"**" not in content and b"id_number" not in content
-    balances = list(csv.DictReader(io.StringIO((tmp_path / "balances.csv").read_text())))
+    raw = (tmp_path / "balances.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel on Chinese Windows reads UTF-8
+    balances = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["region_code"] for r in balances} >= {"560000", "560004"}
