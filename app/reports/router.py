@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ from app.domain.classification import RiskClass
 from app.domain.money import ZERO
 from app.domain.regional import ratio
 from app.regions.models import RegionDailyStat
-from app.reports import chart, periods, schemas, service
+from app.reports import chart, periods, schemas, service, xlsx
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -64,10 +64,23 @@ def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyCl
     )
 
 
+def _wanted(request: Request, format: str | None) -> str:
+    """The answer's form: `format` if given, else by `Accept`; JSON by default."""
+    if format is not None:
+        return format
+    accept = request.headers.get("accept", "")
+    if xlsx.MEDIA_TYPE in accept:
+        return "xlsx"
+    return "csv" if CSV in accept else "json"
+
+
 @router.get(
     "/subsidy-claims",
     response_model=schemas.SubsidyClaimsOut,
-    responses={200: {"content": {CSV: {}}}, **problem_responses(403, 409)},
+    responses={
+        200: {"content": {CSV: {}, xlsx.MEDIA_TYPE: {}}},
+        **problem_responses(403, 409),
+    },
 )
 def subsidy_claims(
     request: Request,
@@ -76,21 +89,37 @@ def subsidy_claims(
     period: Period,
     region: RegionPrefix = None,
     lines: Annotated[bool, Query(description="include per-loan lines")] = True,
+    format: Annotated[
+        Literal["json", "csv", "xlsx"] | None,
+        Query(description="json, csv (UTF-8 with a BOM) or xlsx; default by `Accept`"),
+    ] = None,
 ) -> schemas.SubsidyClaimsOut | Response:
     """Per county: the central and local subsidy accrued in the period with per-loan lines
     (borrower masked). Draft until submitted; submitted claims are frozen. Overdue and penalty
-    interest and the unsubsidised principal's interest never enter. `Accept: text/csv` gives
-    the lines as CSV. 409 until every county has closed the period's last day."""
+    interest and the unsubsidised principal's interest never enter. CSV gives the lines; xlsx
+    a workbook with a sheet of county totals (汇总) and one of lines (明细), in Chinese. 409
+    until every county has closed the period's last day."""
     period_ = periods.parse(period)
-    as_csv = CSV in request.headers.get("accept", "")
+    wanted = _wanted(request, format)
     claims = service.subsidy_claims(
-        session, principal, period_, region, with_lines=lines and not as_csv
+        session,
+        principal,
+        period_,
+        region,
+        with_lines=wanted == "xlsx" or (lines and wanted == "json"),
     )
-    if as_csv:
+    name = f"subsidy-claims-{period}"
+    if wanted == "csv":
         return Response(
             service.lines_csv(session, claims, period_),
             media_type=f"{CSV}; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="subsidy-claims-{period}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if wanted == "xlsx":
+        return Response(
+            xlsx.claims_workbook(claims, period_),
+            media_type=xlsx.MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
     counties = [_claim_out(c, lines) for c in claims]
     return schemas.SubsidyClaimsOut(

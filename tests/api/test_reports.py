@@ -308,3 +308,44 @@ def test_data_sharing_export_with_manifest_and_checksums(
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel on Chinese Windows reads UTF-8
     balances = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["region_code"] for r in balances} >= {"560000", "560004"}
+
+
+def test_the_claim_as_an_excel_workbook_in_chinese(client: httpx.Client) -> None:
+    """`format=xlsx` (or `Accept`): a sheet of county totals and one of lines, read back with
+    calamine, agree with the JSON answer to the fen."""
+    from python_calamine import CalamineWorkbook
+
+    svc = Servicing(Origination(client, region=own_county("53")))
+    for _ in range(2):
+        svc.active_loan(business_today())
+    period = parse(quarter_of(business_today()))
+    svc.close_through(period.end)
+    reader = headers(Role.risk_manager, sub="finance-xlsx", regions=[svc.flow.region])
+    params = {"period": period.code}
+    as_json = client.get("/v1/reports/subsidy-claims", params=params, headers=reader).json()
+    book = client.get(
+        "/v1/reports/subsidy-claims", params={**params, "format": "xlsx"}, headers=reader
+    )
+    assert book.status_code == 200, book.text
+    assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
+    by_accept = client.get(
+        "/v1/reports/subsidy-claims",
+        params=params,
+        headers={**reader, "Accept": book.headers["content-type"]},
+    )
+    assert by_accept.headers["content-type"] == book.headers["content-type"]
+
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(book.content))
+    assert workbook.sheet_names == ["汇总", "明细"]
+    totals = workbook.get_sheet_by_name("汇总").to_python()
+    assert totals[1][:3] == ["县级区划代码", "状态", "贷款笔数"]
+    (county,) = as_json["counties"]
+    row = totals[2]
+    assert (row[0], row[1], int(row[2])) == (svc.flow.region, "草稿", 2)
+    assert Decimal(str(row[7])).quantize(Decimal("0.01")) == Decimal(county["central_claimed"])
+    assert Decimal(str(row[8])).quantize(Decimal("0.01")) == Decimal(county["local_claimed"])
+    assert totals[3][0] == "合计"
+    lines = workbook.get_sheet_by_name("明细").to_python()
+    assert lines[0][:4] == ["县级区划代码", "状态", "贷款编号", "借款人（脱敏）"]
+    assert sorted(r[2] for r in lines[1:]) == sorted(x["loan_id"] for x in county["lines"])
+    assert all("**********" in r[3] for r in lines[1:])  # borrowers masked, as everywhere
