@@ -58,6 +58,10 @@ class Household(Base):
 
 class Member(Base):
     __tablename__ = "members"
+    # found by a name's beginning (GET /v1/households?name=)
+    __table_args__ = (
+        Index("ix_members_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
@@ -33,6 +33,33 @@ def create_household(
     household = service.create_household(session, principal, body)
     response.headers["Location"] = f"/v1/households/{household.id}"
     return service.to_out(session, household)
+
+
+@router.get("", response_model=schemas.HouseholdPage, responses=problem_responses(403))
+def search_households(
+    session: DbSession,
+    principal: Reader,
+    id_number: Annotated[str | None, Query(pattern=schemas.ID_NUMBER)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    household_number: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> schemas.HouseholdPage:
+    """Find a household: by a member's ID number (exact; through its keyed hash, so the number
+    is neither stored nor logged), a member's name (its beginning, e.g. 张), the roster
+    household number, or a region; within your regions, newest first, with the total."""
+    found, total = service.search(
+        session,
+        principal,
+        id_number=id_number,
+        name=name,
+        household_number=household_number,
+        region=region,
+        limit=limit,
+        offset=offset,
+    )
+    return schemas.HouseholdPage(items=[service.to_out(session, h) for h in found], total=total)
 
 
 @router.get(

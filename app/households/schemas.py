@@ -105,6 +105,11 @@ class HouseholdOut(BaseModel):
     created_at: datetime
 
 
+class HouseholdPage(BaseModel):
+    items: list[HouseholdOut]
+    total: int = Field(description="households matching, within your regions")
+
+
 # A strong household's rating inputs: the OpenAPI example, the demo's and the tests'.
 EXAMPLE_RATING: dict[str, JsonValue] = {
     "annual_household_income": "60000.00",

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import Problem, RuleFailure, conflict, not_found
-from app.core.scoping import get_scoped
+from app.core.scoping import get_scoped, readable
 from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.households import schemas
@@ -299,3 +299,48 @@ def latest_rating(session: Session, household_id: uuid.UUID) -> CreditRating | N
         .order_by(CreditRating.created_at.desc(), CreditRating.id)
         .limit(1)
     )
+
+
+def search(
+    session: Session,
+    principal: Principal,
+    *,
+    id_number: str | None,
+    name: str | None,
+    household_number: str | None,
+    region: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Household], int]:
+    """Households within the caller's regions: by a member's ID number (exact, through its
+    blind index: the number itself is never searched or stored), a member's name (its
+    beginning), the roster household number (exact) or a region prefix; newest first."""
+    query = select(Household)
+    if id_number is not None:
+        try:
+            number = parse_id_number(id_number, business_today()).value
+        except InvalidIdNumberError as exc:
+            raise Problem(422, f"id_number: {exc}", slug="validation-error") from exc
+        query = query.where(
+            Household.id.in_(
+                select(Member.household_id).where(
+                    Member.id_hash == get_cipher().blind_index(number, ID_NUMBER)
+                )
+            )
+        )
+    if name is not None:
+        query = query.where(
+            Household.id.in_(
+                select(Member.household_id).where(Member.name.startswith(name, autoescape=True))
+            )
+        )
+    if household_number is not None:
+        query = query.where(Household.household_number == household_number)
+    if region is not None:
+        query = query.where(Household.region_code.startswith(region, autoescape=True))
+    query = readable(query, principal, Household.region_code)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = session.scalars(
+        query.order_by(Household.created_at.desc(), Household.id).limit(limit).offset(offset)
+    )
+    return list(found), int(total)
