@@ -134,3 +134,10 @@ class WriteOff(Base):
     principal: Mapped[Decimal | None] = mapped_column(MONEY)
     interest: Mapped[Decimal | None] = mapped_column(MONEY)
     penalty: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    @property
+    def claim(self) -> Decimal | None:
+        """What the borrower still owes in all (账销案存), once approved."""
+        if self.principal is None or self.interest is None or self.penalty is None:
+            return None
+        return self.principal + self.interest + self.penalty

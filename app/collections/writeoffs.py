@@ -52,11 +52,7 @@ def out(session: Session, row: WriteOff) -> schemas.WriteOffOut:
             .order_by(LoanRecovery.value_date, LoanRecovery.created_at)
         )
     )
-    claim = (
-        None
-        if row.principal is None
-        else (row.principal or Decimal(0)) + (row.interest or 0) + (row.penalty or 0)
-    )
+    claim = row.claim
     recovered = sum((r.amount for r in recoveries), Decimal("0.00"))
     return schemas.WriteOffOut(
         id=row.id,
@@ -238,9 +234,9 @@ def recover(
     row = session.scalar(
         select(WriteOff).where(WriteOff.loan_id == loan.id, WriteOff.status == "approved")
     )
-    if row is None or row.principal is None:
+    claim = row.claim if row is not None else None
+    if row is None or claim is None:
         raise conflict("The loan has not been written off", slug="not-written-off")
-    claim = row.principal + (row.interest or 0) + (row.penalty or 0)
     _, remaining = lifecycle.record_recovery(
         session,
         loan,

@@ -84,6 +84,13 @@ class Principal:
     def sees_region(self, region_code: str) -> bool:
         return any(p == NATIONAL_SCOPE or region_code.startswith(p) for p in self.regions)
 
+    def covers(self, regions: list[str]) -> bool:
+        """Whether every one of a stored scope's regions (a request's, a job's) lies within
+        this caller's: national scope only within national scope."""
+        if NATIONAL_SCOPE in regions:
+            return NATIONAL_SCOPE in self.regions
+        return all(self.sees_region(r) for r in regions)
+
     def ensure_region(self, region_code: str, what: str) -> None:
         """A record outside the caller's regions does not exist for them: 404, not 403."""
         if not self.sees_region(region_code):
