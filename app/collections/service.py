@@ -19,13 +19,16 @@ from app.core.clock import business_today
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
-from app.domain.collections import CloseReason, PromiseStatus, suggested_actions
+from app.domain.collections import (
+    MAX_PROMISE_DAYS,
+    CloseReason,
+    PromiseStatus,
+    promise_date_allowed,
+    suggested_actions,
+)
 from app.jobs import calendar
 from app.loans.models import Loan
 from app.regions import service as regions
-
-# A promise further out than this is a plan, not a promise (a restructuring is the tool).
-MAX_PROMISE_DAYS = 90
 
 
 def _case(session: Session, principal: Principal, case_id: uuid.UUID) -> CollectionCase:
@@ -175,7 +178,7 @@ def record_promise(
 ) -> schemas.CollectionCaseOut:
     case = _open_case(session, principal, case_id)
     today = calendar.business_date(session, case.region_code)
-    if not today <= body.promised_on <= date.fromordinal(today.toordinal() + MAX_PROMISE_DAYS):
+    if not promise_date_allowed(today, body.promised_on):
         raise conflict(
             f"A promise falls due between today ({today}) and {MAX_PROMISE_DAYS} days on",
             slug="date-out-of-range",

@@ -5,6 +5,7 @@ constants (app/jobs/eod.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
@@ -98,6 +99,14 @@ def suggested_actions(starts: Sequence[int], bucket: str) -> tuple[CollectionAct
     labels = [bucket_label(starts, i) for i in range(len(starts))]
     index = labels.index(bucket) if bucket in labels else len(labels) - 1
     return SUGGESTED[min(index, len(SUGGESTED) - 1)]
+
+
+# A promise further out than this is a plan, not a promise (a restructuring is the tool).
+MAX_PROMISE_DAYS = 90
+
+
+def promise_date_allowed(today: date, promised_on: date) -> bool:
+    return today <= promised_on <= today + timedelta(days=MAX_PROMISE_DAYS)
 
 
 def promise_outcome(amount: Decimal, paid: Decimal) -> PromiseStatus:

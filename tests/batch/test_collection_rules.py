@@ -3,6 +3,7 @@ of every bucket's edge, for the default buckets and configured ones."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -13,6 +14,7 @@ from app.domain.collections import (
     PromiseStatus,
     bucket_of,
     bucket_sql,
+    promise_date_allowed,
     promise_outcome,
     suggested_actions,
     valid_bucket_starts,
@@ -50,6 +52,16 @@ def test_buckets_must_start_at_one_and_rise() -> None:
     for bad in ((), (0, 30), (1, 30, 30), (1, 90, 31)):
         with pytest.raises(ValueError, match="start at 1"):
             valid_bucket_starts(bad)
+
+
+def test_a_promise_falls_due_from_today_to_90_days_on() -> None:
+    today = date(2027, 3, 10)
+    assert [promise_date_allowed(today, today + timedelta(days=d)) for d in (-1, 0, 90, 91)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_a_promise_is_kept_by_its_amount_to_the_fen() -> None:

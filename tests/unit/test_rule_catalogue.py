@@ -16,6 +16,8 @@ from pathlib import Path
 
 from app.domain import collections as c
 from app.domain import eligibility as e
+from app.domain import exemption as ex
+from app.domain import pricing
 from app.domain import renewal as r
 from app.domain import subsidy as s
 from app.domain.classification import RiskClass, check_class_change
@@ -149,6 +151,20 @@ def catalogue() -> dict[str, list[RuleResult]]:
         "class": [
             check_class_change(RiskClass.doubtful, RiskClass.substandard),
             check_class_change(RiskClass.normal, RiskClass.substandard),
+        ],
+        "exemption": [
+            ex.check_independent("committee-a", ["officer-li", "reviewer-wang"]),
+            ex.check_independent("officer-li", ["officer-li", "reviewer-wang"]),
+            ex.check_appeal_heard_by_another("committee-a", "committee-b"),
+            ex.check_appeal_heard_by_another("committee-a", "committee-a"),
+            ex.outcome_consistent(
+                ex.Outcome.partly_exempt, ["natural_disaster"], ["evidence_missing"]
+            ),
+            ex.outcome_consistent(ex.Outcome.exempt, ["natural_disaster"], ["evidence_missing"]),
+        ],
+        "rate_guidance": [
+            pricing.check_rate(pricing.suggest(pricing.DEFAULT, "A"), D("0.0500"), None),
+            pricing.check_rate(pricing.suggest(pricing.DEFAULT, "A"), D("0.0501"), None),
         ],
         "write_off": [
             *c.write_off_rules(
