@@ -270,10 +270,14 @@ def _cli_principal() -> Any:
     return Principal(f"cli:{getpass.getuser()}", frozenset({Role.admin}), (NATIONAL_SCOPE,))
 
 
-def _import_roster(session: Any, body: bytes, fmt: str, bar: Progress) -> list[str]:
+def _import_roster(
+    session: Any, body: bytes, fmt: str, bar: Progress, import_valid: bool
+) -> list[str]:
     from app.roster import service as roster
 
-    result = roster.import_roster(session, _cli_principal(), body, fmt, bar)
+    result = roster.import_roster(
+        session, _cli_principal(), body, fmt, bar, import_valid=import_valid
+    )
     print(
         f"{result.lines} rows: {result.accepted} new, {result.updated} updated,"
         f" {result.removed} removed, {result.unchanged} unchanged, {result.rejected} rejected"
@@ -309,13 +313,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with get_sessionmaker().begin() as session:
             if args.what == "roster":
-                jsonl = path.suffix in (".jsonl", ".ndjson")
-                fmt = args.format or ("jsonl" if jsonl else "csv")
-                errors = _import_roster(session, body, fmt, bar)
+                by_suffix = {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+                fmt = args.format or by_suffix.get(path.suffix.lower(), "csv")
+                errors = _import_roster(session, body, fmt, bar, args.import_valid)
             else:
                 errors = _import_legacy(session, body, bar)
     except (Problem, ValueError, ValidationError) as exc:
         print(f"refused: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        for where in getattr(exc, "errors", None) or []:
+            print(f"  {' '.join(map(str, where.loc))}: {where.msg}", file=sys.stderr)
         return 2
     for line in errors[:50]:
         print(f"  {line}", file=sys.stderr)
@@ -487,7 +493,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("what", choices=["roster", "legacy"], help="what the file holds")
     imp.add_argument("file", help="roster: CSV or JSON lines; legacy: the JSON of the API")
     imp.add_argument(
-        "--format", choices=["csv", "jsonl"], default=None, help="roster: default by extension"
+        "--format",
+        choices=["csv", "jsonl", "xlsx"],
+        default=None,
+        help="roster: default by extension",
+    )
+    imp.add_argument(
+        "--import-valid",
+        action="store_true",
+        help="roster: write the valid rows of a file with errors (default: write nothing)",
     )
     imp.set_defaults(func=cmd_import)
 

@@ -32,6 +32,7 @@ from app.core.problems import (
 )
 from app.core.settings import get_settings
 from app.disbursements.router import router as disbursements_router
+from app.domain.labels import ZH
 from app.exemptions.router import router as exemptions_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
@@ -191,6 +192,15 @@ def _roles(dependant: Any) -> list[str] | None:
     return None
 
 
+def _label_enums(schemas: dict[str, Any]) -> None:
+    """Each enum's codes with their Chinese labels in its description (JSON keeps the codes)."""
+    for name, schema in schemas.items():
+        labels = ZH.get(name)
+        if "enum" in schema and labels:
+            listed = "\n".join(f"- `{code}`：{labels.get(code, code)}" for code in schema["enum"])
+            schema["description"] = (schema.get("description", "") + "\n\n" + listed).strip()
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with problem details declared wherever an operation can fail."""
     if app.openapi_schema:
@@ -209,6 +219,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas[model.__name__] = schema
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+    _label_enums(schemas)
     for path, operations in spec.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})

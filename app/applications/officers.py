@@ -19,7 +19,8 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.db import Base
-from app.core.problems import Problem, conflict, not_found
+from app.core.i18n import Said
+from app.core.problems import Problem, already_decided, conflict, not_found
 from app.core.scoping import prefixes_filter
 from app.domain import eligibility as rules
 from app.loans import lifecycle
@@ -65,7 +66,10 @@ def request(
     reason: str,
 ) -> OfficerReassignment:
     if from_officer == to_officer:
-        raise conflict("The officer to take over is the same officer", slug="same-officer")
+        raise conflict(
+            Said("接手的客户经理与原客户经理相同", "The officer to take over is the same officer"),
+            slug="same-officer",
+        )
     row = OfficerReassignment(
         id=uuid.uuid4(),
         from_officer=from_officer,
@@ -124,7 +128,7 @@ def decide(
     row = session.get(OfficerReassignment, reassignment_id, with_for_update=True)
     row = _visible(principal, row)
     if row.status != "requested":
-        raise conflict(f"The request was already {row.status}", slug="already-decided")
+        raise conflict(already_decided(row.status), slug="already-decided")
     refuse_unless_passed(
         rules.check_maker_checker(row.requested_by, principal.subject), slug="maker-checker"
     )

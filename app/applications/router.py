@@ -12,6 +12,7 @@ from app.applications import officers, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
+from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
@@ -94,7 +95,7 @@ def application_out(
             evaluated_on=evaluation.evaluated_on,
             policy_version=evaluation.policy_version,
             eligible=evaluation.eligible,
-            rules=[RuleOut(**r) for r in evaluation.rules],
+            rules=[RuleOut.stored(r) for r in evaluation.rules],
         )
         if evaluation
         else None,
@@ -291,7 +292,11 @@ def rate_guidance(
     application = service.get(session, principal, application_id)
     found = service.rate_guidance(session, application)
     if found is None:
-        raise Problem(409, "The household has no credit rating yet", slug="no-rating")
+        raise Problem(
+            409,
+            Said("该户尚无信用评级", "The household has no credit rating yet"),
+            slug="no-rating",
+        )
     return schemas.RateGuidanceOut(
         grade=found.grade,
         suggested_rate=found.rate,

@@ -25,27 +25,29 @@ from app.audit.models import AuditEvent
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.db import Base, CompiledStatement, slot
-from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import Problem, RuleFailure, conflict, not_found
+from app.core.i18n import Said
+from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
+from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import pricing, schedule, subsidy
+from app.domain.labels import label, labelled
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
-from app.domain.rules import RuleResult
+from app.domain.rules import RuleResult, rule
 from app.eligibility import facts
 from app.eligibility.facts import refuse_if_suspended
 from app.households.service import latest_rating
 from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans.models import Loan
-from app.policy.service import refuse_unless_passed, rule_failures, rule_out
+from app.policy.service import refuse_unless_passed, rule_failures, rule_json
 from app.regions import service as regions
 
 S = schemas.ApplicationStatus
 
 
-def _refuse(detail: str, failed: list[RuleResult]) -> Problem:
+def _refuse(detail: Said, failed: list[RuleResult]) -> Problem:
     return conflict(detail, rule_failures(failed), slug="policy-refusal")
 
 
@@ -102,10 +104,6 @@ def evaluate(
     )
     session.add(ApplicationEvaluation(**_evaluation(application.id, stage, on, result)))
     return result
-
-
-def rule_json(r: RuleResult) -> dict[str, Any]:
-    return rule_out(r).model_dump()
 
 
 def _insert_submission() -> CompiledStatement:
@@ -174,7 +172,12 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
     principal.ensure_region(state.region_code, "Household")
     if body.applicant_member_id not in state.members:
         raise Problem(
-            422, "applicant_member_id is not a member of the household", slug="validation-error"
+            422,
+            Said(
+                "借款人（applicant_member_id）不是该户成员",
+                "applicant_member_id is not a member of the household",
+            ),
+            slug="validation-error",
         )
     today = state.business_date
     refuse_if_suspended(state, body.applicant_member_id, today)
@@ -248,8 +251,12 @@ def get(session: Session, principal: Principal, application_id: uuid.UUID) -> Ap
 def _require_status(application: Application, *allowed: S) -> None:
     if application.status not in allowed:
         raise conflict(
-            f"The application is {application.status}; this needs "
-            + " or ".join(a.value for a in allowed),
+            Said(
+                f"申请当前为{labelled('ApplicationStatus', application.status)}，此操作要求"
+                + "或".join(label(a) for a in allowed),
+                f"The application is {application.status}; this needs "
+                + " or ".join(a.value for a in allowed),
+            ),
             slug="invalid-transition",
         )
 
@@ -282,7 +289,11 @@ def record_investigation(
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.submitted)
     if body.visited_on > calendar.business_date(session, application.region_code):
-        raise Problem(422, "visited_on is in the future", slug="validation-error")
+        raise Problem(
+            422,
+            Said("走访日期（visited_on）晚于今天", "visited_on is in the future"),
+            slug="validation-error",
+        )
     row = Investigation(
         id=uuid.uuid4(),
         application_id=application.id,
@@ -432,7 +443,7 @@ def _approve(
         found.append(pricing.check_rate(guidance, decision.annual_rate, decision.rate_reason))
     failed = [r for r in [*found, *result.rules] if not r.passed]
     if failed:
-        raise _refuse("The application cannot be approved", failed)
+        raise _refuse(Said("该申请不能批准", "The application cannot be approved"), failed)
     application.approved_amount = decision.amount
     application.approved_term_months = decision.term_months
     application.approved_method = decision.repayment_method.value
@@ -493,10 +504,20 @@ def sign_contract(
         or today
     )
     if not decided_on <= signed_on <= today:
-        raise conflict(f"The signing date must be between the decision ({decided_on}) and today")
+        raise conflict(
+            Said(
+                f"签约日期应在审批日（{decided_on}）与今天之间",
+                f"The signing date must be between the decision ({decided_on}) and today",
+            )
+        )
     policy = policy_for(signed_on)
     if policy is not CURRENT:  # pragma: no cover (decisions are never before the notice)
-        raise conflict("New contracts are signed under the current terms (5.2)")
+        raise conflict(
+            Said(
+                "新合同按现行政策签订（5.2）",
+                "New contracts are signed under the current terms (5.2)",
+            )
+        )
     assert application.approved_amount is not None and application.annual_rate is not None
     assert application.approved_term_months is not None and application.approved_method
     refuse_if_suspended(state, application.applicant_member_id, signed_on)
@@ -527,7 +548,7 @@ def sign_contract(
         if not r.passed
     ]
     if failed:
-        raise _refuse("The contract cannot be signed", failed)
+        raise _refuse(Said("该合同不能签订", "The contract cannot be signed"), failed)
     try:
         with session.begin_nested():
             loan = lifecycle.contract(
@@ -585,12 +606,17 @@ def sign_contract(
 
 def _one_loan_problem() -> Problem:
     return conflict(
-        "The household already has an outstanding assistance loan",
+        Said(
+            "该户已有未结清的帮扶小额信贷",
+            "The household already has an outstanding assistance loan",
+        ),
         [
-            RuleFailure(
-                code="one_loan_per_household",
-                clause="1.1",
-                message="One outstanding assistance loan per household",
+            rule(
+                "one_loan_per_household",
+                "1.1",
+                False,
+                "每户只能有一笔未结清的帮扶小额信贷",
+                "One outstanding assistance loan per household",
             )
         ],
         slug="policy-refusal",
@@ -639,7 +665,7 @@ def list_page(
             at = datetime.fromisoformat(str(position["at"]))
             after = uuid.UUID(str(position["id"]))
         except (KeyError, ValueError) as exc:
-            raise Problem(422, "The cursor is not valid", slug="validation-error") from exc
+            raise invalid_cursor() from exc
         query = query.where(tuple_(Application.submitted_at, Application.id) < (at, after))
     items = list(session.scalars(query))
     next_cursor = None

@@ -10,8 +10,8 @@ from app.audit import service
 from app.audit.schemas import AuditEventOut, AuditPage
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
-from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import Problem, problem_responses
+from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
+from app.core.problems import problem_responses
 from app.core.types import Instant
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -33,7 +33,7 @@ def list_audit_events(
     if cursor is not None:
         after_id = decode_cursor(cursor).get("id")
         if not isinstance(after_id, int):
-            raise Problem(422, "The cursor is not valid", slug="validation-error")
+            raise invalid_cursor()
     events = service.list_events(
         session,
         principal,

@@ -4,19 +4,17 @@ job's URL."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.background import service
 from app.background.models import Job, JobKind, JobStatus
 from app.background.schemas import JobOut, JobPage, job_out
-from app.core import csvsafe
+from app.core import tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -89,25 +87,49 @@ def get_job(job_id: uuid.UUID, session: DbSession, principal: Follower) -> JobOu
     return job_out(service.get(session, principal, job_id), datetime.now(UTC))
 
 
+# The row errors' fields as a sheet names them.
+_ERROR_HEADERS = {
+    "line": "行号",
+    "index": "序号",
+    "external_ref": "合同编号",
+    "loc": "位置",
+    "reason": "原因",
+    "reasons": "原因",
+    "msg": "原因",
+    "type": "类型",
+}
+
+
 @router.get(
     "/{job_id}/row-errors",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(403, 404)},
+    responses={**tables.FILE_RESPONSES, **problem_responses(403, 404)},
 )
-def row_errors_csv(job_id: uuid.UUID, session: DbSession, principal: Follower) -> Response:
-    """The row errors as CSV (UTF-8 with a byte-order mark, so Excel reads it): one line per
-    error with the row's place in the file and the reason."""
+def row_errors_file(
+    request: Request,
+    job_id: uuid.UUID,
+    session: DbSession,
+    principal: Follower,
+    format: Annotated[
+        Literal["csv", "xlsx"] | None,
+        Query(description="csv (UTF-8 with a byte-order mark) or xlsx; by default from `Accept`"),
+    ] = None,
+) -> Response:
+    """导入错误清单: the row errors as a sheet to fix the file by, one line per error with the
+    row's place in the file and the reason (CSV by default, or an Excel workbook)."""
     job = service.get(session, principal, job_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    keys = sorted({k for e in job.row_errors for k in e}) or ["line", "reason"]
-    writer.writerow(keys)
-    for error in job.row_errors:
-        writer.writerow([csvsafe.cell(_flat(error.get(k))) for k in keys])
-    return Response(
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="job-{job.id}-row-errors.csv"'},
+    keys = sorted(
+        {k for e in job.row_errors for k in e} or {"line", "reason"},
+        key=lambda k: (list(_ERROR_HEADERS).index(k) if k in _ERROR_HEADERS else 99, k),
+    )
+    table = tables.Table(
+        "导入错误",
+        [tables.Column(_ERROR_HEADERS.get(k, k)) for k in keys],
+        ([_flat(error.get(k)) for k in keys] for error in job.row_errors),
+    )
+    form = tables.wanted(request, format)
+    return tables.file_response(
+        table, "csv" if form == "json" else form, f"job-{job.id}-row-errors"
     )
 
 

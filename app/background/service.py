@@ -28,6 +28,7 @@ from app.background.models import FINISHED, Job, JobKind, JobStatus
 from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.crypto import get_cipher
 from app.core.db import get_sessionmaker
+from app.core.i18n import DEFAULT_LANGUAGE, Said, language_var
 from app.core.problems import Problem, not_found
 
 log = structlog.get_logger()
@@ -124,8 +125,10 @@ def start(
     lock: str | None = None,
 ) -> Job:
     """Record the job and queue it, in the caller's transaction. `lock`: jobs sharing one run
-    one at a time (procrastinate's lock)."""
+    one at a time (procrastinate's lock). The job speaks the starter's language (its failure
+    and row errors): `language` joins its parameters."""
     job_id = uuid.uuid4()
+    params = {**params, "language": language_var.get()}
     job = Job(
         id=job_id,
         kind=kind,
@@ -207,7 +210,9 @@ def list_jobs(
 def output_of(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
     job = get(session, principal, job_id)
     if job.output_name is None:
-        raise Problem(409, "This job has no file (yet)", slug="no-job-output")
+        raise Problem(
+            409, Said("该任务（尚）无输出文件", "This job has no file (yet)"), slug="no-job-output"
+        )
     return job
 
 
@@ -227,17 +232,35 @@ def execute(job_id: uuid.UUID) -> None:
             job, None if sealed is None else get_cipher().decrypt_bytes(sealed, _sealed(job_id))
         )
     log.info("job.started", job_id=str(job_id), kind=run.kind, attempt=job.attempts)
+    language = str(run.params.get("language", DEFAULT_LANGUAGE))
+    token = language_var.set(language)
+    try:
+        _run(run, language)
+    finally:
+        language_var.reset(token)
+
+
+def _run(run: Run, language: str) -> None:
+    job_id = run.job_id
     began = time.monotonic()
     try:
         outcome = _HANDLERS[run.kind](run)
     except Problem as exc:
-        _fail(job_id, exc.detail, [e.model_dump() for e in exc.errors or []])
-        log.info("job.refused", job_id=str(job_id), kind=run.kind, detail=exc.detail)
+        errors = [
+            {"loc": list(e.loc), "msg": e.msg.in_(language), "type": e.type}
+            for e in exc.errors or []
+        ]
+        _fail(job_id, exc.detail.in_(language), errors)
+        log.info("job.refused", job_id=str(job_id), kind=run.kind, detail=exc.detail.en)
         return
     except Exception as exc:
         # Anything else is ours to look into: the log has the trace, the job a plain reason.
         log.exception("job.failed", job_id=str(job_id), kind=run.kind)
-        _fail(job_id, f"The job stopped on an internal error ({type(exc).__name__})", [])
+        name = type(exc).__name__
+        said = Said(
+            f"任务因内部错误（{name}）中止", f"The job stopped on an internal error ({name})"
+        )
+        _fail(job_id, said.in_(language), [])
         return
     errors = outcome.row_errors[:MAX_ROW_ERRORS]
     values: dict[str, Any] = {
@@ -255,7 +278,7 @@ def execute(job_id: uuid.UUID) -> None:
     }
     if outcome.output is not None:
         values["output_name"], values["output_type"], values["output"] = outcome.output
-    with sessions.begin() as session:
+    with get_sessionmaker().begin() as session:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
     log.info(
         "job.succeeded",

@@ -16,6 +16,7 @@ from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
 from app.core.auth import Principal
 from app.core.clock import business_today
+from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
@@ -45,7 +46,10 @@ def _open_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Co
         raise not_found("Collection case")
     principal.ensure_region(case.region_code, "Collection case")
     if case.closed_on is not None:
-        raise conflict(f"The case closed on {case.closed_on}", slug="case-closed")
+        raise conflict(
+            Said(f"该案件已于 {case.closed_on} 结案", f"The case closed on {case.closed_on}"),
+            slug="case-closed",
+        )
     return case
 
 
@@ -142,11 +146,18 @@ def record_action(
     if not case.opened_on <= taken_on <= today:
         # well-formed, but not for this case's dates: refused by the record's state
         raise conflict(
-            f"An action is taken between the case's opening ({case.opened_on}) and today ({today})",
+            Said(
+                f"催收日期应在立案日（{case.opened_on}）与今天（{today}）之间",
+                f"An action is taken between the case's opening ({case.opened_on})"
+                f" and today ({today})",
+            ),
             slug="date-out-of-range",
         )
     if body.next_action_on is not None and body.next_action_on < taken_on:
-        raise conflict("The next step comes after this action", slug="date-out-of-range")
+        raise conflict(
+            Said("下一步安排应晚于本次催收", "The next step comes after this action"),
+            slug="date-out-of-range",
+        )
     action = CollectionAction(
         id=uuid.uuid4(),
         case_id=case.id,
@@ -180,7 +191,10 @@ def record_promise(
     today = calendar.business_date(session, case.region_code)
     if not promise_date_allowed(today, body.promised_on):
         raise conflict(
-            f"A promise falls due between today ({today}) and {MAX_PROMISE_DAYS} days on",
+            Said(
+                f"还款承诺日应在今天（{today}）起 {MAX_PROMISE_DAYS} 天以内",
+                f"A promise falls due between today ({today}) and {MAX_PROMISE_DAYS} days on",
+            ),
             slug="date-out-of-range",
         )
     promise = PromiseToPay(

@@ -17,7 +17,8 @@ from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, WriteOff
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
-from app.core.problems import conflict, not_found
+from app.core.i18n import Said
+from app.core.problems import already_decided, conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain import eligibility as maker_checker
@@ -27,6 +28,7 @@ from app.domain.collections import (
     WriteOffGrounds,
     write_off_rules,
 )
+from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import failures
 from app.jobs import calendar
@@ -83,9 +85,21 @@ def propose(
 ) -> WriteOff:
     loan = loans.get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.active:
-        raise conflict(f"A {loan.status} loan is not written off", slug="not-active")
+        raise conflict(
+            Said(
+                f"{labelled('LoanStatus', loan.status)}的贷款不能核销",
+                f"A {loan.status} loan is not written off",
+            ),
+            slug="not-active",
+        )
     if _live(session, loan.id) is not None:
-        raise conflict("The loan already has a write-off proposed or approved", slug="duplicate")
+        raise conflict(
+            Said(
+                "该贷款已有提交或批准的核销",
+                "The loan already has a write-off proposed or approved",
+            ),
+            slug="duplicate",
+        )
     actions = list(
         session.scalars(
             select(CollectionAction.kind)
@@ -106,7 +120,10 @@ def propose(
     failed = failures(results)
     if failed:
         raise conflict(
-            "The loan does not meet the grounds for write-off (2.1)",
+            Said(
+                "该贷款不符合核销条件（2.1）",
+                "The loan does not meet the grounds for write-off (2.1)",
+            ),
             rules=rule_failures(failed),
             slug="write-off-refused",
         )
@@ -169,7 +186,7 @@ def decide(
     loan = loans.get(session, principal, row.loan_id, for_update=True)
     session.refresh(row, with_for_update=True)
     if row.status != "proposed":
-        raise conflict(f"The proposal was already {row.status}", slug="already-decided")
+        raise conflict(already_decided(row.status), slug="already-decided")
     refuse_unless_passed(
         maker_checker.check_maker_checker(row.proposed_by, principal.subject),
         slug="maker-checker",
@@ -226,7 +243,10 @@ def recover(
             body.value_date,
         ):
             raise conflict(
-                "That transaction id was posted with other details", slug="transaction-reused"
+                Said(
+                    "该交易号已按不同内容入账", "That transaction id was posted with other details"
+                ),
+                slug="transaction-reused",
             )
         row = session.get(WriteOff, seen.write_off_id)
         assert row is not None
@@ -236,7 +256,9 @@ def recover(
     )
     claim = row.claim if row is not None else None
     if row is None or claim is None:
-        raise conflict("The loan has not been written off", slug="not-written-off")
+        raise conflict(
+            Said("该贷款尚未核销", "The loan has not been written off"), slug="not-written-off"
+        )
     _, remaining = lifecycle.record_recovery(
         session,
         loan,

@@ -23,6 +23,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.core.i18n import Said
 from app.core.problems import Problem, not_found
 from app.core.settings import Settings, get_settings
 
@@ -105,7 +106,7 @@ class Principal:
 SYSTEM = Principal(subject="system", roles=frozenset({Role.admin}), regions=(NATIONAL_SCOPE,))
 
 
-def _unauthorized(detail: str) -> Problem:
+def _unauthorized(detail: Said) -> Problem:
     return Problem(
         401, detail, slug="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="bangfu"'}
     )
@@ -125,10 +126,17 @@ def _verification_key(token: str, settings: Settings) -> tuple[Any, list[str]]:
             return client.get_signing_key_from_jwt(token), ["RS256"]
         except jwt.PyJWKClientConnectionError as exc:
             raise Problem(
-                503, "The bank's key set cannot be reached", slug="jwks-unavailable"
+                503,
+                Said("无法连接银行的密钥集", "The bank's key set cannot be reached"),
+                slug="jwks-unavailable",
             ) from exc
         except jwt.PyJWTError as exc:
-            raise _unauthorized("The token is not signed by a key the bank lists") from exc
+            raise _unauthorized(
+                Said(
+                    "令牌不是由银行公布的密钥签发的",
+                    "The token is not signed by a key the bank lists",
+                )
+            ) from exc
     if settings.jwt_public_key:
         return settings.jwt_public_key, ["RS256"]
     return settings.jwt_secret, ["HS256"]
@@ -170,7 +178,7 @@ def decode_token(token: str, settings: Settings) -> Principal:
     key, algorithms = _verification_key(token, settings)
     principal, expires = _verified(token, key, tuple(algorithms), settings.jwt_issuer)
     if expires + LEEWAY_SECONDS <= time.time():
-        raise _unauthorized("The token has expired")
+        raise _unauthorized(Said("令牌已过期", "The token has expired"))
     return principal
 
 
@@ -192,26 +200,35 @@ def _verified(
             options={"require": ["sub", "exp", "roles"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise _unauthorized("The token has expired") from exc
+        raise _unauthorized(Said("令牌已过期", "The token has expired")) from exc
     except jwt.PyJWTError as exc:
-        raise _unauthorized("The token is not valid") from exc
+        raise _unauthorized(Said("令牌无效", "The token is not valid")) from exc
     try:
         if not isinstance(claims["roles"], list):
             raise TypeError("roles is not a list")
         roles = frozenset(Role(r) for r in claims["roles"])
         expires = float(claims["exp"])
     except (TypeError, ValueError) as exc:
-        raise _unauthorized("The token's roles are not valid") from exc
+        raise _unauthorized(Said("令牌中的角色无效", "The token's roles are not valid")) from exc
     if not roles:
-        raise _unauthorized("The token carries no role")
+        raise _unauthorized(Said("令牌中没有角色", "The token carries no role"))
     regions = parse_regions(claims.get("regions"))
     if regions is None:
         raise _unauthorized(
-            'The token\'s regions must be a non-empty list of region code prefixes (digits) or "*"'
+            Said(
+                '令牌中的地区应为非空的地区代码前缀（数字）列表或 "*"',
+                "The token's regions must be a non-empty list of region code prefixes (digits)"
+                ' or "*"',
+            )
         )
     subject = normalise_subject(claims["sub"])
     if subject is None:
-        raise _unauthorized("The token's subject is blank or holds invisible characters")
+        raise _unauthorized(
+            Said(
+                "令牌的主体为空或含有不可见字符",
+                "The token's subject is blank or holds invisible characters",
+            )
+        )
     return Principal(subject=subject, roles=roles, regions=regions), expires
 
 
@@ -225,7 +242,7 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("A bearer token is required")
+        raise _unauthorized(Said("需要提供 Bearer 令牌", "A bearer token is required"))
     principal = decode_token(credentials.credentials, get_settings())
     request.state.principal = principal
     return principal
@@ -236,14 +253,20 @@ async def metrics_reader(
 ) -> None:
     """/metrics is not public: the scraper's METRICS_TOKEN, or an admin's token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("A bearer token is required")
+        raise _unauthorized(Said("需要提供 Bearer 令牌", "A bearer token is required"))
     settings = get_settings()
     if settings.metrics_token and hmac.compare_digest(
         credentials.credentials.encode(), settings.metrics_token.encode()
     ):
         return
     if Role.admin not in decode_token(credentials.credentials, settings).roles:
-        raise Problem(403, "Metrics are for the scraper and administrators", slug="forbidden")
+        raise Problem(
+            403,
+            Said(
+                "监控指标仅供采集程序和管理员查看", "Metrics are for the scraper and administrators"
+            ),
+            slug="forbidden",
+        )
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
@@ -255,7 +278,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         if not principal.roles & allowed:
             raise Problem(
                 403,
-                "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
+                Said(
+                    "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
+                    "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
+                ),
                 slug="forbidden",
             )
         return principal

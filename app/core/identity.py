@@ -10,6 +10,8 @@ from functools import lru_cache
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from app.domain.wording import Said
+
 
 class InvalidIdNumberError(ValueError):
     pass
@@ -33,17 +35,27 @@ def parse_id_number(raw: str, today: date | None = None) -> IdNumber:
     if not _COMPACT.fullmatch(number):
         number = ric.compact(number).upper()
     if len(number) != 18:
-        raise InvalidIdNumberError("an ID number has 18 characters")
+        raise InvalidIdNumberError(Said("身份证号应为 18 位", "an ID number has 18 characters"))
     if not _COMPACT.fullmatch(number):
-        raise InvalidIdNumberError("an ID number is 17 digits and a digit or X")
+        raise InvalidIdNumberError(
+            Said(
+                "身份证号应为 17 位数字加一位数字或 X", "an ID number is 17 digits and a digit or X"
+            )
+        )
     if number[-1] != ric.calc_check_digit(number):
-        raise InvalidIdNumberError("the check character does not match")
+        raise InvalidIdNumberError(Said("身份证号校验码不符", "the check character does not match"))
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumberError("the birth date in the ID number is not a date") from exc
+        raise InvalidIdNumberError(
+            Said(
+                "身份证号中的出生日期不是有效日期", "the birth date in the ID number is not a date"
+            )
+        ) from exc
     if birth.year < 1900 or (today is not None and birth > today):
-        raise InvalidIdNumberError("the birth date in the ID number is not plausible")
+        raise InvalidIdNumberError(
+            Said("身份证号中的出生日期不合理", "the birth date in the ID number is not plausible")
+        )
     return IdNumber(number, birth, _region_known(number[:6], birth.year))
 
 

@@ -27,9 +27,11 @@ from app.core import idempotency
 from app.core.auth import decode_token
 from app.core.context import request_id_var
 from app.core.db import DatabaseNotConfiguredError, get_sessionmaker
+from app.core.i18n import Said, language_var, negotiate
 from app.core.metrics import observe_request
 from app.core.problems import Problem, problem_response
 from app.core.settings import get_settings
+from app.core.sheets import XLSX_MEDIA_TYPE
 
 log = structlog.get_logger("bangfu.http")
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -54,6 +56,7 @@ class RequestContextMiddleware:
         incoming = _header(scope, b"x-request-id")
         rid = incoming if incoming and _REQUEST_ID_RE.fullmatch(incoming) else str(uuid.uuid4())
         token = request_id_var.set(rid)
+        spoken = language_var.set(negotiate(_header(scope, b"accept-language")))
         started = time.perf_counter()
         status = 500
 
@@ -71,7 +74,10 @@ class RequestContextMiddleware:
                 await problem_response(
                     Request(scope),
                     431,
-                    f"The request headers exceed {MAX_HEADER_BYTES} bytes",
+                    Said(
+                        f"请求头超过 {MAX_HEADER_BYTES} 字节",
+                        f"The request headers exceed {MAX_HEADER_BYTES} bytes",
+                    ),
                     slug="headers-too-large",
                 )(scope, receive, send_with_id)
                 return
@@ -90,6 +96,7 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed * 1000, 2),
             )
             request_id_var.reset(token)
+            language_var.reset(spoken)
 
 
 class UnitOfWork:
@@ -141,16 +148,19 @@ class UnitOfWorkMiddleware:
         try:
             body = await _read_body(receive, limit, scope)
         except _BodyTooLargeError:
-            await problem_response(request, 413, f"The body exceeds {limit} bytes")(
-                scope, receive, send
-            )
+            await problem_response(
+                request, 413, Said(f"请求体超过 {limit} 字节", f"The body exceeds {limit} bytes")
+            )(scope, receive, send)
             return
         replay_receive = _replaying(body)
         if _unstorable_text(scope, body):
             await problem_response(
                 request,
                 422,
-                "Text may not contain NUL characters or unpaired surrogates",
+                Said(
+                    "文本不能包含 NUL 字符或不成对的代理字符",
+                    "Text may not contain NUL characters or unpaired surrogates",
+                ),
                 slug="validation-error",
             )(scope, receive, send)
             return
@@ -210,7 +220,7 @@ def _failure_response(request: Request, exc: Exception) -> Response:
         return problem_response(
             request,
             503,
-            "The database is unavailable; retry later.",
+            Said("数据库暂不可用，请稍后重试。", "The database is unavailable; retry later."),
             slug="unavailable",
             headers={"Retry-After": "5"},
         )
@@ -219,7 +229,10 @@ def _failure_response(request: Request, exc: Exception) -> Response:
         return problem_response(
             request,
             422,
-            "A value could not be stored (too long or out of range).",
+            Said(
+                "有取值无法保存（过长或超出范围）。",
+                "A value could not be stored (too long or out of range).",
+            ),
             slug="validation-error",
         )
     if isinstance(exc, sa_exc.IntegrityError):
@@ -227,14 +240,17 @@ def _failure_response(request: Request, exc: Exception) -> Response:
         return problem_response(
             request,
             409,
-            "The change conflicts with the current state of the records.",
+            Said(
+                "该变更与记录的当前状态冲突。",
+                "The change conflicts with the current state of the records.",
+            ),
             slug="conflict",
         )
     if isinstance(exc, sa_exc.TimeoutError):
         return problem_response(
             request,
             503,
-            "The service is busy; retry later.",
+            Said("服务繁忙，请稍后重试。", "The service is busy; retry later."),
             slug="unavailable",
             headers={"Retry-After": "2"},
         )
@@ -242,7 +258,10 @@ def _failure_response(request: Request, exc: Exception) -> Response:
     return problem_response(
         request,
         500,
-        "An internal error occurred; quote the request id to support.",
+        Said(
+            "服务内部出错，请将 request_id 告知技术支持。",
+            "An internal error occurred; quote the request id to support.",
+        ),
         slug="internal-error",
     )
 
@@ -296,7 +315,10 @@ def _idempotency_gate(
         return problem_response(
             request,
             422,
-            f"Idempotency-Key is longer than {idempotency.MAX_KEY_LENGTH}",
+            Said(
+                f"Idempotency-Key 长度超过 {idempotency.MAX_KEY_LENGTH}",
+                f"Idempotency-Key is longer than {idempotency.MAX_KEY_LENGTH}",
+            ),
             slug="validation-error",
         )
     session = uow.session
@@ -304,7 +326,10 @@ def _idempotency_gate(
         return problem_response(
             request,
             409,
-            "A request with this Idempotency-Key is still being processed",
+            Said(
+                "使用该 Idempotency-Key 的请求仍在处理中",
+                "A request with this Idempotency-Key is still being processed",
+            ),
             slug="idempotency-in-progress",
             headers={"Retry-After": "1"},
         )
@@ -315,7 +340,10 @@ def _idempotency_gate(
         return problem_response(
             request,
             422,
-            "This Idempotency-Key was used with a different request",
+            Said(
+                "该 Idempotency-Key 已用于另一个不同的请求",
+                "This Idempotency-Key was used with a different request",
+            ),
             slug="idempotency-key-reused",
         )
     headers = dict(stored.response_headers)
@@ -406,15 +434,24 @@ def _walk_strings(value: Any) -> bool:
     return False
 
 
+def _is_workbook(content_type: str, query: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == "application/octet-stream":
+        return "format=xlsx" in query
+    return media_type == XLSX_MEDIA_TYPE
+
+
 def _unstorable_text(scope: Scope, body: bytes) -> bool:
     """PostgreSQL stores neither NUL nor lone surrogates: refuse them at the door (422)
     rather than fail deep inside (500)."""
     query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
     if "\x00" in query or "\x00" in scope["path"]:
         return True
+    content_type = _header(scope, b"content-type") or ""
+    if _is_workbook(content_type, query):
+        return False  # a zip file: its NULs are structure, and XML cells cannot hold one
     if b"\x00" in body:
         return True
-    content_type = _header(scope, b"content-type") or ""
     if body and "json" in content_type:
         try:
             return _walk_strings(json.loads(body))

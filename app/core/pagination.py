@@ -10,6 +10,7 @@ import hmac
 import json
 from typing import Any
 
+from app.core.i18n import Said
 from app.core.problems import Problem
 from app.core.settings import get_settings
 
@@ -34,8 +35,12 @@ def encode_cursor(values: dict[str, Any]) -> str:
     return f"{_b64(raw)}.{_b64(_signature(raw))}"
 
 
+def invalid_cursor() -> Problem:
+    return Problem(422, Said("分页游标无效", "The cursor is not valid"), slug="validation-error")
+
+
 def decode_cursor(cursor: str) -> dict[str, Any]:
-    invalid = Problem(422, "The cursor is not valid", slug="validation-error")
+    invalid = invalid_cursor()
     body, _, signature = cursor.partition(".")
     try:
         raw = _unb64(body)

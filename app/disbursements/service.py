@@ -15,12 +15,14 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.db import get_sessionmaker
+from app.core.i18n import Said
 from app.core.metrics import DISBURSEMENTS
-from app.core.problems import conflict, not_found
+from app.core.problems import already_decided, conflict, loan_is, not_found
 from app.core.settings import get_settings
 from app.disbursements import schemas
 from app.disbursements.models import DisbursementAction
 from app.domain import eligibility as rules
+from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.eligibility import facts
 from app.households.models import Household
@@ -40,9 +42,8 @@ def request(session: Session, principal: Principal, loan_id: uuid.UUID) -> Disbu
     """Record the request and the instruction to core banking in one transaction."""
     loan = loans.get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.contracted:
-        raise conflict(
-            f"The loan is {loan.status}; only a contracted loan is disbursed",
-            slug="invalid-transition",
+        raise loan_is(
+            loan.status, Said("只有已签约的贷款可以放款", "only a contracted loan is disbursed")
         )
     state = facts.load(session, loan.household_id)
     assert state is not None
@@ -105,7 +106,10 @@ def confirm(
         _flag_late_answer(principal, seen, body)
         DISBURSEMENTS.labels("confirmed_after_cancel").inc()
         raise conflict(
-            "The disbursement was cancelled; the answer is recorded for reconciliation",
+            Said(
+                "该笔放款已撤销；此次回复已记录备对账",
+                "The disbursement was cancelled; the answer is recorded for reconciliation",
+            ),
             slug="disbursement-cancelled",
         )
     disbursement = _locked(session, disbursement_id)
@@ -113,7 +117,10 @@ def confirm(
         if _same_answer(disbursement, body):
             return disbursement
         raise conflict(
-            f"The disbursement was already confirmed as {disbursement.status}",
+            Said(
+                f"该笔放款已确认为{labelled('DisbursementStatus', disbursement.status)}",
+                f"The disbursement was already confirmed as {disbursement.status}",
+            ),
             slug="already-confirmed",
         )
     calendar.lock_region_shared(session, disbursement.region_code)
@@ -128,20 +135,29 @@ def confirm(
     else:
         assert body.value_date is not None and body.core_transaction_id is not None
         if body.value_date < loan.signed_on:
-            raise conflict("The value date is before the contract was signed")
+            raise conflict(
+                Said("起息日早于合同签订日", "The value date is before the contract was signed")
+            )
         # A value date may not run ahead of the county's business date (nor of today for a
         # county with no calendar yet): it would move the county's business date.
         current = calendar.business_date(session, loan.region_code)
         if body.value_date > current:
             raise conflict(
-                f"The value date {body.value_date} is after the county's business date {current}",
+                Said(
+                    f"起息日 {body.value_date} 晚于该县的营业日 {current}",
+                    f"The value date {body.value_date} is after the county's business date"
+                    f" {current}",
+                ),
                 slug="future-value-date",
             )
         opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
         if body.value_date < opened:
             raise conflict(
-                f"The value date {body.value_date} is a closed business day;"
-                f" the region's open date is {opened}",
+                Said(
+                    f"起息日 {body.value_date} 所在营业日已关闭；该地区当前营业日为 {opened}",
+                    f"The value date {body.value_date} is a closed business day;"
+                    f" the region's open date is {opened}",
+                ),
                 slug="closed-business-day",
             )
         disbursement.status = Status.succeeded
@@ -256,7 +272,10 @@ def ask(
     )
     if pending is not None:
         raise conflict(
-            "A re-send or cancellation of this disbursement awaits a decision",
+            Said(
+                "该笔放款已有待审批的重发或撤销请求",
+                "A re-send or cancellation of this disbursement awaits a decision",
+            ),
             slug="action-pending",
         )
     action = DisbursementAction(
@@ -303,7 +322,7 @@ def decide(
     if action is None:
         raise not_found("Disbursement action")
     if action.status != "requested":
-        raise conflict(f"The request was already {action.status}", slug="already-decided")
+        raise conflict(already_decided(action.status), slug="already-decided")
     refuse_unless_passed(
         rules.check_maker_checker(action.requested_by, principal.subject), slug="maker-checker"
     )
@@ -367,8 +386,12 @@ def _scoped(session: Session, principal: Principal, disbursement_id: uuid.UUID) 
 def _refuse_unless_unanswered(disbursement: Disbursement) -> None:
     if disbursement.status != Status.requested:
         raise conflict(
-            f"The disbursement is {disbursement.status}; only an unanswered one is re-sent or"
-            " cancelled",
+            Said(
+                f"该笔放款当前为{labelled('DisbursementStatus', disbursement.status)}，"
+                "只有尚未回复的放款可以重发或撤销",
+                f"The disbursement is {disbursement.status}; only an unanswered one is re-sent or"
+                " cancelled",
+            ),
             slug="already-confirmed",
         )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.domain.wording import Said
+
 
 class LoanStatus(StrEnum):
     contracted = "contracted"  # signed, not yet paid out
@@ -51,7 +53,7 @@ class LifecycleError(ValueError):
     """A change the loan's state does not allow (app/loans/lifecycle.py): answered 409 with
     its slug wherever it rises."""
 
-    def __init__(self, message: str, slug: str = "conflict") -> None:
+    def __init__(self, message: Said, slug: str = "conflict") -> None:
         super().__init__(message)
         self.slug = slug
 

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from app.domain.wording import Said
+
 
 class Purpose(StrEnum):
     planting = "planting"
@@ -136,7 +138,12 @@ def policy_for(
     """The version in force on `contract_date` (clause 5.2)."""
     governing = [v for v in versions if v.effective_from <= contract_date]
     if not governing:
-        raise ValueError(f"no assistance-loan policy was in force on {contract_date}")
+        raise ValueError(
+            Said(
+                f"{contract_date} 没有生效的帮扶小额信贷政策",
+                f"no assistance-loan policy was in force on {contract_date}",
+            )
+        )
     return governing[-1]
 
 
@@ -183,26 +190,60 @@ def legacy_contract_problems(
     local_rate: Decimal,
     subsidised_principal: Decimal,
     lpr: LprQuote | None,
-) -> list[str]:
+) -> list[Said]:
     """Why a contract brought over from the earlier system is not a legacy loan, if it isn't
     (clause 5.2; limits of 银保监发〔2021〕6号). `lpr` is the quote in force on `signed_on`."""
     problems = []
     if lpr is None:
-        problems.append(f"5.2 no loan prime rate is recorded for {signed_on}")
-    elif annual_rate > (ceiling := legacy_rate_ceiling(term_months, lpr)):
-        tenor = "1-year" if term_months <= LEGACY_ONE_YEAR_TERM_MONTHS else "5-year"
         problems.append(
-            f"5.2 the rate {annual_rate} exceeds the {tenor} LPR {ceiling} in force on"
-            f" {signed_on} ({lpr.effective_from})"
+            Said(
+                f"5.2 没有 {signed_on} 适用的贷款市场报价利率（LPR）记录",
+                f"5.2 no loan prime rate is recorded for {signed_on}",
+            )
+        )
+    elif annual_rate > (ceiling := legacy_rate_ceiling(term_months, lpr)):
+        one_year = term_months <= LEGACY_ONE_YEAR_TERM_MONTHS
+        problems.append(
+            Said(
+                f"5.2 利率 {annual_rate} 超过 {signed_on} 适用的"
+                f"{'1 年期' if one_year else '5 年期'} LPR {ceiling}（{lpr.effective_from} 公布）",
+                f"5.2 the rate {annual_rate} exceeds the {'1-year' if one_year else '5-year'}"
+                f" LPR {ceiling} in force on {signed_on} ({lpr.effective_from})",
+            )
         )
     if signed_on >= NOTICE_DATE:
-        problems.append(f"5.2 signed on {signed_on}, on or after the notice: not a legacy loan")
+        problems.append(
+            Said(
+                f"5.2 签订于 {signed_on}，在本通知发布之日或之后，不是存量贷款",
+                f"5.2 signed on {signed_on}, on or after the notice: not a legacy loan",
+            )
+        )
     if not 0 < principal <= LEGACY_2021.amount_cap:
-        problems.append(f"5.2 legacy amounts are at most {LEGACY_2021.amount_cap}")
+        problems.append(
+            Said(
+                f"5.2 存量贷款金额至多为 {LEGACY_2021.amount_cap}",
+                f"5.2 legacy amounts are at most {LEGACY_2021.amount_cap}",
+            )
+        )
     if not LEGACY_2021.term_months_min <= term_months <= LEGACY_2021.term_months_max:
-        problems.append(f"5.2 legacy terms are at most {LEGACY_2021.term_months_max} months")
+        problems.append(
+            Said(
+                f"5.2 存量贷款期限至多 {LEGACY_2021.term_months_max} 个月",
+                f"5.2 legacy terms are at most {LEGACY_2021.term_months_max} months",
+            )
+        )
     if central_rate < 0 or local_rate < 0 or central_rate + local_rate > annual_rate:
-        problems.append("1.6 subsidy rates must be non-negative and within the contract rate")
+        problems.append(
+            Said(
+                "1.6 贴息利率不得为负，且合计不得超过合同利率",
+                "1.6 subsidy rates must be non-negative and within the contract rate",
+            )
+        )
     if not 0 <= subsidised_principal <= principal:
-        problems.append("1.6 the subsidised principal must be within the principal")
+        problems.append(
+            Said(
+                "1.6 贴息本金不得超过贷款本金",
+                "1.6 the subsidised principal must be within the principal",
+            )
+        )
     return problems

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.wording import Said
+
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
@@ -12,6 +14,10 @@ class RuleResult:
     passed: bool
     message_zh: str
     message_en: str
+
+    @property
+    def message(self) -> Said:
+        return Said(self.message_zh, self.message_en)
 
 
 def rule(code: str, clause: str, passed: bool, zh: str, en: str) -> RuleResult:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from app.domain.money import ZERO, fen, precise_div
 from app.domain.policy import PolicyVersion
 from app.domain.rules import RuleResult, rule
+from app.domain.wording import Said
 
 
 class LegacySubsidyError(ValueError):
@@ -203,7 +204,10 @@ def split(
     """The subsidy terms a new contract under `policy` gets (clause 1.6)."""
     if policy.central_subsidy is None:
         raise LegacySubsidyError(
-            f"{policy.code} loans keep the subsidy terms recorded on their contract (5.2)"
+            Said(
+                f"{policy.code} 政策下的贷款沿用合同中记载的贴息条件（5.2）",
+                f"{policy.code} loans keep the subsidy terms recorded on their contract (5.2)",
+            )
         )
     warnings: list[str] = []
     central = policy.central_subsidy.rate_for(annual_rate)

@@ -18,11 +18,13 @@ from app.audit.models import AuditEvent
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
+from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, scope_filter
 from app.domain import exemption as rules
 from app.domain.classification import RiskClass
 from app.domain.exemption import CaseStatus, EntryKind, Outcome
+from app.domain.labels import label, labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import RuleResult, failures
 from app.exemptions import schemas
@@ -49,7 +51,10 @@ def add_entry(
     session: Session, principal: Principal, body: schemas.CatalogueEntryIn
 ) -> CatalogueEntry:
     if session.get(CatalogueEntry, body.code) is not None:
-        raise conflict(f"{body.code} is in the catalogue already", slug="duplicate")
+        raise conflict(
+            Said(f"目录中已有 {body.code}", f"{body.code} is in the catalogue already"),
+            slug="duplicate",
+        )
     entry = CatalogueEntry(
         code=body.code,
         kind=body.kind,
@@ -84,7 +89,11 @@ def _require_known(session: Session, codes: Iterable[str], kind: EntryKind) -> N
     unknown = sorted(codes - known)
     if unknown:
         raise conflict(
-            f"Not in the catalogue as {kind.value}: {', '.join(unknown)}", slug="not-catalogued"
+            Said(
+                f"以下不在{label(kind)}目录中：{'、'.join(unknown)}",
+                f"Not in the catalogue as {kind.value}: {', '.join(unknown)}",
+            ),
+            slug="not-catalogued",
         )
 
 
@@ -246,7 +255,7 @@ def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
 # --- the steps --------------------------------------------------------------------------------
 
 
-def _refuse(results: list[RuleResult], detail: str) -> None:
+def _refuse(results: list[RuleResult], detail: Said) -> None:
     failed = failures(results)
     if failed:
         raise conflict(detail, rules=rule_failures(failed), slug="exemption-refused")
@@ -254,7 +263,13 @@ def _refuse(results: list[RuleResult], detail: str) -> None:
 
 def _step(case: ExemptionCase, to: CaseStatus) -> None:
     if not rules.may_move(CaseStatus(case.status), to):
-        raise conflict(f"A case {case.status} cannot be {to.value}", slug="wrong-step")
+        raise conflict(
+            Said(
+                f"{labelled('CaseStatus', case.status)}的案件不能转为{label(to)}",
+                f"A case {case.status} cannot be {to.value}",
+            ),
+            slug="wrong-step",
+        )
     case.status = to
 
 
@@ -283,7 +298,10 @@ def open_case(
     bad = loan.status == LoanStatus.written_off or loan.risk_class in NON_PERFORMING
     if not bad:
         raise conflict(
-            "An exemption case is for a non-performing or written-off loan",
+            Said(
+                "尽职免责案件只针对不良或已核销的贷款",
+                "An exemption case is for a non-performing or written-off loan",
+            ),
             slug="loan-performing",
         )
     _require_known(session, body.claimed_situations, EntryKind.situation)
@@ -292,7 +310,9 @@ def open_case(
             ExemptionCase.loan_id == loan.id, ExemptionCase.status != CaseStatus.final
         )
     ):
-        raise conflict("The loan has a case in progress", slug="duplicate")
+        raise conflict(
+            Said("该贷款已有进行中的案件", "The loan has a case in progress"), slug="duplicate"
+        )
     evidence, involved = gather(session, loan)
     case = ExemptionCase(
         id=uuid.uuid4(),
@@ -315,7 +335,10 @@ def review(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ReviewIn
 ) -> ExemptionCase:
     case = get(session, principal, case_id, lock=True)
-    _refuse([rules.check_independent(principal.subject, case.involved)], "Not independent")
+    _refuse(
+        [rules.check_independent(principal.subject, case.involved)],
+        Said("不具备独立性", "Not independent"),
+    )
     _step(case, CaseStatus.evidence_reviewed)
     case.review_notes, case.reviewed_by = body.notes, principal.subject
     case.reviewed_at = datetime.now(SHANGHAI)
@@ -339,7 +362,7 @@ def _judge(
             *also,
             rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
         ],
-        "The decision cannot be taken as given",
+        Said("不能按所提交的内容作出认定", "The decision cannot be taken as given"),
     )
     _require_known(session, body.situations, EntryKind.situation)
     _require_known(session, body.aggravating, EntryKind.aggravating)
@@ -364,7 +387,10 @@ def appeal(
     """Once, by one of the staff concerned (those involved in the loan, or who opened it)."""
     case = get(session, principal, case_id, lock=True)
     if principal.subject not in case.involved:
-        raise conflict("An appeal comes from the staff concerned", slug="not-concerned")
+        raise conflict(
+            Said("申诉应由相关责任人提出", "An appeal comes from the staff concerned"),
+            slug="not-concerned",
+        )
     _step(case, CaseStatus.appealed)
     case.appeal_reason, case.appealed_by = body.reason, principal.subject
     case.appealed_at = datetime.now(SHANGHAI)

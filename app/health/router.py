@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from app.background import service as background
 from app.core.auth import metrics_reader
 from app.core.db import get_engine, get_sessionmaker
+from app.core.i18n import Said
 from app.core.metrics import Figures, render
 from app.core.migrations import head_revision
 from app.core.problems import problem_response, problem_responses
@@ -44,10 +45,18 @@ async def ready(request: Request) -> Health | JSONResponse:
         with anyio.fail_after(3):
             revision = await anyio.to_thread.run_sync(_database_revision)
     except Exception:
-        return problem_response(request, 503, "The database is not reachable", slug="not-ready")
+        return problem_response(
+            request, 503, Said("无法连接数据库", "The database is not reachable"), slug="not-ready"
+        )
     if revision != head_revision():
         return problem_response(
-            request, 503, f"Schema at {revision}, code expects {head_revision()}", slug="not-ready"
+            request,
+            503,
+            Said(
+                f"数据库结构版本为 {revision}，程序需要 {head_revision()}",
+                f"Schema at {revision}, code expects {head_revision()}",
+            ),
+            slug="not-ready",
         )
     return Health(status="ready", database="ok", migration=revision)
 

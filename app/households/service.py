@@ -14,12 +14,14 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
+from app.core.i18n import Said, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
-from app.core.problems import Problem, RuleFailure, conflict, not_found
+from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable
 from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
+from app.domain.rules import rule
 from app.households import schemas
 from app.households.models import CreditRating, Household, Member
 from app.jobs import calendar
@@ -28,7 +30,13 @@ from app.roster.models import RosterEntry
 
 def _ensure_may_write(principal: Principal, region_code: str) -> None:
     if not principal.sees_region(region_code):
-        raise Problem(403, "The household's region is outside your regions", slug="forbidden")
+        raise Problem(
+            403,
+            Said(
+                "该户所在地区不在您的管辖范围内", "The household's region is outside your regions"
+            ),
+            slug="forbidden",
+        )
 
 
 def create_household(
@@ -43,7 +51,10 @@ def create_household(
             person = parse_id_number(m.id_number, today)
         except InvalidIdNumberError as exc:
             raise Problem(
-                422, f"members[{index}].id_number: {exc}", slug="validation-error"
+                422,
+                Said(f"members[{index}].id_number：", f"members[{index}].id_number: ")
+                + said_of(exc),
+                slug="validation-error",
             ) from exc
         members.append(
             Member(
@@ -62,11 +73,14 @@ def create_household(
     hashes = [m.id_hash for m in members]
     if len(set(hashes)) != len(hashes):
         raise Problem(
-            422, "The same ID number appears twice among the members", slug="validation-error"
+            422,
+            Said("成员中有重复的身份证号", "The same ID number appears twice among the members"),
+            slug="validation-error",
         )
     if session.scalar(select(Member.id).where(Member.id_hash.in_(hashes)).limit(1)):
         raise conflict(
-            "A member is already registered in another household", slug="member-already-registered"
+            Said("有成员已登记在其他农户中", "A member is already registered in another household"),
+            slug="member-already-registered",
         )
     household_number = _roster_household(session, hashes, body.household_number)
     household = Household(
@@ -100,13 +114,18 @@ def create_household(
 
 def _roster_household_taken(number: str | None) -> Problem:
     return conflict(
-        f"Roster household {number} is already registered as a household: the household"
-        " borrows as one (1.1, 户借户用户还)",
+        Said(
+            f"名单户 {number} 已登记为农户：户借、户用、户还（1.1）",
+            f"Roster household {number} is already registered as a household: the household"
+            " borrows as one (1.1, 户借户用户还)",
+        ),
         [
-            RuleFailure(
-                code="one_household_per_roster_household",
-                clause="1.1",
-                message=f"Roster household {number} is already registered",
+            rule(
+                "one_household_per_roster_household",
+                "1.1",
+                False,
+                f"名单户 {number} 已经登记",
+                f"Roster household {number} is already registered",
             )
         ],
         slug="roster-household-already-registered",
@@ -122,15 +141,20 @@ def _roster_household(session: Session, hashes: list[bytes], given: str | None) 
         session.scalars(select(RosterEntry.household_number).where(RosterEntry.id_hash.in_(hashes)))
     )
     if len(listed) > 1 or (given is not None and listed and given not in listed):
+        numbers = sorted(listed | ({given} if given else set()))
         raise conflict(
-            "The members are listed in different roster households ("
-            + ", ".join(sorted(listed | ({given} if given else set())))
-            + "); a bank household is one roster household (1.1)",
+            Said(
+                f"成员分属不同的名单户（{'、'.join(numbers)}）；银行登记的一户即名单中的一户（1.1）",
+                f"The members are listed in different roster households ({', '.join(numbers)});"
+                " a bank household is one roster household (1.1)",
+            ),
             [
-                RuleFailure(
-                    code="one_household_per_roster_household",
-                    clause="1.1",
-                    message="The members belong to different roster households",
+                rule(
+                    "one_household_per_roster_household",
+                    "1.1",
+                    False,
+                    "成员分属不同的名单户",
+                    "The members belong to different roster households",
                 )
             ],
             slug="members-in-different-roster-households",
@@ -320,7 +344,9 @@ def search(
         try:
             number = parse_id_number(id_number, business_today()).value
         except InvalidIdNumberError as exc:
-            raise Problem(422, f"id_number: {exc}", slug="validation-error") from exc
+            raise Problem(
+                422, Said("id_number：", "id_number: ") + said_of(exc), slug="validation-error"
+            ) from exc
         query = query.where(
             Household.id.in_(
                 select(Member.household_id).where(

@@ -36,6 +36,7 @@ from app.core import idempotency
 from app.core.auth import SYSTEM, Principal
 from app.core.clock import business_today
 from app.core.db import get_sessionmaker
+from app.core.i18n import Said, said_of
 from app.core.metrics import BATCH_SECONDS
 from app.core.problems import Problem
 from app.core.scoping import readable
@@ -377,7 +378,9 @@ def _close_region(
 def refuse_future(business_date: date) -> None:
     """A business date that has not come yet is not closed (unless configured for tests)."""
     if business_date > business_today() and not get_settings().allow_future_business_dates:
-        raise FutureDateError(f"{business_date} has not come yet")
+        raise FutureDateError(
+            Said(f"{business_date} 尚未到来", f"{business_date} has not come yet")
+        )
 
 
 def run(
@@ -408,8 +411,12 @@ def run(
         earliest = min(opened.values(), default=None)
     if earliest is not None and (business_date - earliest).days >= settings.eod_max_days_per_run:
         raise FutureDateError(
-            f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
-            f" ({settings.eod_max_days_per_run}); run it in steps"
+            Said(
+                f"从 {earliest} 日终到 {business_date} 超过了 EOD_MAX_DAYS_PER_RUN"
+                f"（{settings.eod_max_days_per_run} 天），请分步运行",
+                f"closing {earliest} to {business_date} exceeds EOD_MAX_DAYS_PER_RUN"
+                f" ({settings.eod_max_days_per_run}); run it in steps",
+            )
         )
     if earliest is not None:
         _accrual_months(session_factory, earliest, business_date, drop_before=None)
@@ -481,7 +488,7 @@ def run_eod_job(run_: Run) -> Outcome:
             on_progress=run_.progress,
         )
     except FutureDateError as exc:
-        raise Problem(409, str(exc), slug="future-business-date") from exc
+        raise Problem(409, said_of(exc), slug="future-business-date") from exc
     return Outcome(
         result={
             "business_date": str(result.business_date),

@@ -16,6 +16,7 @@ from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core.auth import Principal, Role, require
 from app.core.db import get_sessionmaker
 from app.core.deps import DbSession
+from app.core.i18n import Said, said_of
 from app.core.problems import Problem, problem_responses
 from app.core.types import Day
 from app.jobs import eod
@@ -60,14 +61,24 @@ async def run_eod(
     done of total; at the end this answer)."""
     for prefix in body.regions or []:
         if not prefix.isdigit() or len(prefix) > 12:
-            raise Problem(422, "regions are code prefixes (digits)", slug="validation-error")
+            raise Problem(
+                422,
+                Said("地区应为区划代码前缀（数字）", "regions are code prefixes (digits)"),
+                slug="validation-error",
+            )
         if not principal.sees_region(prefix):
-            raise Problem(403, f"Region {prefix} is outside your regions", slug="forbidden")
+            raise Problem(
+                403,
+                Said(
+                    f"地区 {prefix} 不在您的管辖范围内", f"Region {prefix} is outside your regions"
+                ),
+                slug="forbidden",
+            )
     if wants_async(prefer):
         try:
             eod.refuse_future(body.business_date)
         except eod.FutureDateError as exc:
-            raise Problem(409, str(exc), slug="future-business-date") from exc
+            raise Problem(409, said_of(exc), slug="future-business-date") from exc
         job = await run_in_threadpool(
             jobs.start,
             session,
@@ -82,7 +93,7 @@ async def run_eod(
             eod.run, get_sessionmaker(), body.business_date, body.regions, 2, principal
         )
     except eod.FutureDateError as exc:
-        raise Problem(409, str(exc), slug="future-business-date") from exc
+        raise Problem(409, said_of(exc), slug="future-business-date") from exc
     return EodOut(
         business_date=result.business_date,
         regions=result.regions,

@@ -19,6 +19,7 @@ from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.db import get_sessionmaker
+from app.core.i18n import Said, language_var, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import conflict, outside_regions
@@ -35,9 +36,11 @@ from app.roster.models import RosterEntry
 
 
 class Rejected(Exception):
-    def __init__(self, *reasons: str) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = list(reasons)
+    """A contract refused, with its reasons in both languages (the answer speaks the caller's)."""
+
+    def __init__(self, *reasons: Said) -> None:
+        super().__init__("; ".join(r.en for r in reasons))
+        self.reasons = [r.in_(language_var.get()) for r in reasons]
 
 
 def require_within_regions(principal: Principal, body: schemas.LegacyImportIn) -> None:
@@ -48,7 +51,7 @@ def require_within_regions(principal: Principal, body: schemas.LegacyImportIn) -
         if not principal.sees_region(item.region_code)
     ]
     if outside:
-        raise outside_regions("contracts", outside)
+        raise outside_regions(Said("合同", "contracts"), outside)
 
 
 def import_loans(
@@ -90,7 +93,12 @@ def import_loans(
                 schemas.LegacyRejection(
                     index=index,
                     external_ref=item.external_ref,
-                    reasons=["1.1 the household already has an outstanding assistance loan"],
+                    reasons=[
+                        Said(
+                            "1.1 该户已有未结清的帮扶小额信贷",
+                            "1.1 the household already has an outstanding assistance loan",
+                        ).in_(language_var.get())
+                    ],
                 )
             )
             continue
@@ -137,7 +145,12 @@ def lpr_quotes(session: Session) -> list[LprQuote]:
 
 def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) -> LprRate:
     if session.get(LprRate, body.effective_from) is not None:
-        raise conflict(f"The LPR published on {body.effective_from} is already recorded")
+        raise conflict(
+            Said(
+                f"{body.effective_from} 公布的 LPR 已记录",
+                f"The LPR published on {body.effective_from} is already recorded",
+            )
+        )
     row = LprRate(**body.model_dump(), recorded_by=principal.subject)
     session.add(row)
     session.flush()
@@ -170,7 +183,7 @@ def _import_one(
         lpr_in_force(item.signed_on, quotes),
     )
     if item.value_date < item.signed_on:
-        problems.append("the value date is before the signing date")
+        problems.append(Said("起息日早于签约日", "the value date is before the signing date"))
     if problems:
         raise Rejected(*problems)
     household, member = _household(session, principal, item)
@@ -208,7 +221,7 @@ def _import_one(
     try:
         lifecycle.take_over(session, loan, paid=item.instalments_paid, day=day)
     except LifecycleError as exc:
-        raise Rejected(str(exc)) from exc
+        raise Rejected(said_of(exc)) from exc
     audit.record(
         session,
         principal,
@@ -232,14 +245,16 @@ def _household(
     try:
         person = parse_id_number(item.borrower.id_number)
     except InvalidIdNumberError as exc:
-        raise Rejected(f"borrower.id_number: {exc}") from exc
+        raise Rejected(Said("borrower.id_number：", "borrower.id_number: ") + said_of(exc)) from exc
     id_hash = cipher.blind_index(person.value, ID_NUMBER)
     member = session.scalar(select(Member).where(Member.id_hash == id_hash))
     if member is not None:
         household = session.get(Household, member.household_id)
         assert household is not None
         if household.region_code != item.region_code:
-            raise Rejected("the borrower is registered in another region")
+            raise Rejected(
+                Said("借款人已在其他地区登记", "the borrower is registered in another region")
+            )
         return household, member
     phone = item.borrower.phone
     member = Member(
@@ -263,8 +278,11 @@ def _household(
         select(Household.id).where(Household.household_number == household_number)
     ):
         raise Rejected(
-            f"1.1 the borrower's roster household {household_number} is registered as another"
-            " household"
+            Said(
+                f"1.1 借款人所在名单户 {household_number} 已登记为另一农户",
+                f"1.1 the borrower's roster household {household_number} is registered as another"
+                " household",
+            )
         )
     household = Household(
         id=uuid.uuid4(),

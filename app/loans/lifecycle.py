@@ -38,9 +38,11 @@ from app.domain.classification import (
     restructured_floor,
     worst,
 )
+from app.domain.labels import label
 from app.domain.loan_status import InvalidTransitionError, LifecycleError, LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import RepaymentMethod
+from app.domain.wording import Said
 from app.loans.models import Accrual, Instalment, Loan, LoanRecovery, Repayment, RiskClassChange
 
 # --- status -----------------------------------------------------------------------------------
@@ -51,7 +53,12 @@ def _move(loan: Loan, to: LoanStatus) -> None:
     anything else is a bug, answered 409 rather than written."""
     current = LoanStatus(loan.status)
     if not current.may_become(to):
-        raise InvalidTransitionError(f"A {current.value} loan cannot become {to.value}")
+        raise InvalidTransitionError(
+            Said(
+                f"{label(current)}的贷款不能转为{label(to)}",
+                f"A {current.value} loan cannot become {to.value}",
+            )
+        )
     loan.status = to
 
 
@@ -549,19 +556,28 @@ def reverse_repayment(
     effect = posting.effect
     if effect is None:
         raise LifecycleError(
-            "This repayment was posted before reversals were recorded; correct it by hand",
+            Said(
+                "该笔还款入账于冲正功能启用之前，请人工更正",
+                "This repayment was posted before reversals were recorded; correct it by hand",
+            ),
             slug="not-reversible",
         )
     if loan.status not in (LoanStatus.active, LoanStatus.closed) or (
         loan.chain_actions != effect["chain_actions"]
     ):
         raise LifecycleError(
-            "The loan was extended, renewed or restructured after this repayment;"
-            " it can no longer be reversed",
+            Said(
+                "该笔还款之后贷款已展期、续贷或重组，不能再冲正",
+                "The loan was extended, renewed or restructured after this repayment;"
+                " it can no longer be reversed",
+            ),
             slug="not-reversible",
         )
     if loan.status == LoanStatus.closed and not effect["closed"]:  # pragma: no cover
-        raise LifecycleError("The loan closed after this repayment", slug="not-reversible")
+        raise LifecycleError(
+            Said("该笔还款之后贷款已结清", "The loan closed after this repayment"),
+            slug="not-reversible",
+        )
     if (
         loan.status == LoanStatus.closed
         and loan.closed_on is not None
@@ -570,7 +586,10 @@ def reverse_repayment(
         # After its month's end a closed loan has left the month-end totals that subsidy
         # claims are differences of; reopening it then would claim its subsidy twice.
         raise LifecycleError(
-            "A pay-off is reversed within the month the loan closed in; reopen it by hand",
+            Said(
+                "结清还款只能在结清当月冲正；请人工重开贷款",
+                "A pay-off is reversed within the month the loan closed in; reopen it by hand",
+            ),
             slug="not-reversible",
         )
     _refuse_if_later_postings(session, posting)
@@ -643,7 +662,10 @@ def _refuse_if_later_postings(session: Session, posting: Repayment) -> None:
     )
     if found is not None:
         raise LifecycleError(
-            f"A later repayment ({found}) stands on this one: reverse it first",
+            Said(
+                f"之后的还款（{found}）以该笔为基础：请先冲正之后的还款",
+                f"A later repayment ({found}) stands on this one: reverse it first",
+            ),
             slug="later-repayments",
         )
 
@@ -749,8 +771,11 @@ def _reverse_subsidy_since(session: Session, loan: Loan, since: date, on: date) 
     months = get_settings().accrual_daily_retention_months
     if months and since < (kept := daily_detail_from(on, months)):
         raise LifecycleError(
-            f"Subsidy accrued before {kept} is kept only as month-end totals; a correction from"
-            f" {since} is made by hand",
+            Said(
+                f"{kept} 之前的贴息计提只保留月末合计；自 {since} 起的更正需人工处理",
+                f"Subsidy accrued before {kept} is kept only as month-end totals; a correction"
+                f" from {since} is made by hand",
+            ),
             slug="before-daily-detail",
         )
     central, local = session.execute(
@@ -948,12 +973,17 @@ def take_over(session: Session, loan: Loan, *, paid: int, day: date) -> None:
     rows = instalments(session, loan.id)
     past = [r for r in rows if r.due_date < day]
     if paid > len(past):
-        raise LifecycleError(f"instalments_paid {paid} exceeds the {len(past)} due before {day}")
+        raise LifecycleError(
+            Said(
+                f"已还期数 {paid} 超过 {day} 之前到期的 {len(past)} 期",
+                f"instalments_paid {paid} exceeds the {len(past)} due before {day}",
+            )
+        )
     for row in past[:paid]:
         row.principal_paid, row.interest_paid = row.principal_due, row.interest_due
     _settle_position(loan, rows, day)
     if loan.principal_outstanding == 0:
-        raise LifecycleError("the loan is already repaid")
+        raise LifecycleError(Said("该贷款已还清", "the loan is already repaid"))
     upcoming = [r for r in rows if r.due_date >= day]
     if upcoming and upcoming[0].period_start < day:
         row = upcoming[0]
@@ -1034,7 +1064,10 @@ def record_recovery(
     loan (the household may then borrow again, 1.1). Returns it and what is still owed. More
     than is still owed is refused."""
     if loan.status != LoanStatus.written_off:
-        raise LifecycleError("Recoveries are recorded on written-off loans", "not-written-off")
+        raise LifecycleError(
+            Said("只对已核销贷款登记收回", "Recoveries are recorded on written-off loans"),
+            "not-written-off",
+        )
     recovered = session.scalar(
         select(func.coalesce(func.sum(LoanRecovery.amount), 0)).where(
             LoanRecovery.loan_id == loan.id
@@ -1043,7 +1076,10 @@ def record_recovery(
     remaining = claim - (recovered or ZERO)
     if amount > remaining:
         raise LifecycleError(
-            f"{amount} is more than the {remaining} still owed on the written-off loan",
+            Said(
+                f"{amount} 超过该核销贷款尚欠的 {remaining}",
+                f"{amount} is more than the {remaining} still owed on the written-off loan",
+            ),
             "overpayment",
         )
     recovery = LoanRecovery(

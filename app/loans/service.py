@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import Problem, conflict, not_found
+from app.core.i18n import Said
+from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
+from app.core.problems import loan_is, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain.classification import RiskClass, check_class_change
@@ -165,7 +166,7 @@ def list_page(
         try:
             after = uuid.UUID(str(decode_cursor(cursor).get("id")))
         except ValueError as exc:
-            raise Problem(422, "The cursor is not valid", slug="validation-error") from exc
+            raise invalid_cursor() from exc
         query = query.where(Loan.id > after)
     items = list(session.scalars(query))
     next_cursor = encode_cursor({"id": str(items[-1].id)}) if len(items) == limit else None
@@ -211,9 +212,8 @@ def worsen_risk_class(
 ) -> Loan:
     loan = get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.active:
-        raise conflict(
-            f"The loan is {loan.status}; only an active loan is classified",
-            slug="invalid-transition",
+        raise loan_is(
+            loan.status, Said("只对在贷贷款进行风险分类", "only an active loan is classified")
         )
     calendar.lock_region_shared(session, loan.region_code)
     current = RiskClass(loan.risk_class)

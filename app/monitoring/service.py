@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
-from app.core.problems import Problem, conflict
+from app.core.i18n import Said
+from app.core.problems import Problem, conflict, loan_is
 from app.core.scoping import readable
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
@@ -27,19 +28,28 @@ def record(
 ) -> MonitoringVisit:
     loan = loans.get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.active:
-        raise conflict(
-            f"The loan is {loan.status}; visits are recorded on active loans",
-            slug="invalid-transition",
+        raise loan_is(
+            loan.status, Said("只对在贷贷款记录贷后走访", "visits are recorded on active loans")
         )
     assert loan.value_date is not None
     if not loan.value_date <= body.visited_on <= calendar.business_date(session, loan.region_code):
         raise Problem(
-            422, "visited_on must be between the disbursement and today", slug="validation-error"
+            422,
+            Said(
+                "走访日期（visited_on）应在放款日与今天之间",
+                "visited_on must be between the disbursement and today",
+            ),
+            slug="validation-error",
         )
     if body.corrects_misuse and (
         body.finding is not FundUse.as_declared or loan.misuse_since is None
     ):
-        raise conflict("Only an as_declared visit corrects a recorded misuse")
+        raise conflict(
+            Said(
+                "只有结论为按约定用途使用（as_declared）的走访才能纠正已记录的挪用",
+                "Only an as_declared visit corrects a recorded misuse",
+            )
+        )
     visit = MonitoringVisit(
         id=uuid.uuid4(),
         loan_id=loan.id,

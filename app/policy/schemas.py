@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from app.core.i18n import Said, language_var
 from app.core.types import Day, Int, Money, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.eligibility import RosterStatus
 from app.domain.policy import Purpose, RepaymentMethod
@@ -97,8 +99,28 @@ class RuleOut(BaseModel):
     code: str = Field(description="Stable rule code")
     clause: str = Field(description="Clause of the notice, e.g. '1.9' for 一(九)")
     passed: StrictBool
-    message: str = Field(description="English")
+    message: str = Field(
+        description="In the language asked for: Chinese by default, English with"
+        " `Accept-Language: en`"
+    )
     message_zh: str = Field(description="中文")
+    message_en: str = Field(description="English")
+
+    @classmethod
+    def of(cls, code: str, clause: str, passed: bool, zh: str, en: str) -> RuleOut:
+        return cls(
+            code=code,
+            clause=clause,
+            passed=passed,
+            message=Said(zh, en).in_(language_var.get()),
+            message_zh=zh,
+            message_en=en,
+        )
+
+    @classmethod
+    def stored(cls, row: dict[str, Any]) -> RuleOut:
+        """A verdict as kept with a decision: `message` (English) and `message_zh`."""
+        return cls.of(row["code"], row["clause"], row["passed"], row["message_zh"], row["message"])
 
 
 class EligibilityOut(BaseModel):

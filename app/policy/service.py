@@ -4,48 +4,55 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from app.core.problems import Problem, RuleFailure
+from app.core.i18n import said_of
+from app.core.problems import Problem
 from app.domain import eligibility, schedule, subsidy
 from app.domain.policy import PolicyVersion, policy_for
-from app.domain.rules import RuleResult
+from app.domain.rules import RuleResult, rule
 from app.policy import schemas
 
 
 def rule_out(result: RuleResult) -> schemas.RuleOut:
-    return schemas.RuleOut(
-        code=result.code,
-        clause=result.clause,
-        passed=result.passed,
-        message=result.message_en,
-        message_zh=result.message_zh,
+    """A verdict for a response, in the language asked for."""
+    return schemas.RuleOut.of(
+        result.code, result.clause, result.passed, result.message_zh, result.message_en
     )
 
 
-def rule_failures(results: list[RuleResult]) -> list[RuleFailure]:
+def rule_json(result: RuleResult) -> dict[str, Any]:
+    """A verdict as kept with a decision, in both languages (read back by RuleOut.stored)."""
+    return {
+        "code": result.code,
+        "clause": result.clause,
+        "passed": result.passed,
+        "message": result.message_en,
+        "message_zh": result.message_zh,
+    }
+
+
+def rule_failures(results: list[RuleResult]) -> list[RuleResult]:
     """The failing rules, as listed in a 409 problem."""
-    return [
-        RuleFailure(code=r.code, clause=r.clause, message=r.message_en)
-        for r in results
-        if not r.passed
-    ]
+    return [r for r in results if not r.passed]
 
 
 def refuse_unless_passed(result: RuleResult, *, slug: str = "policy-refusal") -> None:
     """A single rule that failed is a 409 naming it, its clause and its message."""
     if not result.passed:
-        raise Problem(409, result.message_en, slug=slug, rules=rule_failures([result]))
+        raise Problem(409, result.message, slug=slug, rules=[result])
 
 
 def governing_policy(on: date) -> PolicyVersion:
     try:
         return policy_for(on)
     except ValueError as exc:
+        said = said_of(exc)
         raise Problem(
             409,
-            str(exc),
+            said,
             slug="no-policy-in-force",
-            rules=[RuleFailure(code="policy_in_force", clause="5.2", message=str(exc))],
+            rules=[rule("policy_in_force", "5.2", False, said.zh, said.en)],
         ) from exc
 
 
@@ -77,11 +84,12 @@ def _split(
     try:
         return subsidy.split(annual_rate, amount, large, local, policy, local_principal_cap)
     except subsidy.LegacySubsidyError as exc:
+        said = said_of(exc)
         raise Problem(
             409,
-            str(exc),
+            said,
             slug="legacy-terms",
-            rules=[RuleFailure(code="legacy_terms", clause="5.2", message=str(exc))],
+            rules=[rule("legacy_terms", "5.2", False, said.zh, said.en)],
         ) from exc
 
 

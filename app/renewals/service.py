@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
-from app.core.problems import Problem, conflict, not_found
+from app.core.i18n import Said
+from app.core.problems import Problem, conflict, loan_is, not_found
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import renewal, subsidy
+from app.domain.labels import label
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod
@@ -27,7 +29,8 @@ from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Instalment, Loan
-from app.policy.service import refuse_unless_passed, rule_failures, rule_out
+from app.policy.schemas import RuleOut
+from app.policy.service import refuse_unless_passed, rule_failures, rule_json
 from app.regions import service as regions
 from app.renewals import schemas
 from app.renewals.models import ChainRequest
@@ -38,7 +41,9 @@ Kind = renewal.ChainAction
 def _business_date(session: Session, loan: Loan) -> date:
     day = calendar.open_date(session, loan.region_code)
     if day is None:  # pragma: no cover (an active loan's region always has one)
-        raise conflict("The loan's region has no open business date")
+        raise conflict(
+            Said("贷款所在地区没有开放的营业日", "The loan's region has no open business date")
+        )
     return day
 
 
@@ -118,7 +123,9 @@ def evaluate(
 
 def _refusal(kind: Kind, found: list[RuleResult]) -> Problem:
     return conflict(
-        f"The {kind.value} cannot be granted", rule_failures(found), slug="policy-refusal"
+        Said(f"不能办理{label(kind)}", f"The {kind.value} cannot be granted"),
+        rule_failures(found),
+        slug="policy-refusal",
     )
 
 
@@ -133,9 +140,9 @@ def request(
 ) -> ChainRequest:
     loan = loans.get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.active:
-        raise conflict(
-            f"The loan is {loan.status}; only an active loan is renewed or extended",
-            slug="invalid-transition",
+        raise loan_is(
+            loan.status,
+            Said("只有在贷贷款可以续贷或展期", "only an active loan is renewed or extended"),
         )
     day = _business_date(session, loan)
     found, restructuring = evaluate(session, loan, kind, months, day, deciding=False)
@@ -146,7 +153,12 @@ def request(
             ChainRequest.loan_id == loan.id, ChainRequest.status == "requested"
         )
     ):
-        raise conflict("A renewal or extension request for this loan awaits a decision")
+        raise conflict(
+            Said(
+                "该贷款已有待审批的续贷或展期申请",
+                "A renewal or extension request for this loan awaits a decision",
+            )
+        )
     row = ChainRequest(
         id=uuid.uuid4(),
         loan_id=loan.id,
@@ -158,7 +170,7 @@ def request(
         reason=reason,
         requested_by=principal.subject,
         requested_on=day,
-        rules=[rule_out(r).model_dump() for r in found],
+        rules=[rule_json(r) for r in found],
         restructuring=restructuring,
     )
     session.add(row)
@@ -231,7 +243,7 @@ def decide(
     if not all(r.passed for r in found):
         raise _refusal(kind, found)
     row.status, row.restructuring = "approved", restructuring
-    row.rules = [rule_out(r).model_dump() for r in found]
+    row.rules = [rule_json(r) for r in found]
     if kind is Kind.extension:
         lifecycle.extend(
             session,
@@ -286,7 +298,7 @@ def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
         reason=row.reason,
         requested_by=row.requested_by,
         requested_on=row.requested_on,
-        rules=row.rules,
+        rules=[RuleOut.stored(r) for r in row.rules],
         restructuring=row.restructuring,
         decided_by=row.decided_by,
         decided_at=row.decided_at,

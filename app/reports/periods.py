@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.i18n import Said
 from app.core.problems import Problem
 
 PERIOD_PATTERN = r"^(19|20|21)\d{2}(Q[1-4]|-(0[1-9]|1[0-2]))$"
@@ -38,7 +39,12 @@ class Period:
 def parse(code: str) -> Period:
     if not re.fullmatch(PERIOD_PATTERN, code):
         raise Problem(
-            422, "period is a quarter like 2026Q3 or a month like 2026-07", slug="validation-error"
+            422,
+            Said(
+                "期间应为季度（如 2026Q3）或月份（如 2026-07）",
+                "period is a quarter like 2026Q3 or a month like 2026-07",
+            ),
+            slug="validation-error",
         )
     year = int(code[:4])
     if "Q" in code:

@@ -17,6 +17,7 @@ from app.background.router import ACCEPTED, accepted
 from app.background.schemas import JobOut
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
+from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
 from app.core.types import Day, Rate
 from app.domain import portfolio
@@ -145,7 +146,11 @@ def export_claims(body: schemas.ClaimExportIn, session: DbSession, principal: Re
     period_ = periods.parse(body.period)
     codes = service.counties(session, principal, body.region)
     if not codes:
-        raise Problem(409, "No serviced loans in these regions", slug="nothing-serviced")
+        raise Problem(
+            409,
+            Said("这些地区没有在管贷款", "No serviced loans in these regions"),
+            slug="nothing-serviced",
+        )
     service.require_closed(session, codes, period_.end)
     job = jobs.start(
         session,
@@ -279,7 +284,11 @@ def portfolio_chart(
     asked, and the tolerance line (bank NPL + 3 points) when the bank ratio is known."""
     codes = [c for c in regions.split(",") if principal.sees_region(c)]
     if end < start:
-        raise Problem(422, "`to` is before `from`", slug="validation-error")
+        raise Problem(
+            422,
+            Said("结束日期（to）早于开始日期（from）", "`to` is before `from`"),
+            slug="validation-error",
+        )
     rows = session.scalars(
         select(RegionDailyStat)
         .where(

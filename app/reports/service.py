@@ -22,6 +22,7 @@ from app.background.service import Outcome, Run, handles
 from app.core import csvsafe
 from app.core.auth import Principal
 from app.core.db import CompiledStatement, get_sessionmaker
+from app.core.i18n import Said
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
@@ -85,13 +86,21 @@ def require_closed(session: Session, codes: list[str], through: date) -> None:
     unknown = sorted(c for c in codes if c not in open_dates)
     if unknown:
         raise conflict(
-            f"No loans are serviced in {', '.join(unknown[:10])}", slug="nothing-serviced"
+            Said(
+                f"以下地区没有在管贷款：{'、'.join(unknown[:10])}",
+                f"No loans are serviced in {', '.join(unknown[:10])}",
+            ),
+            slug="nothing-serviced",
         )
     behind = sorted(c for c in codes if open_dates[c] <= through)
     if behind:
         raise conflict(
-            f"{through} is not closed yet in {', '.join(behind[:10])}"
-            + (" and more" if len(behind) > 10 else ""),
+            Said(
+                f"以下地区尚未完成 {through} 的日终：{'、'.join(behind[:10])}"
+                + ("等" if len(behind) > 10 else ""),
+                f"{through} is not closed yet in {', '.join(behind[:10])}"
+                + (" and more" if len(behind) > 10 else ""),
+            ),
             slug="period-not-closed",
         )
 
@@ -338,7 +347,11 @@ def submit_claim(
         )
     ):
         raise conflict(
-            f"The {period.code} claim of {region} was already submitted", slug="already-submitted"
+            Said(
+                f"{region} 的 {period.code} 贴息申报已提交",
+                f"The {period.code} claim of {region} was already submitted",
+            ),
+            slug="already-submitted",
         )
     claim = _summarise(
         CountyClaim(region, "submitted", None, computed_lines(session, [region], period))
@@ -408,7 +421,12 @@ def record_payment(
         raise not_found("Subsidy claim")
     principal.ensure_region(row.region_code, "Subsidy claim")
     if row.status != "submitted":
-        raise conflict(f"The claim is {row.status}; payments are recorded on submitted claims")
+        raise conflict(
+            Said(
+                f"该申报当前状态为 {row.status}，只有已提交的申报才能登记拨付",
+                f"The claim is {row.status}; payments are recorded on submitted claims",
+            )
+        )
     row.status, row.paid_central, row.paid_local = "paid", central, local
     row.paid_on, row.payment_reference, row.recorded_by = paid_on, reference, principal.subject
     audit.record(
@@ -536,7 +554,11 @@ def risk_compensation(
     if quality.tolerance is None:
         raise Problem(
             422,
-            "No bank-wide NPL ratio for the date: pass bank_npl_ratio or configure BANK_NPL_RATIOS",
+            Said(
+                "该日没有全行不良贷款率：请传入 bank_npl_ratio 或配置 BANK_NPL_RATIOS",
+                "No bank-wide NPL ratio for the date: pass bank_npl_ratio or configure"
+                " BANK_NPL_RATIOS",
+            ),
             slug="validation-error",
         )
     bank = quality.tolerance.bank_npl_ratio

@@ -1,7 +1,8 @@
-"""POST /v1/roster/imports: the agriculture departments' roster, CSV or JSON lines."""
+"""POST /v1/roster/imports: the agriculture departments' roster, as CSV, JSON lines or Excel."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -11,15 +12,22 @@ from starlette.concurrency import run_in_threadpool
 from app.background import service as jobs
 from app.background.models import JobKind
 from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
+from app.core import sheets
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
+from app.core.i18n import Said, said_of
 from app.core.problems import Problem, problem_responses
 from app.roster import service
 from app.roster.schemas import RosterImportOut
 
 router = APIRouter(prefix="/v1/roster", tags=["roster"])
 
-_FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
+_FORMATS = {
+    "text/csv": "csv",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    sheets.XLSX_MEDIA_TYPE: "xlsx",
+}
 _EXAMPLE_CSV = (
     "id_number,name,household_number,region_code,category,listed_date,removed_date\n"
     "52010219900101123X,张三,5201020001,520102,monitoring_target,2025-03-01,\n"
@@ -30,13 +38,14 @@ _EXAMPLE_CSV = (
     "/imports",
     response_model=RosterImportOut,
     status_code=201,
-    responses={**ACCEPTED, **problem_responses(403, 413, 415)},
+    responses={**ACCEPTED, **problem_responses(403, 413, 415, 422)},
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 "text/csv": {"schema": {"type": "string"}, "example": _EXAMPLE_CSV},
                 "application/x-ndjson": {"schema": {"type": "string"}},
+                sheets.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
                 # what generated clients send a file as: its format in `format`
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             },
@@ -49,21 +58,32 @@ async def import_roster(
     principal: Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))],
     prefer: Annotated[str | None, Header(description=PREFER_HELP)] = None,
     format: Annotated[
-        Literal["csv", "jsonl"],
+        Literal["csv", "jsonl", "xlsx"],
         Query(description="with `application/octet-stream`: the file's format"),
     ] = "csv",
+    on_errors: Annotated[
+        Literal["refuse", "import_valid"], Query(description=sheets.ON_ERRORS_HELP)
+    ] = "refuse",
 ) -> RosterImportOut | JSONResponse:
-    """One row per person: id_number, name, household_number, region_code, category
-    (`monitoring_target` / `continued_support`), listed_date, removed_date (for removals).
-    Bad rows are rejected with their line and reason; the rest are merged. Re-sending the same
-    file changes nothing. With `Prefer: respond-async` the import runs as a job: 202 and the
-    job's URL, which shows rows done of total and, at the end, this answer and the row errors."""
+    """导入帮扶人口名单。One row per person: id_number (身份证号), name (姓名), household_number
+    (户编号), region_code (行政区划代码), category (人员类别: `monitoring_target` 防止返贫监测对象 /
+    `continued_support` 脱贫人口), listed_date (纳入日期), removed_date (退出日期, for removals).
+    Chinese or English column headers; CSV in UTF-8 or GB18030, JSON lines, or an Excel
+    workbook (first sheet). A file with a row in error writes nothing and answers 422 listing
+    each row and its reason, unless `on_errors=import_valid`. Re-sending the same file changes
+    nothing. With `Prefer: respond-async` the import runs as a job: 202 and the job's URL,
+    which shows rows done of total and, at the end, this answer; the row errors download as a
+    sheet from the job's `/row-errors`."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = format if media_type == "application/octet-stream" else _FORMATS.get(media_type)
     if fmt is None:
         raise Problem(
             415,
-            "Send the roster as text/csv, application/x-ndjson or application/octet-stream",
+            Said(
+                "名单请以 CSV、JSON lines 或 Excel（.xlsx）发送",
+                "Send the roster as text/csv, application/x-ndjson, an .xlsx workbook or"
+                " application/octet-stream",
+            ),
             slug="unsupported-media-type",
         )
     body = await request.body()
@@ -73,14 +93,20 @@ async def import_roster(
             session,
             principal,
             JobKind.roster_import,
-            {"format": fmt, "bytes": len(body)},
+            {"format": fmt, "bytes": len(body), "on_errors": on_errors},
             payload=body,
             total=service.estimated_rows(body, fmt),
             lock="roster-import",
         )
         return accepted(job)
     try:
-        result = await run_in_threadpool(service.import_roster, session, principal, body, fmt)
+        result = await run_in_threadpool(
+            partial(service.import_roster, import_valid=on_errors == "import_valid"),
+            session,
+            principal,
+            body,
+            fmt,
+        )
     except service.UnsupportedFormatError as exc:
-        raise Problem(422, str(exc), slug="validation-error") from exc
+        raise Problem(422, said_of(exc), slug="validation-error") from exc
     return RosterImportOut.model_validate(result, from_attributes=True)

@@ -3,7 +3,6 @@ into `roster_entries` with one statement. Re-sending the same file changes nothi
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import uuid
@@ -18,13 +17,15 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
+from app.core import sheets
 from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.crypto import ID_NUMBER, FieldCipher, get_cipher
 from app.core.db import get_sessionmaker
+from app.core.i18n import Said, language_var, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number, region_code_known
 from app.core.masking import mask_id_number
-from app.core.problems import Problem, outside_regions
+from app.core.problems import Problem, outside_regions, rows_in_error
 from app.core.scoping import scope_filter
 from app.domain.eligibility import LISTED
 from app.roster.models import RosterEntry, RosterImport
@@ -43,8 +44,11 @@ MAX_LISTED_PROBLEMS = 10_000
 PROGRESS_ROWS = 1_000
 
 
-class UnsupportedFormatError(ValueError):
-    pass
+UnsupportedFormatError = sheets.UnreadableFileError
+FORMATS = ("csv", "jsonl", "xlsx")
+
+
+_NOT_AN_OBJECT = Said("不是 JSON 对象", "not a JSON object")
 
 
 @dataclass
@@ -91,67 +95,48 @@ CATEGORY_ALIASES = {
 }
 
 
-def encoding_of(body: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else GB18030, which covers GBK and GB2312:
-    what Excel on Chinese Windows writes. A file that is neither is refused."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            body.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise UnsupportedFormatError("the file is neither UTF-8 nor GB18030") from exc
-        return "gb18030"
-    return "utf-8-sig"
-
-
-def _rows(body: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, row dict) per data line, or (line number, error) for unreadable ones.
-    Decoded as a stream: a million-row file is never held as one string."""
-    stream = io.TextIOWrapper(io.BytesIO(body), encoding=encoding_of(body), newline="")
+def _rows(body: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | Said]]:
+    """(line number, row dict) per data line, or (line number, reason) for unreadable ones."""
+    required = set(COLUMNS) - {"removed_date"}
     if fmt == "csv":
-        yield from _csv_rows(stream)
+        yield from sheets.csv_rows(body, HEADER_ALIASES, required)
+    elif fmt == "xlsx":
+        yield from sheets.xlsx_rows(body, HEADER_ALIASES, required)
     else:
+        stream = io.TextIOWrapper(io.BytesIO(body), encoding=sheets.encoding_of(body), newline="")
         yield from _jsonl_rows(stream)
 
 
-def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    reader = csv.DictReader(stream)
-    reader.fieldnames = [
-        HEADER_ALIASES.get(name.strip(), name.strip()) for name in reader.fieldnames or ()
-    ]
-    missing = set(COLUMNS) - set(reader.fieldnames)
-    if missing:
-        raise UnsupportedFormatError("CSV header lacks: " + ", ".join(sorted(missing)))
-    for row in reader:
-        yield reader.line_num, row
-
-
-def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | Said]]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except ValueError:
-            yield number, "not a JSON object"
+            yield number, _NOT_AN_OBJECT
             continue
-        yield number, row if isinstance(row, dict) else "not a JSON object"
+        yield number, row if isinstance(row, dict) else _NOT_AN_OBJECT
 
 
 def _date(value: Any, name: str) -> date:
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a date YYYY-MM-DD")
+        raise ValueError(Said(f"{name} 应为日期 YYYY-MM-DD", f"{name} must be a date YYYY-MM-DD"))
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ValueError(f"{name} is not a valid date") from exc
+        raise ValueError(Said(f"{name} 不是有效日期", f"{name} is not a valid date")) from exc
 
 
 def _text(row: dict[str, Any], name: str, limit: int) -> str:
     value = row.get(name)
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
-        raise ValueError(f"{name} is required (at most {limit} characters)")
+        raise ValueError(
+            Said(
+                f"{name} 为必填项（至多 {limit} 个字符）",
+                f"{name} is required (at most {limit} characters)",
+            )
+        )
     return value.strip()
 
 
@@ -161,26 +146,39 @@ def _validate(
     """The staging row, and a warning if any; raises ValueError with the reason to reject."""
     raw_id = row.get("id_number")
     if not isinstance(raw_id, str):
-        raise ValueError("id_number is required")
+        raise ValueError(Said("id_number 为必填项", "id_number is required"))
     try:
         person = parse_id_number(raw_id, today)
     except InvalidIdNumberError as exc:
-        raise ValueError(f"id_number: {exc}") from exc
+        raise ValueError(Said("id_number：", "id_number: ") + said_of(exc)) from exc
     region = _text(row, "region_code", 12)
     if len(region) != 6 or not region.isdigit():
-        raise ValueError("region_code must be a 6-digit GB/T 2260 code")
+        raise ValueError(
+            Said(
+                "region_code 应为 6 位 GB/T 2260 行政区划代码",
+                "region_code must be a 6-digit GB/T 2260 code",
+            )
+        )
     category = _text(row, "category", 30)
     category = CATEGORY_ALIASES.get(category, category)
     if category not in CATEGORIES:
-        raise ValueError("category must be monitoring_target or continued_support")
+        raise ValueError(
+            Said(
+                "category 应为防止返贫监测对象（monitoring_target）或脱贫人口（continued_support）",
+                "category must be monitoring_target or continued_support",
+            )
+        )
     listed = _date(row.get("listed_date"), "listed_date")
     removed_raw = row.get("removed_date")
     removed = _date(removed_raw, "removed_date") if removed_raw not in (None, "") else None
     if removed is not None and removed < listed:
-        raise ValueError("removed_date is before listed_date")
+        raise ValueError(Said("退出日期早于纳入日期", "removed_date is before listed_date"))
     warning = None
     if not region_code_known(region):
-        warning = f"region_code {region} is not in the current code table (kept)"
+        warning = Said(
+            f"区划代码 {region} 不在现行代码表中（已保留）",
+            f"region_code {region} is not in the current code table (kept)",
+        ).in_(language_var.get())
     staged = (
         cipher.blind_index(person.value, ID_NUMBER),
         mask_id_number(person.value),
@@ -196,7 +194,7 @@ def _validate(
 
 
 def _staged_rows(
-    rows: Iterable[tuple[int, dict[str, Any] | str]],
+    rows: Iterable[tuple[int, dict[str, Any] | Said]],
     result: ImportResult,
     principal: Principal,
     outside: list[int],
@@ -206,18 +204,21 @@ def _staged_rows(
     today = business_today()
     cipher = get_cipher()
     seen: set[bytes] = set()
+    language = language_var.get()
     for line, row in rows:
         result.lines += 1
         try:
-            if isinstance(row, str):
+            if isinstance(row, Said):
                 raise ValueError(row)
             staged, warning = _validate(row, today, cipher)
             if staged[0] in seen:
-                raise ValueError("the same person appears earlier in this file")
+                raise ValueError(
+                    Said("同一人在本文件中已出现过", "the same person appears earlier in this file")
+                )
         except ValueError as exc:
             result.rejected += 1
             if len(result.rejections) < MAX_LISTED_PROBLEMS:
-                result.rejections.append({"line": line, "reason": str(exc)})
+                result.rejections.append({"line": line, "reason": said_of(exc).in_(language)})
             continue
         seen.add(staged[0])
         if not principal.sees_region(staged[5]):
@@ -272,15 +273,17 @@ FROM up LEFT JOIN prev USING (id_hash)
 
 def estimated_rows(body: bytes, fmt: str) -> int:
     """Data lines in a file, for a progress bar (a quoted field may span lines: an estimate)."""
+    if fmt == "xlsx":
+        return sheets.xlsx_data_rows(body)
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
     return max(lines - (1 if fmt == "csv" else 0), 0)
 
 
 def _counted(
-    rows: Iterator[tuple[int, dict[str, Any] | str]],
+    rows: Iterator[tuple[int, dict[str, Any] | Said]],
     on_progress: Callable[[int, int], None],
     total: int,
-) -> Iterator[tuple[int, dict[str, Any] | str]]:
+) -> Iterator[tuple[int, dict[str, Any] | Said]]:
     for done, item in enumerate(rows, start=1):
         yield item
         if done % PROGRESS_ROWS == 0:
@@ -293,10 +296,19 @@ def import_roster(
     body: bytes,
     fmt: str,
     on_progress: Callable[[int, int], None] | None = None,
+    *,
+    import_valid: bool = False,
 ) -> ImportResult:
-    """`on_progress(rows read, rows)` every PROGRESS_ROWS rows and once at the end."""
-    if fmt not in ("csv", "jsonl"):
-        raise UnsupportedFormatError("send text/csv or application/x-ndjson")
+    """`on_progress(rows read, rows)` every PROGRESS_ROWS rows and once at the end. A file with
+    a row in error writes nothing (422 listing every row), unless `import_valid`: then the valid
+    rows are merged and the others listed."""
+    if fmt not in FORMATS:
+        raise UnsupportedFormatError(
+            Said(
+                "请发送 CSV、JSON lines 或 Excel（.xlsx）文件",
+                "send CSV, JSON lines or Excel (.xlsx)",
+            )
+        )
     rows = _rows(body, fmt)
     if on_progress is not None:
         rows = _counted(rows, on_progress, estimated_rows(body, fmt))
@@ -323,7 +335,9 @@ def import_roster(
         .where(not_(scope_filter(principal, RosterEntry.region_code)))
     ).all()
     if outside:
-        raise outside_regions("rows", [(f"line {n}",) for n in sorted(set(outside))])
+        raise outside_regions(Said("行", "rows"), [(f"line {n}",) for n in sorted(set(outside))])
+    if result.rejected and not import_valid:
+        raise rows_in_error(result.rejected, result.rejections)
     counts = session.execute(_MERGE, {"import_id": result.import_id}).one()
     result.accepted, result.removed, result.updated = (
         counts.accepted,
@@ -372,10 +386,15 @@ def run_import_job(run: Run) -> Outcome:
     with get_sessionmaker().begin() as session:
         try:
             result = import_roster(
-                session, run.principal, run.payload, run.params["format"], run.progress
+                session,
+                run.principal,
+                run.payload,
+                run.params["format"],
+                run.progress,
+                import_valid=run.params.get("on_errors") == "import_valid",
             )
         except UnsupportedFormatError as exc:
-            raise Problem(422, str(exc), slug="validation-error") from exc
+            raise Problem(422, said_of(exc), slug="validation-error") from exc
     return Outcome(
         result={
             "import_id": str(result.import_id),

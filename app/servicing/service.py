@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
 from app.core.auth import Principal
+from app.core.i18n import Said
 from app.core.metrics import REPAYMENTS
-from app.core.problems import RuleFailure, conflict, not_found
+from app.core.problems import conflict, loan_is, not_found
 from app.domain import repayment as allocation
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
+from app.domain.rules import rule
 from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
@@ -44,14 +46,16 @@ def post(
     if previous is not None:
         return _replay(previous, loan_id, body), False
     if loan.status != LoanStatus.active:
-        raise conflict(
-            f"The loan is {loan.status}; repayments are posted on active loans",
-            slug="invalid-transition",
+        raise loan_is(
+            loan.status, Said("只对在贷贷款入账还款", "repayments are posted on active loans")
         )
     open_date = calendar.open_date(session, loan.region_code)
     if body.value_date != open_date:
         raise conflict(
-            f"Repayments are posted on the region's open business date {open_date}",
+            Said(
+                f"还款应按该地区当前营业日 {open_date} 入账",
+                f"Repayments are posted on the region's open business date {open_date}",
+            ),
             slug="closed-business-day",
         )
     try:
@@ -66,8 +70,19 @@ def post(
     except allocation.OverpaymentError as exc:
         REPAYMENTS.labels("refused").inc()
         raise conflict(
-            f"The amount {body.amount} exceeds everything owed ({exc.owed}); nothing posted",
-            [RuleFailure(code="no_overpayment", clause=None, message=str(exc))],
+            Said(
+                f"还款金额 {body.amount} 超过全部应还金额（{exc.owed}），未入账",
+                f"The amount {body.amount} exceeds everything owed ({exc.owed}); nothing posted",
+            ),
+            [
+                rule(
+                    "no_overpayment",
+                    "",
+                    False,
+                    f"还款不得超过全部应还金额 {exc.owed}",
+                    str(exc),
+                )
+            ],
             slug="overpayment",
         ) from exc
     session.flush()
@@ -105,18 +120,27 @@ def reverse(
     if posting is None or posting.loan_id != loan.id:
         raise not_found("Repayment")
     if posting.kind == schemas.RepaymentKind.reversal:
-        raise conflict("A reversal cannot itself be reversed", slug="reversal-of-reversal")
+        raise conflict(
+            Said("冲正交易本身不能再冲正", "A reversal cannot itself be reversed"),
+            slug="reversal-of-reversal",
+        )
     done = session.scalar(select(Repayment).where(Repayment.reverses_id == posting.id))
     if done is not None:
         if done.core_transaction_id == body.reversal_transaction_id:
             return done, False
         raise conflict(
-            f"This repayment was already reversed by {done.core_transaction_id}",
+            Said(
+                f"该笔还款已由 {done.core_transaction_id} 冲正",
+                f"This repayment was already reversed by {done.core_transaction_id}",
+            ),
             slug="already-reversed",
         )
     if _entered(session, principal, body.reversal_transaction_id) is not None:
         raise conflict(
-            "This core transaction id was already entered for another repayment",
+            Said(
+                "该核心系统交易号已用于另一笔还款",
+                "This core transaction id was already entered for another repayment",
+            ),
             slug="transaction-id-reused",
         )
     day = calendar.business_date(session, loan.region_code)
@@ -200,7 +224,10 @@ def _replay(previous: Repayment, loan_id: uuid.UUID, body: schemas.RepaymentIn) 
         body.value_date,
     ):
         raise conflict(
-            "This core transaction id was already posted with other details",
+            Said(
+                "该核心系统交易号已按不同内容入账",
+                "This core transaction id was already posted with other details",
+            ),
             slug="transaction-id-reused",
         )
     return previous

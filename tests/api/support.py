@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from app.audit import service as audit
 from app.core.auth import AnyRole, Principal, Role, require
 from app.core.deps import DbSession
+from app.core.i18n import Said
 from app.core.problems import Problem
 
 
@@ -37,7 +38,7 @@ def add_test_routes(app: FastAPI) -> None:
         session.flush()
         time.sleep(body.sleep_seconds)
         if body.fail_after_write:
-            raise Problem(409, "refused after writing", slug="conflict")
+            raise Problem(409, Said("写入后被拒绝", "refused after writing"), slug="conflict")
         return {"note": body.note, "written_at": str(time.time())}
 
     @app.get("/_test/boom", include_in_schema=False)

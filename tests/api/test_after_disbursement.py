@@ -151,7 +151,7 @@ def test_removed_borrower_keeps_the_loan_to_maturity_but_cannot_renew(svc: Servi
     assert_problem(refused, 409)
     assert ("borrower_on_roster", "4.2") in failing(refused)
     (rule,) = [r for r in refused.json()["rules"] if r["code"] == "borrower_on_roster"]
-    assert "ordinary farmer loan" in rule["message"]
+    assert "转为农户贷款" in rule["message"]  # Chinese unless English is asked for
 
 
 def test_diversion_charges_the_misuse_rate_and_blocks_renewal_until_corrected(

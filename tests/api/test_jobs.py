@@ -70,7 +70,7 @@ def test_a_roster_import_as_a_job_shows_progress_result_and_row_errors(
     risk = headers(Role.risk_manager, sub="risk-jobs", regions=[region])
     job = started(
         client.post(
-            "/v1/roster/imports",
+            "/v1/roster/imports?on_errors=import_valid",
             content=file,
             headers={**risk, **ASYNC, "content-type": "text/csv"},
         )
@@ -110,7 +110,8 @@ def test_a_roster_import_as_a_job_shows_progress_result_and_row_errors(
     sheet = client.get(f"{job['url']}/row-errors", headers=risk)
     assert sheet.status_code == 200 and sheet.content.startswith("\ufeff".encode())
     lines = list(csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig"))))
-    assert [int(x["line"]) for x in lines] == [12, 2002]
+    assert [int(x["行号"]) for x in lines] == [12, 2002]  # headers in Chinese
+    assert all(x["原因"] for x in lines)
 
 
 def test_who_sees_a_job(client: httpx.Client) -> None:
@@ -156,7 +157,7 @@ def test_a_job_refused_by_its_rules_fails_with_the_reasons(client: httpx.Client)
     run_queued_jobs()
     failed = client.get(job["url"], headers=risk).json()
     assert failed["status"] == "failed" and failed["result"] is None
-    assert "outside" in failed["failure"]
+    assert "不在您的管辖地区内" in failed["failure"]  # in the starter's language (the default)
     assert failed["row_error_count"] == 1 and "line 3" in str(failed["row_errors"])
 
 

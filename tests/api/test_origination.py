@@ -8,6 +8,7 @@ import logging
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import psycopg
@@ -162,7 +163,7 @@ def test_the_submitter_cannot_decide(flow: Origination) -> None:
     same_user = headers(Role.loan_officer, Role.credit_reviewer, sub=f"officer-{flow.tag}")
     refused = flow.approve(application["id"], by=same_user)
     body = assert_problem(refused, 409)
-    assert "maker-checker" in str(body["detail"])
+    assert "审贷分离" in str(body["detail"])
     assert failing_rules(refused) == {("maker_checker", "4.1")}
 
 
@@ -308,11 +309,16 @@ def test_roster_import_validates_each_line(flow: Origination, client: httpx.Clie
             "listed_date": "2025-02-01",
         },
     ]
-    response = client.post(
-        "/v1/roster/imports",
+    send = partial(
+        client.post,
         content=roster_csv(rows).encode(),
-        headers={**flow.risk, "content-type": "text/csv"},
+        headers={**flow.risk, "content-type": "text/csv", "Accept-Language": "en"},
     )
+    # A file with rows in error writes nothing: 422 naming each row and its reason...
+    refused = assert_problem(send("/v1/roster/imports"), 422)
+    assert [e["loc"] for e in refused["errors"]] == [["line 3"], ["line 4"], ["line 5"], ["line 6"]]
+    # ...unless the caller asks for the valid rows (both are new: the refusal wrote nothing).
+    response = send("/v1/roster/imports?on_errors=import_valid")
     assert response.status_code == 201, response.text
     result = response.json()
     assert (result["lines"], result["accepted"], result["rejected"]) == (6, 2, 4)
@@ -340,7 +346,7 @@ def test_roster_import_as_json_lines_and_refusals(flow: Origination, client: htt
         }
     )
     ok = client.post(
-        "/v1/roster/imports",
+        "/v1/roster/imports?on_errors=import_valid",
         content=(line + "\n[1]\n").encode(),
         headers={**flow.risk, "content-type": "application/x-ndjson"},
     )

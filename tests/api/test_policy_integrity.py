@@ -617,7 +617,7 @@ def test_clause_5_2_legacy_rate_ceiling_is_the_lpr_in_force_at_signing(svc: Serv
     )
     over = _import(svc, {**one_year, "annual_rate": "0.0301"})
     assert over["rejected"] == 1
-    assert "1-year LPR" in over["rejections"][0]["reasons"][0]
+    assert "1 年期 LPR" in over["rejections"][0]["reasons"][0]
     # 24 months: the 5-year LPR (3.50% since 2025-05-20) caps it
     two_years = {**one_year, "term_months": 24, "instalments_paid": 11}
     at_cap = _import(svc, {**two_years, "annual_rate": "0.035"})
@@ -635,7 +635,7 @@ def test_clause_5_2_legacy_rate_ceiling_is_the_lpr_in_force_at_signing(svc: Serv
             annual_rate="0.0351",
         ),
     )
-    assert above["rejected"] == 1 and "5-year LPR" in above["rejections"][0]["reasons"][0]
+    assert above["rejected"] == 1 and "5 年期 LPR" in above["rejections"][0]["reasons"][0]
 
     published = svc.client.post(
         "/v1/lpr-rates",

@@ -131,7 +131,7 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
     )
     probe = svc.repay(loans[0]["id"], f"{owed + 1000:.2f}", payoff_day)
     assert_problem(probe, 409)
-    owed_total = D(probe.json()["detail"].split("(")[1].split(")")[0])
+    owed_total = D(probe.json()["detail"].split("（")[1].split("）")[0])
     assert svc.repay(loans[0]["id"], f"{owed_total:.2f}", payoff_day).status_code == 201
     nxt = parse(f"{payoff_day:%Y-%m}")
     svc.close_through(nxt.end)

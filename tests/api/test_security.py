@@ -72,7 +72,7 @@ def token(**claims: object) -> dict[str, str]:
 def test_a_token_without_a_sane_regions_claim_is_401(client: httpx.Client, regions: object) -> None:
     for path in ("/v1/loans", "/v1/applications", "/v1/audit-events", "/v1/monitoring/due-visits"):
         body = assert_problem(client.get(path, headers=token(regions=regions)), 401)
-        assert "regions" in str(body["detail"])
+        assert "地区" in str(body["detail"])
 
 
 def test_subjects_are_one_person_whatever_the_case_spacing_or_width(svc: Servicing) -> None:
@@ -104,7 +104,7 @@ def test_subjects_are_one_person_whatever_the_case_spacing_or_width(svc: Servici
         }
     for hidden in ("rt-alice\u200b", "rt-\u202ealice", "   ", "rt\x00alice"):
         body = assert_problem(svc.client.get("/v1/loans", headers=token(sub=hidden)), 401)
-        assert "subject" in str(body["detail"])
+        assert "主体" in str(body["detail"])
 
 
 def test_thirty_seconds_of_clock_skew_are_allowed(client: httpx.Client) -> None:
@@ -147,7 +147,7 @@ def test_a_roster_import_with_a_row_outside_the_callers_regions_writes_nothing(
     )
     body = assert_problem(refused, 403)
     assert body["errors"] == [
-        {"loc": ["line 3"], "msg": "outside your regions", "type": "region_scope"}
+        {"loc": ["line 3"], "msg": "不在您的管辖地区内", "type": "region_scope"}
     ]
     with psycopg.connect(database_url) as conn:
         listed = conn.execute(

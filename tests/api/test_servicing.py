@@ -214,7 +214,7 @@ def test_repayment_value_date_must_be_the_open_business_date(svc: Servicing) -> 
     loan = svc.active_loan(start)
     svc.close_through(start + timedelta(days=3))
     body = assert_problem(svc.repay(loan["id"], "10.00", start + timedelta(days=1)), 409)
-    assert "open business date" in str(body["detail"])
+    assert "当前营业日" in str(body["detail"])
     assert svc.repay(loan["id"], "10.00", start + timedelta(days=4)).status_code == 201
 
 

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -128,15 +129,21 @@ def test_bangfu_import_shows_a_progress_bar(tmp_path: Path, database_url: str) -
     rows[7]["category"] = "rich"
     file = tmp_path / "roster.csv"
     file.write_text(roster_csv(rows), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "import", "roster", str(file)],
+    command = [sys.executable, "-m", "app.cli", "import", "roster", str(file)]
+    run = partial(
+        subprocess.run,
         cwd=ROOT,
         env={**os.environ, "LOG_LEVEL": "WARNING"},
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
     )
+    refused = run(command)  # a file with a row in error writes nothing...
+    assert refused.returncode == 2 and "line 9:" in refused.stderr
+    with psycopg.connect(database_url) as conn:
+        query = "SELECT count(*) FROM roster_entries WHERE region_code = %s"
+        assert conn.execute(query, (region,)).fetchone() == (0,)
+    done = run([*command, "--import-valid"], check=True)  # ...unless asked for the valid rows
     assert "5000 rows: 4999 new" in done.stdout and "1 rejected" in done.stdout
     bars = [line for line in done.stderr.splitlines() if line.startswith("roster import")]
     # a line per tenth of the work (stderr is a pipe here), ending full

@@ -296,7 +296,8 @@ def test_clause_5_2_no_lpr_recorded_rejects() -> None:
     problems = legacy_contract_problems(
         date(2019, 1, 1), D("20000"), 12, D("0.03"), D("0.02"), D("0"), D("20000"), None
     )
-    assert problems == ["5.2 no loan prime rate is recorded for 2019-01-01"]
+    assert [p.en for p in problems] == ["5.2 no loan prime rate is recorded for 2019-01-01"]
+    assert problems[0].zh.startswith("5.2 ")
 
 
 @pytest.mark.parametrize(

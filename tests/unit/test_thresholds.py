@@ -134,7 +134,10 @@ def problems(**changes: object) -> list[str]:
         "subsidised_principal": D("50000.00"),
         "lpr": QUOTE,
     }
-    return legacy_contract_problems(**{**terms, **changes})  # type: ignore[arg-type]
+    found = legacy_contract_problems(**{**terms, **changes})  # type: ignore[arg-type]
+    # each reason is said in Chinese too, under the same clause
+    assert all(p.zh.split(" ")[0] == p.en.split(" ")[0] for p in found)
+    return [p.en for p in found]
 
 
 @pytest.mark.parametrize(

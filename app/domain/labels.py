@@ -1,0 +1,172 @@
+"""Chinese labels of the enum codes (issue 18).
+
+JSON carries the stable English codes; exports, messages and the API document's descriptions
+show these labels beside them. Keyed by the enum's class name, then its code.
+tests/unit/test_wording.py holds every enum member in the service to this table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+ZH: dict[str, dict[str, str]] = {
+    "Purpose": {
+        "planting": "种植业",
+        "livestock": "养殖业（畜禽）",
+        "aquaculture": "水产养殖",
+        "processing": "农产品加工",
+        "trade": "商贸流通",
+        "rural_tourism": "乡村旅游",
+        "farm_equipment": "农机具购置",
+        "facility_agriculture": "设施农业",
+        "other_production": "其他生产经营",
+        "marriage": "婚丧嫁娶",
+        "housing": "建房购房",
+        "wealth_management": "理财投资",
+        "household_goods": "生活消费",
+        "enterprise_use": "企业使用（户贷企用）",
+        "relending": "转借他人",
+    },
+    "RepaymentMethod": {
+        "equal_installment": "等额本息",
+        "equal_principal": "等额本金",
+        "interest_then_principal": "按期付息、到期还本",
+        "bullet": "利随本清",
+    },
+    "CollectionActionKind": {
+        "phone_call": "电话催收",
+        "home_visit": "上门催收",
+        "village_committee": "村委会协助",
+        "first_secretary": "驻村第一书记协助",
+        "work_team": "驻村工作队协助",
+    },
+    "Finding": {
+        "hardship": "经营困难",
+        "illness": "因病",
+        "disaster": "因灾",
+        "misuse": "挪用贷款",
+        "refusal_to_pay": "恶意拒还",
+        "willing_to_pay": "有还款意愿",
+    },
+    "PromiseStatus": {"open": "待履行", "kept": "已履行", "broken": "未履行"},
+    "CloseReason": {
+        "current": "已恢复正常",
+        "closed": "已结清",
+        "renewed": "已续贷",
+        "written_off": "已核销",
+    },
+    "WriteOffGrounds": {"loss_class": "损失类", "collection_exhausted": "催收手段已用尽"},
+    "FundUse": {
+        "as_declared": "按约定用途使用",
+        "diverted_to_enterprise": "户贷企用",
+        "non_productive_use": "用于非生产性支出",
+        "business_failed": "经营失败",
+        "unreachable": "无法联系",
+    },
+    "VillageOpinion": {"positive": "肯定", "neutral": "一般", "negative": "否定"},
+    "Environment": {"development": "开发", "test": "测试", "production": "生产"},
+    "ProgrammeBasis": {"share_of_rate": "按利率比例", "rate_points": "按百分点"},
+    "LargeProductionCategory": {
+        "scale_up": "扩大生产规模",
+        "farm_facilities": "农业生产设施",
+        "facility_agriculture": "设施农业",
+    },
+    "RiskClass": {
+        "normal": "正常",
+        "special_mention": "关注",
+        "substandard": "次级",
+        "doubtful": "可疑",
+        "loss": "损失",
+    },
+    "RosterStatus": {
+        "monitoring_target": "防止返贫监测对象",
+        "continued_support": "脱贫人口（需继续帮扶）",
+        "removed": "已退出",
+        "not_listed": "未纳入名单",
+    },
+    "LoanStatus": {
+        "contracted": "已签约",
+        "disbursing": "放款中",
+        "active": "在贷",
+        "closed": "已结清",
+        "renewed": "已续贷",
+        "written_off": "已核销",
+    },
+    "DisbursementStatus": {
+        "requested": "已提交",
+        "succeeded": "放款成功",
+        "failed": "放款失败",
+        "cancelled": "已撤销",
+    },
+    "ApplicationStatus": {
+        "submitted": "已受理",
+        "approved": "已批准",
+        "declined": "已拒绝",
+        "withdrawn": "已撤回",
+        "contracted": "已签约",
+    },
+    "Role": {
+        "loan_officer": "客户经理",
+        "credit_reviewer": "审批人",
+        "risk_manager": "风险经理",
+        "auditor": "审计人员",
+        "core_banking": "核心系统",
+        "admin": "管理员",
+        "exemption_committee": "尽职免责委员会",
+    },
+    "LendingStatus": {"open": "正常放贷", "suspended": "暂停放贷"},
+    "Relation": {
+        "head": "户主",
+        "spouse": "配偶",
+        "child": "子女",
+        "parent": "父母",
+        "sibling": "兄弟姐妹",
+        "grandchild": "孙子女",
+        "other": "其他",
+    },
+    "JobKind": {
+        "roster_import": "名单导入",
+        "legacy_import": "存量贷款导入",
+        "eod": "日终批处理",
+        "claim_export": "贴息申报导出",
+    },
+    "JobStatus": {"queued": "排队中", "running": "运行中", "succeeded": "已完成", "failed": "失败"},
+    "ParticipantRole": {
+        "borrower": "借款人",
+        "family": "家庭成员",
+        "village_committee": "村委会",
+        "first_secretary": "驻村第一书记",
+        "work_team": "驻村工作队",
+        "officer": "客户经理",
+        "other": "其他",
+    },
+    "WorkReason": {
+        "broken_promise": "还款承诺未履行",
+        "promise_due": "还款承诺到期",
+        "action_due": "应跟进催收",
+        "escalated": "逾期档次上升",
+        "no_action_yet": "尚未催收",
+    },
+    "ActionKind": {"resend": "重新发送", "cancel": "撤销"},
+    "CaseStatus": {
+        "opened": "已立案",
+        "evidence_reviewed": "已审查证据",
+        "decided": "已认定",
+        "appealed": "已申诉",
+        "final": "已终结",
+    },
+    "Outcome": {"exempt": "免责", "partly_exempt": "部分免责", "not_exempt": "不予免责"},
+    "EntryKind": {"situation": "免责情形", "aggravating": "从重情节"},
+    "ChainAction": {"renewal": "续贷", "extension": "展期"},
+    "RepaymentKind": {"posting": "入账", "reversal": "冲正"},
+}
+
+
+def label(member: StrEnum) -> str:
+    """The Chinese label of an enum code; the code itself where none is written."""
+    return ZH.get(type(member).__name__, {}).get(member.value, member.value)
+
+
+def labelled(enum_name: str, code: str) -> str:
+    """`code` of the enum named `enum_name` in Chinese (for values read back from storage)."""
+    return ZH.get(enum_name, {}).get(code, code)

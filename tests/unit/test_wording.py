@@ -1,0 +1,82 @@
+"""Everything the service says has its Chinese (issue 18): enum labels, record names, and each
+`Said` written in the code."""
+
+from __future__ import annotations
+
+import ast
+import enum
+import re
+from pathlib import Path
+
+import app.cli
+import app.main
+from app.core.i18n import NOUNS_ZH, negotiate
+from app.domain.labels import ZH, label
+
+APP = Path(app.main.__file__).parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _calls() -> list[ast.Call]:
+    calls = []
+    for path in APP.rglob("*.py"):
+        calls += [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)]
+    return calls
+
+
+def _name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def test_every_enum_code_has_a_chinese_label() -> None:
+    enums = [c for c in _subclasses(enum.StrEnum) if c.__module__.startswith("app.")]
+    assert len(enums) > 25
+    missing = [f"{c.__name__}.{m.value}" for c in enums for m in c if not CJK.search(label(m))]
+    assert missing == []
+    stale = set(ZH) - {c.__name__ for c in enums}
+    assert stale == set()
+
+
+def test_every_record_a_refusal_names_has_a_chinese_name() -> None:
+    named = set()
+    for call in _calls():
+        position = {"not_found": 0, "ensure_region": 1, "get_scoped": 4}.get(_name(call))
+        if position is None or len(call.args) <= position:
+            continue
+        arg = call.args[position]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            named.add(arg.value)
+        elif isinstance(arg, ast.JoinedStr):  # f"Pending {kind.value} request"
+            named.add("Pending {} request")
+    assert len(named) > 10
+    assert {n for n in named if "{}" not in n} - set(NOUNS_ZH) == set()
+    assert {"Pending renewal request", "Pending extension request"} <= set(NOUNS_ZH)
+
+
+def test_every_said_has_chinese_words_that_differ_from_the_english() -> None:
+    said = [c for c in _calls() if _name(c) == "Said" and len(c.args) == 2]
+    assert len(said) > 100
+    for call in said:
+        if not all(isinstance(a, ast.Constant | ast.JoinedStr) for a in call.args):
+            continue  # Said(zh, en) passing words made elsewhere
+        zh, en = (ast.unparse(a) for a in call.args)
+        where = f"line {call.lineno}: {zh}"
+        assert zh != en, where
+        # a field name with a colon ("id_number：") is the one place without Chinese characters
+        assert CJK.search(zh) or "：" in zh or zh == en, where
+
+
+def test_the_language_negotiated_from_accept_language() -> None:
+    assert negotiate(None) == negotiate("") == negotiate("de") == "zh"
+    assert negotiate("en-US") == negotiate("EN") == "en"
+    assert negotiate("en;q=0.9,zh;q=1") == "zh"
+    assert negotiate("zh;q=0, en;q=0.1") == "en"
+    assert negotiate("en;q=2") == "zh"  # not a weight
