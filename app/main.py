@@ -44,6 +44,7 @@ from app.monitoring.router import router as monitoring_router
 from app.policy.router import router as policy_router
 from app.regions.router import programmes_router
 from app.regions.router import router as regions_router
+from app.renewals.router import queue_router as chain_requests_router
 from app.renewals.router import router as renewals_router
 from app.reports.router import router as reports_router
 from app.roster.router import router as roster_router
@@ -147,6 +148,7 @@ def create_app() -> FastAPI:
         collections_router,
         exemptions_router,
         renewals_router,
+        chain_requests_router,
         legacy_router,
         lpr_router,
         batches_router,

@@ -136,11 +136,16 @@ def list_applications(
     officer: Annotated[
         str | None, Query(max_length=200, description="the loan officer who looks after it")
     ] = None,
+    sort: Annotated[
+        Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
+        Query(description="a field to order by, `-` first for descending; then by id"),
+    ] = "-submitted_at",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.ApplicationPage:
-    """Newest first, within the caller's regions; pass `next_cursor` back as `cursor`."""
-    items, next_cursor = service.list_page(
+    """Newest first (or as `sort` asks), within the caller's regions, with the total that
+    match; pass `next_cursor` back as `cursor`."""
+    items, next_cursor, total = service.list_page(
         session,
         principal,
         status=status,
@@ -148,9 +153,10 @@ def list_applications(
         officer=officer,
         cursor=cursor,
         limit=limit,
+        sort=sort,
     )
     return schemas.ApplicationPage(
-        items=[to_out(session, a) for a in items], next_cursor=next_cursor
+        items=[to_out(session, a) for a in items], next_cursor=next_cursor, total=total
     )
 
 

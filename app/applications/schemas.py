@@ -193,6 +193,7 @@ class ApplicationOut(BaseModel):
 class ApplicationPage(BaseModel):
     items: list[ApplicationOut]
     next_cursor: str | None
+    total: Int = Field(description="how many applications the filters match, on every page")
 
 
 class ContractIn(BaseModel):

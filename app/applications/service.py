@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.db import Base, CompiledStatement, slot
 from app.core.i18n import Said
-from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
+from app.core.pagination import keyset_page, next_cursor, total_of
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
@@ -636,6 +636,11 @@ def loan_id_of(session: Session, application_id: uuid.UUID) -> uuid.UUID | None:
     return session.scalar(select(Loan.id).where(Loan.application_id == application_id))
 
 
+# What people sort applications by (`-` first: descending); every page also orders by id.
+SORTS = {"submitted_at": Application.submitted_at, "amount": Application.amount}
+SORT_CHOICES = tuple(f"{sign}{name}" for name in SORTS for sign in ("-", ""))
+
+
 def list_page(
     session: Session,
     principal: Principal,
@@ -645,13 +650,11 @@ def list_page(
     cursor: str | None,
     limit: int,
     officer: str | None = None,
-) -> tuple[list[Application], str | None]:
-    """Newest first, keyset-paginated on (submitted_at, id), within the caller's regions."""
-    query = (
-        select(Application)
-        .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(limit)
-    )
+    sort: str = "-submitted_at",
+) -> tuple[list[Application], str | None, int]:
+    """Newest first by default, keyset-paginated on (the sort's field, id), within the
+    caller's regions; and how many match in all."""
+    query = select(Application)
     if status is not None:
         query = query.where(Application.status == status.value)
     if region is not None:
@@ -659,20 +662,8 @@ def list_page(
     if officer is not None:
         query = query.where(Application.officer == officer)
     query = readable(query, principal, Application.region_code)
-    if cursor is not None:
-        position = decode_cursor(cursor)
-        try:
-            at = datetime.fromisoformat(str(position["at"]))
-            after = uuid.UUID(str(position["id"]))
-        except (KeyError, ValueError) as exc:
-            raise invalid_cursor() from exc
-        query = query.where(tuple_(Application.submitted_at, Application.id) < (at, after))
-    items = list(session.scalars(query))
-    next_cursor = None
-    if len(items) == limit:
-        last = items[-1]
-        next_cursor = encode_cursor({"at": last.submitted_at.isoformat(), "id": str(last.id)})
-    return items, next_cursor
+    items = list(session.scalars(keyset_page(query, sort, SORTS, Application.id, cursor, limit)))
+    return items, next_cursor(items, sort, SORTS, limit), total_of(session, query)
 
 
 def rate_guidance(session: Session, application: Application) -> pricing.Suggestion | None:

@@ -76,3 +76,22 @@ def region_code_known(code: str) -> bool:
     if len(code) != 6 or not code.isdigit():
         return False
     return _region_known(code, 2000) or _region_known(code, 1990)
+
+
+_VALIDITY = re.compile(r"^\[[^\]]*\]")
+
+
+@lru_cache(maxsize=4096)
+def region_name(code: str) -> str | None:
+    """A county's (or city's, province's) name in GB/T 2260, from python-stdnum's table: its
+    current name where the code was renamed. None for a code not in the table."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    from stdnum import numdb
+
+    found = dict(numdb.get("cn/loc").info(code))
+    province = found.get(code[:2], {}).get("province")
+    county = found.get(code[2:], {}).get("county")
+    if county is None:
+        return str(province) if province and code[2:] == "0000" else None
+    return _VALIDITY.sub("", str(county).split(",")[-1].strip())

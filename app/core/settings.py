@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     # counties with a risk compensation fund and its share ("520102:0.5,520103:0.4").
     bank_npl_ratios: str = ""
     risk_compensation_funds: str = ""
+    # The bank as the finance departments' claim form names it (填报单位).
+    bank_name: str = ""
 
     log_level: str = "INFO"
     log_json: bool = True

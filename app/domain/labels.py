@@ -161,6 +161,18 @@ ZH: dict[str, dict[str, str]] = {
     "RepaymentKind": {"posting": "入账", "reversal": "冲正"},
 }
 
+# The scorecard's reason codes (app/domain/rating.py), as a rating shows them.
+RATING_REASONS_ZH = {
+    "debt_service_ratio": "偿债比例",
+    "production_income_share": "生产经营收入占比",
+    "net_worth": "家庭净资产",
+    "production_experience": "生产经营经验",
+    "credit_bureau": "征信记录",
+    "village_committee_opinion": "村委会评议意见",
+    "major_bad_record": "重大不良信用记录（一票否决）",
+    "credit_line": "授信额度",
+}
+
 
 def label(member: StrEnum) -> str:
     """The Chinese label of an enum code; the code itself where none is written."""

@@ -90,6 +90,23 @@ def record_member_facts(
     return service.to_out(session, household)
 
 
+@router.get(
+    "/{household_id}/ratings",
+    response_model=list[schemas.RatingOut],
+    responses=problem_responses(403, 404),
+)
+def list_ratings(
+    household_id: uuid.UUID, session: DbSession, principal: Reader
+) -> list[schemas.RatingOut]:
+    """信用评级记录: the household's ratings, newest first, each with its grade, limit, validity
+    and every reason (code, Chinese label, points won of the most, and what was found)."""
+    household = service.get_household(session, principal, household_id)
+    return [
+        schemas.RatingOut.model_validate(r, from_attributes=True)
+        for r in service.ratings(session, household.id)
+    ]
+
+
 @router.post(
     "/{household_id}/ratings",
     response_model=schemas.RatingOut,

@@ -4,10 +4,11 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_validator
 
 from app.core.types import Int, Money, MoneyOut
 from app.domain.eligibility import RosterStatus
+from app.domain.labels import RATING_REASONS_ZH
 from app.domain.rating import VillageOpinion
 
 REGION_CODE = r"^\d{6}$"
@@ -145,9 +146,15 @@ class RatingIn(BaseModel):
 
 class ReasonOut(BaseModel):
     code: str
+    label: str = Field(default="", description="the reason in Chinese, e.g. 偿债比例")
     points: Int
     max_points: Int
     detail: str
+
+    @model_validator(mode="after")
+    def _labelled(self) -> ReasonOut:
+        self.label = RATING_REASONS_ZH.get(self.code, self.code)
+        return self
 
 
 class RatingOut(BaseModel):

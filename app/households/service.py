@@ -316,6 +316,17 @@ def rate_household(
     return row
 
 
+def ratings(session: Session, household_id: uuid.UUID) -> list[CreditRating]:
+    """Every rating of the household, newest first: ratings are kept, never overwritten."""
+    return list(
+        session.scalars(
+            select(CreditRating)
+            .where(CreditRating.household_id == household_id)
+            .order_by(CreditRating.created_at.desc(), CreditRating.id)
+        )
+    )
+
+
 def latest_rating(session: Session, household_id: uuid.UUID) -> CreditRating | None:
     return session.scalar(
         select(CreditRating)

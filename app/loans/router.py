@@ -4,15 +4,18 @@ override."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.core import tables
 from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.domain.classification import RiskClass
+from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.loans import lifecycle, schemas, service
@@ -86,8 +89,58 @@ def _instalment_out(row: Instalment, business_date: object) -> schemas.Instalmen
     )
 
 
-@router.get("/loans", response_model=schemas.LoanPage, responses=problem_responses(403))
+_LOAN_COLUMNS = (
+    tables.Column("贷款编号"),
+    tables.Column("县级区划代码"),
+    tables.Column("状态"),
+    tables.Column("风险分类"),
+    tables.Column("客户经理"),
+    tables.Column("政策版本"),
+    tables.Column("合同金额", money=True),
+    tables.Column("年利率"),
+    tables.Column("期限（月）"),
+    tables.Column("还款方式"),
+    tables.Column("签约日"),
+    tables.Column("起息日"),
+    tables.Column("到期日"),
+    tables.Column("本金余额", money=True),
+    tables.Column("逾期本金", money=True),
+    tables.Column("逾期利息", money=True),
+    tables.Column("逾期天数"),
+    tables.Column("原系统合同号"),
+)
+
+
+def _loan_row(loan: Loan) -> list[object]:
+    return [
+        str(loan.id),
+        loan.region_code,
+        labelled("LoanStatus", loan.status),
+        labelled("RiskClass", loan.risk_class),
+        loan.officer,
+        loan.policy_version,
+        loan.principal,
+        f"{loan.annual_rate:.4%}",
+        loan.term_months,
+        labelled("RepaymentMethod", loan.repayment_method),
+        loan.signed_on,
+        loan.value_date,
+        loan.maturity_date,
+        loan.principal_outstanding,
+        loan.overdue_principal,
+        loan.overdue_interest,
+        loan.days_past_due,
+        loan.external_ref,
+    ]
+
+
+@router.get(
+    "/loans",
+    response_model=schemas.LoanPage,
+    responses={**tables.FILE_RESPONSES, **problem_responses(403)},
+)
 def list_loans(
+    request: Request,
     session: DbSession,
     principal: Reader,
     status: LoanStatus | None = None,
@@ -102,25 +155,36 @@ def list_loans(
     core_transaction_id: Annotated[
         str | None, Query(max_length=100, description="core banking's disbursement reference")
     ] = None,
+    sort: Annotated[
+        Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
+        Query(description="a field to order by, `-` first for descending; then by id"),
+    ] = "id",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.LoanPage:
-    """Loans within the caller's regions, by id; filter by status, region, class, officer, or
-    the references the bank's other systems know them by."""
-    items, next_cursor = service.list_page(
-        session,
-        principal,
+    format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
+) -> schemas.LoanPage | Response:
+    """贷款清单. Loans within the caller's regions; filter by status, region, class, officer,
+    or the references the bank's other systems know them by; sort by the fields people sort
+    by. A page carries the total that match. As csv or xlsx (`format`, or `Accept`) the whole
+    list (up to 100,000 loans) comes as one file with Chinese headers and labels."""
+    where = service.LoanFilter(
         status=status,
         region=region,
         risk_class=risk_class.value if risk_class else None,
-        cursor=cursor,
-        limit=limit,
         external_ref=external_ref,
         core_transaction_id=core_transaction_id,
         officer=officer,
     )
+    form = tables.wanted(request, format)
+    if form != "json":
+        rows = (_loan_row(loan) for loan in service.export_rows(session, principal, where, sort))
+        table = tables.Table("贷款清单", _LOAN_COLUMNS, rows, title="帮扶小额信贷贷款清单")
+        return tables.file_response(table, form, "loans")
+    items, next_cursor, total = service.list_page(
+        session, principal, where, sort=sort, cursor=cursor, limit=limit
+    )
     return schemas.LoanPage(
-        items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor
+        items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor, total=total
     )
 
 

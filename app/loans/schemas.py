@@ -132,6 +132,7 @@ class LoanOut(LoanSummaryOut):
 class LoanPage(BaseModel):
     items: list[LoanOut]
     next_cursor: str | None
+    total: Int = Field(description="how many loans the filters match, on every page")
 
 
 class InstalmentOut(BaseModel):

@@ -5,9 +5,11 @@ through app/loans/lifecycle.py."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
@@ -15,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.i18n import Said
-from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
-from app.core.problems import loan_is, not_found
+from app.core.pagination import keyset_page, next_cursor, total_of
+from app.core.problems import Problem, loan_is, not_found
 from app.core.scoping import get_scoped, readable
 from app.core.settings import get_settings
 from app.domain.classification import RiskClass, check_class_change
@@ -128,49 +130,89 @@ def position(session: Session, loan: Loan) -> Position:
     )
 
 
-def list_page(
-    session: Session,
-    principal: Principal,
-    *,
-    status: LoanStatus | None,
-    region: str | None,
-    risk_class: str | None,
-    cursor: str | None,
-    limit: int,
-    external_ref: str | None = None,
-    core_transaction_id: str | None = None,
-    officer: str | None = None,
-) -> tuple[list[Loan], str | None]:
-    query = select(Loan).order_by(Loan.id).limit(limit)
-    if officer is not None:
-        query = query.where(Loan.officer == officer)
-    if status is not None:
-        query = query.where(Loan.status == status)
-    if external_ref is not None:
-        query = query.where(Loan.external_ref == external_ref)
-    if core_transaction_id is not None:
+# What people sort loan lists by (`-` first: descending); every page also orders by id.
+SORTS = {
+    "id": Loan.id,
+    "signed_on": Loan.signed_on,
+    "principal": Loan.principal,
+    "principal_outstanding": Loan.principal_outstanding,
+    "days_past_due": Loan.days_past_due,
+}
+SORT_CHOICES = tuple(f"{sign}{name}" for name in SORTS for sign in ("", "-"))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFilter:
+    status: LoanStatus | None = None
+    region: str | None = None
+    risk_class: str | None = None
+    external_ref: str | None = None
+    core_transaction_id: str | None = None
+    officer: str | None = None
+
+
+def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
+    """The loans a list shows: the filters, within the caller's regions."""
+    query = select(Loan)
+    if where.officer is not None:
+        query = query.where(Loan.officer == where.officer)
+    if where.status is not None:
+        query = query.where(Loan.status == where.status)
+    if where.external_ref is not None:
+        query = query.where(Loan.external_ref == where.external_ref)
+    if where.core_transaction_id is not None:
         # the loan whose disbursement core banking booked under this reference
         query = query.where(
             Loan.id.in_(
                 select(Disbursement.loan_id).where(
-                    Disbursement.core_transaction_id == core_transaction_id
+                    Disbursement.core_transaction_id == where.core_transaction_id
                 )
             )
         )
-    if risk_class is not None:
-        query = query.where(Loan.risk_class == risk_class)
-    if region is not None:
-        query = query.where(Loan.region_code.startswith(region, autoescape=True))
-    query = readable(query, principal, Loan.region_code)
-    if cursor is not None:
-        try:
-            after = uuid.UUID(str(decode_cursor(cursor).get("id")))
-        except ValueError as exc:
-            raise invalid_cursor() from exc
-        query = query.where(Loan.id > after)
-    items = list(session.scalars(query))
-    next_cursor = encode_cursor({"id": str(items[-1].id)}) if len(items) == limit else None
-    return items, next_cursor
+    if where.risk_class is not None:
+        query = query.where(Loan.risk_class == where.risk_class)
+    if where.region is not None:
+        query = query.where(Loan.region_code.startswith(where.region, autoescape=True))
+    return readable(query, principal, Loan.region_code)
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    where: LoanFilter,
+    *,
+    sort: str = "id",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Loan], str | None, int]:
+    """A page of loans, the cursor to the next, and how many match in all."""
+    query = filtered(principal, where)
+    page = keyset_page(query, sort, SORTS, Loan.id, cursor, limit)
+    items = list(session.scalars(page))
+    return items, next_cursor(items, sort, SORTS, limit), total_of(session, query)
+
+
+EXPORT_MAX_ROWS = 100_000
+
+
+def export_rows(
+    session: Session, principal: Principal, where: LoanFilter, sort: str
+) -> Iterator[Loan]:
+    """Every loan the filters match, in the list's order, for a file (at most
+    EXPORT_MAX_ROWS: a larger list is refused, to be narrowed by region or status)."""
+    query = filtered(principal, where)
+    if total_of(session, query) > EXPORT_MAX_ROWS:
+        raise Problem(
+            422,
+            Said(
+                f"符合条件的贷款超过 {EXPORT_MAX_ROWS:,} 笔，请按地区或状态缩小范围后导出",
+                f"More than {EXPORT_MAX_ROWS:,} loans match; narrow by region or status to"
+                " export them",
+            ),
+            slug="too-many-rows",
+        )
+    ordered = keyset_page(query, sort, SORTS, Loan.id, None, EXPORT_MAX_ROWS)
+    yield from session.scalars(ordered.execution_options(yield_per=2_000))
 
 
 def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:

@@ -47,4 +47,11 @@ class ChainRequest(Base):
             unique=True,
             postgresql_where=sql_text("status = 'requested'"),
         ),
+        # the reviewer's queue (migration 0021)
+        Index(
+            "ix_chain_requests_pending",
+            "region_code",
+            "requested_on",
+            postgresql_where=sql_text("status = 'requested'"),
+        ),
     )

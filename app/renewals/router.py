@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
@@ -77,3 +77,42 @@ def decide_extension(
     """Approve (the unpaid principal is rescheduled over the longer term; with anything
     overdue it is a restructuring: class at least special mention for a year) or decline."""
     return service.to_out(service.decide(session, principal, loan_id, service.Kind.extension, body))
+
+
+queue_router = APIRouter(prefix="/v1/chain-requests", tags=["renewals"])
+
+
+@queue_router.get("", response_model=schemas.ChainRequestPage, responses=problem_responses(403))
+def reviewer_queue(
+    session: DbSession,
+    principal: Annotated[
+        Principal,
+        Depends(require(Role.credit_reviewer, Role.loan_officer, Role.risk_manager, Role.auditor)),
+    ],
+    status: Literal["requested", "approved", "declined"] = "requested",
+    kind: service.Kind | None = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> schemas.ChainRequestPage:
+    """续贷和展期待审批队列. Renewal and extension requests within the caller's regions, waiting
+    ones by default, oldest first: what a credit reviewer works through, each with its loan's
+    balance and days past due, and whether the caller may decide it (not their own request)."""
+    rows, total = service.queue(
+        session, principal, status=status, kind=kind, region=region, limit=limit, offset=offset
+    )
+    return schemas.ChainRequestPage(
+        items=[
+            schemas.QueuedRequestOut(
+                **service.to_out(row).model_dump(),
+                region_code=row.region_code,
+                officer=loan.officer,
+                principal_outstanding=loan.principal_outstanding,
+                days_past_due=loan.days_past_due,
+                maturity_date=loan.maturity_date,
+                may_decide=row.status == "requested" and row.requested_by != principal.subject,
+            )
+            for row, loan in rows
+        ],
+        total=total,
+    )

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from app.core.types import Int, Rate, RateOut
+from app.core.types import Int, MoneyOut, Rate, RateOut
 from app.domain.policy import RepaymentMethod
 from app.policy.schemas import RuleOut
 
@@ -65,3 +65,21 @@ class ChainRequestOut(BaseModel):
     annual_rate: RateOut | None
     decision_note: str | None
     new_loan_id: uuid.UUID | None
+
+
+class QueuedRequestOut(ChainRequestOut):
+    """A request with what a reviewer reads first about its loan."""
+
+    region_code: str
+    officer: str
+    principal_outstanding: MoneyOut
+    days_past_due: Int
+    maturity_date: date | None
+    may_decide: StrictBool = Field(
+        description="false for the reviewer's own request: another person decides it (4.1)"
+    )
+
+
+class ChainRequestPage(BaseModel):
+    items: list[QueuedRequestOut]
+    total: Int

@@ -7,15 +7,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
+from app.core.pagination import total_of
 from app.core.problems import Problem, conflict, loan_is, not_found
+from app.core.scoping import readable
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import renewal, subsidy
@@ -306,3 +309,28 @@ def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
         decision_note=row.decision_note,
         new_loan_id=row.new_loan_id,
     )
+
+
+def queue(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str,
+    kind: Kind | None,
+    region: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[ChainRequest, Loan]], int]:
+    """Renewal and extension requests within the caller's regions, oldest first (the order a
+    reviewer works them in), each with its loan; and how many match."""
+    both = select(ChainRequest, Loan).join(Loan, Loan.id == ChainRequest.loan_id)
+    query = cast("Select[Any]", both)  # a two-entity row: the helpers take one-column types
+    query = query.where(ChainRequest.status == status)
+    if kind is not None:
+        query = query.where(ChainRequest.kind == kind.value)
+    if region is not None:
+        query = query.where(ChainRequest.region_code.startswith(region, autoescape=True))
+    query = readable(query, principal, ChainRequest.region_code)
+    total = total_of(session, query)
+    page = query.order_by(ChainRequest.requested_on, ChainRequest.id).limit(limit).offset(offset)
+    return [(row, loan) for row, loan in session.execute(page)], total

@@ -15,13 +15,17 @@ from app.background import service as jobs
 from app.background.models import JobKind
 from app.background.router import ACCEPTED, accepted
 from app.background.schemas import JobOut
+from app.core import tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
+from app.core.identity import region_name
 from app.core.problems import Problem, problem_responses
+from app.core.settings import get_settings
 from app.core.types import Day, Rate
 from app.domain import portfolio
 from app.domain.classification import RiskClass
+from app.domain.labels import labelled
 from app.domain.money import ZERO
 from app.domain.regional import ratio
 from app.regions.models import RegionDailyStat
@@ -65,16 +69,6 @@ def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyCl
     )
 
 
-def _wanted(request: Request, format: str | None) -> str:
-    """The answer's form: `format` if given, else by `Accept`; JSON by default."""
-    if format is not None:
-        return format
-    accept = request.headers.get("accept", "")
-    if xlsx.MEDIA_TYPE in accept:
-        return "xlsx"
-    return "csv" if CSV in accept else "json"
-
-
 @router.get(
     "/subsidy-claims",
     response_model=schemas.SubsidyClaimsOut,
@@ -101,7 +95,7 @@ def subsidy_claims(
     a workbook with a sheet of county totals (汇总) and one of lines (明细), in Chinese. 409
     until every county has closed the period's last day."""
     period_ = periods.parse(period)
-    wanted = _wanted(request, format)
+    wanted = tables.wanted(request, format)
     claims = service.subsidy_claims(
         session,
         principal,
@@ -117,8 +111,15 @@ def subsidy_claims(
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if wanted == "xlsx":
+        codes = [c.region_code for c in claims]
         return Response(
-            xlsx.claims_workbook(claims, period_),
+            xlsx.claims_workbook(
+                claims,
+                period_,
+                service.loan_facts(session, codes, period_),
+                service.county_facts(session, codes, period_),
+                get_settings().bank_name,
+            ),
             media_type=xlsx.MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
@@ -246,23 +247,81 @@ def _quality_out(session: DbSession, quality: service.Quality) -> schemas.Portfo
     )
 
 
+def _percent(value: Decimal) -> str:
+    return f"{value:.2%}"
+
+
+def _quality_table(out: schemas.PortfolioQualityOut) -> tables.Table:
+    yes_no = {True: "是", False: "否"}
+    rows = [
+        [
+            r.region_code,
+            region_name(r.region_code) or "",
+            r.active_loans,
+            r.balance,
+            _percent(r.overdue_ratio),
+            _percent(r.npl_ratio),
+            yes_no[r.alert],
+            yes_no[r.suspension_recommended],
+            labelled("LendingStatus", r.lending_status),
+        ]
+        for r in out.regions
+    ]
+    rows.append(
+        [
+            "合计",
+            "",
+            out.active_loans,
+            out.balance,
+            _percent(out.overdue_ratio),
+            _percent(out.npl_ratio),
+            "",
+            "",
+            "",
+        ]
+    )
+    return tables.Table(
+        "资产质量",
+        [
+            tables.Column("县级区划代码"),
+            tables.Column("县（市、区）"),
+            tables.Column("在贷笔数"),
+            tables.Column("贷款余额", money=True),
+            tables.Column("逾期率"),
+            tables.Column("不良率"),
+            tables.Column("预警"),
+            tables.Column("建议暂停"),
+            tables.Column("放款状态"),
+        ],
+        rows,
+        title=f"帮扶小额信贷资产质量（截至 {out.as_of}）",
+    )
+
+
 @router.get(
     "/portfolio-quality",
     response_model=schemas.PortfolioQualityOut,
-    responses=problem_responses(403),
+    responses={**tables.FILE_RESPONSES, **problem_responses(403)},
 )
 def portfolio_quality(
+    request: Request,
     session: DbSession,
     principal: Reader,
     as_of: Annotated[Day, Query()],
     bank_npl_ratio: BankNpl = None,
     region: RegionPrefix = None,
-) -> schemas.PortfolioQualityOut:
-    """Balances and counts by risk class, NPL and overdue ratios overall and per county, the
-    3.1 tolerance test against the bank-wide NPL ratio (query or BANK_NPL_RATIOS), and the
-    counties in alert or suspended, as of an end of day."""
+    format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
+) -> schemas.PortfolioQualityOut | Response:
+    """资产质量. Balances and counts by risk class, NPL and overdue ratios overall and per
+    county, the 3.1 tolerance test against the bank-wide NPL ratio (query or
+    BANK_NPL_RATIOS), and the counties in alert or suspended, as of an end of day. As csv or
+    xlsx: a row per county (with its name) and the total."""
     quality = service.portfolio_quality(session, principal, as_of, bank_npl_ratio, region)
-    return _quality_out(session, quality)
+    out = _quality_out(session, quality)
+    form = tables.wanted(request, format)
+    if form != "json":
+        return tables.file_response(_quality_table(out), form, f"portfolio-quality-{as_of}")
+    return out
 
 
 @router.get(
@@ -311,19 +370,25 @@ def portfolio_chart(
 @router.get(
     "/risk-compensation",
     response_model=schemas.RiskCompensationOut,
-    responses=problem_responses(403, 409),
+    responses={**tables.FILE_RESPONSES, **problem_responses(403, 409)},
 )
 def risk_compensation(
-    session: DbSession, principal: Reader, period: Period, bank_npl_ratio: BankNpl = None
-) -> schemas.RiskCompensationOut:
-    """NPL loans at the period's end in counties with a compensation fund
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    period: Period,
+    bank_npl_ratio: BankNpl = None,
+    format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
+) -> schemas.RiskCompensationOut | Response:
+    """风险补偿. NPL loans at the period's end in counties with a compensation fund
     (RISK_COMPENSATION_FUNDS), claimable by the fund's share when the product's NPL ratio is
-    within the 3.1 tolerance (4.4); otherwise nothing is claimable."""
+    within the 3.1 tolerance (4.4); otherwise nothing is claimable. As csv or xlsx: a row per
+    loan (borrower masked) and the total."""
     period_ = periods.parse(period)
     quality, funds, lines = service.risk_compensation(session, principal, period_, bank_npl_ratio)
     assert quality.tolerance is not None
     out = [schemas.CompensationLineOut(**line) for line in lines]
-    return schemas.RiskCompensationOut(
+    answer = schemas.RiskCompensationOut(
         period=period,
         as_of=period_.end,
         tolerance=_tolerance_out(quality.tolerance),
@@ -340,6 +405,40 @@ def risk_compensation(
         lines=out,
         claimable=sum((x.claimable for x in out), ZERO),
     )
+    form = tables.wanted(request, format)
+    if form == "json":
+        return answer
+    rows: list[list[object]] = [
+        [
+            line.region_code,
+            region_name(line.region_code) or "",
+            str(line.loan_id),
+            line.borrower,
+            labelled("RiskClass", line.risk_class),
+            line.principal_outstanding,
+            _percent(line.fund_share),
+            line.claimable,
+        ]
+        for line in out
+    ]
+    npl = sum((x.principal_outstanding for x in out), ZERO)
+    rows.append(["合计", "", "", "", "", npl, "", answer.claimable])
+    table = tables.Table(
+        "风险补偿",
+        [
+            tables.Column("县级区划代码"),
+            tables.Column("县（市、区）"),
+            tables.Column("贷款编号"),
+            tables.Column("借款人（身份证号脱敏）"),
+            tables.Column("风险分类"),
+            tables.Column("本金余额", money=True),
+            tables.Column("补偿比例"),
+            tables.Column("可申请补偿", money=True),
+        ],
+        rows,
+        title=f"风险补偿金申请（{period}，截至 {period_.end}）",
+    )
+    return tables.file_response(table, form, f"risk-compensation-{period}")
 
 
 def _tolerance_out(tolerance: portfolio.Tolerance) -> schemas.ToleranceOut:

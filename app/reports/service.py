@@ -643,3 +643,89 @@ def run_claim_export(run: Run) -> Outcome:
         },
         output=(claim_export_name(period, region), "text/csv; charset=utf-8", content),
     )
+
+
+# --- the finance departments' claim form (issue 18) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFacts:
+    """What the finance form shows of a claimed loan beside its subsidy."""
+
+    household_region: str
+    principal: Decimal
+    value_date: date | None
+    term_months: int
+    annual_rate: Decimal
+    balance_start: Decimal
+    balance_end: Decimal
+    interest_due: Decimal  # contractual interest accrued in the period
+    interest_paid: Decimal  # interest of every kind collected in the period, reversals netted
+
+
+@dataclass(frozen=True, slots=True)
+class CountyFacts:
+    new_loans: int  # disbursed in the period
+    closed_loans: int  # repaid, renewed or recovered in the period
+
+
+# A loan's month-end totals are cumulative: the period's interest is the last total less the
+# previous period's, a loan that closed in the period taking the total of its closing month.
+_FACTS = text("""
+WITH prev AS (
+    SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
+    WHERE month_end = :prev_end AND region_code = ANY(:regions)
+), last AS (
+    SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
+    WHERE month_end = :last_end AND region_code = ANY(:regions)
+), closing AS (
+    SELECT t.loan_id, t.interest FROM loans l
+    JOIN loan_month_totals t
+      ON t.loan_id = l.id
+     AND t.month_end = CAST(date_trunc('month', l.closed_on) + interval '1 month - 1 day'
+                            AS date)
+    WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
+      AND t.month_end < :last_end
+), paid AS (
+    SELECT r.loan_id, sum(r.overdue_interest + r.interest_due + r.prepayment_interest) AS paid
+    FROM repayments r JOIN loans l ON l.id = r.loan_id
+    WHERE l.region_code = ANY(:regions) AND r.value_date BETWEEN :start AND :end
+    GROUP BY r.loan_id
+)
+SELECT l.id AS loan_id, h.region_code AS household_region, l.principal, l.value_date,
+       l.term_months, l.annual_rate,
+       COALESCE(prev.principal_outstanding, 0) AS balance_start,
+       COALESCE(last.principal_outstanding, 0) AS balance_end,
+       COALESCE(last.interest, closing.interest, 0) - COALESCE(prev.interest, 0) AS interest_due,
+       COALESCE(paid.paid, 0) AS interest_paid
+FROM loans l
+JOIN households h ON h.id = l.household_id
+LEFT JOIN prev ON prev.loan_id = l.id
+LEFT JOIN last ON last.loan_id = l.id
+LEFT JOIN closing ON closing.loan_id = l.id
+LEFT JOIN paid ON paid.loan_id = l.id
+WHERE l.region_code = ANY(:regions)
+  AND (prev.loan_id IS NOT NULL OR last.loan_id IS NOT NULL OR closing.loan_id IS NOT NULL
+       OR paid.loan_id IS NOT NULL)
+""")
+
+_COUNTY_FACTS = text("""
+SELECT region_code,
+       count(*) FILTER (WHERE value_date BETWEEN :start AND :end) AS new_loans,
+       count(*) FILTER (WHERE closed_on BETWEEN :start AND :end) AS closed_loans
+FROM loans WHERE region_code = ANY(:regions)
+GROUP BY region_code
+""")
+
+
+def loan_facts(session: Session, codes: list[str], period: Period) -> dict[uuid.UUID, LoanFacts]:
+    rows = session.execute(_FACTS, _params(codes, period))
+    return {
+        row.loan_id: LoanFacts(**{k: v for k, v in row._mapping.items() if k != "loan_id"})
+        for row in rows
+    }
+
+
+def county_facts(session: Session, codes: list[str], period: Period) -> dict[str, CountyFacts]:
+    rows = session.execute(_COUNTY_FACTS, _params(codes, period))
+    return {row.region_code: CountyFacts(row.new_loans, row.closed_loans) for row in rows}

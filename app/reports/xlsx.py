@@ -1,37 +1,45 @@
-"""Excel workbooks for finance departments (issue 18): written with XlsxWriter in
-constant-memory mode (a row at a time, to a temporary file: a province's lines are never a
-sheet held in memory). Column headers and status labels in Chinese; amounts as numbers to the
-fen, formatted as money."""
+"""The subsidy claim as the finance departments' form (issue 18): an Excel workbook written with
+XlsxWriter in constant-memory mode (a row at a time, to a temporary file: a province's lines
+are never a sheet held in memory).
+
+- 汇总: a row per county (its name from GB/T 2260), with the period's loan count, new and
+  closed loans, balances at the period's start and end, interest accrued and collected, the
+  central and local subsidy and adjustments, the total row, and the signature block.
+- 明细: a row per claimed loan: the borrower (masked ID), the household's county, amount,
+  disbursement date, term, rate, balances, interest, subsidy and adjustments.
+
+Amounts are numbers to the fen, formatted as money, so the sheet's own sums agree.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 import xlsxwriter
 
+from app.core.identity import region_name
+from app.core.sheets import XLSX_MEDIA_TYPE
 from app.domain.money import ZERO
 from app.reports.periods import Period
-from app.reports.service import CountyClaim
+from app.reports.service import CountyClaim, CountyFacts, LoanFacts
 
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPE = XLSX_MEDIA_TYPE
 STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "paid": "已拨付"}
 
-_LINE_HEADERS = (
-    "县级区划代码",
-    "状态",
-    "贷款编号",
-    "借款人（脱敏）",
-    "政策版本",
-    "中央贴息",
-    "地方贴息",
-    "中央调整",
-    "地方调整",
-)
 _TOTAL_HEADERS = (
     "县级区划代码",
+    "县（市、区）",
     "状态",
-    "贷款笔数",
+    "申领贷款笔数",
+    "本期新发放笔数",
+    "本期结清笔数",
+    "期初贷款余额",
+    "期末贷款余额",
+    "本期应计利息",
+    "本期实收利息",
     "中央贴息",
     "地方贴息",
     "中央调整",
@@ -39,71 +47,134 @@ _TOTAL_HEADERS = (
     "中央申领合计",
     "地方申领合计",
 )
+_LINE_HEADERS = (
+    "县级区划代码",
+    "户籍所在县",
+    "状态",
+    "贷款编号",
+    "借款人（身份证号脱敏）",
+    "政策版本",
+    "贷款金额",
+    "放款日期",
+    "期限（月）",
+    "年利率",
+    "期初余额",
+    "期末余额",
+    "本期应计利息",
+    "本期实收利息",
+    "中央贴息",
+    "地方贴息",
+    "中央调整",
+    "地方调整",
+)
+SIGNATURES = ("填报人：", "复核人：", "负责人：", "联系电话：", "填报日期：")
+_NO_FACTS = LoanFacts("", ZERO, None, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
 
 
-def claims_workbook(claims: Iterable[CountyClaim], period: Period) -> bytes:
-    """Two sheets: 汇总 (a row per county and the total) and 明细 (a row per loan)."""
+def _county(code: str) -> str:
+    return region_name(code) or ""
+
+
+def claims_workbook(
+    claims: Iterable[CountyClaim],
+    period: Period,
+    facts: dict[uuid.UUID, LoanFacts],
+    counties: dict[str, CountyFacts],
+    bank_name: str,
+) -> bytes:
     claims = list(claims)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
     money = book.add_format({"num_format": "#,##0.00"})
     money_bold = book.add_format({"num_format": "#,##0.00", "bold": True})
+    rate = book.add_format({"num_format": "0.0000%"})
 
     totals = book.add_worksheet("汇总")
-    totals.write_row(0, 0, [f"贴息资金申领 {period.code}（{period.start} 至 {period.end}）"], bold)
-    totals.write_row(1, 0, _TOTAL_HEADERS, bold)
-    row = 2
+    totals.set_column(0, len(_TOTAL_HEADERS) - 1, 14)
+    totals.write(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", title)
+    totals.write(1, 0, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}")
+    totals.write_row(2, 0, _TOTAL_HEADERS, bold)
+    row = 3
+    sums: list[Decimal] = [ZERO] * 13
     for claim in claims:
-        central = claim.central_subsidy + claim.central_adjustment
-        local = claim.local_subsidy + claim.local_adjustment
-        totals.write_row(row, 0, [claim.region_code, STATUS_ZH.get(claim.status, claim.status)])
-        totals.write_number(row, 2, claim.loans)
-        for col, value in enumerate(
-            (
-                claim.central_subsidy,
-                claim.local_subsidy,
-                claim.central_adjustment,
-                claim.local_adjustment,
-                central,
-                local,
-            ),
-            start=3,
-        ):
-            totals.write_number(row, col, float(value), money)
+        county = counties.get(claim.region_code, CountyFacts(0, 0))
+        claimed = [facts.get(line.loan_id, _NO_FACTS) for line in claim.lines]
+        values: Sequence[Decimal | int] = (
+            claim.loans,
+            county.new_loans,
+            county.closed_loans,
+            sum((f.balance_start for f in claimed), ZERO),
+            sum((f.balance_end for f in claimed), ZERO),
+            sum((f.interest_due for f in claimed), ZERO),
+            sum((f.interest_paid for f in claimed), ZERO),
+            claim.central_subsidy,
+            claim.local_subsidy,
+            claim.central_adjustment,
+            claim.local_adjustment,
+            claim.central_subsidy + claim.central_adjustment,
+            claim.local_subsidy + claim.local_adjustment,
+        )
+        totals.write_row(
+            row,
+            0,
+            [claim.region_code, _county(claim.region_code), STATUS_ZH.get(claim.status, "")],
+        )
+        for col, value in enumerate(values):
+            cell = money if col >= 3 else None
+            totals.write_number(row, col + 3, float(value), cell)
+            sums[col] += Decimal(value)
         row += 1
     totals.write(row, 0, "合计", bold)
-    totals.write_number(row, 2, sum(c.loans for c in claims), bold)
-    sums = (
-        sum((c.central_subsidy for c in claims), start=ZERO),
-        sum((c.local_subsidy for c in claims), start=ZERO),
-        sum((c.central_adjustment for c in claims), start=ZERO),
-        sum((c.local_adjustment for c in claims), start=ZERO),
-        sum((c.central_subsidy + c.central_adjustment for c in claims), start=ZERO),
-        sum((c.local_subsidy + c.local_adjustment for c in claims), start=ZERO),
-    )
-    for col, value in enumerate(sums, start=3):
-        totals.write_number(row, col, float(value), money_bold)
+    for col, value in enumerate(sums):
+        totals.write_number(row, col + 3, float(value), money_bold if col >= 3 else bold)
+    row += 2
+    totals.write(row, 0, f"填报单位（盖章）：{bank_name}", bold)
+    row += 1
+    for offset, label in enumerate(SIGNATURES):
+        totals.write(row, offset * 3, label)
+    row += 2
+    totals.write(row, 0, "财政部门审核意见：", bold)
+    totals.write(row + 1, 0, "审核人：")
+    totals.write(row + 1, 3, "审核日期：")
 
     lines = book.add_worksheet("明细")
+    lines.set_column(0, len(_LINE_HEADERS) - 1, 14)
     lines.write_row(0, 0, _LINE_HEADERS, bold)
     row = 1
     for claim in claims:
         status = STATUS_ZH.get(claim.status, claim.status)
         for line in claim.lines:
+            f = facts.get(line.loan_id, _NO_FACTS)
             lines.write_row(
                 row,
                 0,
-                [line.region_code, status, str(line.loan_id), line.borrower, line.policy_version],
+                [
+                    line.region_code,
+                    _county(f.household_region) if f.household_region else "",
+                    status,
+                    str(line.loan_id),
+                    line.borrower,
+                    line.policy_version,
+                ],
             )
+            lines.write_number(row, 6, float(f.principal), money)
+            lines.write_string(row, 7, f.value_date.isoformat() if f.value_date else "")
+            lines.write_number(row, 8, f.term_months)
+            lines.write_number(row, 9, float(f.annual_rate), rate)
             for col, value in enumerate(
                 (
+                    f.balance_start,
+                    f.balance_end,
+                    f.interest_due,
+                    f.interest_paid,
                     line.central_subsidy,
                     line.local_subsidy,
                     line.central_adjustment,
                     line.local_adjustment,
                 ),
-                start=5,
+                start=10,
             ):
                 lines.write_number(row, col, float(value), money)
             row += 1

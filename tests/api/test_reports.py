@@ -22,6 +22,7 @@ import pytest
 
 from app.core.auth import Role
 from app.core.clock import business_today
+from app.core.identity import region_name
 from app.core.settings import get_settings
 from app.reports.periods import parse
 from bench.seed import seed_loans
@@ -191,6 +192,15 @@ def seeded(database_url: str, live_server: str) -> str:
     return "5600"
 
 
+def read_first_sheet(content: bytes) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    rows: list[list[object]] = (
+        CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    )
+    return rows
+
+
 def test_portfolio_quality_equals_an_independent_computation(
     client: httpx.Client, database_url: str, seeded: str
 ) -> None:
@@ -228,6 +238,26 @@ def test_portfolio_quality_equals_an_independent_computation(
     assert (tolerance["clause"], tolerance["limit"]) == ("3.1", "0.045")
     assert tolerance["within"] is (D(body["npl_ratio"]) <= D("0.045"))
     assert len(body["regions"]) == 5 and "560000" in body["regions_in_alert"]
+    # the same report as a sheet: a row per county and the total, in Chinese
+    sheet = client.get(
+        "/v1/reports/portfolio-quality",
+        headers=reader,
+        params={"as_of": SEEDED.isoformat(), "bank_npl_ratio": "0.015", "format": "xlsx"},
+    )
+    title, header, *rows = read_first_sheet(sheet.content)
+    assert title[0] == f"帮扶小额信贷资产质量（截至 {SEEDED}）"
+    assert header[:4] == ["县级区划代码", "县（市、区）", "在贷笔数", "贷款余额"]
+    assert [r[0] for r in rows[:-1]] == [r["region_code"] for r in body["regions"]]
+    assert rows[-1][0] == "合计" and rows[-1][2] == body["active_loans"]
+    assert D(str(rows[-1][3])).quantize(D("0.01")) == D(body["balance"])
+    alert = next(r for r in rows if r[0] == "560000")
+    assert alert[header.index("预警")] == "是"
+    as_csv = client.get(
+        "/v1/reports/portfolio-quality",
+        headers={**reader, "Accept": "text/csv"},
+        params={"as_of": SEEDED.isoformat()},
+    )
+    assert as_csv.content.startswith("\ufeff县级区划代码,县（市、区）,在贷笔数".encode())
 
 
 def test_risk_compensation_within_and_beyond_tolerance(
@@ -254,6 +284,16 @@ def test_risk_compensation_within_and_beyond_tolerance(
         D(x["claimable"]) == (D(x["principal_outstanding"]) / 2).quantize(D("0.01"))
         for x in within["lines"]
     )
+    sheet = client.get(
+        "/v1/reports/risk-compensation",
+        headers=reader,
+        params={"period": "2026-06", "bank_npl_ratio": "0.02", "format": "xlsx"},
+    )
+    _, header, *rows = read_first_sheet(sheet.content)
+    assert header[2:5] == ["贷款编号", "借款人（身份证号脱敏）", "风险分类"]
+    assert sorted(r[2] for r in rows[:-1]) == sorted(x["loan_id"] for x in within["lines"])
+    assert {r[4] for r in rows[:-1]} == {"次级"}
+    assert D(str(rows[-1][-1])).quantize(D("0.01")) == D(within["claimable"])
     # The seeded NPL ratios are all below 3 points, so no bank ratio puts them beyond the
     # tolerance; the case beyond it is test_policy_integrity's per-county compensation test.
 
@@ -338,14 +378,53 @@ def test_the_claim_as_an_excel_workbook_in_chinese(client: httpx.Client) -> None
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(book.content))
     assert workbook.sheet_names == ["汇总", "明细"]
     totals = workbook.get_sheet_by_name("汇总").to_python()
-    assert totals[1][:3] == ["县级区划代码", "状态", "贷款笔数"]
+    assert totals[0][0] == f"帮扶小额信贷贴息资金申领表（{period.code}）"
+    header = totals[2]
+    assert header[:6] == [
+        "县级区划代码",
+        "县（市、区）",
+        "状态",
+        "申领贷款笔数",
+        "本期新发放笔数",
+        "本期结清笔数",
+    ]
     (county,) = as_json["counties"]
-    row = totals[2]
-    assert (row[0], row[1], int(row[2])) == (svc.flow.region, "草稿", 2)
-    assert Decimal(str(row[7])).quantize(Decimal("0.01")) == Decimal(county["central_claimed"])
-    assert Decimal(str(row[8])).quantize(Decimal("0.01")) == Decimal(county["local_claimed"])
-    assert totals[3][0] == "合计"
+    row = dict(zip(header, totals[3], strict=True))
+
+    def fen(value: object) -> Decimal:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+
+    assert (row["县级区划代码"], row["状态"], row["申领贷款笔数"]) == (svc.flow.region, "草稿", 2)
+    assert row["县（市、区）"] == (region_name(svc.flow.region) or "")
+    assert (row["本期新发放笔数"], row["本期结清笔数"]) == (2, 0)
+    loans = client.get("/v1/loans", params={"region": svc.flow.region}, headers=reader).json()[
+        "items"
+    ]
+    assert fen(row["期初贷款余额"]) == 0  # both were disbursed in the period
+    assert fen(row["期末贷款余额"]) == sum(D(x["principal_outstanding"]) for x in loans)
+    assert fen(row["本期应计利息"]) > 0 and fen(row["本期实收利息"]) == 0
+    assert fen(row["中央申领合计"]) == Decimal(county["central_claimed"])
+    assert fen(row["地方申领合计"]) == Decimal(county["local_claimed"])
+    assert totals[4][0] == "合计" and fen(totals[4][header.index("中央贴息")]) == fen(
+        row["中央贴息"]
+    )
+    block = [cell for line in totals[5:] for cell in line if cell]
+    assert "填报人：" in block and "复核人：" in block and "财政部门审核意见：" in block
+    assert any(str(cell).startswith("填报单位（盖章）") for cell in block)
     lines = workbook.get_sheet_by_name("明细").to_python()
-    assert lines[0][:4] == ["县级区划代码", "状态", "贷款编号", "借款人（脱敏）"]
-    assert sorted(r[2] for r in lines[1:]) == sorted(x["loan_id"] for x in county["lines"])
-    assert all("**********" in r[3] for r in lines[1:])  # borrowers masked, as everywhere
+    columns = lines[0]
+    assert columns[:5] == [
+        "县级区划代码",
+        "户籍所在县",
+        "状态",
+        "贷款编号",
+        "借款人（身份证号脱敏）",
+    ]
+    by_loan = {r[3]: dict(zip(columns, r, strict=True)) for r in lines[1:]}
+    assert sorted(by_loan) == sorted(x["loan_id"] for x in county["lines"])
+    assert all("**********" in r["借款人（身份证号脱敏）"] for r in by_loan.values())
+    for loan in loans:
+        line = by_loan[loan["id"]]
+        assert fen(line["贷款金额"]) == D(loan["principal"])
+        assert line["放款日期"] == loan["value_date"] and line["期限（月）"] == loan["term_months"]
+        assert fen(line["期末余额"]) == D(loan["principal_outstanding"])
