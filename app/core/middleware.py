@@ -40,7 +40,9 @@ REPLAY_HEADER = "idempotent-replayed"
 # a fronting proxy should refuse larger ones first (README "Security").
 MAX_HEADER_BYTES = 16 * 1024
 # File uploads with their own, larger body limit (MAX_IMPORT_BYTES).
-BULK_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/imports"})
+BULK_PATHS = frozenset(
+    {"/v1/roster/imports", "/v1/legacy-loans/imports", "/v1/legacy-loans/sheet-imports"}
+)
 
 
 class RequestContextMiddleware:

@@ -258,14 +258,15 @@ def _in_chinese(err: dict[str, Any]) -> str:
         return template.split("{")[0].rstrip("：: ") or str(err["msg"])
 
 
+def field_message(err: dict[str, Any]) -> Said:
+    """A pydantic error's words in both languages (never the rejected input: it may be an ID
+    number or a phone number)."""
+    return Said(_in_chinese(err), str(err["msg"]))
+
+
 def _field_problems(exc: RequestValidationError) -> list[Where]:
-    # Never echo the rejected input: it may be an ID number or a phone number.
     return [
-        Where(
-            tuple(str(p) for p in err.get("loc", ())),
-            Said(_in_chinese(err), str(err["msg"])),
-            err["type"],
-        )
+        Where(tuple(str(p) for p in err.get("loc", ())), field_message(err), err["type"])
         for err in exc.errors()
     ]
 

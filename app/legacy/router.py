@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.background import service as jobs
 from app.background.models import JobKind
 from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
+from app.core import sheets
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
-from app.core.problems import problem_responses
+from app.core.i18n import Said
+from app.core.problems import Problem, problem_responses
+from app.core.types import Day
 from app.legacy import schemas, service
 
 router = APIRouter(prefix="/v1/legacy-loans", tags=["legacy"])
@@ -83,3 +87,60 @@ def record_lpr_rate(
     """Record a new LPR publication (admin). A date already recorded is 409: published rates
     are not edited."""
     return schemas.LprRateOut.model_validate(service.record_lpr(session, principal, body))
+
+
+_SHEET_FORMATS = {"text/csv": "csv", sheets.XLSX_MEDIA_TYPE: "xlsx"}
+
+
+@router.post(
+    "/sheet-imports",
+    response_model=schemas.LegacySheetImportOut,
+    status_code=201,
+    responses=problem_responses(403, 413, 415, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                sheets.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def import_legacy_sheet(
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(Role.admin))],
+    format: Annotated[
+        Literal["csv", "xlsx"],
+        Query(description="with `application/octet-stream`: the file's format"),
+    ] = "xlsx",
+    as_of: Annotated[Day | None, Query(description="migration date; default today")] = None,
+    on_errors: Annotated[
+        Literal["refuse", "import_valid"], Query(description=sheets.ON_ERRORS_HELP)
+    ] = "refuse",
+) -> schemas.LegacySheetImportOut:
+    """存量贷款导入（表格）. The earlier system's contracts as a sheet, a row per contract:
+    合同编号, 借款人姓名, 身份证号, 手机号, 行政区划代码, 地址, 放款账号, 贷款金额, 年利率,
+    期限（月）, 还款方式 (等额本息 / 等额本金 / 按期付息到期还本 / 利随本清, or the codes),
+    贷款用途, 签约日期, 放款日期, 中央贴息率, 地方贴息率, 贴息本金, 已还期数, 续贷展期次数;
+    or the English field names
+    (borrower_name, borrower_id_number, borrower_phone for the borrower). Each contract is checked
+    as the JSON import checks it. A sheet with a row in error writes nothing (422 listing each
+    row and reason) unless `on_errors=import_valid`."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = format if media_type == "application/octet-stream" else _SHEET_FORMATS.get(media_type)
+    if fmt is None:
+        raise Problem(
+            415,
+            Said(
+                "请以 Excel（.xlsx）或 CSV 发送",
+                "Send the sheet as an .xlsx workbook, text/csv or application/octet-stream",
+            ),
+            slug="unsupported-media-type",
+        )
+    body = await request.body()
+    return await run_in_threadpool(
+        service.import_sheet, session, principal, body, fmt, as_of, on_errors == "import_valid"
+    )

@@ -82,3 +82,18 @@ class LprRateOut(BaseModel):
     one_year: RateOut
     five_year: RateOut
     recorded_by: str
+
+
+class LegacySheetRejection(BaseModel):
+    line: Int = Field(description="the row's line in the sheet (the header is line 1)")
+    external_ref: str | None
+    reasons: list[str]
+
+
+class LegacySheetImportOut(BaseModel):
+    as_of: date
+    lines: Int
+    accepted: Int
+    unchanged: Int
+    rejected: Int
+    rejections: list[LegacySheetRejection]

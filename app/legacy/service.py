@@ -22,13 +22,14 @@ from app.core.db import get_sessionmaker
 from app.core.i18n import Said, language_var, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
-from app.core.problems import conflict, outside_regions
+from app.core.problems import Problem, conflict, outside_regions, rows_in_error
+from app.core.sheets import UnreadableFileError
 from app.domain.loan_status import LifecycleError
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.domain.subsidy import SubsidyTerms
 from app.households.models import Household, Member
 from app.jobs import calendar
-from app.legacy import schemas
+from app.legacy import schemas, sheets
 from app.legacy.models import LprRate
 from app.loans import lifecycle
 from app.loans.models import Loan
@@ -297,3 +298,69 @@ def _household(
     session.add(household)
     session.flush()
     return household, member
+
+
+MAX_SHEET_ROWS = 20_000
+
+
+def import_sheet(
+    session: Session,
+    principal: Principal,
+    body: bytes,
+    fmt: str,
+    as_of: date | None,
+    import_valid: bool,
+) -> schemas.LegacySheetImportOut:
+    """A sheet of contracts (app/legacy/sheets.py) through the same import as the JSON body; a
+    row that is not a contract, or that the import rejects, is a row error by its line."""
+    try:
+        rows = list(sheets.contracts(body, fmt))
+    except UnreadableFileError as exc:
+        raise Problem(422, said_of(exc), slug="validation-error") from exc
+    if len(rows) > MAX_SHEET_ROWS:
+        raise Problem(
+            422,
+            Said(
+                f"一次最多导入 {MAX_SHEET_ROWS:,} 行，请分批导入",
+                f"At most {MAX_SHEET_ROWS:,} rows at a time; split the sheet",
+            ),
+            slug="validation-error",
+        )
+    language = language_var.get()
+    valid = [(line, row) for line, row in rows if isinstance(row, schemas.LegacyLoanIn)]
+    rejections = [
+        schemas.LegacySheetRejection(line=line, external_ref=None, reasons=[row.in_(language)])
+        for line, row in rows
+        if isinstance(row, Said)
+    ]
+    result = schemas.LegacyImportOut(
+        as_of=as_of or business_today(),
+        accepted=0,
+        unchanged=0,
+        rejected=0,
+        rejections=[],
+        loan_ids={},
+    )
+    if valid:
+        contracts = schemas.LegacyImportIn(as_of=as_of, loans=[row for _, row in valid])
+        result = import_loans(session, principal, contracts)
+    rejections += [
+        schemas.LegacySheetRejection(
+            line=valid[r.index][0], external_ref=r.external_ref, reasons=r.reasons
+        )
+        for r in result.rejections
+    ]
+    rejections.sort(key=lambda r: r.line)
+    if rejections and not import_valid:
+        raise rows_in_error(
+            len(rejections),
+            [{"line": r.line, "reason": "; ".join(r.reasons)} for r in rejections],
+        )
+    return schemas.LegacySheetImportOut(
+        as_of=result.as_of,
+        lines=len(rows),
+        accepted=result.accepted,
+        unchanged=result.unchanged,
+        rejected=len(rejections),
+        rejections=rejections,
+    )

@@ -5,6 +5,7 @@ are made here with XlsxWriter, as Excel would save them, and read back with pyth
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from app.core.auth import Role
 from app.core.sheets import XLSX_MEDIA_TYPE
-from tests.api.factories import headers, own_county
+from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
 from tests.api.test_foundation import assert_problem
 from tests.api.test_jobs import ASYNC, roster_rows, run_queued_jobs, started
 
@@ -143,3 +144,86 @@ def test_a_gb18030_file_with_errors_and_the_valid_rows_asked_for(client: httpx.C
     kept = client.post("/v1/roster/imports?on_errors=import_valid", **send)
     assert (kept.json()["accepted"], kept.json()["rejected"]) == (1, 1)
     assert kept.json()["rejections"][0]["line"] == 3
+
+
+LEGACY_HEADERS = [
+    "合同编号",
+    "借款人姓名",
+    "身份证号",
+    "行政区划代码",
+    "地址",
+    "放款账号",
+    "贷款金额",
+    "年利率",
+    "期限（月）",
+    "还款方式",
+    "贷款用途",
+    "签约日期",
+    "放款日期",
+    "中央贴息率",
+    "地方贴息率",
+    "贴息本金",
+    "已还期数",
+]
+
+
+def _contract_row(region: str, person: Person, **changes: Any) -> list[Any]:
+    values = {
+        "合同编号": f"TPR-{uuid.uuid4().hex[:10]}",
+        "借款人姓名": person.name,
+        "身份证号": person.id_number,
+        "行政区划代码": int(region),
+        "地址": "某村三组",
+        "放款账号": "6217009876543210",
+        "贷款金额": 20000,
+        "年利率": 0.03,
+        "期限（月）": 12,
+        "还款方式": "按期付息到期还本",
+        "贷款用途": "种植业",
+        "签约日期": date(2026, 1, 20),
+        "放款日期": date(2026, 1, 20),
+        "中央贴息率": 0.02,
+        "地方贴息率": 0.005,
+        "贴息本金": 20000,
+        "已还期数": 9,
+        **changes,
+    }
+    return [values[h] for h in LEGACY_HEADERS]
+
+
+def test_legacy_contracts_from_the_earlier_systems_workbook(client: httpx.Client) -> None:
+    svc = Servicing(Origination(client, region=own_county("54")))
+    people = [Person(id_number(svc.flow.region)) for _ in range(3)]
+    svc.flow.import_roster(people)
+    region = svc.flow.region
+    rows = [
+        _contract_row(region, people[0]),
+        _contract_row(region, people[1], 年利率=0.09),  # above the LPR at signing (5.2)
+        _contract_row(region, people[2], 还款方式="随便还"),  # not a repayment method
+    ]
+    send = {
+        "content": workbook(rows, LEGACY_HEADERS),
+        "headers": {**svc.admin, "content-type": XLSX_MEDIA_TYPE},
+    }
+    refused = assert_problem(
+        client.post("/v1/legacy-loans/sheet-imports?as_of=2026-11-20", **send), 422
+    )
+    reasons = {e["loc"][0]: e["msg"] for e in refused["errors"]}
+    assert set(reasons) == {"line 3", "line 4"}, reasons
+    assert "LPR" in reasons["line 3"] and "repayment_method" in reasons["line 4"]
+    kept = client.post(
+        "/v1/legacy-loans/sheet-imports?as_of=2026-11-20&on_errors=import_valid", **send
+    )
+    assert kept.status_code == 201, kept.text
+    body = kept.json()
+    # the valid contract is new: the refusal before wrote nothing
+    assert (body["lines"], body["accepted"], body["rejected"]) == (3, 1, 2)
+    assert [r["line"] for r in body["rejections"]] == [3, 4]
+    assert body["rejections"][0]["external_ref"] == rows[1][0]
+    (loan,) = client.get(
+        "/v1/loans", params={"external_ref": rows[0][0]}, headers=svc.flow.officer
+    ).json()["items"]
+    assert (loan["principal"], loan["repayment_method"]) == (
+        "20000.00",
+        "interest_then_principal",
+    )

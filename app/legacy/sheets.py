@@ -1,0 +1,151 @@
+"""Legacy contracts from a sheet (issue 18): the earlier system's export as an Excel workbook or
+CSV (UTF-8 or GB18030), a row per contract, with Chinese or English column headers. Each row
+becomes the API's `LegacyLoanIn`; a row that does not is a row error, and the rest go through
+the same import as the JSON body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.core import sheets
+from app.core.i18n import Said
+from app.core.problems import field_message
+from app.legacy import schemas
+
+# The sheet's columns: the API's field names, the borrower's flattened (borrower_name, ...).
+HEADER_ALIASES = {
+    "合同编号": "external_ref",
+    "原合同号": "external_ref",
+    "借款人姓名": "borrower_name",
+    "借款人": "borrower_name",
+    "姓名": "borrower_name",
+    "身份证号": "borrower_id_number",
+    "身份证号码": "borrower_id_number",
+    "借款人身份证号": "borrower_id_number",
+    "手机号": "borrower_phone",
+    "联系电话": "borrower_phone",
+    "行政区划代码": "region_code",
+    "县级区划代码": "region_code",
+    "地址": "address",
+    "家庭住址": "address",
+    "放款账号": "disbursement_account",
+    "账号": "disbursement_account",
+    "贷款金额": "principal",
+    "合同金额": "principal",
+    "年利率": "annual_rate",
+    "执行利率": "annual_rate",
+    "期限（月）": "term_months",
+    "期限(月)": "term_months",
+    "贷款期限": "term_months",
+    "还款方式": "repayment_method",
+    "贷款用途": "purpose",
+    "签约日期": "signed_on",
+    "合同签订日": "signed_on",
+    "放款日期": "value_date",
+    "起息日": "value_date",
+    "中央贴息率": "central_subsidy_rate",
+    "中央财政贴息率": "central_subsidy_rate",
+    "地方贴息率": "local_subsidy_rate",
+    "地方财政贴息率": "local_subsidy_rate",
+    "贴息本金": "subsidised_principal",
+    "已还期数": "instalments_paid",
+    "续贷展期次数": "renewals_or_extensions",
+    "已续贷或展期次数": "renewals_or_extensions",
+}
+REQUIRED = {
+    "external_ref",
+    "borrower_name",
+    "borrower_id_number",
+    "region_code",
+    "address",
+    "disbursement_account",
+    "principal",
+    "annual_rate",
+    "term_months",
+    "repayment_method",
+    "purpose",
+    "signed_on",
+    "value_date",
+    "central_subsidy_rate",
+    "local_subsidy_rate",
+    "subsidised_principal",
+}
+# Codes as the earlier system writes them in Chinese (labels of the API's enums).
+_METHODS = {
+    "等额本息": "equal_installment",
+    "等额本金": "equal_principal",
+    "按期付息到期还本": "interest_then_principal",
+    "按期付息、到期还本": "interest_then_principal",
+    "先息后本": "interest_then_principal",
+    "利随本清": "bullet",
+    "到期一次还本付息": "bullet",
+}
+_PURPOSES = {
+    "种植业": "planting",
+    "种植": "planting",
+    "养殖业": "livestock",
+    "养殖": "livestock",
+    "畜禽养殖": "livestock",
+    "水产养殖": "aquaculture",
+    "农产品加工": "processing",
+    "加工": "processing",
+    "商贸流通": "trade",
+    "乡村旅游": "rural_tourism",
+    "农机具购置": "farm_equipment",
+    "设施农业": "facility_agriculture",
+    "其他生产经营": "other_production",
+}
+
+
+_WHOLE_NUMBERS = ("term_months", "instalments_paid", "renewals_or_extensions")
+
+
+def _contract(row: dict[str, Any]) -> dict[str, Any]:
+    contract = {
+        k: v for k, v in row.items() if not k.startswith("borrower_") and v not in (None, "")
+    }
+    contract["borrower"] = {
+        "name": row.get("borrower_name"),
+        "id_number": row.get("borrower_id_number"),
+        **({"phone": row["borrower_phone"]} if row.get("borrower_phone") else {}),
+    }
+    method = contract.get("repayment_method")
+    contract["repayment_method"] = _METHODS.get(str(method), method)
+    purpose = contract.get("purpose")
+    contract["purpose"] = _PURPOSES.get(str(purpose), purpose)
+    contract.setdefault("instalments_paid", 0)
+    contract.setdefault("renewals_or_extensions", 0)
+    for name in _WHOLE_NUMBERS:  # a sheet's cells are text; the API takes these as integers
+        value = contract.get(name)
+        if isinstance(value, str) and value.strip().isdigit():
+            contract[name] = int(value)
+    return contract
+
+
+def _invalid(exc: ValidationError) -> Said:
+    """A row's first problems, each naming its field."""
+    found = [(".".join(str(p) for p in e["loc"]), field_message(dict(e))) for e in exc.errors()]
+    return Said(
+        "；".join(f"{where}：{said.zh}" for where, said in found[:5]),
+        "; ".join(f"{where}: {said.en}" for where, said in found[:5]),
+    )
+
+
+def contracts(body: bytes, fmt: str) -> Iterator[tuple[int, schemas.LegacyLoanIn | Said]]:
+    """(line, contract) per row, or (line, why the row is not a contract)."""
+    rows = (
+        sheets.xlsx_rows(body, HEADER_ALIASES, REQUIRED)
+        if fmt == "xlsx"
+        else sheets.csv_rows(body, HEADER_ALIASES, REQUIRED)
+    )
+    for line, row in rows:
+        if isinstance(row, Said):
+            yield line, row
+            continue
+        try:
+            yield line, schemas.LegacyLoanIn.model_validate(_contract(row))
+        except ValidationError as exc:
+            yield line, _invalid(exc)
