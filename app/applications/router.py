@@ -115,7 +115,7 @@ def _location(response: Response, application: Application) -> None:
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
-def submit(
+def submit_application(
     body: schemas.ApplicationIn, session: DbSession, principal: Officer, response: Response
 ) -> schemas.ApplicationOut:
     """Submit an application; its eligibility is evaluated at once (every rule, with its
@@ -168,6 +168,8 @@ def list_applications(
 def get_application(
     application_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> schemas.ApplicationOut:
+    """The application with its eligibility evaluations (every rule with its clause), the
+    investigation and the decision."""
     return to_out(session, service.get(session, principal, application_id))
 
 
@@ -213,7 +215,7 @@ def re_evaluate(
     response_model=schemas.ApplicationOut,
     responses=problem_responses(403, 404, 409),
 )
-def decide(
+def decide_application(
     application_id: uuid.UUID,
     body: schemas.DecisionIn,
     session: DbSession,
@@ -235,9 +237,11 @@ def decide(
     response_model=schemas.ApplicationOut,
     responses=problem_responses(403, 404, 409),
 )
-def withdraw(
+def withdraw_application(
     application_id: uuid.UUID, session: DbSession, principal: Officer
 ) -> schemas.ApplicationOut:
+    """Withdraw an application not yet decided (the applicant's wish or the officer's);
+    audited. 409 once it is decided."""
     return to_out(session, service.withdraw(session, principal, application_id))
 
 
@@ -368,6 +372,8 @@ def list_reassignments(
 def get_reassignment(
     reassignment_id: uuid.UUID, session: DbSession, principal: Supervisor
 ) -> schemas.ReassignmentOut:
+    """A request to move an officer's work: who asked, the regions, and the decision with the
+    counts moved."""
     return schemas.ReassignmentOut.model_validate(officers.get(session, principal, reassignment_id))
 
 

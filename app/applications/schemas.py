@@ -77,7 +77,21 @@ class ApplicationIn(BaseModel):
 
 
 class InvestigationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "visited_on": "2026-06-10",
+                    "investigators": ["officer-zhang", "officer-li"],
+                    "project_findings": "实地查看养牛场，存栏 12 头，扩建牛棚需资金",
+                    "need_is_genuine": True,
+                    "project_is_lawful": True,
+                    "notes": "村委会证实经营正常",
+                }
+            ]
+        },
+    )
 
     visited_on: Day
     investigators: list[str] = Field(min_length=1, max_length=10)
@@ -137,6 +151,22 @@ class Decline(BaseModel):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": {
+                        "outcome": "approve",
+                        "amount": "50000.00",
+                        "term_months": 36,
+                        "annual_rate": "0.0345",
+                        "repayment_method": "equal_installment",
+                    }
+                }
+            ]
+        }
+    )
+
     decision: Approve | Decline = Field(discriminator="outcome")
 
 
@@ -197,7 +227,9 @@ class ApplicationPage(BaseModel):
 
 
 class ContractIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"signed_on": "2026-06-15"}]}
+    )
 
     signed_on: Day | None = Field(default=None, description="default: today (Asia/Shanghai)")
 
@@ -225,7 +257,10 @@ class ReassignmentIn(BaseModel):
 
 
 class ReassignmentDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "approve", "note": "原客户经理调岗"}]},
+    )
 
     outcome: Literal["approve", "decline"]
     note: str | None = Field(default=None, max_length=1000)

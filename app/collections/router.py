@@ -19,7 +19,7 @@ Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
 @router.get(
     "/collection-cases", response_model=schemas.CollectionCasePage, responses=problem_responses(403)
 )
-def list_cases(
+def list_collection_cases(
     session: DbSession,
     principal: LoanReader,
     status: Annotated[str, Query(pattern="^(open|all)$")] = "open",
@@ -49,7 +49,7 @@ def list_cases(
     response_model=schemas.CollectionCaseOut,
     responses=problem_responses(403, 404),
 )
-def get_case(
+def get_collection_case(
     case_id: uuid.UUID, session: DbSession, principal: LoanReader
 ) -> schemas.CollectionCaseOut:
     """The case with the loan's overdue amounts, its bucket and what it calls for, every

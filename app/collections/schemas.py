@@ -138,7 +138,10 @@ class WriteOffIn(BaseModel):
 
 
 class WriteOffDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "approve", "note": "经贷审会审议同意核销"}]},
+    )
 
     outcome: Literal["approve", "decline"]
     note: str | None = Field(default=None, max_length=1000)

@@ -34,7 +34,9 @@ def _out(case: object) -> schemas.ExemptionCaseOut:
     response_model=list[schemas.CatalogueEntryOut],
     responses=problem_responses(403),
 )
-def catalogue(session: DbSession, principal: LoanReader) -> list[schemas.CatalogueEntryOut]:
+def exemption_catalogue(
+    session: DbSession, principal: LoanReader
+) -> list[schemas.CatalogueEntryOut]:
     """Exemption situations (可免责情形) and aggravating findings (不得免责或从重情形)."""
     return [schemas.CatalogueEntryOut.model_validate(e) for e in service.catalogue(session)]
 
@@ -58,7 +60,7 @@ def add_to_catalogue(
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
-def open_case(
+def open_exemption_case(
     loan_id: uuid.UUID, body: schemas.OpenIn, session: DbSession, principal: Staff
 ) -> schemas.ExemptionCaseOut:
     """Open a case on a non-performing or written-off loan, citing the situations relied on.
@@ -74,7 +76,7 @@ def open_case(
     response_model=list[schemas.ExemptionCaseOut],
     responses=problem_responses(403),
 )
-def list_cases(
+def list_exemption_cases(
     session: DbSession, principal: Reader, status: CaseStatus | None = None
 ) -> list[schemas.ExemptionCaseOut]:
     """Newest first (the latest 500), within your regions."""
@@ -86,9 +88,11 @@ def list_cases(
     response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404),
 )
-def get_case(
+def get_exemption_case(
     case_id: uuid.UUID, session: DbSession, principal: LoanReader
 ) -> schemas.ExemptionCaseOut:
+    """The case with its evidence file, the people involved, and each step taken (review,
+    decision, appeal, final decision)."""
     return _out(service.get(session, principal, case_id))
 
 
@@ -97,7 +101,7 @@ def get_case(
     response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
-def review(
+def review_exemption_case(
     case_id: uuid.UUID, body: schemas.ReviewIn, session: DbSession, principal: Committee
 ) -> schemas.ExemptionCaseOut:
     """The committee has reviewed the evidence (a member with no part in the loan)."""
@@ -109,7 +113,7 @@ def review(
     response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
-def decide(
+def decide_exemption(
     case_id: uuid.UUID, body: schemas.ExemptionDecisionIn, session: DbSession, principal: Committee
 ) -> schemas.ExemptionCaseOut:
     """Exempt, partly exempt or not, with the catalogued situations and aggravating findings
@@ -123,7 +127,7 @@ def decide(
     response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
-def appeal(
+def appeal_exemption_case(
     case_id: uuid.UUID, body: schemas.AppealIn, session: DbSession, principal: Staff
 ) -> schemas.ExemptionCaseOut:
     """One appeal, by the staff concerned. Without one, the decision stands."""
@@ -135,7 +139,7 @@ def appeal(
     response_model=schemas.ExemptionCaseOut,
     responses=problem_responses(403, 404, 409),
 )
-def final_decision(
+def final_exemption_decision(
     case_id: uuid.UUID, body: schemas.ExemptionDecisionIn, session: DbSession, principal: Committee
 ) -> schemas.ExemptionCaseOut:
     """The appeal's decision, final: by a committee member other than the first decider, with
@@ -146,10 +150,10 @@ def final_decision(
 @router.get(
     "/reports/exemption-cases", response_model=schemas.ReportOut, responses=problem_responses(403)
 )
-def report(
+def exemption_report(
     session: DbSession,
     principal: Reader,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
 ) -> schemas.ReportOut:
-    """Cases by county, step and outcome."""
+    """Due-diligence exemption cases by county, step and outcome, within the caller's regions."""
     return schemas.ReportOut(rows=service.report(session, principal, region))

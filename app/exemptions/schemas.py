@@ -12,7 +12,19 @@ Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 
 
 class CatalogueEntryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "S-DISASTER-2026",
+                    "kind": "situation",
+                    "title_zh": "因重大自然灾害导致借款人无力还款",
+                    "title_en": "A major natural disaster left the borrower unable to repay",
+                }
+            ]
+        },
+    )
 
     code: Code
     kind: EntryKind
@@ -40,13 +52,28 @@ class OpenIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"notes": "已核对贷前调查、审批、贷后走访和催收记录"}]},
+    )
 
     notes: str = Field(min_length=2, max_length=4000)
 
 
 class ExemptionDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "exempt",
+                    "situations": ["S-DISASTER-2026"],
+                    "aggravating": [],
+                    "reasons": "贷前调查和审批符合规定，损失系自然灾害所致",
+                }
+            ]
+        },
+    )
 
     outcome: Outcome
     situations: list[Code] = Field(default_factory=list, max_length=20)
@@ -55,7 +82,10 @@ class ExemptionDecisionIn(BaseModel):
 
 
 class AppealIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "已按规定完成三次贷后走访，认定依据不足"}]},
+    )
 
     reason: str = Field(min_length=2, max_length=4000)
 

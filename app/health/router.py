@@ -29,7 +29,7 @@ class Health(BaseModel):
 
 @router.get("/health/live", response_model=Health)
 def live() -> Health:
-    """The process is up and answering."""
+    """The process is up and answering; it says nothing of the database (see /health/ready)."""
     return Health(status="ok")
 
 

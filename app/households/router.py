@@ -68,6 +68,8 @@ def search_households(
 def get_household(
     household_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> schemas.HouseholdOut:
+    """The household: its members (ID numbers and phones masked) with their roster status, the
+    roster household it is, and its address and account (masked)."""
     return service.to_out(session, service.get_household(session, principal, household_id))
 
 

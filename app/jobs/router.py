@@ -25,7 +25,10 @@ router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 
 class EodIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"business_date": "2026-06-30", "regions": ["5201"]}]},
+    )
 
     business_date: Day
     regions: list[Annotated[str, Field(pattern=r"^\d{1,12}$")]] | None = Field(

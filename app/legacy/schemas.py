@@ -41,7 +41,37 @@ class LegacyLoanIn(BaseModel):
 
 
 class LegacyImportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2026-11-20",
+                    "loans": [
+                        {
+                            "external_ref": "TPR-2025-000123",
+                            "borrower": {"name": "张三", "id_number": "52010219900101123X"},
+                            "region_code": "520102",
+                            "address": "某乡某村三组",
+                            "disbursement_account": "6217009876543210",
+                            "principal": "20000.00",
+                            "annual_rate": "0.03",
+                            "term_months": 12,
+                            "repayment_method": "interest_then_principal",
+                            "purpose": "planting",
+                            "signed_on": "2026-01-20",
+                            "value_date": "2026-01-20",
+                            "central_subsidy_rate": "0.02",
+                            "local_subsidy_rate": "0.005",
+                            "subsidised_principal": "20000.00",
+                            "instalments_paid": 9,
+                            "renewals_or_extensions": 0,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     as_of: Day | None = Field(default=None, description="migration date; default today")
     loans: list[LegacyLoanIn] = Field(min_length=1, max_length=20_000)

@@ -240,5 +240,6 @@ def worsen_risk_class(
 def list_disbursements(
     loan_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> list[schemas.DisbursementStateOut]:
-    """The loan's disbursements, newest first."""
+    """The loan's disbursements, newest first: each request with core banking's answer (or
+    none yet)."""
     return service.disbursements_of(session, principal, loan_id)

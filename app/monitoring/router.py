@@ -48,6 +48,7 @@ def record_visit(
 def list_visits(
     loan_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> list[schemas.VisitOut]:
+    """The loan's post-loan visits (4.2), newest first, with each finding on fund use."""
     loan = loans.get(session, principal, loan_id)
     return [schemas.VisitOut.model_validate(v) for v in service.visits(session, loan.id)]
 

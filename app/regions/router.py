@@ -64,6 +64,9 @@ def _out(session: Session, code: str) -> schemas.RegionOut:
 
 @router.get("/{code}", response_model=schemas.RegionOut, responses=problem_responses(403, 404))
 def get_region(code: RegionCode, session: DbSession, principal: Reader) -> schemas.RegionOut:
+    """The region's lending status (open or suspended, 4.3) and its history, its latest overdue
+    and NPL figures with the alert tests and their reasons, and whether overdue days are
+    subsidised (1.6)."""
     principal.ensure_region(code, "Region")
     return _out(session, code)
 

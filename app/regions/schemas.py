@@ -16,7 +16,12 @@ class LendingStatus(StrEnum):
 
 
 class LendingStatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "suspended", "reason": "逾期率超过 15%，暂停新增放款（4.3）"}]
+        },
+    )
 
     status: LendingStatus
     reason: str = Field(min_length=1, max_length=2000)
@@ -46,7 +51,14 @@ class RegionFiguresOut(BaseModel):
 
 
 class SubsidySettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"subsidise_overdue_days": False, "reason": "按县财政局通知，逾期期间不予贴息"}
+            ]
+        },
+    )
 
     subsidise_overdue_days: StrictBool = Field(
         description="1.6: subsidise days on which a loan has an instalment overdue"

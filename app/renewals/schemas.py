@@ -12,7 +12,18 @@ from app.policy.schemas import RuleOut
 
 
 class RenewalRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "term_months": 12,
+                    "repayment_method": "interest_then_principal",
+                    "reason": "继续扩大养殖规模",
+                }
+            ]
+        },
+    )
 
     term_months: Int = Field(ge=1, le=36, description="term of the new loan")
     repayment_method: RepaymentMethod
@@ -20,14 +31,22 @@ class RenewalRequestIn(BaseModel):
 
 
 class ExtensionRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"months": 6, "reason": "受灾导致销售回款延迟"}]},
+    )
 
     months: Int = Field(ge=1, le=36, description="how much longer")
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ChainDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"outcome": "approve", "annual_rate": "0.0345", "note": "经营正常，同意"}]
+        },
+    )
 
     outcome: Literal["approve", "decline"]
     annual_rate: Rate | None = Field(default=None, description="the new loan's rate (renewal)")

@@ -363,7 +363,8 @@ def portfolio_chart(
         )
     bank = service.bank_npl_ratio(end, bank_npl_ratio)
     tolerance = bank + portfolio.NPL_TOLERANCE_POINTS if bank is not None else None
-    svg = chart.render(series, tolerance, f"Overdue and NPL ratio, {start} to {end}")
+    title = f"帮扶小额信贷逾期率与不良率走势（{start} 至 {end}）"
+    svg = chart.render(series, tolerance, title, (start, end))
     return Response(svg, media_type="image/svg+xml")
 
 

@@ -318,6 +318,18 @@ def test_chart_is_valid_svg_with_one_series_per_region(client: httpx.Client, see
     series = root.findall(".//svg:g[@class='series']", ns)
     assert sorted(g.attrib["data-region"] for g in series) == asked
     assert root.find(".//svg:g[@class='tolerance']", ns) is not None
+    # readable on paper: a title, labelled axes, gridlines, and a legend naming each county
+    texts = ["".join(t.itertext()) for t in root.iter(f"{{{ns['svg']}}}text")]
+    assert "帮扶小额信贷逾期率与不良率走势（2026-06-01 至 2026-06-30）" in texts
+    assert "营业日（2026-06-01 至 2026-06-30）" in texts and "占贷款余额比例" in texts
+    assert {"实线：逾期率", "虚线：不良率", "0.0%"} <= set(texts)
+    assert "不良容忍度 4.50%（3.1）" in texts
+    legend = root.find(".//svg:g[@class='legend']", ns)
+    assert legend is not None
+    counties = [t.text for t in legend.findall("svg:text[@class='county']", ns)]
+    assert counties == asked  # codes not in GB/T 2260 show as codes
+    grid = root.find(".//svg:g[@class='grid']", ns)
+    assert grid is not None and len(grid.findall("svg:line", ns)) >= 8
 
 
 def test_data_sharing_export_with_manifest_and_checksums(

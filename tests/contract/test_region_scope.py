@@ -60,7 +60,7 @@ def parameters(operation: dict[str, Any], end: date, *, ask_for_theirs: bool) ->
             continue
         if name == "region" and ask_for_theirs:
             found[name] = THEIRS if "{6}" in str(parameter["schema"]) else THEIR_PREFIX
-        elif name == "as_of" and "portfolio-quality" in operation["operationId"]:
+        elif name == "as_of" and operation["operationId"] == "portfolio_quality":
             found[name] = end.isoformat()
         elif name in known:
             found[name] = known[name]

@@ -80,3 +80,22 @@ def test_the_language_negotiated_from_accept_language() -> None:
     assert negotiate("en;q=0.9,zh;q=1") == "zh"
     assert negotiate("zh;q=0, en;q=0.1") == "en"
     assert negotiate("en;q=2") == "zh"  # not a weight
+
+
+def test_a_chart_axis_has_round_bounds_above_every_value() -> None:
+    from decimal import Decimal
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from app.reports.chart import label_of, y_axis
+
+    @given(st.decimals(min_value=0, max_value=1, places=6))
+    def bounds(highest: Decimal) -> None:
+        top, step = y_axis(highest)
+        assert top >= highest and top >= Decimal("0.05")
+        assert 4 <= top / step <= 8 and (top / step) == int(top / step)
+
+    bounds()
+    assert label_of("520102") == "南明区（520102）"
+    assert label_of("560001") == "560001"
