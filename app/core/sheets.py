@@ -16,6 +16,7 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from app.core.i18n import Said
+from app.core.problems import Problem
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel holds a number in a double: beyond 15 digits it has lost the rest (an ID number typed
@@ -135,3 +136,14 @@ ON_ERRORS_HELP = (
     "A file with a row in error writes nothing (`refuse`, 422 listing each row and reason),"
     " unless sent with `import_valid`: the valid rows are then written and the others listed."
 )
+
+
+def format_of(content_type: str, given: str, formats: Mapping[str, str], what: Said) -> str:
+    """A file's format from its media type (`formats`), or from `given` (`?format=`) when it is
+    sent as application/octet-stream, as generated clients send files; 415 naming `what`
+    the endpoint takes otherwise."""
+    media_type = content_type.split(";")[0].strip().lower()
+    found = given if media_type == "application/octet-stream" else formats.get(media_type)
+    if found is None:
+        raise Problem(415, what, slug="unsupported-media-type")
+    return found

@@ -15,7 +15,7 @@ from app.core import sheets
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
-from app.core.problems import Problem, problem_responses
+from app.core.problems import problem_responses
 from app.core.types import Day
 from app.legacy import schemas, service
 
@@ -129,17 +129,15 @@ async def import_legacy_sheet(
     (borrower_name, borrower_id_number, borrower_phone for the borrower). Each contract is checked
     as the JSON import checks it. A sheet with a row in error writes nothing (422 listing each
     row and reason) unless `on_errors=import_valid`."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = format if media_type == "application/octet-stream" else _SHEET_FORMATS.get(media_type)
-    if fmt is None:
-        raise Problem(
-            415,
-            Said(
-                "请以 Excel（.xlsx）或 CSV 发送",
-                "Send the sheet as an .xlsx workbook, text/csv or application/octet-stream",
-            ),
-            slug="unsupported-media-type",
-        )
+    fmt = sheets.format_of(
+        request.headers.get("content-type", ""),
+        format,
+        _SHEET_FORMATS,
+        Said(
+            "请以 Excel（.xlsx）或 CSV 发送",
+            "Send the sheet as an .xlsx workbook, text/csv or application/octet-stream",
+        ),
+    )
     body = await request.body()
     return await run_in_threadpool(
         service.import_sheet, session, principal, body, fmt, as_of, on_errors == "import_valid"

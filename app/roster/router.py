@@ -74,18 +74,16 @@ async def import_roster(
     nothing. With `Prefer: respond-async` the import runs as a job: 202 and the job's URL,
     which shows rows done of total and, at the end, this answer; the row errors download as a
     sheet from the job's `/row-errors`."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = format if media_type == "application/octet-stream" else _FORMATS.get(media_type)
-    if fmt is None:
-        raise Problem(
-            415,
-            Said(
-                "名单请以 CSV、JSON lines 或 Excel（.xlsx）发送",
-                "Send the roster as text/csv, application/x-ndjson, an .xlsx workbook or"
-                " application/octet-stream",
-            ),
-            slug="unsupported-media-type",
-        )
+    fmt = sheets.format_of(
+        request.headers.get("content-type", ""),
+        format,
+        _FORMATS,
+        Said(
+            "名单请以 CSV、JSON lines 或 Excel（.xlsx）发送",
+            "Send the roster as text/csv, application/x-ndjson, an .xlsx workbook or"
+            " application/octet-stream",
+        ),
+    )
     body = await request.body()
     if wants_async(prefer):
         job = await run_in_threadpool(
