@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test lint typecheck infra-check pytest bench fuzz mutate clean
+.PHONY: install run demo test lint typecheck infra-check browser pytest bench fuzz mutate clean
 
 install: $(STAMP)
 
@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/bangfu demo
 
 ## Lint, type-check, check the container files, and run the whole test suite
-test: install lint typecheck infra-check pytest
+test: install lint typecheck infra-check browser pytest
 
 lint:
 	$(BIN)/ruff check .
@@ -39,6 +39,14 @@ typecheck:
 infra-check:
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)/hadolint Dockerfile
+
+## Debian's Chromium and a Chinese font for the console's browser tests, when missing (as root)
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q chromium fonts-wqy-microhei >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }; }; } || \
+	  echo "Install Debian's chromium and fonts-wqy-microhei: the browser tests need them"
 
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -21,6 +21,7 @@ from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.background.router import router as jobs_router
 from app.collections.router import router as collections_router
+from app.console.router import install as install_console
 from app.core.auth import current_principal
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
@@ -130,6 +131,7 @@ def create_app() -> FastAPI:
     _serve_docs_offline(app)
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    install_console(app)
     for router in (
         health_router,
         policy_router,

@@ -136,6 +136,9 @@ def list_applications(
     officer: Annotated[
         str | None, Query(max_length=200, description="the loan officer who looks after it")
     ] = None,
+    household_id: Annotated[
+        uuid.UUID | None, Query(description="one household's applications")
+    ] = None,
     sort: Annotated[
         Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
@@ -154,6 +157,7 @@ def list_applications(
         cursor=cursor,
         limit=limit,
         sort=sort,
+        household_id=household_id,
     )
     return schemas.ApplicationPage(
         items=[to_out(session, a) for a in items], next_cursor=next_cursor, total=total

@@ -155,6 +155,7 @@ def list_loans(
     core_transaction_id: Annotated[
         str | None, Query(max_length=100, description="core banking's disbursement reference")
     ] = None,
+    household_id: Annotated[uuid.UUID | None, Query(description="one household's loans")] = None,
     sort: Annotated[
         Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
@@ -174,6 +175,7 @@ def list_loans(
         external_ref=external_ref,
         core_transaction_id=core_transaction_id,
         officer=officer,
+        household_id=household_id,
     )
     form = tables.wanted(request, format)
     if form != "json":

@@ -149,6 +149,7 @@ class LoanFilter:
     external_ref: str | None = None
     core_transaction_id: str | None = None
     officer: str | None = None
+    household_id: uuid.UUID | None = None
 
 
 def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
@@ -156,6 +157,8 @@ def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
     query = select(Loan)
     if where.officer is not None:
         query = query.where(Loan.officer == where.officer)
+    if where.household_id is not None:
+        query = query.where(Loan.household_id == where.household_id)
     if where.status is not None:
         query = query.where(Loan.status == where.status)
     if where.external_ref is not None:

@@ -89,9 +89,13 @@ def reviewer_queue(
         Principal,
         Depends(require(Role.credit_reviewer, Role.loan_officer, Role.risk_manager, Role.auditor)),
     ],
-    status: Literal["requested", "approved", "declined"] = "requested",
+    status: Annotated[
+        Literal["requested", "approved", "declined", "any"],
+        Query(description="waiting ones by default; `any` for all"),
+    ] = "requested",
     kind: service.Kind | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+    loan_id: Annotated[uuid.UUID | None, Query(description="one loan's requests")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> schemas.ChainRequestPage:
@@ -99,7 +103,14 @@ def reviewer_queue(
     ones by default, oldest first: what a credit reviewer works through, each with its loan's
     balance and days past due, and whether the caller may decide it (not their own request)."""
     rows, total = service.queue(
-        session, principal, status=status, kind=kind, region=region, limit=limit, offset=offset
+        session,
+        principal,
+        status=status,
+        kind=kind,
+        region=region,
+        limit=limit,
+        offset=offset,
+        loan_id=loan_id,
     )
     return schemas.ChainRequestPage(
         items=[

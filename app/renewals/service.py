@@ -320,14 +320,18 @@ def queue(
     region: str | None,
     limit: int,
     offset: int,
+    loan_id: uuid.UUID | None = None,
 ) -> tuple[list[tuple[ChainRequest, Loan]], int]:
     """Renewal and extension requests within the caller's regions, oldest first (the order a
     reviewer works them in), each with its loan; and how many match."""
     both = select(ChainRequest, Loan).join(Loan, Loan.id == ChainRequest.loan_id)
     query = cast("Select[Any]", both)  # a two-entity row: the helpers take one-column types
-    query = query.where(ChainRequest.status == status)
+    if status != "any":
+        query = query.where(ChainRequest.status == status)
     if kind is not None:
         query = query.where(ChainRequest.kind == kind.value)
+    if loan_id is not None:
+        query = query.where(ChainRequest.loan_id == loan_id)
     if region is not None:
         query = query.where(ChainRequest.region_code.startswith(region, autoescape=True))
     query = readable(query, principal, ChainRequest.region_code)

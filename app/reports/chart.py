@@ -18,7 +18,9 @@ from app.core.identity import region_name
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000"]
 WIDTH, HEIGHT = 960, 480
 LEFT, RIGHT, TOP, BOTTOM = 70, 250, 56, 64  # the plot's margins; the legend sits on the right
-FONT = "font-family=\"'Noto Sans CJK SC','Microsoft YaHei','SimHei',sans-serif\""
+FONT = (
+    "font-family=\"'Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei','SimHei',sans-serif\""
+)
 _STEPS = [Decimal(s) for s in ("0.005", "0.01", "0.02", "0.025", "0.05", "0.1", "0.2", "0.25")]
 
 

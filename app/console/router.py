@@ -1,0 +1,536 @@
+"""/console: the pages. Each reads and writes through the API (app/console/api.py) as the person
+signed in, and renders what it answered; a refusal is shown as the API said it, in Chinese."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.console.api import Answer, Api
+from app.console.auth import COOKIE, SignInNeededError, User, minting_allowed, same_origin, user_of
+from app.core.auth import Role, issue_token
+from app.core.clock import business_today
+from app.core.identity import region_name
+from app.domain.labels import RATING_REASONS_ZH, ZH, labelled
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates.env.globals.update(
+    label=labelled,
+    labels=ZH,
+    reason_label=lambda code: RATING_REASONS_ZH.get(code, code),
+    county=lambda code: region_name(code) or "",
+    role_names=ZH["Role"],
+)
+templates.env.filters["percent"] = lambda v: "" if v in (None, "") else f"{float(v):.2%}"
+
+
+class Signed:
+    """The person signed in and the API as them."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.user: User = user_of(request)
+        self.api = Api(request, self.user.token)
+
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(
+            self.request,
+            name,
+            {"user": self.user, "key": str(uuid.uuid4()), **context},
+            status_code=status,
+        )
+
+    def refused(self, answer: Answer) -> HTMLResponse:
+        status = answer.status if answer.status in (403, 404) else 200
+        return self.page("refused.html", status=status, answer=answer)
+
+
+Page = Annotated[Signed, Depends(Signed)]
+
+
+def _write_guard(request: Request) -> None:
+    if not same_origin(request):
+        raise SignInNeededError
+
+
+Write = Depends(_write_guard)
+
+
+def to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, error: str = "") -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "sign_in.html",
+        {"user": None, "error": error, "minting": minting_allowed(), "roles": list(Role)},
+    )
+
+
+def _signed_in(token: str, request: Request) -> Response:
+    answer = to("/console/")
+    answer.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/console",
+    )
+    return answer
+
+
+@router.post("/sign-in", dependencies=[Write])
+def sign_in(request: Request, token: Annotated[str, Form(max_length=8000)]) -> Response:
+    """The bank's token, as its identity provider issued it."""
+    request.cookies[COOKIE] = token.strip()
+    try:
+        user_of(request)
+    except SignInNeededError:
+        return to("/console/sign-in?error=令牌无效或已过期")
+    return _signed_in(token.strip(), request)
+
+
+@router.post("/sign-in/development", dependencies=[Write])
+def sign_in_development(
+    request: Request,
+    subject: Annotated[str, Form(min_length=1, max_length=100)],
+    role: Annotated[list[Role], Form()],
+    regions: Annotated[str, Form(pattern=r"^(\*|\d{2,12})(,(\*|\d{2,12}))*$")],
+) -> Response:
+    """Development only: mint a token for a name, roles and regions."""
+    if not minting_allowed():
+        return HTMLResponse("生产环境不能自行签发令牌", status_code=403)
+    token = issue_token(subject.strip(), role, regions.split(","), ttl=timedelta(hours=8))
+    return _signed_in(token, request)
+
+
+@router.post("/sign-out", dependencies=[Write])
+def sign_out() -> Response:
+    answer = to("/console/sign-in")
+    answer.delete_cookie(COOKIE, path="/console")
+    return answer
+
+
+# --- today's work -------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def today(page: Page) -> HTMLResponse:
+    api, user = page.api, page.user
+    me = user.principal.subject
+    sections: dict[str, Any] = {}
+    if user.has("loan_officer"):
+        mine = await api.get("/v1/applications", status="submitted", officer=me, limit=50)
+        sections["to_investigate"] = [a for a in _items(mine) if not a["investigations"]]
+        approved = await api.get("/v1/applications", status="approved", officer=me, limit=50)
+        sections["to_sign"] = _items(approved)
+    if user.has("credit_reviewer"):
+        waiting = await api.get("/v1/applications", status="submitted", limit=50)
+        sections["to_decide"] = [
+            a for a in _items(waiting) if a["investigations"] and a["submitted_by"] != me
+        ]
+    chain = await api.get("/v1/chain-requests", limit=50)
+    sections["chain_requests"] = _items(chain)
+    visits = await api.get("/v1/monitoring/due-visits", limit=50)
+    sections["due_visits"] = _items(visits)
+    queue = await api.get("/v1/collections/work-queue")
+    sections["collections"] = _items(queue)
+    unconfirmed = await api.get("/v1/loans", status="disbursing", limit=50)
+    sections["unconfirmed"] = _items(unconfirmed)
+    return page.page("today.html", sections=sections)
+
+
+def _items(answer: Answer) -> list[Any]:
+    """A list's items, or none where the person's role may not read it."""
+    if not answer.ok or not isinstance(answer.body, dict):
+        return []
+    return list(answer.body.get("items", []))
+
+
+# --- households ---------------------------------------------------------------------------
+
+
+@router.get("/households", response_class=HTMLResponse)
+async def find_household(page: Page, q: str = "") -> HTMLResponse:
+    q = q.strip()
+    found: Answer | None = None
+    if q:
+        if len(q) == 18 and q[:17].isdigit():
+            found = await page.api.get("/v1/households", id_number=q)
+        elif q.isdigit() and len(q) == 6:
+            found = await page.api.get("/v1/households", region=q)
+        elif q.isascii():
+            found = await page.api.get("/v1/households", household_number=q)
+        else:
+            found = await page.api.get("/v1/households", name=q)
+    items = found.body["items"] if found is not None and found.ok else []
+    problem = found.problem if found is not None and not found.ok else ""
+    return page.page("households.html", q=q, items=items, searched=bool(q), problem=problem)
+
+
+@router.get("/households/{household_id}", response_class=HTMLResponse)
+async def household(page: Page, household_id: uuid.UUID) -> HTMLResponse:
+    found = await page.api.get(f"/v1/households/{household_id}")
+    if not found.ok:
+        return page.refused(found)
+    ratings = await page.api.get(f"/v1/households/{household_id}/ratings")
+    applications = await page.api.get("/v1/applications", household_id=household_id)
+    loans = await page.api.get("/v1/loans", household_id=household_id)
+    return page.page(
+        "household.html",
+        household=found.body,
+        ratings=ratings.body if ratings.ok else [],
+        applications=_items(applications),
+        loans=_items(loans),
+    )
+
+
+# --- applying -----------------------------------------------------------------------------
+
+
+async def _facts(page: Signed, household_id: uuid.UUID) -> dict[str, Any] | None:
+    """What the trials need about the household, as the API shows it."""
+    found = await page.api.get(f"/v1/households/{household_id}")
+    if not found.ok:
+        return None
+    ratings = await page.api.get(f"/v1/households/{household_id}/ratings")
+    loans = await page.api.get("/v1/loans", household_id=household_id)
+    region = await page.api.get(f"/v1/regions/{found.body['region_code']}")
+    return {
+        "household": found.body,
+        "rating": ratings.body[0] if ratings.ok and ratings.body else None,
+        "outstanding": any(
+            loan["status"] in ("contracted", "disbursing", "active") for loan in _items(loans)
+        ),
+        "suspended": region.ok and region.body.get("lending_status") == "suspended",
+    }
+
+
+@router.get("/households/{household_id}/apply", response_class=HTMLResponse)
+async def apply_form(page: Page, household_id: uuid.UUID) -> HTMLResponse:
+    facts = await _facts(page, household_id)
+    if facts is None:
+        return page.refused(await page.api.get(f"/v1/households/{household_id}"))
+    return page.page("apply.html", household=facts["household"], form={}, problem="")
+
+
+@router.post("/households/{household_id}/preview", response_class=HTMLResponse)
+async def apply_preview(
+    page: Page,
+    household_id: uuid.UUID,
+    applicant_member_id: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+    term_months: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    large_production: Annotated[str, Form()] = "",
+    annual_rate: Annotated[str, Form()] = "0.0345",
+) -> HTMLResponse:
+    """The trials as the officer types: every eligibility rule with its clause, and the
+    subsidy split (the policy trial endpoints; nothing is stored)."""
+    facts = await _facts(page, household_id)
+    if facts is None:
+        return page.page("_preview.html", eligibility=None, subsidy=None, problem="")
+    members = {m["id"]: m for m in facts["household"]["members"]}
+    member = members.get(applicant_member_id) or next(iter(members.values()))
+    rating = facts["rating"]
+    today = business_today().isoformat()
+    trial = {
+        "application_date": today,
+        "applicant": {
+            "birth_date": member["birth_date"],
+            "full_civil_capacity": bool(member["full_civil_capacity"]),
+            "major_bad_credit_record": False,
+            "has_labor_skills": bool(member["has_labor_skills"]),
+        },
+        "household": {
+            "roster_status": member["roster_status"],
+            "region_code": facts["household"]["region_code"],
+            "has_outstanding_assistance_loan": facts["outstanding"],
+            "region_suspended": facts["suspended"],
+        },
+        "rating": {
+            "grade": rating["grade"],
+            "credit_limit": rating["credit_limit"],
+            "valid_until": rating["valid_until"],
+        }
+        if rating
+        else None,
+        "loan": {
+            "amount": amount or "0.01",
+            "term_months": int(term_months) if term_months.isdigit() else 12,
+            "purpose": purpose or "other_production",
+            "large_production": bool(large_production),
+            "guarantee_required": False,
+        },
+    }
+    eligibility = await page.api.post("/v1/policy/eligibility", trial)
+    subsidy = await page.api.post(
+        "/v1/policy/subsidy",
+        {
+            "annual_rate": annual_rate,
+            "amount": amount or "0.01",
+            "large_production": bool(large_production),
+            "contract_date": today,
+            "region_code": facts["household"]["region_code"],
+        },
+    )
+    return page.page(
+        "_preview.html",
+        eligibility=eligibility.body if eligibility.ok else None,
+        subsidy=subsidy.body if subsidy.ok else None,
+        problem=eligibility.problem or subsidy.problem,
+    )
+
+
+@router.post("/households/{household_id}/apply", response_class=HTMLResponse, dependencies=[Write])
+async def apply(
+    page: Page,
+    household_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    applicant_member_id: Annotated[str, Form()],
+    amount: Annotated[str, Form()],
+    term_months: Annotated[str, Form()],
+    purpose: Annotated[str, Form()],
+    purpose_detail: Annotated[str, Form()],
+    repayment_method: Annotated[str, Form()],
+    large_production: Annotated[str, Form()] = "",
+    large_production_reason: Annotated[str, Form()] = "",
+    large_production_category: Annotated[str, Form()] = "",
+) -> Response:
+    body: dict[str, Any] = {
+        "household_id": str(household_id),
+        "applicant_member_id": applicant_member_id,
+        "amount": amount,
+        "term_months": int(term_months) if term_months.isdigit() else term_months,
+        "purpose": purpose,
+        "purpose_detail": purpose_detail,
+        "repayment_method": repayment_method,
+        "large_production": bool(large_production),
+    }
+    if large_production:
+        body["large_production_reason"] = large_production_reason
+        body["large_production_category"] = large_production_category
+    answer = await page.api.post("/v1/applications", body, key)
+    if answer.ok:
+        return to(f"/console/applications/{answer.body['id']}")
+    found = await page.api.get(f"/v1/households/{household_id}")
+    return page.page(
+        "apply.html",
+        status=200,
+        household=found.body if found.ok else None,
+        form=body,
+        problem=answer.problem,
+    )
+
+
+# --- an application -----------------------------------------------------------------------
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+async def application(page: Page, application_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+    found = await page.api.get(f"/v1/applications/{application_id}")
+    if not found.ok:
+        return page.refused(found)
+    household = await page.api.get(f"/v1/households/{found.body['household_id']}")
+    guidance = await page.api.get(f"/v1/applications/{application_id}/rate-guidance")
+    return page.page(
+        "application.html",
+        application=found.body,
+        household=household.body if household.ok else None,
+        guidance=guidance.body if guidance.ok else None,
+        problem=problem,
+        today=business_today().isoformat(),
+    )
+
+
+async def _after(page: Signed, application_id: uuid.UUID, answer: Answer) -> Response:
+    if answer.ok:
+        return to(f"/console/applications/{application_id}")
+    return await application(page, application_id, problem=answer.problem)
+
+
+@router.post("/applications/{application_id}/investigation", dependencies=[Write])
+async def investigate(
+    page: Page,
+    application_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    visited_on: Annotated[str, Form()],
+    investigators: Annotated[str, Form()],
+    project_findings: Annotated[str, Form()],
+    need_is_genuine: Annotated[str, Form()] = "",
+    project_is_lawful: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> Response:
+    body = {
+        "visited_on": visited_on,
+        "investigators": [i.strip() for i in investigators.replace("，", ",").split(",") if i],
+        "project_findings": project_findings,
+        "need_is_genuine": bool(need_is_genuine),
+        "project_is_lawful": bool(project_is_lawful),
+        "notes": notes or None,
+    }
+    answer = await page.api.post(f"/v1/applications/{application_id}/investigations", body, key)
+    return await _after(page, application_id, answer)
+
+
+@router.post("/applications/{application_id}/decision", dependencies=[Write])
+async def decide(
+    page: Page,
+    application_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    outcome: Annotated[str, Form()],
+    amount: Annotated[str, Form()] = "",
+    term_months: Annotated[str, Form()] = "",
+    annual_rate: Annotated[str, Form()] = "",
+    repayment_method: Annotated[str, Form()] = "",
+    rate_reason: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    decision: dict[str, Any] = {"outcome": outcome}
+    if outcome == "approve":
+        decision |= {
+            "amount": amount,
+            "term_months": int(term_months) if term_months.isdigit() else term_months,
+            "annual_rate": annual_rate,
+            "repayment_method": repayment_method,
+        }
+        if rate_reason:
+            decision["rate_reason"] = rate_reason
+    else:
+        decision |= {"reason_codes": ["other"], "note": note or "审批未通过"}
+    answer = await page.api.post(
+        f"/v1/applications/{application_id}/decision", {"decision": decision}, key
+    )
+    return await _after(page, application_id, answer)
+
+
+@router.post("/applications/{application_id}/contract", dependencies=[Write])
+async def sign_contract(
+    page: Page, application_id: uuid.UUID, key: Annotated[str, Form()]
+) -> Response:
+    answer = await page.api.post(f"/v1/applications/{application_id}/contract", {}, key)
+    if answer.ok:
+        return to(f"/console/loans/{answer.body['loan']['id']}")
+    return await application(page, application_id, problem=answer.problem)
+
+
+# --- a loan --------------------------------------------------------------------------------
+
+
+@router.get("/loans/{loan_id}", response_class=HTMLResponse)
+async def loan(page: Page, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+    found = await page.api.get(f"/v1/loans/{loan_id}")
+    if not found.ok:
+        return page.refused(found)
+    schedule = await page.api.get(f"/v1/loans/{loan_id}/schedule")
+    repayments = await page.api.get(f"/v1/loans/{loan_id}/repayments")
+    visits = await page.api.get(f"/v1/loans/{loan_id}/monitoring-visits")
+    requests = await page.api.get("/v1/chain-requests", loan_id=loan_id, status="any")
+    expected = None
+    if schedule.ok and not schedule.body["instalments"]:
+        # not disbursed yet: the schedule its terms give from today (the policy trial); the
+        # loan's own is fixed from the disbursement's value date
+        terms = found.body
+        trial = await page.api.post(
+            "/v1/policy/schedule",
+            {
+                "principal": terms["principal"],
+                "annual_rate": terms["annual_rate"],
+                "term_months": terms["term_months"],
+                "method": terms["repayment_method"],
+                "start_date": business_today().isoformat(),
+                "local_subsidy_rate": terms["local_subsidy_rate"],
+            },
+        )
+        expected = trial.body if trial.ok else None
+    return page.page(
+        "loan.html",
+        loan=found.body,
+        expected=expected,
+        schedule=schedule.body if schedule.ok else [],
+        repayments=repayments.body["items"] if repayments.ok else [],
+        visits=visits.body if visits.ok else [],
+        requests=_items(requests),
+        problem=problem,
+        today=business_today().isoformat(),
+    )
+
+
+@router.post("/loans/{loan_id}/visits", dependencies=[Write])
+async def record_visit(
+    page: Page,
+    loan_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    visited_on: Annotated[str, Form()],
+    finding: Annotated[str, Form()],
+    notes: Annotated[str, Form()] = "",
+) -> Response:
+    body = {"visited_on": visited_on, "finding": finding, "notes": notes or "贷后走访"}
+    answer = await page.api.post(f"/v1/loans/{loan_id}/monitoring-visits", body, key)
+    if answer.ok:
+        return to(f"/console/loans/{loan_id}")
+    return await loan(page, loan_id, problem=answer.problem)
+
+
+# --- a county ------------------------------------------------------------------------------
+
+
+@router.get("/counties/{code}", response_class=HTMLResponse)
+async def county_page(page: Page, code: str) -> HTMLResponse:
+    region = await page.api.get(f"/v1/regions/{code}")
+    if not region.ok:
+        return page.refused(region)
+    figures = region.body.get("figures") or {}
+    as_of = figures.get("business_date")
+    quality = (
+        await page.api.get("/v1/reports/portfolio-quality", as_of=as_of, region=code)
+        if as_of
+        else None
+    )
+    collections = await page.api.get(f"/v1/collections/counties/{code}")
+    return page.page(
+        "county.html",
+        code=code,
+        region=region.body,
+        quality=quality.body if quality is not None and quality.ok else None,
+        quality_forbidden=quality is not None and quality.status == 403,
+        collections=collections.body if collections.ok else None,
+        as_of=as_of,
+    )
+
+
+@router.get("/counties/{code}/chart.svg")
+async def county_chart(page: Page, code: str, to_day: str = "", days: int = 90) -> Response:
+    region = await page.api.get(f"/v1/regions/{code}")
+    end = (region.body.get("figures") or {}).get("business_date") if region.ok else None
+    if not end:
+        return Response(status_code=404)
+    start = (date.fromisoformat(end) - timedelta(days=max(1, min(days, 730)))).isoformat()
+    chart = await page.api.get(
+        "/v1/reports/portfolio-quality/chart.svg", regions=code, **{"from": start, "to": end}
+    )
+    if not chart.ok:
+        return Response(status_code=chart.status)
+    return Response(chart.body, media_type="image/svg+xml")
+
+
+def install(app: FastAPI) -> None:
+    """The console's pages, and the way to sign-in when a page finds nobody signed in."""
+    app.include_router(router)
+
+    @app.exception_handler(SignInNeededError)
+    async def _sign_in_first(request: Request, exc: SignInNeededError) -> Response:
+        return to("/console/sign-in")
