@@ -29,11 +29,13 @@ class Answer:
             f"{r.get('message', '')}（{r['clause']}）" if r.get("clause") else r.get("message", "")
             for r in self.body.get("rules") or []
         ]
+        if len(rules) == 1 and rules[0].startswith(said):  # one rule: it says it all
+            said = ""
         fields = [
             f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}：{e.get('msg', '')}"
             for e in self.body.get("errors") or []
         ]
-        return "；".join([said, *rules, *fields])
+        return "；".join(part for part in (said, *rules, *fields) if part)
 
 
 class Api:

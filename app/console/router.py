@@ -28,7 +28,7 @@ templates.env.globals.update(
     county=lambda code: region_name(code) or "",
     role_names=ZH["Role"],
 )
-templates.env.filters["percent"] = lambda v: "" if v in (None, "") else f"{float(v):.2%}"
+templates.env.filters["percent"] = lambda v: "—" if v in (None, "") else f"{float(v):.2%}"
 
 
 class Signed:

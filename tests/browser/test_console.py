@@ -135,6 +135,17 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     officer.page.get_by_role("button", name="保存调查").click()
     assert officer.page.get_by_text("实地查看牛棚").is_visible()
 
+    # the submitter may not decide it, even holding the reviewer's role too (4.1, 审贷分离)
+    both = Person(browser, live_server, "1b-submitter-as-reviewer")
+    both.sign_in("officer-zhao", ["loan_officer", "credit_reviewer"], county)
+    both.page.goto(application_url)
+    if not both.page.get_by_label("年利率").input_value():
+        both.page.get_by_label("年利率").fill("0.0345")
+    both.page.get_by_role("button", name="提交审批").click()
+    assert "审贷分离" in both.page.get_by_role("alert").inner_text()
+    both.shot("maker-checker")
+    both.context.close()
+
     # the reviewer finds it in today's work and approves it
     reviewer = Person(browser, live_server, "2-reviewer")
     reviewer.sign_in("reviewer-qian", ["credit_reviewer"], county)
@@ -164,6 +175,14 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     svc.close_through(business_today() + timedelta(days=1))
     officer.page.reload()
     assert officer.page.get_by_role("heading", name=re.compile("在贷")).is_visible()
+    officer.every_field_is_labelled()
+    officer.page.get_by_label("资金使用情况").select_option("as_declared")
+    officer.page.get_by_label("走访记录").fill("牛棚已扩建，存栏 15 头")
+    officer.page.get_by_role("button", name="保存走访").click()
+    visits = officer.page.get_by_role("region", name="贷后走访")
+    assert visits.get_by_text("牛棚已扩建").is_visible()
+    assert visits.get_by_role("cell", name="按约定用途使用").is_visible()
+    officer.shot("loan-disbursed")
     officer.page.get_by_role("link", name=re.compile("县域概况")).click()
     # the portfolio report is for risk managers, auditors and admins: so in the console too
     assert officer.page.get_by_text("仅风险经理、审计人员和管理员可见").is_visible()
