@@ -21,7 +21,7 @@ language_var: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 def negotiate(header: str | None) -> str:
     best, best_q = DEFAULT_LANGUAGE, 0.0
-    for order, part in enumerate((header or "").split(",")):
+    for part in (header or "").split(","):
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
         q = 1.0
@@ -32,10 +32,9 @@ def negotiate(header: str | None) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        # the first listed wins a tie; `*` leaves the default
+        # the first listed wins a tie; `*` and other languages leave the default
         if primary in LANGUAGES and q > best_q and 0 < q <= 1:
             best, best_q = primary, q
-        del order
     return best
 
 
@@ -93,5 +92,3 @@ NOUNS_ZH = {
 def noun(what: str) -> Said:
     return Said(NOUNS_ZH.get(what, what), what)
 
-
-__all__ += ["said_of"]
