@@ -28,7 +28,7 @@ from app.core.db import Base, CompiledStatement, slot
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
 from app.core.problems import Problem, conflict, not_found
-from app.core.scoping import get_scoped, readable
+from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import pricing, schedule, subsidy
@@ -659,7 +659,7 @@ def list_page(
     if status is not None:
         query = query.where(Application.status == status.value)
     if region is not None:
-        query = query.where(Application.region_code.startswith(region, autoescape=True))
+        query = query.where(within(Application.region_code, region))
     if officer is not None:
         query = query.where(Application.officer == officer)
     if household_id is not None:

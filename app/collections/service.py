@@ -18,7 +18,7 @@ from app.core.auth import Principal
 from app.core.clock import business_today
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
-from app.core.scoping import readable
+from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.domain.collections import (
     MAX_PROMISE_DAYS,
@@ -130,7 +130,7 @@ def listed(
     if bucket is not None:
         query = query.where(CollectionCase.bucket == bucket)
     if region is not None:
-        query = query.where(CollectionCase.region_code.startswith(region, autoescape=True))
+        query = query.where(within(CollectionCase.region_code, region))
     if loan_id is not None:
         query = query.where(CollectionCase.loan_id == loan_id)
     query = readable(query, principal, CollectionCase.region_code)

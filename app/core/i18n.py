@@ -91,4 +91,3 @@ NOUNS_ZH = {
 
 def noun(what: str) -> Said:
     return Said(NOUNS_ZH.get(what, what), what)
-

@@ -20,19 +20,33 @@ T = TypeVar("T", bound=Base)
 S = TypeVar("S", bound=Select[Any])
 
 
+# Region codes are digits (GB/T 2260's six, or longer below a county), at most 12.
+_CODE_DIGITS = 12
+
+
+def within(region_column: Any, prefix: str) -> ColumnElement[bool]:
+    """Codes under a prefix, as a range an index on the column serves (a LIKE does not under
+    the database's collation): digits only, so the range means the same in any collation."""
+    if not prefix.isdigit():
+        return region_column.startswith(prefix, autoescape=True)  # type: ignore[no-any-return]
+    low = prefix
+    high = prefix.ljust(_CODE_DIGITS, "9")
+    return region_column.between(low, high)  # type: ignore[no-any-return]
+
+
 def scope_filter(principal: Principal, region_column: Any) -> ColumnElement[bool]:
     """The caller's regions as a condition on `region_column` (GB/T 2260 codes)."""
     prefixes = principal.region_prefixes()
     if prefixes is None:
         return true()
-    return or_(false(), *(region_column.startswith(p, autoescape=True) for p in prefixes))
+    return or_(false(), *(within(region_column, p) for p in prefixes))
 
 
 def prefixes_filter(regions: list[str], region_column: Any) -> ColumnElement[bool]:
     """Stored regions (a job's, a request's) as a condition: `*` is national."""
     if NATIONAL_SCOPE in regions:
         return true()
-    return or_(false(), *(region_column.startswith(p, autoescape=True) for p in regions))
+    return or_(false(), *(within(region_column, p) for p in regions))
 
 
 def readable(stmt: S, principal: Principal, region_column: Any) -> S:

@@ -20,7 +20,7 @@ from app.core.auth import Principal
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
-from app.core.scoping import readable, scope_filter
+from app.core.scoping import readable, scope_filter, within
 from app.domain import exemption as rules
 from app.domain.classification import RiskClass
 from app.domain.exemption import CaseStatus, EntryKind, Outcome
@@ -435,7 +435,7 @@ def report(session: Session, principal: Principal, region: str | None) -> list[s
         .order_by(ExemptionCase.region_code, ExemptionCase.status, outcome)
     )
     if region is not None:
-        query = query.where(ExemptionCase.region_code.startswith(region, autoescape=True))
+        query = query.where(within(ExemptionCase.region_code, region))
     return [
         schemas.ReportRow(
             region_code=code,

@@ -18,7 +18,7 @@ from app.core.i18n import Said, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import Problem, conflict, not_found
-from app.core.scoping import get_scoped, readable
+from app.core.scoping import get_scoped, readable, within
 from app.domain import rating as scorecard
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.domain.rules import rule
@@ -374,7 +374,7 @@ def search(
     if household_number is not None:
         query = query.where(Household.household_number == household_number)
     if region is not None:
-        query = query.where(Household.region_code.startswith(region, autoescape=True))
+        query = query.where(within(Household.region_code, region))
     query = readable(query, principal, Household.region_code)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     found = session.scalars(

@@ -39,7 +39,7 @@ from app.core.db import get_sessionmaker
 from app.core.i18n import Said, said_of
 from app.core.metrics import BATCH_SECONDS
 from app.core.problems import Problem
-from app.core.scoping import readable
+from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.domain.accrual import daily_detail_from
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
@@ -347,7 +347,7 @@ def _regions_due(
         query = query.where(
             or_(
                 false(),
-                *(RegionBusinessDate.region_code.startswith(p, autoescape=True) for p in prefixes),
+                *(within(RegionBusinessDate.region_code, p) for p in prefixes),
             )
         )
     return list(session.scalars(readable(query, principal, RegionBusinessDate.region_code)))

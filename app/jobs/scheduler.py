@@ -20,6 +20,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import SHANGHAI, business_today
+from app.core.scoping import within
 from app.core.settings import get_settings
 from app.jobs import eod
 from app.jobs.models import RegionBusinessDate
@@ -49,10 +50,7 @@ def tick(
                 query = query.where(
                     or_(
                         false(),
-                        *(
-                            RegionBusinessDate.region_code.startswith(p, autoescape=True)
-                            for p in prefixes
-                        ),
+                        *(within(RegionBusinessDate.region_code, p) for p in prefixes),
                     )
                 )
             earliest = session.scalar(query)

@@ -19,7 +19,7 @@ from app.core.auth import Principal
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
 from app.core.problems import Problem, loan_is, not_found
-from app.core.scoping import get_scoped, readable
+from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
 from app.domain.classification import RiskClass, check_class_change
 from app.domain.eligibility import LISTED, RosterStatus
@@ -175,7 +175,7 @@ def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
     if where.risk_class is not None:
         query = query.where(Loan.risk_class == where.risk_class)
     if where.region is not None:
-        query = query.where(Loan.region_code.startswith(where.region, autoescape=True))
+        query = query.where(within(Loan.region_code, where.region))
     return readable(query, principal, Loan.region_code)
 
 

@@ -12,7 +12,7 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.i18n import Said
 from app.core.problems import Problem, conflict, loan_is
-from app.core.scoping import readable
+from app.core.scoping import readable, within
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
 from app.jobs import calendar
@@ -121,7 +121,7 @@ def due_for_visit(
         .limit(limit)
     )
     if region is not None:
-        query = query.where(Loan.region_code.startswith(region, autoescape=True))
+        query = query.where(within(Loan.region_code, region))
     query = readable(query, principal, Loan.region_code)
     return [
         (loan, (loan.last_visit_on or loan.value_date or as_of) + timedelta(days=interval_days))

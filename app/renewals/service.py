@@ -18,7 +18,7 @@ from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.pagination import total_of
 from app.core.problems import Problem, conflict, loan_is, not_found
-from app.core.scoping import readable
+from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.domain import eligibility as rules
 from app.domain import renewal, subsidy
@@ -333,7 +333,7 @@ def queue(
     if loan_id is not None:
         query = query.where(ChainRequest.loan_id == loan_id)
     if region is not None:
-        query = query.where(ChainRequest.region_code.startswith(region, autoescape=True))
+        query = query.where(within(ChainRequest.region_code, region))
     query = readable(query, principal, ChainRequest.region_code)
     total = total_of(session, query)
     page = query.order_by(ChainRequest.requested_on, ChainRequest.id).limit(limit).offset(offset)

@@ -24,7 +24,7 @@ from app.core.auth import Principal
 from app.core.db import CompiledStatement, get_sessionmaker
 from app.core.i18n import Said
 from app.core.problems import Problem, conflict, not_found
-from app.core.scoping import readable
+from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.domain import portfolio
 from app.domain.classification import RiskClass
@@ -72,7 +72,7 @@ def counties(session: Session, principal: Principal, region: str | None) -> list
     """Counties with serviced loans, within the caller's scope and the requested prefix."""
     query = select(RegionBusinessDate.region_code).order_by(RegionBusinessDate.region_code)
     if region is not None:
-        query = query.where(RegionBusinessDate.region_code.startswith(region, autoescape=True))
+        query = query.where(within(RegionBusinessDate.region_code, region))
     return list(session.scalars(readable(query, principal, RegionBusinessDate.region_code)))
 
 
