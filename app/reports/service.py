@@ -108,20 +108,24 @@ def require_closed(session: Session, codes: list[str], through: date) -> None:
 # Per loan, a period's accruals telescope: the loan's last month-end total in the period minus
 # its total at the previous period's end. A loan's last total is the period's final month end,
 # or, if it closed during the period, the end of the month it closed in.
-_DELTAS = """
-WITH last AS (
-    SELECT loan_id, region_code, central_subsidy, local_subsidy
-    FROM loan_month_totals
-    WHERE month_end = :last_end AND region_code = ANY(:regions)
-    UNION ALL
-    SELECT t.loan_id, t.region_code, t.central_subsidy, t.local_subsidy
+# A loan that closed in the period: the totals of the month it closed in, its last.
+_CLOSED_IN_PERIOD = """\
     FROM loans l
     JOIN loan_month_totals t
       ON t.loan_id = l.id
      AND t.month_end = CAST(date_trunc('month', l.closed_on) + interval '1 month - 1 day'
                             AS date)
     WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
-      AND t.month_end < :last_end
+      AND t.month_end < :last_end"""
+
+_DELTAS = f"""
+WITH last AS (
+    SELECT loan_id, region_code, central_subsidy, local_subsidy
+    FROM loan_month_totals
+    WHERE month_end = :last_end AND region_code = ANY(:regions)
+    UNION ALL
+    SELECT t.loan_id, t.region_code, t.central_subsidy, t.local_subsidy
+{_CLOSED_IN_PERIOD}
 ), prev AS (
     SELECT loan_id, central_subsidy, local_subsidy
     FROM loan_month_totals
@@ -671,7 +675,7 @@ class CountyFacts:
 
 # A loan's month-end totals are cumulative: the period's interest is the last total less the
 # previous period's, a loan that closed in the period taking the total of its closing month.
-_FACTS = text("""
+_FACTS = text(f"""
 WITH prev AS (
     SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
     WHERE month_end = :prev_end AND region_code = ANY(:regions)
@@ -679,13 +683,8 @@ WITH prev AS (
     SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
     WHERE month_end = :last_end AND region_code = ANY(:regions)
 ), closing AS (
-    SELECT t.loan_id, t.interest FROM loans l
-    JOIN loan_month_totals t
-      ON t.loan_id = l.id
-     AND t.month_end = CAST(date_trunc('month', l.closed_on) + interval '1 month - 1 day'
-                            AS date)
-    WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
-      AND t.month_end < :last_end
+    SELECT t.loan_id, t.interest
+{_CLOSED_IN_PERIOD}
 ), paid AS (
     SELECT r.loan_id, sum(r.overdue_interest + r.interest_due + r.prepayment_interest) AS paid
     FROM repayments r JOIN loans l ON l.id = r.loan_id
