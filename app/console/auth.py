@@ -29,14 +29,19 @@ class SignInNeededError(Exception):
     pass
 
 
-def user_of(request: Request) -> User:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        raise SignInNeededError
+def user_with(token: str) -> User:
+    """The person a token names, if it is valid and unexpired."""
     try:
         return User(decode_token(token, get_settings()), token)
     except Problem as exc:  # expired, or no longer valid
         raise SignInNeededError from exc
+
+
+def user_of(request: Request) -> User:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise SignInNeededError
+    return user_with(token)
 
 
 def minting_allowed() -> bool:

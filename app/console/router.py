@@ -13,7 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.console.api import Answer, Api
-from app.console.auth import COOKIE, SignInNeededError, User, minting_allowed, same_origin, user_of
+from app.console.auth import (
+    COOKIE,
+    SignInNeededError,
+    User,
+    minting_allowed,
+    same_origin,
+    user_of,
+    user_with,
+)
 from app.core.auth import Role, issue_token
 from app.core.clock import business_today
 from app.core.identity import region_name
@@ -95,9 +103,8 @@ def _signed_in(token: str, request: Request) -> Response:
 @router.post("/sign-in", dependencies=[Write])
 def sign_in(request: Request, token: Annotated[str, Form(max_length=8000)]) -> Response:
     """The bank's token, as its identity provider issued it."""
-    request.cookies[COOKIE] = token.strip()
     try:
-        user_of(request)
+        user_with(token.strip())
     except SignInNeededError:
         return to("/console/sign-in?error=令牌无效或已过期")
     return _signed_in(token.strip(), request)
@@ -513,7 +520,7 @@ async def county_page(page: Page, code: str) -> HTMLResponse:
 
 
 @router.get("/counties/{code}/chart.svg")
-async def county_chart(page: Page, code: str, to_day: str = "", days: int = 90) -> Response:
+async def county_chart(page: Page, code: str, days: int = 90) -> Response:
     region = await page.api.get(f"/v1/regions/{code}")
     end = (region.body.get("figures") or {}).get("business_date") if region.ok else None
     if not end:
