@@ -492,6 +492,55 @@ async def record_visit(
     return await loan(page, loan_id, problem=answer.problem)
 
 
+@router.post("/loans/{loan_id}/{kind}", dependencies=[Write])
+async def ask_renewal_or_extension(
+    page: Page,
+    loan_id: uuid.UUID,
+    kind: str,
+    key: Annotated[str, Form()],
+    months: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    repayment_method: Annotated[str, Form()] = "",
+) -> Response:
+    """An officer asks for a renewal (at maturity) or an extension (before it)."""
+    if kind not in ("renewal", "extension"):
+        return Response(status_code=404)
+    count = int(months) if months.isdigit() else months
+    body: dict[str, Any] = (
+        {"term_months": count, "repayment_method": repayment_method, "reason": reason}
+        if kind == "renewal"
+        else {"months": count, "reason": reason}
+    )
+    answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}", body, key)
+    if answer.ok:
+        return to(f"/console/loans/{loan_id}")
+    return await loan(page, loan_id, problem=answer.problem)
+
+
+@router.post("/loans/{loan_id}/{kind}/decision", dependencies=[Write])
+async def decide_renewal_or_extension(
+    page: Page,
+    loan_id: uuid.UUID,
+    kind: str,
+    key: Annotated[str, Form()],
+    outcome: Annotated[str, Form()],
+    annual_rate: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """A reviewer decides the loan's waiting renewal or extension (not their own: the API
+    refuses that, 4.1)."""
+    if kind not in ("renewal", "extension"):
+        return Response(status_code=404)
+    body: dict[str, Any] = {"outcome": outcome, "note": note or None}
+    if annual_rate:
+        body["annual_rate"] = annual_rate
+    answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}/decision", body, key)
+    if not answer.ok:
+        return await loan(page, loan_id, problem=answer.problem)
+    new_loan = answer.body.get("new_loan_id")
+    return to(f"/console/loans/{new_loan or loan_id}")
+
+
 # --- a county ------------------------------------------------------------------------------
 
 

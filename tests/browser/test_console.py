@@ -183,6 +183,24 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     assert visits.get_by_text("牛棚已扩建").is_visible()
     assert visits.get_by_role("cell", name="按约定用途使用").is_visible()
     officer.shot("loan-disbursed")
+
+    # an extension: the officer asks, the reviewer finds it in today's work and decides
+    officer.page.get_by_label("展期月数").fill("6")
+    officer.page.get_by_label("展期理由").fill("受灾导致销售回款延迟")
+    officer.page.get_by_role("button", name="提交展期申请").click()
+    requests = officer.page.get_by_role("region", name="续贷、展期申请")
+    assert requests.get_by_role("cell", name="待审批").is_visible()
+    reviewer.page.get_by_role("link", name="今日工作").click()
+    queue = reviewer.page.get_by_role("region", name=re.compile("续贷、展期待审批"))
+    queue.get_by_role("link", name=loan_id[:8]).click()
+    reviewer.every_field_is_labelled()
+    reviewer.page.get_by_label("审批意见").fill("受灾属实，同意展期")
+    reviewer.page.get_by_role("button", name="提交审批").click()
+    decided = reviewer.page.get_by_role("region", name="续贷、展期申请")
+    assert decided.get_by_role("cell", name="已批准").is_visible()
+    extended = reviewer.page.get_by_role("region", name="还款计划").locator("tbody tr")
+    assert extended.count() == 24 + 6 + 1  # six more instalments, and the total
+    reviewer.shot("extension-decided")
     officer.page.get_by_role("link", name=re.compile("县域概况")).click()
     # the portfolio report is for risk managers, auditors and admins: so in the console too
     assert officer.page.get_by_text("仅风险经理、审计人员和管理员可见").is_visible()
@@ -200,7 +218,7 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     plain.add_cookies(officer.context.cookies())
     reading = plain.new_page()
     reading.goto(loan_url)
-    assert reading.get_by_role("region", name="还款计划").locator("tbody tr").count() == 25
+    assert reading.get_by_role("region", name="还款计划").locator("tbody tr").count() == 31
     plain.close()
 
     # an officer of another county sees none of it
