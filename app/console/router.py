@@ -189,7 +189,7 @@ async def find_household(page: Page, q: str = "") -> HTMLResponse:
 
 
 @router.get("/households/{household_id}", response_class=HTMLResponse)
-async def household(page: Page, household_id: uuid.UUID) -> HTMLResponse:
+async def household(page: Page, household_id: uuid.UUID, problem: str = "") -> HTMLResponse:
     found = await page.api.get(f"/v1/households/{household_id}")
     if not found.ok:
         return page.refused(found)
@@ -198,11 +198,53 @@ async def household(page: Page, household_id: uuid.UUID) -> HTMLResponse:
     loans = await page.api.get("/v1/loans", household_id=household_id)
     return page.page(
         "household.html",
+        problem=problem,
         household=found.body,
         ratings=ratings.body if ratings.ok else [],
         applications=_items(applications),
         loans=_items(loans),
     )
+
+
+def _whole(value: str) -> int | str:
+    return int(value) if value.strip().isdigit() else value
+
+
+@router.post("/households/{household_id}/rating", dependencies=[Write])
+async def rate(
+    page: Page,
+    household_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    annual_household_income: Annotated[str, Form()],
+    annual_production_income: Annotated[str, Form()],
+    assets: Annotated[str, Form()],
+    liabilities: Annotated[str, Form()],
+    annual_existing_repayments: Annotated[str, Form()],
+    production_experience_years: Annotated[str, Form()],
+    bureau_worst_days_past_due_24m: Annotated[str, Form()],
+    village_opinion: Annotated[str, Form()],
+    bureau_current_overdue: Annotated[str, Form()] = "",
+    bureau_major_bad_record: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """A credit rating (2.2): the scorecard is the API's; the page sends what was found."""
+    body = {
+        "annual_household_income": annual_household_income,
+        "annual_production_income": annual_production_income,
+        "assets": assets,
+        "liabilities": liabilities,
+        "annual_existing_repayments": annual_existing_repayments,
+        "production_experience_years": _whole(production_experience_years),
+        "bureau_current_overdue": bool(bureau_current_overdue),
+        "bureau_worst_days_past_due_24m": _whole(bureau_worst_days_past_due_24m),
+        "bureau_major_bad_record": bool(bureau_major_bad_record),
+        "village_opinion": village_opinion,
+        "note": note or None,
+    }
+    answer = await page.api.post(f"/v1/households/{household_id}/ratings", body, key)
+    if answer.ok:
+        return to(f"/console/households/{household_id}")
+    return await household(page, household_id, problem=answer.problem)
 
 
 # --- applying -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, model_validator
 
+from app.core.i18n import language_var
 from app.core.types import Int, Money, MoneyOut
 from app.domain.eligibility import RosterStatus
 from app.domain.labels import RATING_REASONS_ZH
@@ -149,11 +150,17 @@ class ReasonOut(BaseModel):
     label: str = Field(default="", description="the reason in Chinese, e.g. 偿债比例")
     points: Int
     max_points: Int
-    detail: str
+    detail: str = Field(
+        description="what was found, in the language asked for (ratings made before Chinese"
+        " details were kept: English)"
+    )
+    detail_zh: str = ""
 
     @model_validator(mode="after")
     def _labelled(self) -> ReasonOut:
         self.label = RATING_REASONS_ZH.get(self.code, self.code)
+        if self.detail_zh and language_var.get() == "zh":
+            self.detail = self.detail_zh
         return self
 
 

@@ -128,3 +128,10 @@ def test_a_households_ratings_read_with_their_reasons(svc: Servicing) -> None:
     assert labels["debt_service_ratio"] == "偿债比例"
     assert labels["village_committee_opinion"] == "村委会评议意见"
     assert all(r["points"] <= r["max_points"] for r in latest["reasons"])
+    details = {r["code"]: r["detail"] for r in latest["reasons"]}
+    assert details["debt_service_ratio"].startswith("现有还款占收入")  # Chinese by default
+    english = svc.client.get(
+        f"/v1/households/{household['id']}/ratings",
+        headers={**svc.flow.officer, "Accept-Language": "en"},
+    ).json()
+    assert english[0]["reasons"][0]["detail"].startswith("existing repayments")

@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from app.core.clock import business_today
-from tests.api.factories import Origination, Servicing, own_county
+from tests.api.factories import Origination, Servicing, id_number, own_county
+from tests.api.factories import Person as FactoryPerson
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).parents[2]
@@ -84,7 +85,9 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
 ) -> None:
     county = own_county("52")
     svc = Servicing(Origination(client, region=county))
-    people, household = svc.flow.ready_household()
+    people = [FactoryPerson(id_number(county))]
+    svc.flow.import_roster(people)  # on the roster and registered; the officer rates it
+    household = svc.flow.household(people)
     number = household["household_number"]
 
     officer = Person(browser, live_server, "1-officer")
@@ -100,7 +103,20 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     officer.page.get_by_role("button", name="查找").click()
     officer.page.get_by_role("link", name=number).click()
     assert officer.page.get_by_role("heading", name=f"农户 {number}").is_visible()
-    assert officer.page.get_by_text("偿债比例").is_visible()  # the rating's reasons
+    assert officer.page.get_by_text("尚无信用评级").is_visible()
+    officer.every_field_is_labelled()
+    for field, value in (
+        ("家庭年收入", "60000"),
+        ("生产经营年收入", "45000"),
+        ("家庭资产", "150000"),
+        ("家庭负债", "10000"),
+        ("现有年还款额", "3000"),
+        ("生产经营年限", "8"),
+    ):
+        officer.page.get_by_label(field, exact=False).first.fill(value)
+    officer.page.get_by_label("村委会评议意见").select_option("positive")
+    officer.page.get_by_role("button", name="评级").click()
+    assert officer.page.get_by_text("偿债比例").is_visible()  # the rating, with its reasons
     officer.shot("household")
 
     # apply: the trials answer as the officer types

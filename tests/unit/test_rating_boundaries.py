@@ -256,3 +256,14 @@ def test_a_rating_lasts_one_production_cycle(cycle: int, until: date) -> None:
 def test_a_cycle_outside_a_year_is_refused(cycle: int) -> None:
     with pytest.raises(ValueError, match="1–12 months"):
         rate(replace(BEST, production_cycle_months=cycle), ON)
+
+
+def test_every_reason_says_what_was_found_in_chinese_too() -> None:
+    import re
+
+    knocked_out = replace(
+        BEST, bureau_major_bad_record=True, village_opinion=VillageOpinion.neutral
+    )
+    for inputs in (BEST, knocked_out):
+        found = rate(inputs, date(2026, 6, 1))
+        assert all(re.search(r"[\u4e00-\u9fff]", r.detail_zh) for r in found.reasons), found
