@@ -369,6 +369,25 @@ def test_production_refuses_development_secrets() -> None:
     assert ok.environment is Environment.production
 
 
+def test_no_vendored_asset_loads_anything_from_the_internet() -> None:
+    """The pages' scripts and styles themselves: an image, script, style or fetch they name
+    must be the service's own (a link a person may click is not a load)."""
+    import re
+    from pathlib import Path
+
+    loads = re.compile(
+        r"""(?:\bsrc\s*[:=]\s*|url\(\s*|\bimport\(\s*|\bfetch\(\s*)['"]?(https?://[^'")\s]+)"""
+    )
+    static = Path(__file__).parents[2] / "app" / "static"
+    found = {
+        f"{path.relative_to(static)}: {url}"
+        for path in static.rglob("*")
+        if path.suffix in {".js", ".css", ".html", ".svg"}
+        for url in loads.findall(path.read_text(encoding="utf-8", errors="replace"))
+    }
+    assert found == set()
+
+
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 def test_docs_load_nothing_from_the_internet(client: httpx.Client, path: str) -> None:
     """An intranet has no CDN: /docs and /redoc name only the service's own assets, and they
