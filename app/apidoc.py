@@ -41,6 +41,7 @@ SUMMARIES = {
     "list_ratings": "信用评级记录",
     "rate_household": "信用评级",
     "submit_application": "提交贷款申请",
+    "application_trial": "申请试算（不保存）",
     "list_applications": "贷款申请列表",
     "get_application": "查看贷款申请",
     "investigate": "登记贷前调查",

@@ -17,7 +17,7 @@ from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
 from app.loans.schemas import LoanSummaryOut
-from app.policy.schemas import InstallmentOut, RuleOut
+from app.policy.schemas import EligibilityOut, InstallmentOut, RuleOut
 from app.policy.service import rule_out
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -123,6 +123,21 @@ def submit_application(
     submitted = service.submit(session, principal, body)
     _location(response, submitted.application)
     return application_out(submitted.application, submitted.evaluation, [], None)
+
+
+@router.post("/trials", response_model=EligibilityOut, responses=problem_responses(403, 404))
+def application_trial(
+    body: schemas.ApplicationTrialIn, session: DbSession, principal: Officer
+) -> EligibilityOut:
+    """What submitting these terms for this household would find today, rule by rule with
+    its clause, from the same facts a submission reads (roster, rating, outstanding loans,
+    the region's status); nothing is stored. The console shows it as the officer types."""
+    result = service.trial(session, principal, body)
+    return EligibilityOut(
+        eligible=result.eligible,
+        policy_version=result.policy_version,
+        rules=[rule_out(r) for r in result.rules],
+    )
 
 
 @router.get("", response_model=schemas.ApplicationPage, responses=problem_responses(403))

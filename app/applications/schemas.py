@@ -22,6 +22,33 @@ class ApplicationStatus(StrEnum):
     contracted = "contracted"
 
 
+class ApplicationTrialIn(BaseModel):
+    """The terms an officer is typing, for a household on file: nothing is stored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "household_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "applicant_member_id": "3fa85f64-5717-4562-b3fc-2c963f66afa7",
+                    "amount": "50000.00",
+                    "term_months": 24,
+                    "purpose": "livestock",
+                    "large_production": False,
+                }
+            ]
+        },
+    )
+
+    household_id: uuid.UUID
+    applicant_member_id: uuid.UUID
+    amount: PositiveMoney
+    term_months: Int = Field(ge=1, le=120)
+    purpose: Purpose
+    large_production: StrictBool = False
+
+
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

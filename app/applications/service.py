@@ -163,14 +163,16 @@ class Submitted:
     evaluation: ApplicationEvaluation
 
 
-def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Submitted:
-    """Two statements: the facts (one read), then the application, its evaluation and its
-    audit event (one write). The objects returned are not in the session: the request ends."""
-    state = facts.load(session, body.household_id)
+def _applicants_household(
+    session: Session, principal: Principal, household_id: uuid.UUID, applicant_id: uuid.UUID
+) -> facts.HouseholdState:
+    """The household's eligibility facts (one read), within the caller's regions, with the
+    applicant among its members."""
+    state = facts.load(session, household_id)
     if state is None:
         raise not_found("Household")
     principal.ensure_region(state.region_code, "Household")
-    if body.applicant_member_id not in state.members:
+    if applicant_id not in state.members:
         raise Problem(
             422,
             Said(
@@ -179,6 +181,32 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             ),
             slug="validation-error",
         )
+    return state
+
+
+def trial(
+    session: Session, principal: Principal, body: schemas.ApplicationTrialIn
+) -> rules.Eligibility:
+    """What submitting these terms for the household would find today: the same facts and
+    rules as a submission; nothing is stored (a suspended region is a failing rule here, not a
+    refusal)."""
+    state = _applicants_household(session, principal, body.household_id, body.applicant_member_id)
+    loan = rules.LoanRequest(
+        amount=body.amount,
+        term_months=body.term_months,
+        purpose=body.purpose,
+        large_production=body.large_production,
+        guarantee_required=False,
+    )
+    return rules.evaluate(
+        state.eligibility_input(body.applicant_member_id, state.business_date, loan)
+    )
+
+
+def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Submitted:
+    """Two statements: the facts (one read), then the application, its evaluation and its
+    audit event (one write). The objects returned are not in the session: the request ends."""
+    state = _applicants_household(session, principal, body.household_id, body.applicant_member_id)
     today = state.business_date
     refuse_if_suspended(state, body.applicant_member_id, today)
     values: dict[str, Any] = {  # keys: _SUBMITTED_COLUMNS

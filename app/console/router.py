@@ -250,30 +250,12 @@ async def rate(
 # --- applying -----------------------------------------------------------------------------
 
 
-async def _facts(page: Signed, household_id: uuid.UUID) -> dict[str, Any] | None:
-    """What the trials need about the household, as the API shows it."""
-    found = await page.api.get(f"/v1/households/{household_id}")
-    if not found.ok:
-        return None
-    ratings = await page.api.get(f"/v1/households/{household_id}/ratings")
-    loans = await page.api.get("/v1/loans", household_id=household_id)
-    region = await page.api.get(f"/v1/regions/{found.body['region_code']}")
-    return {
-        "household": found.body,
-        "rating": ratings.body[0] if ratings.ok and ratings.body else None,
-        "outstanding": any(
-            loan["status"] in ("contracted", "disbursing", "active") for loan in _items(loans)
-        ),
-        "suspended": region.ok and region.body.get("lending_status") == "suspended",
-    }
-
-
 @router.get("/households/{household_id}/apply", response_class=HTMLResponse)
 async def apply_form(page: Page, household_id: uuid.UUID) -> HTMLResponse:
-    facts = await _facts(page, household_id)
-    if facts is None:
-        return page.refused(await page.api.get(f"/v1/households/{household_id}"))
-    return page.page("apply.html", household=facts["household"], form={}, problem="")
+    found = await page.api.get(f"/v1/households/{household_id}")
+    if not found.ok:
+        return page.refused(found)
+    return page.page("apply.html", household=found.body, form={}, problem="")
 
 
 @router.post("/households/{household_id}/preview", response_class=HTMLResponse)
@@ -287,53 +269,33 @@ async def apply_preview(
     large_production: Annotated[str, Form()] = "",
     annual_rate: Annotated[str, Form()] = "0.0345",
 ) -> HTMLResponse:
-    """The trials as the officer types: every eligibility rule with its clause, and the
-    subsidy split (the policy trial endpoints; nothing is stored)."""
-    facts = await _facts(page, household_id)
-    if facts is None:
+    """The trials as the officer types: every eligibility rule with its clause, from the facts
+    a submission would read (the application trial), and the subsidy split (the policy
+    trial). Nothing is stored."""
+    if not (amount and term_months.isdigit() and purpose):
         return page.page("_preview.html", eligibility=None, subsidy=None, problem="")
-    members = {m["id"]: m for m in facts["household"]["members"]}
-    member = members.get(applicant_member_id) or next(iter(members.values()))
-    rating = facts["rating"]
-    today = business_today().isoformat()
-    trial = {
-        "application_date": today,
-        "applicant": {
-            "birth_date": member["birth_date"],
-            "full_civil_capacity": bool(member["full_civil_capacity"]),
-            "major_bad_credit_record": False,
-            "has_labor_skills": bool(member["has_labor_skills"]),
-        },
-        "household": {
-            "roster_status": member["roster_status"],
-            "region_code": facts["household"]["region_code"],
-            "has_outstanding_assistance_loan": facts["outstanding"],
-            "region_suspended": facts["suspended"],
-        },
-        "rating": {
-            "grade": rating["grade"],
-            "credit_limit": rating["credit_limit"],
-            "valid_until": rating["valid_until"],
-        }
-        if rating
-        else None,
-        "loan": {
-            "amount": amount or "0.01",
-            "term_months": int(term_months) if term_months.isdigit() else 12,
-            "purpose": purpose or "other_production",
+    found = await page.api.get(f"/v1/households/{household_id}")
+    if not found.ok:
+        return page.page("_preview.html", eligibility=None, subsidy=None, problem=found.problem)
+    eligibility = await page.api.post(
+        "/v1/applications/trials",
+        {
+            "household_id": str(household_id),
+            "applicant_member_id": applicant_member_id,
+            "amount": amount,
+            "term_months": int(term_months),
+            "purpose": purpose,
             "large_production": bool(large_production),
-            "guarantee_required": False,
         },
-    }
-    eligibility = await page.api.post("/v1/policy/eligibility", trial)
+    )
     subsidy = await page.api.post(
         "/v1/policy/subsidy",
         {
             "annual_rate": annual_rate,
-            "amount": amount or "0.01",
+            "amount": amount,
             "large_production": bool(large_production),
-            "contract_date": today,
-            "region_code": facts["household"]["region_code"],
+            "contract_date": business_today().isoformat(),
+            "region_code": found.body["region_code"],
         },
     )
     return page.page(

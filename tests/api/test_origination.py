@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
@@ -493,3 +494,37 @@ def test_young_applicant_fails_the_age_rule_by_birthday(flow: Origination) -> No
     rules = {r["code"]: r for r in flow.apply(household).json()["eligibility"]["rules"]}
     assert rules["age_within_range"]["passed"] is False
     assert rules["age_within_range"]["clause"] == "1.9"
+
+
+def test_an_application_trial_finds_what_a_submission_would_and_stores_nothing(
+    flow: Origination, client: httpx.Client
+) -> None:
+    _, household = flow.ready_household()
+    member = household["members"][0]["id"]
+    terms = {
+        "household_id": household["id"],
+        "applicant_member_id": member,
+        "amount": "90000.00",  # above the household's credit line (1.9)
+        "term_months": 24,
+        "purpose": "livestock",
+    }
+    tried = client.post("/v1/applications/trials", json=terms, headers=flow.officer)
+    assert tried.status_code == 200, tried.text
+    failed = {(r["code"], r["clause"]) for r in tried.json()["rules"] if not r["passed"]}
+    assert failed == {("credit_line_covers_amount", "1.9")}
+    submitted = flow.apply(household, amount="90000.00", term_months=24).json()
+    assert [(r["code"], r["passed"]) for r in submitted["eligibility"]["rules"]] == [
+        (r["code"], r["passed"]) for r in tried.json()["rules"]
+    ]
+    listed = client.get(
+        "/v1/applications", params={"household_id": household["id"]}, headers=flow.officer
+    ).json()
+    assert listed["total"] == 1  # the submission; the trial stored nothing
+    assert_problem(
+        client.post(
+            "/v1/applications/trials",
+            json={**terms, "applicant_member_id": str(uuid.uuid4())},
+            headers=flow.officer,
+        ),
+        422,
+    )
