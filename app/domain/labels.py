@@ -179,6 +179,14 @@ def label(member: StrEnum) -> str:
     return ZH.get(type(member).__name__, {}).get(member.value, member.value)
 
 
+def code_of(enum_name: str, written: str, aliases: dict[str, str] | None = None) -> str:
+    """An enum code as a person may write it in a sheet: the code itself, its Chinese label,
+    or one of `aliases` (other names in use); anything else is returned as written, for the
+    validation that follows to refuse."""
+    by_label = {text: code for code, text in ZH.get(enum_name, {}).items()}
+    return (aliases or {}).get(written) or by_label.get(written) or written
+
+
 def labelled(enum_name: str, code: str) -> str:
     """`code` of the enum named `enum_name` in Chinese (for values read back from storage)."""
     return ZH.get(enum_name, {}).get(code, code)

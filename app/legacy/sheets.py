@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from app.core import sheets
 from app.core.i18n import Said
 from app.core.problems import field_message
+from app.domain.labels import code_of
 from app.legacy import schemas
 
 # The sheet's columns: the API's field names, the borrower's flattened (borrower_name, ...).
@@ -73,30 +74,18 @@ REQUIRED = {
     "local_subsidy_rate",
     "subsidised_principal",
 }
-# Codes as the earlier system writes them in Chinese (labels of the API's enums).
-_METHODS = {
-    "等额本息": "equal_installment",
-    "等额本金": "equal_principal",
+# Names the earlier system writes beside the Chinese labels (app/domain/labels.py).
+_METHOD_ALIASES = {
     "按期付息到期还本": "interest_then_principal",
-    "按期付息、到期还本": "interest_then_principal",
     "先息后本": "interest_then_principal",
-    "利随本清": "bullet",
     "到期一次还本付息": "bullet",
 }
-_PURPOSES = {
-    "种植业": "planting",
+_PURPOSE_ALIASES = {
     "种植": "planting",
-    "养殖业": "livestock",
     "养殖": "livestock",
+    "养殖业": "livestock",
     "畜禽养殖": "livestock",
-    "水产养殖": "aquaculture",
-    "农产品加工": "processing",
     "加工": "processing",
-    "商贸流通": "trade",
-    "乡村旅游": "rural_tourism",
-    "农机具购置": "farm_equipment",
-    "设施农业": "facility_agriculture",
-    "其他生产经营": "other_production",
 }
 
 
@@ -112,10 +101,12 @@ def _contract(row: dict[str, Any]) -> dict[str, Any]:
         "id_number": row.get("borrower_id_number"),
         **({"phone": row["borrower_phone"]} if row.get("borrower_phone") else {}),
     }
-    method = contract.get("repayment_method")
-    contract["repayment_method"] = _METHODS.get(str(method), method)
-    purpose = contract.get("purpose")
-    contract["purpose"] = _PURPOSES.get(str(purpose), purpose)
+    for name, enum, aliases in (
+        ("repayment_method", "RepaymentMethod", _METHOD_ALIASES),
+        ("purpose", "Purpose", _PURPOSE_ALIASES),
+    ):
+        if isinstance(contract.get(name), str):
+            contract[name] = code_of(enum, contract[name], aliases)
     contract.setdefault("instalments_paid", 0)
     contract.setdefault("renewals_or_extensions", 0)
     for name in _WHOLE_NUMBERS:  # a sheet's cells are text; the API takes these as integers

@@ -28,6 +28,7 @@ from app.core.masking import mask_id_number
 from app.core.problems import Problem, outside_regions, rows_in_error
 from app.core.scoping import scope_filter
 from app.domain.eligibility import LISTED
+from app.domain.labels import code_of
 from app.roster.models import RosterEntry, RosterImport
 
 COLUMNS = (
@@ -84,11 +85,11 @@ HEADER_ALIASES = {
     "退出日期": "removed_date",
     "移出日期": "removed_date",
 }
-# The two listed categories as written in Chinese.
+# The two listed categories as the departments also write them, beside their Chinese labels
+# (app/domain/labels.py).
 CATEGORY_ALIASES = {
     "防止返贫致贫对象": "monitoring_target",
     "监测对象": "monitoring_target",
-    "防止返贫监测对象": "monitoring_target",
     "继续帮扶脱贫人口": "continued_support",
     "需继续帮扶的脱贫人口": "continued_support",
     "脱贫人口": "continued_support",
@@ -160,7 +161,7 @@ def _validate(
             )
         )
     category = _text(row, "category", 30)
-    category = CATEGORY_ALIASES.get(category, category)
+    category = code_of("RosterStatus", category, CATEGORY_ALIASES)
     if category not in CATEGORIES:
         raise ValueError(
             Said(

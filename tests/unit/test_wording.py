@@ -99,3 +99,14 @@ def test_a_chart_axis_has_round_bounds_above_every_value() -> None:
     bounds()
     assert label_of("520102") == "南明区（520102）"
     assert label_of("560001") == "560001"
+
+
+def test_a_code_as_a_person_writes_it() -> None:
+    from app.domain.labels import code_of
+
+    assert code_of("RepaymentMethod", "等额本息") == "equal_installment"
+    assert code_of("RepaymentMethod", "bullet") == "bullet"
+    assert code_of("RepaymentMethod", "先息后本", {"先息后本": "interest_then_principal"}) == (
+        "interest_then_principal"
+    )
+    assert code_of("Purpose", "随便") == "随便"  # left for validation to refuse
