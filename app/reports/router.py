@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -15,7 +15,7 @@ from app.background import service as jobs
 from app.background.models import JobKind
 from app.background.router import ACCEPTED, accepted
 from app.background.schemas import JobOut
-from app.core import tables
+from app.core import sheets, tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
@@ -38,7 +38,6 @@ Manager = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
 Period = Annotated[str, Query(pattern=periods.PERIOD_PATTERN, examples=["2026Q3"])]
 RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$")]
 BankNpl = Annotated[Rate | None, Query(description="bank-wide NPL ratio, e.g. 0.0125")]
-CSV = "text/csv"
 
 
 def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyClaimOut:
@@ -72,10 +71,7 @@ def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyCl
 @router.get(
     "/subsidy-claims",
     response_model=schemas.SubsidyClaimsOut,
-    responses={
-        200: {"content": {CSV: {}, xlsx.MEDIA_TYPE: {}}},
-        **problem_responses(403, 409),
-    },
+    responses={**tables.FILE_RESPONSES, **problem_responses(403, 409)},
 )
 def subsidy_claims(
     request: Request,
@@ -84,10 +80,7 @@ def subsidy_claims(
     period: Period,
     region: RegionPrefix = None,
     lines: Annotated[bool, Query(description="include per-loan lines")] = True,
-    format: Annotated[
-        Literal["json", "csv", "xlsx"] | None,
-        Query(description="json, csv (UTF-8 with a BOM) or xlsx; default by `Accept`"),
-    ] = None,
+    format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
 ) -> schemas.SubsidyClaimsOut | Response:
     """Per county: the central and local subsidy accrued in the period with per-loan lines
     (borrower masked). Draft until submitted; submitted claims are frozen. Overdue and penalty
@@ -107,7 +100,7 @@ def subsidy_claims(
     if wanted == "csv":
         return Response(
             service.lines_csv(session, claims, period_),
-            media_type=f"{CSV}; charset=utf-8",
+            media_type=f"{tables.CSV_MEDIA_TYPE}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if wanted == "xlsx":
@@ -120,7 +113,7 @@ def subsidy_claims(
                 service.county_facts(session, codes, period_),
                 get_settings().bank_name,
             ),
-            media_type=xlsx.MEDIA_TYPE,
+            media_type=sheets.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
     counties = [_claim_out(c, lines) for c in claims]

@@ -21,12 +21,10 @@ from decimal import Decimal
 import xlsxwriter
 
 from app.core.identity import region_name
-from app.core.sheets import XLSX_MEDIA_TYPE
 from app.domain.money import ZERO
 from app.reports.periods import Period
 from app.reports.service import CountyClaim, CountyFacts, LoanFacts
 
-MEDIA_TYPE = XLSX_MEDIA_TYPE
 STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "paid": "已拨付"}
 
 _TOTAL_HEADERS = (
