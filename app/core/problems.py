@@ -273,10 +273,15 @@ def _field_problems(exc: RequestValidationError) -> list[Where]:
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method the API document declares on this path (a path may span routers)."""
-    methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), request.url.path):
-            methods |= {m.upper() for m in operations}
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    # a literal path (/v1/applications/trials) is its own resource, not an id's
+    matching = (
+        [path]
+        if path in paths
+        else [t for t in paths if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", t), path)]
+    )
+    methods = {m.upper() for template in matching for m in paths[template]}
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

@@ -111,6 +111,10 @@ def test_wrong_method_is_problem_405(client: httpx.Client) -> None:
     response = client.delete("/health/live")
     assert_problem(response, 405)
     assert "GET" in response.headers["allow"]
+    # a literal path beside a templated one (/v1/applications/{application_id}) is its own
+    literal = client.request("OPTIONS", "/v1/applications/trials")
+    assert_problem(literal, 405)
+    assert literal.headers["allow"] == "POST"
 
 
 def test_validation_error_lists_fields(client: httpx.Client, auth) -> None:
