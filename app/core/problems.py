@@ -292,6 +292,18 @@ def _nothing_at(request: Request) -> Said:
     return Said(f"{path} 处没有资源", f"No resource at {path}")
 
 
+def _method_not_allowed(request: Request, headers: dict[str, str] | None = None) -> JSONResponse:
+    return problem_response(
+        request,
+        405,
+        Said(
+            f"{request.url.path} 不支持 {request.method} 方法",
+            f"{request.method} is not allowed on {request.url.path}",
+        ),
+        headers={**(headers or {}), "Allow": ", ".join(_allowed_methods(request))},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     from app.domain.loan_status import InvalidTransitionError, LifecycleError
 
@@ -318,6 +330,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if all(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            if request.url.path in request.app.openapi().get("paths", {}):
+                # GET /v1/applications/trials reached /{application_id}: the literal path is
+                # a resource of its own, which does not take this method
+                return _method_not_allowed(request)
             # /v1/loans/None: an id that cannot exist names no resource.
             return problem_response(request, 404, _nothing_at(request), slug="not-found")
         return problem_response(
@@ -344,11 +360,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 slug="validation-error",
             )
         if exc.status_code == 405:
-            detail = Said(
-                f"{request.url.path} 不支持 {request.method} 方法",
-                f"{request.method} is not allowed on {request.url.path}",
-            )
-            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+            return _method_not_allowed(request, headers)
         return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
