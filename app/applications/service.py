@@ -316,12 +316,9 @@ def record_investigation(
 ) -> Investigation:
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.submitted)
-    if body.visited_on > calendar.business_date(session, application.region_code):
-        raise Problem(
-            422,
-            Said("走访日期（visited_on）晚于今天", "visited_on is in the future"),
-            slug="validation-error",
-        )
+    calendar.refuse_unless_recent(
+        session, application.region_code, body.visited_on, Said("走访日期", "visit date")
+    )
     row = Investigation(
         id=uuid.uuid4(),
         application_id=application.id,
@@ -531,13 +528,13 @@ def sign_contract(
         )
         or today
     )
-    if not decided_on <= signed_on <= today:
-        raise conflict(
-            Said(
-                f"签约日期应在审批日（{decided_on}）与今天之间",
-                f"The signing date must be between the decision ({decided_on}) and today",
-            )
-        )
+    calendar.refuse_unless_recent(
+        session,
+        application.region_code,
+        signed_on,
+        Said("签约日期（不早于审批日）", "signing date (not before the decision)"),
+        earliest=decided_on,
+    )
     policy = policy_for(signed_on)
     if policy is not CURRENT:  # pragma: no cover (decisions are never before the notice)
         raise conflict(
@@ -548,15 +545,13 @@ def sign_contract(
         )
     assert application.approved_amount is not None and application.annual_rate is not None
     assert application.approved_term_months is not None and application.approved_method
-    refuse_if_suspended(state, application.applicant_member_id, signed_on)
-    result = evaluate(
-        session,
-        application,
-        state,
-        signed_on,
-        _Terms(application.approved_amount, application.approved_term_months),
-        "contract",
-    )
+    # A back-dated signing is judged as of the day claimed and as of today: a borrower who left
+    # the roster, turned 66 or was suspended since is not signed by dating the contract earlier.
+    judged_on = sorted({signed_on, today})
+    for day in judged_on:
+        refuse_if_suspended(state, application.applicant_member_id, day)
+    terms = _Terms(application.approved_amount, application.approved_term_months)
+    results = [evaluate(session, application, state, day, terms, "contract") for day in judged_on]
     large = bool(application.large_production_confirmed)
     split = regions.subsidy_split(
         session,
@@ -570,7 +565,8 @@ def sign_contract(
     failed = [
         r
         for r in [
-            *result.rules,
+            # a rule failing on both days is named once
+            *{r.code: r for result in results for r in result.rules if not r.passed}.values(),
             subsidy.check_borrower_share(split.terms, get_settings().borrower_rate_floor),
         ]
         if not r.passed

@@ -259,6 +259,13 @@ def recover(
         raise conflict(
             Said("该贷款尚未核销", "The loan has not been written off"), slug="not-written-off"
         )
+    calendar.refuse_unless_recent(
+        session,
+        loan.region_code,
+        body.value_date,
+        Said("收回起息日", "recovery's value date"),
+        earliest=row.written_off_on,
+    )
     _, remaining = lifecycle.record_recovery(
         session,
         loan,

@@ -165,6 +165,13 @@ class Settings(BaseSettings):
     )
 
     monitoring_visit_interval_days: int = DEFAULT_VISIT_INTERVAL_DAYS
+    backdating_days: int = Field(
+        default=30,
+        ge=0,
+        le=366,
+        description="how far before the county's business date a caller may date a record "
+        "(signing, recovery, visit); nothing is dated after it",
+    )
     # Regional controls (4.3): the bank's thresholds.
     region_alert_overdue_ratio: Decimal = Decimal("0.05")
     region_alert_overdue_growth: Decimal = Decimal("0.02")

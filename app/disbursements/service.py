@@ -45,6 +45,7 @@ def request(session: Session, principal: Principal, loan_id: uuid.UUID) -> Disbu
         raise loan_is(
             loan.status, Said("只有已签约的贷款可以放款", "only a contracted loan is disbursed")
         )
+    _refuse_if_paid_after_cancel(session, loan.id)
     state = facts.load(session, loan.household_id)
     assert state is not None
     facts.refuse_if_suspended(state, loan.borrower_member_id, state.business_date)
@@ -90,6 +91,26 @@ def request(session: Session, principal: Principal, loan_id: uuid.UUID) -> Disbu
         after={"status": LoanStatus.disbursing.value, "disbursement_id": str(disbursement.id)},
     )
     return disbursement
+
+
+def _refuse_if_paid_after_cancel(session: Session, loan_id: uuid.UUID) -> None:
+    """Core banking confirmed a payment of a cancelled disbursement: the money may be with the
+    borrower already, so no second payout goes until a person has reconciled the first."""
+    paid = session.scalar(
+        select(Disbursement.id).where(
+            Disbursement.loan_id == loan_id,
+            Disbursement.reconciliation == "confirmed_after_cancel",
+        )
+    )
+    if paid is not None:
+        raise conflict(
+            Said(
+                "该贷款已撤销的放款被核心系统确认支付，对账前不能再次放款",
+                "Core banking paid a cancelled disbursement of this loan; no other disbursement "
+                "until it is reconciled",
+            ),
+            slug="paid-after-cancel",
+        )
 
 
 def confirm(

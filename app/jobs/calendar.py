@@ -4,13 +4,16 @@ and the API's postings on one region from interleaving."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.core.clock import business_today
+from app.core.i18n import Said
+from app.core.problems import conflict
+from app.core.settings import get_settings
 from app.jobs.models import RegionBusinessDate
 
 
@@ -51,3 +54,24 @@ def ensure_open_from(session: Session, region_code: str, day: date) -> date:
     found = open_date(session, region_code)
     assert found is not None
     return found
+
+
+def refuse_unless_recent(
+    session: Session, region_code: str, day: date, what: Said, earliest: date | None = None
+) -> date:
+    """A date a caller sends for a record (signing, recovery, visit …) lies on or before the
+    county's business date and no more than `backdating_days` before it (nor before `earliest`,
+    the record's own start). Returns the business date, as of which the rules are judged too."""
+    today = business_date(session, region_code)
+    floor = today - timedelta(days=get_settings().backdating_days)
+    if earliest is not None:
+        floor = max(floor, earliest)
+    if not floor <= day <= today:
+        raise conflict(
+            Said(
+                f"{what.zh}应在 {floor} 与今天（{today}）之间",
+                f"The {what.en} must lie between {floor} and today ({today})",
+            ),
+            slug="date-out-of-range",
+        )
+    return today

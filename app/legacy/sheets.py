@@ -108,7 +108,8 @@ def _contract(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(contract.get(name), str):
             contract[name] = code_of(enum, contract[name], aliases)
     contract.setdefault("instalments_paid", 0)
-    contract.setdefault("renewals_or_extensions", 0)
+    # 续贷展期次数 has no default: a sheet without it would give old loans a second renewal
+    # (2.3), so a row without it is refused, as the JSON import refuses it
     for name in _WHOLE_NUMBERS:  # a sheet's cells are text; the API takes these as integers
         value = contract.get(name)
         if isinstance(value, str) and value.strip().isdigit():

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.i18n import Said
-from app.core.problems import Problem, conflict, loan_is
+from app.core.problems import conflict, loan_is
 from app.core.scoping import readable, within
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
@@ -32,15 +32,13 @@ def record(
             loan.status, Said("只对在贷贷款记录贷后走访", "visits are recorded on active loans")
         )
     assert loan.value_date is not None
-    if not loan.value_date <= body.visited_on <= calendar.business_date(session, loan.region_code):
-        raise Problem(
-            422,
-            Said(
-                "走访日期（visited_on）应在放款日与今天之间",
-                "visited_on must be between the disbursement and today",
-            ),
-            slug="validation-error",
-        )
+    calendar.refuse_unless_recent(
+        session,
+        loan.region_code,
+        body.visited_on,
+        Said("走访日期", "visit date"),
+        earliest=loan.value_date,
+    )
     if body.corrects_misuse and (
         body.finding is not FundUse.as_declared or loan.misuse_since is None
     ):

@@ -206,10 +206,14 @@ def test_a_cancelled_disbursement_returns_the_loan_and_a_late_answer_is_flagged(
         "delivery_status": "cancelled",
     }
     assert svc.loan(loan["id"])["status"] == "contracted"
-    # the loan may be paid out again, under a new disbursement
-    again = request_disbursement(svc, loan["id"])
-    assert confirm(svc, again).status_code == 200
-    assert svc.loan(loan["id"])["status"] == "active"
+    # core banking paid the cancelled one: a second payout of the loan is refused until the
+    # first is reconciled (two payouts for one loan otherwise)
+    again = svc.client.post(
+        f"/v1/loans/{loan['id']}/disbursements",
+        headers={**svc.flow.officer, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert assert_problem(again, 409)["type"].endswith("paid-after-cancel")  # type: ignore[union-attr]
+    assert svc.loan(loan["id"])["status"] == "contracted"
     history = svc.client.get(
         f"/v1/disbursements/{disbursement_id}/actions", headers=svc.flow.officer
     ).json()

@@ -193,6 +193,28 @@ def test_clause_1_1_signing_re_evaluates_eligibility_on_the_signing_date(svc: Se
     assert application.json()["status"] == "approved"
 
 
+def test_clause_1_1_a_back_dated_signing_is_judged_as_of_today_as_well(svc: Servicing) -> None:
+    """Finding 8: dating the contract back to the decision day does not sign a borrower who
+    has left the roster since; nor is a contract dated after the county's business date."""
+    flow = svc.flow
+    svc.active_loan(business_today())  # a loan paid out starts the county's calendar
+    people, household = flow.ready_household()
+    application_id = flow.approved_application(household, amount="12000.00")
+    decided = business_today()
+    svc.close_through(decided + timedelta(days=3))  # the county's business date moves on
+    flow.import_roster(people, removed_on=decided + timedelta(days=2))
+    url = f"/v1/applications/{application_id}/contract"
+    for signed_on, slug in ((decided, "policy-refusal"), (decided + timedelta(days=9), "range")):
+        refused = svc.client.post(
+            url, json={"signed_on": signed_on.isoformat()}, headers=flow.officer
+        )
+        assert slug in str(assert_problem(refused, 409)["type"]), refused.text
+    back_dated = svc.client.post(url, json={"signed_on": decided.isoformat()}, headers=flow.officer)
+    assert failing(back_dated) == {("roster_status", "1.1")}
+    application = svc.client.get(f"/v1/applications/{application_id}", headers=flow.officer)
+    assert application.json()["status"] == "approved"
+
+
 # --- 1.6 subsidy governance -------------------------------------------------------------------
 
 

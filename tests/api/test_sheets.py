@@ -164,6 +164,7 @@ LEGACY_HEADERS = [
     "地方贴息率",
     "贴息本金",
     "已还期数",
+    "续贷展期次数",
 ]
 
 
@@ -186,6 +187,7 @@ def _contract_row(region: str, person: Person, **changes: Any) -> list[Any]:
         "地方贴息率": 0.005,
         "贴息本金": 20000,
         "已还期数": 9,
+        "续贷展期次数": 0,
         **changes,
     }
     return [values[h] for h in LEGACY_HEADERS]
@@ -227,3 +229,26 @@ def test_legacy_contracts_from_the_earlier_systems_workbook(client: httpx.Client
         "20000.00",
         "interest_then_principal",
     )
+
+
+def test_a_legacy_sheet_without_the_renewal_count_is_refused(client: httpx.Client) -> None:
+    """Finding 6: the prior renewals/extensions (2.3) are never assumed to be none; the JSON
+    import requires the field and so does the sheet."""
+    svc = Servicing(Origination(client, region=own_county("54")))
+    person = Person(id_number(svc.flow.region))
+    svc.flow.import_roster([person])
+    headers_without = [h for h in LEGACY_HEADERS if h != "续贷展期次数"]
+    row = _contract_row(svc.flow.region, person)
+    del row[LEGACY_HEADERS.index("续贷展期次数")]
+    refused = assert_problem(
+        client.post(
+            "/v1/legacy-loans/sheet-imports?as_of=2026-11-20",
+            content=workbook([row], headers_without),
+            headers={**svc.admin, "content-type": XLSX_MEDIA_TYPE},
+        ),
+        422,
+    )
+    (reason,) = [e["msg"] for e in refused["errors"]]
+    assert "renewals_or_extensions" in reason, reason
+    found = client.get("/v1/loans", params={"external_ref": row[0]}, headers=svc.flow.officer)
+    assert found.json()["items"] == []

@@ -142,6 +142,14 @@ def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) 
         "value_date": day,
     }
     assert_problem(client.post(recoveries, headers=svc.core, json=too_much), 409)
+    # finding 10: no value date after the county's business date, none before the write-off
+    for when in ("2030-01-01", (date.fromisoformat(day) + timedelta(days=1)).isoformat()):
+        future = {**too_much, "amount": "1.00", "value_date": when}
+        refused = assert_problem(client.post(recoveries, headers=svc.core, json=future), 409)
+        assert str(refused["type"]).endswith("date-out-of-range")
+    early = {**too_much, "amount": "1.00", "value_date": str(done["written_off_on"])}
+    early["value_date"] = (date.fromisoformat(early["value_date"]) - timedelta(days=1)).isoformat()
+    assert_problem(client.post(recoveries, headers=svc.core, json=early), 409)
     last = {**too_much, "amount": str(remaining)}
     final = client.post(recoveries, headers=svc.core, json=last)
     assert final.status_code == 201, final.text
