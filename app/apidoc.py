@@ -23,10 +23,14 @@ TAGS = {
     "jobs": "后台任务：进度、结果与错误清单 — long work, its progress and files",
     "regions": "地区放款状态与地方贴息 — regions' lending status and local subsidy",
     "reports": "贴息申报、资产质量与风险补偿 — subsidy claims and portfolio reports",
+    "decisions": "双人审批：待办与审批 — four-eyes requests and their decisions",
     "audit": "审计记录 — the audit trail",
 }
 
 SUMMARIES = {
+    "list_decisions": "待审批事项",
+    "get_decision": "查看审批事项",
+    "decide": "审批（批准或否决）",
     "live": "存活检查",
     "ready": "就绪检查（数据库与结构版本）",
     "metrics": "Prometheus 监控指标",

@@ -33,6 +33,8 @@ from app.core.problems import (
     install_problem_handlers,
 )
 from app.core.settings import get_settings
+from app.decisions.router import router as decisions_router
+from app.decisions.router import who_decides
 from app.disbursements.router import router as disbursements_router
 from app.domain.labels import ZH
 from app.exemptions.router import router as exemptions_router
@@ -154,9 +156,15 @@ def create_app() -> FastAPI:
         regions_router,
         programmes_router,
         reports_router,
+        decisions_router,
         audit_router,
     ):
         app.include_router(router)
+    # every feature has registered its four-eyes handlers by now: the table of who asks and
+    # who decides each kind goes under the decisions tag
+    for tag in app.openapi_tags or []:
+        if tag["name"] == "decisions":
+            tag["description"] = f"{tag['description']}\n\n{who_decides()}"
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -6,6 +6,7 @@ from app.audit.models import AuditEvent
 from app.background.models import Job
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
 from app.core.idempotency import IdempotencyRecord
+from app.decisions.models import Decision
 from app.disbursements.models import DisbursementAction
 from app.exemptions.models import CatalogueEntry, ExemptionCase
 from app.households.models import CreditRating, Household, Member
@@ -37,6 +38,7 @@ __all__ = [
     "CollectionAction",
     "CollectionCase",
     "CreditRating",
+    "Decision",
     "Disbursement",
     "DisbursementAction",
     "ExemptionCase",

@@ -22,17 +22,19 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
+from app.decisions.models import Decided, Decision, decision_of
 
 RATE = Numeric(12, 10)
 MONEY = Numeric(14, 2)
 
 
-class Application(Base):
+class Application(Decided, Base):
     """A loan application: submitted → approved / declined / withdrawn; approved → contracted."""
 
     __tablename__ = "applications"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    decision: Mapped[Decision | None] = decision_of("Application")
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
     applicant_member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
     region_code: Mapped[str] = mapped_column(String(12), nullable=False)
@@ -53,9 +55,6 @@ class Application(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     # The decision (maker-checker: never by the submitter).
-    decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(Text)
     decline_reasons: Mapped[list[str] | None] = mapped_column(JSONB)
     approved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     approved_term_months: Mapped[int | None] = mapped_column(Integer)

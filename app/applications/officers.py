@@ -5,39 +5,43 @@ are audited; the move happens at approval, so what moves is what the officer hol
 
 from __future__ import annotations
 
+import os
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, CheckConstraint, DateTime, Integer, String, Text, func, select, update
+from sqlalchemy import ARRAY, CheckConstraint, Integer, String, Text, insert, select, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.applications.models import Application
 from app.applications.schemas import ApplicationStatus
 from app.audit import service as audit
-from app.core.auth import Principal
-from app.core.clock import SHANGHAI
+from app.audit.models import AuditEvent
+from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.db import Base
 from app.core.i18n import Said
-from app.core.problems import Problem, already_decided, conflict, not_found
+from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import prefixes_filter
-from app.domain import eligibility as rules
+from app.decisions import service as decisions
+from app.decisions.models import Decided, Decision, decision_of
+from app.domain.decisions import DecisionKind
 from app.loans import lifecycle
-from app.policy.service import refuse_unless_passed
 
 # Applications still being worked on move with their officer; decided-against ones stay.
 OPEN_APPLICATIONS = (ApplicationStatus.submitted, ApplicationStatus.approved)
 
 
-class OfficerReassignment(Base):
+class OfficerReassignment(Decided, Base):
     __tablename__ = "officer_reassignments"
     __table_args__ = (
-        CheckConstraint("status IN ('requested', 'approved', 'declined')", name="status_known"),
+        CheckConstraint(
+            "status IN ('requested', 'approved', 'declined', 'withdrawn')", name="status_known"
+        ),
         CheckConstraint("from_officer <> to_officer", name="to_someone_else"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    decision: Mapped[Decision | None] = decision_of("OfficerReassignment")
     from_officer: Mapped[str] = mapped_column(String(200), nullable=False)
     to_officer: Mapped[str] = mapped_column(String(200), nullable=False)
     # the asker's regions: nothing outside them moves
@@ -45,13 +49,6 @@ class OfficerReassignment(Base):
     loan_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
-    requested_by: Mapped[str] = mapped_column(String(200), nullable=False)
-    requested_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(Text)
     moved_loans: Mapped[int | None] = mapped_column(Integer)
     moved_applications: Mapped[int | None] = mapped_column(Integer)
 
@@ -70,6 +67,7 @@ def request(
             Said("接手的客户经理与原客户经理相同", "The officer to take over is the same officer"),
             slug="same-officer",
         )
+    _refuse_unless_known_officer(session, to_officer)
     row = OfficerReassignment(
         id=uuid.uuid4(),
         from_officer=from_officer,
@@ -78,10 +76,19 @@ def request(
         loan_ids=loan_ids,
         reason=reason,
         status="requested",
-        requested_by=principal.subject,
     )
     session.add(row)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.reassignment,
+        row.id,
+        asked_state=row.status,
+        region_code=_common_region(row.regions),
+        reason=reason,
+        summary={"from_officer": from_officer, "to_officer": to_officer},
+    )
     audit.record(
         session,
         principal,
@@ -105,7 +112,7 @@ def get(session: Session, principal: Principal, reassignment_id: uuid.UUID) -> O
 
 
 def listed(session: Session, principal: Principal, status: str | None) -> list[OfficerReassignment]:
-    query = select(OfficerReassignment).order_by(OfficerReassignment.requested_at.desc())
+    query = select(OfficerReassignment).order_by(OfficerReassignment.id.desc())
     if status is not None:
         query = query.where(OfficerReassignment.status == status)
     rows = []
@@ -125,33 +132,50 @@ def decide(
     approve: bool,
     note: str | None,
 ) -> OfficerReassignment:
-    row = session.get(OfficerReassignment, reassignment_id, with_for_update=True)
-    row = _visible(principal, row)
-    if row.status != "requested":
-        raise conflict(already_decided(row.status), slug="already-decided")
-    refuse_unless_passed(
-        rules.check_maker_checker(row.requested_by, principal.subject), slug="maker-checker"
+    row = get(session, principal, reassignment_id)
+    decision = decisions.of_subject(session, principal, DecisionKind.reassignment, row.id)
+    decisions.decide(session, principal, decision.id, approve=approve, note=note)
+    session.refresh(row)
+    return row
+
+
+def _common_region(regions: list[str]) -> str | None:
+    """The region a request is filed under (the inbox's scope): the asker's regions' common
+    prefix, national (None) when they share none."""
+    if not regions or NATIONAL_SCOPE in regions:
+        return None
+    common = os.path.commonprefix(regions)  # noqa: RUF071 (region codes are prefixes, not paths)
+    return common if len(common) >= 2 else None
+
+
+def _refuse_unless_known_officer(session: Session, officer: str) -> None:
+    """Work goes only to someone the service knows as a loan officer (who has acted here in
+    that role), never to a name nobody answers to."""
+    known = session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.actor == officer, AuditEvent.actor_role.contains(Role.loan_officer.value))
+        .limit(1)
     )
-    row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
-    row.decision_note = note
-    row.status = "approved" if approve else "declined"
-    if approve:
-        row.moved_loans = lifecycle.reassign_officer(
-            session, row.from_officer, row.to_officer, row.regions, row.loan_ids
+    if known is None:
+        raise conflict(
+            Said(
+                f"“{officer}”不是本系统已知的客户经理",
+                f"{officer!r} is not a loan officer known to the service",
+            ),
+            slug="unknown-officer",
         )
-        row.moved_applications = 0
-        if row.loan_ids is None:
-            moved = session.execute(
-                update(Application)
-                .where(
-                    Application.officer == row.from_officer,
-                    Application.status.in_(OPEN_APPLICATIONS),
-                    prefixes_filter(row.regions, Application.region_code),
-                )
-                .values(officer=row.to_officer)
-                .returning(Application.id)
-            ).all()
-            row.moved_applications = len(moved)
+
+
+def _state(session: Session, decision: Decision) -> str:
+    row = session.get(OfficerReassignment, decision.subject_id, with_for_update=True)
+    assert row is not None
+    return row.status
+
+
+def _settle(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(OfficerReassignment, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = decision.status
     audit.record(
         session,
         principal,
@@ -160,7 +184,72 @@ def decide(
         row.id,
         after=_summary(row),
     )
-    return row
+
+
+def _approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(OfficerReassignment, decision.subject_id, with_for_update=True)
+    assert row is not None
+    _refuse_unless_known_officer(session, row.to_officer)
+    row.status = "approved"
+    loans = lifecycle.reassign_officer(
+        session, row.from_officer, row.to_officer, row.regions, row.loan_ids
+    )
+    applications: list[tuple[uuid.UUID, str]] = []
+    if row.loan_ids is None:
+        applications = [
+            (i, region)
+            for i, region in session.execute(
+                update(Application)
+                .where(
+                    Application.officer == row.from_officer,
+                    Application.status.in_(OPEN_APPLICATIONS),
+                    prefixes_filter(row.regions, Application.region_code),
+                )
+                .values(officer=row.to_officer)
+                .returning(Application.id, Application.region_code)
+            )
+        ]
+    row.moved_loans, row.moved_applications = len(loans), len(applications)
+    # each record moved keeps who looked after it before (independence reads this)
+    moves = [("loan", i, region) for i, region in loans] + [
+        ("application", i, region) for i, region in applications
+    ]
+    if moves:
+        session.execute(
+            insert(AuditEvent),
+            [
+                audit.event_values(
+                    principal,
+                    "officer.reassigned",
+                    entity,
+                    entity_id,
+                    region_code=region,
+                    before={"officer": row.from_officer},
+                    after={"officer": row.to_officer, "reassignment_id": str(row.id)},
+                )
+                for entity, entity_id, region in moves
+            ],
+        )
+    audit.record(
+        session,
+        principal,
+        "officer.reassignment_decided",
+        "officer_reassignment",
+        row.id,
+        after=_summary(row),
+    )
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.reassignment,
+        requesters=frozenset({Role.credit_reviewer, Role.risk_manager, Role.admin}),
+        deciders=frozenset({Role.risk_manager, Role.admin}),
+        state=_state,
+        approve=_approve,
+        settle=_settle,
+    )
+)
 
 
 def _summary(row: OfficerReassignment) -> dict[str, Any]:

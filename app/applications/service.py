@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,16 +22,18 @@ from app.applications import schemas
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit import service as audit
 from app.audit.models import AuditEvent
-from app.core.auth import Principal
-from app.core.clock import SHANGHAI
+from app.core.auth import Principal, Role
 from app.core.db import Base, CompiledStatement, slot
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
+from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.domain import eligibility as rules
 from app.domain import pricing, schedule, subsidy
+from app.domain.decisions import DecisionKind
 from app.domain.labels import label, labelled
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
 from app.domain.rules import RuleResult, rule
@@ -41,7 +43,7 @@ from app.households.service import latest_rating
 from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans.models import Loan
-from app.policy.service import refuse_unless_passed, rule_failures, rule_json
+from app.policy.service import rule_failures, rule_json
 from app.regions import service as regions
 
 S = schemas.ApplicationStatus
@@ -123,8 +125,11 @@ def _insert_submission() -> CompiledStatement:
         slots(ApplicationEvaluation, "evaluation", *_EVALUATION_COLUMNS)
     )
     event = insert(AuditEvent).values(slots(AuditEvent, "audit", *audit.EVENT_COLUMNS))
+    request = insert(Decision).values(slots(Decision, "decision", *decisions.DECISION_COLUMNS))
     return CompiledStatement(
-        select(new.c.submitted_at).add_cte(evaluation.cte("evaluation"), event.cte("audit"))
+        select(new.c.submitted_at).add_cte(
+            evaluation.cte("evaluation"), event.cte("audit"), request.cte("decision")
+        )
     )
 
 
@@ -250,6 +255,15 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             "eligible": result.eligible,
         },
     )
+    # the reviewer's decision is asked for in the same statement (the one decision mechanism)
+    request = decisions.ask_values(
+        principal,
+        DecisionKind.application,
+        application.id,
+        asked_state=S.submitted.value,
+        region_code=application.region_code,
+        application_id=application.id,
+    )
     application.submitted_at = _INSERT_SUBMISSION.execute(
         session,
         {
@@ -259,6 +273,8 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             **{f"audit_{k}": v for k, v in event.items()},
             "audit_before": Jsonb(event["before"]),
             "audit_after": Jsonb(event["after"]),
+            **{f"decision_{k}": v for k, v in request.items()},
+            "decision_summary": Jsonb(request["summary"]),
         },
     ).scalar_one()
     return Submitted(application, ApplicationEvaluation(**evaluation))
@@ -389,22 +405,43 @@ def withdraw(session: Session, principal: Principal, application_id: uuid.UUID) 
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.submitted)
     _transition(session, principal, application, S.withdrawn, "application.withdraw")
+    decisions.withdraw_subject(
+        session,
+        DecisionKind.application,
+        application.id,
+        Said("申请已撤回", "The application was withdrawn"),
+    )
     return application
 
 
 def decide(
     session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.DecisionIn
 ) -> tuple[Application, list[str]]:
-    application = load_for_update(session, principal, application_id)
-    refuse_unless_passed(
-        rules.check_maker_checker(application.submitted_by, principal.subject),
-        slug="maker-checker",
+    application = get(session, principal, application_id)
+    request = decisions.of_subject(session, principal, DecisionKind.application, application.id)
+    _, warnings = decisions.decide(
+        session,
+        principal,
+        request.id,
+        approve=isinstance(body.decision, schemas.Approve),
+        note=body.decision.note,
+        body=body.decision,
     )
-    _require_status(application, S.submitted)
-    decision = body.decision
-    application.decided_by = principal.subject
-    application.decided_at = datetime.now(SHANGHAI)
-    application.decision_note = decision.note
+    session.refresh(application)
+    return application, warnings or []
+
+
+def _state(session: Session, request: Decision) -> str:
+    application = session.get(
+        Application, request.subject_id, with_for_update=True, populate_existing=True
+    )
+    assert application is not None
+    return application.status
+
+
+def _declined(session: Session, principal: Principal, request: Decision, decision: Any) -> None:
+    application = session.get(Application, request.subject_id, with_for_update=True)
+    assert application is not None
     if isinstance(decision, schemas.Decline):
         application.decline_reasons = decision.reason_codes
         _transition(
@@ -415,8 +452,27 @@ def decide(
             "application.decline",
             reason_codes=decision.reason_codes,
         )
-        return application, []
-    return application, _approve(session, principal, application, decision)
+
+
+def _approved(
+    session: Session, principal: Principal, request: Decision, decision: Any
+) -> list[str]:
+    application = session.get(Application, request.subject_id, with_for_update=True)
+    assert application is not None and isinstance(decision, schemas.Approve)
+    return _approve(session, principal, application, decision)
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.application,
+        requesters=frozenset({Role.loan_officer}),
+        deciders=frozenset({Role.credit_reviewer}),
+        state=_state,
+        approve=_approved,
+        settle=_declined,
+        generic=False,  # an approval fixes the contract's terms: at the application's endpoint
+    )
+)
 
 
 def _approve(
@@ -512,6 +568,7 @@ def sign_contract(
     outstanding loan, rating validity …) and stored; the subsidy terms are those in force then."""
     application = load_for_update(session, principal, application_id)
     _require_status(application, S.approved)
+    decisions.refuse_if_decider(principal, application.decision)
     state = applicant_facts(session, application)
     today = state.business_date
     signed_on = body.signed_on or today

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
+from app.decisions.models import Decided, Decision, decision_of
 from app.loans.models import MONEY
 
 
@@ -101,13 +102,16 @@ class PromiseToPay(Base):
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
-class WriteOff(Base):
-    """A proposal to write a loan off (2.1 核销), decided by a second person; on approval the
-    amounts written off are fixed here and the loan becomes `written_off`."""
+class WriteOff(Decided, Base):
+    """A proposal to write a loan off (2.1 核销), decided by a second person through the one
+    decision mechanism; on approval the amounts written off are fixed here and the loan
+    becomes `written_off`."""
 
     __tablename__ = "write_offs"
     __table_args__ = (
-        CheckConstraint("status IN ('proposed', 'approved', 'declined')", name="status_known"),
+        CheckConstraint(
+            "status IN ('proposed', 'approved', 'declined', 'withdrawn')", name="status_known"
+        ),
         Index(
             "uq_write_offs_one_live_per_loan",
             "loan_id",
@@ -117,23 +121,22 @@ class WriteOff(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    decision: Mapped[Decision | None] = decision_of("WriteOff")
     loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
     region_code: Mapped[str] = mapped_column(String(12), nullable=False)
     grounds: Mapped[str] = mapped_column(String(30), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     evidence: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
-    proposed_by: Mapped[str] = mapped_column(String(200), nullable=False)
-    proposed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(Text)
     written_off_on: Mapped[date | None] = mapped_column(Date)
     principal: Mapped[Decimal | None] = mapped_column(MONEY)
     interest: Mapped[Decimal | None] = mapped_column(MONEY)
     penalty: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    @property
+    def proposed_by(self) -> str | None:
+        """The proposer: who asked for the decision (the API's word for it)."""
+        return self.requested_by
 
     @property
     def claim(self) -> Decimal | None:

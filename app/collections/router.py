@@ -155,7 +155,7 @@ def loan_write_offs(
 def list_write_offs(
     session: DbSession,
     principal: LoanReader,
-    status: Annotated[str | None, Query(pattern="^(proposed|approved|declined)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(proposed|approved|declined|withdrawn)$")] = None,
 ) -> list[schemas.WriteOffOut]:
     """Newest first (the latest 500), within your regions."""
     return [writeoffs.out(session, row) for row in writeoffs.listed(session, principal, status)]

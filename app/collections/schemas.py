@@ -171,7 +171,7 @@ class WriteOffOut(BaseModel):
     grounds: WriteOffGrounds
     reason: str
     evidence: list[str]
-    status: Literal["proposed", "approved", "declined"]
+    status: Literal["proposed", "approved", "declined", "withdrawn"]
     proposed_by: str
     proposed_at: datetime
     decided_by: str | None

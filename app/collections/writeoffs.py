@@ -15,27 +15,29 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, WriteOff
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
-from app.core.problems import already_decided, conflict, not_found
+from app.core.problems import conflict, not_found
 from app.core.scoping import readable
 from app.core.settings import get_settings
-from app.domain import eligibility as maker_checker
+from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.domain.collections import (
     CloseReason,
     CollectionActionKind,
     WriteOffGrounds,
     write_off_rules,
 )
+from app.domain.decisions import DecisionKind
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import failures
 from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
-from app.loans.models import LoanRecovery
-from app.policy.service import refuse_unless_passed, rule_failures
+from app.loans.models import Loan, LoanRecovery
+from app.policy.service import rule_failures
 
 
 def _live(session: Session, loan_id: uuid.UUID) -> WriteOff | None:
@@ -64,8 +66,8 @@ def out(session: Session, row: WriteOff) -> schemas.WriteOffOut:
         reason=row.reason,
         evidence=row.evidence,
         status=row.status,
-        proposed_by=row.proposed_by,
-        proposed_at=row.proposed_at,
+        proposed_by=row.proposed_by or "",
+        proposed_at=row.requested_at or datetime.now(SHANGHAI),
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         decision_note=row.decision_note,
@@ -100,6 +102,46 @@ def propose(
             ),
             slug="duplicate",
         )
+    _refuse_unless_grounds_hold(session, loan, WriteOffGrounds(body.grounds), body.evidence)
+    row = WriteOff(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        grounds=body.grounds,
+        reason=body.reason,
+        evidence=body.evidence,
+        status="proposed",
+    )
+    session.add(row)
+    session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.write_off,
+        row.id,
+        asked_state=loan.status,
+        region_code=loan.region_code,
+        loan_id=loan.id,
+        reason=body.reason,
+        summary={"grounds": body.grounds, "evidence": body.evidence},
+    )
+    audit.record(
+        session,
+        principal,
+        "write_off.proposed",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={"grounds": body.grounds, "evidence": body.evidence, "write_off_id": str(row.id)},
+    )
+    return row
+
+
+def _refuse_unless_grounds_hold(
+    session: Session, loan: Loan, grounds: WriteOffGrounds, evidence: list[str]
+) -> None:
+    """2.1's grounds, judged when proposed and again when approved (the loan may have been
+    repaid, or its class changed, in between)."""
     actions = list(
         session.scalars(
             select(CollectionAction.kind)
@@ -109,11 +151,11 @@ def propose(
     )
     settings = get_settings()
     results = write_off_rules(
-        body.grounds,
+        grounds,
         risk_class=loan.risk_class,
         days_past_due=loan.days_past_due,
         actions=[CollectionActionKind(a) for a in actions],
-        evidence=body.evidence,
+        evidence=evidence,
         min_days_past_due=settings.write_off_min_days_past_due,
         min_actions=settings.write_off_min_actions,
     )
@@ -127,28 +169,6 @@ def propose(
             rules=rule_failures(failed),
             slug="write-off-refused",
         )
-    row = WriteOff(
-        id=uuid.uuid4(),
-        loan_id=loan.id,
-        region_code=loan.region_code,
-        grounds=body.grounds,
-        reason=body.reason,
-        evidence=body.evidence,
-        status="proposed",
-        proposed_by=principal.subject,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        principal,
-        "write_off.proposed",
-        "loan",
-        loan.id,
-        region_code=loan.region_code,
-        after={"grounds": body.grounds, "evidence": body.evidence, "write_off_id": str(row.id)},
-    )
-    return row
 
 
 def get(session: Session, principal: Principal, write_off_id: uuid.UUID) -> WriteOff:
@@ -162,15 +182,18 @@ def of_loan(session: Session, principal: Principal, loan_id: uuid.UUID) -> list[
     loan = loans.get(session, principal, loan_id)
     return list(
         session.scalars(
-            select(WriteOff)
-            .where(WriteOff.loan_id == loan.id)
-            .order_by(WriteOff.proposed_at.desc())
+            select(WriteOff).where(WriteOff.loan_id == loan.id).order_by(WriteOff.id.desc())
         )
     )
 
 
 def listed(session: Session, principal: Principal, status: str | None) -> list[WriteOff]:
-    query = select(WriteOff).order_by(WriteOff.proposed_at.desc()).limit(500)
+    query = (
+        select(WriteOff)
+        .join(Decision, (Decision.subject_id == WriteOff.id) & (Decision.kind == "write_off"))
+        .order_by(Decision.requested_at.desc())
+        .limit(500)
+    )
     if status is not None:
         query = query.where(WriteOff.status == status)
     return list(session.scalars(readable(query, principal, WriteOff.region_code)))
@@ -183,49 +206,74 @@ def decide(
     body: schemas.WriteOffDecisionIn,
 ) -> WriteOff:
     row = get(session, principal, write_off_id)
-    loan = loans.get(session, principal, row.loan_id, for_update=True)
-    session.refresh(row, with_for_update=True)
-    if row.status != "proposed":
-        raise conflict(already_decided(row.status), slug="already-decided")
-    refuse_unless_passed(
-        maker_checker.check_maker_checker(row.proposed_by, principal.subject),
-        slug="maker-checker",
+    decision = decisions.of_subject(session, principal, DecisionKind.write_off, row.id)
+    decisions.decide(
+        session,
+        principal,
+        decision.id,
+        approve=body.outcome == "approve",
+        note=body.note,
+        body=body,
     )
-    row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
-    row.decision_note = body.note
-    if body.outcome == "decline":
-        row.status = "declined"
-    else:
-        day = calendar.business_date(session, loan.region_code)
-        amounts = lifecycle.write_off(session, loan, day)
-        row.status = "approved"
-        row.written_off_on = day
-        row.principal, row.interest, row.penalty = (
-            amounts.principal,
-            amounts.interest,
-            amounts.penalty,
-        )
-        # its collection case ends here (the batch would close it tonight)
-        session.execute(
-            update(CollectionCase)
-            .where(CollectionCase.loan_id == loan.id, CollectionCase.closed_on.is_(None))
-            .values(closed_on=day, close_reason=CloseReason.written_off)
-        )
+    session.refresh(row)
+    return row
+
+
+def _state(session: Session, decision: Decision) -> str:
+    assert decision.loan_id is not None
+    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
+    assert loan is not None
+    return loan.status
+
+
+def _approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(WriteOff, decision.subject_id, with_for_update=True)
+    loan = session.get(Loan, decision.loan_id)
+    assert row is not None and loan is not None
+    _refuse_unless_grounds_hold(session, loan, WriteOffGrounds(row.grounds), row.evidence)
+    day = calendar.business_date(session, loan.region_code)
+    amounts = lifecycle.write_off(session, loan, day)
+    row.status = "approved"
+    row.written_off_on = day
+    row.principal, row.interest, row.penalty = amounts.principal, amounts.interest, amounts.penalty
+    # its collection case ends here (the batch would close it tonight)
+    session.execute(
+        update(CollectionCase)
+        .where(CollectionCase.loan_id == loan.id, CollectionCase.closed_on.is_(None))
+        .values(closed_on=day, close_reason=CloseReason.written_off)
+    )
     audit.record(
         session,
         principal,
-        f"write_off.{row.status}",
+        "write_off.approved",
         "loan",
         loan.id,
         region_code=loan.region_code,
         after={
             "write_off_id": str(row.id),
-            "principal": str(row.principal) if row.principal is not None else None,
-            "interest": str(row.interest) if row.interest is not None else None,
-            "penalty": str(row.penalty) if row.penalty is not None else None,
+            "principal": str(row.principal),
+            "interest": str(row.interest),
+            "penalty": str(row.penalty),
         },
     )
-    return row
+
+
+def _settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(WriteOff, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = decision.status  # declined or withdrawn
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.write_off,
+        requesters=frozenset({Role.loan_officer, Role.risk_manager}),
+        deciders=frozenset({Role.risk_manager, Role.admin}),
+        state=_state,
+        approve=_approve,
+        settle=_settle,
+    )
+)
 
 
 def recover(

@@ -86,6 +86,7 @@ NOUNS_ZH = {
     "Subsidy claim": "贴息申报",
     "Visit": "贷后走访",
     "Write-off": "核销",
+    "Decision": "审批事项",
 }
 
 

@@ -12,16 +12,18 @@ from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
 from app.core.clock import SHANGHAI
 from app.core.db import get_sessionmaker
 from app.core.i18n import Said
 from app.core.metrics import DISBURSEMENTS
-from app.core.problems import already_decided, conflict, loan_is, not_found
+from app.core.problems import conflict, loan_is, not_found
 from app.core.settings import get_settings
+from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.disbursements import schemas
 from app.disbursements.models import DisbursementAction
-from app.domain import eligibility as rules
+from app.domain.decisions import DecisionKind
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.eligibility import facts
@@ -32,7 +34,6 @@ from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Disbursement, DisbursementStatus, Loan
-from app.policy.service import refuse_unless_passed
 
 DISBURSEMENT_KIND = "core.disbursement"
 Status = DisbursementStatus
@@ -306,11 +307,20 @@ def ask(
         kind=body.kind.value,
         status="requested",
         reason=body.reason,
-        requested_by=principal.subject,
-        requested_at=datetime.now(SHANGHAI),
     )
     session.add(action)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind(f"disbursement_{body.kind.value}"),
+        action.id,
+        asked_state=disbursement.status,
+        region_code=disbursement.region_code,
+        loan_id=disbursement.loan_id,
+        reason=body.reason,
+        summary={"disbursement_id": str(disbursement.id)},
+    )
     audit.record(
         session,
         principal,
@@ -331,56 +341,86 @@ def decide(
     body: schemas.ActionDecisionIn,
 ) -> DisbursementAction:
     disbursement = _scoped(session, principal, disbursement_id)
-    action = session.scalars(
-        select(DisbursementAction)
-        .where(
+    action = session.scalar(
+        select(DisbursementAction).where(
             DisbursementAction.id == action_id,
             DisbursementAction.disbursement_id == disbursement.id,
         )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    )
     if action is None:
         raise not_found("Disbursement action")
-    if action.status != "requested":
-        raise conflict(already_decided(action.status), slug="already-decided")
-    refuse_unless_passed(
-        rules.check_maker_checker(action.requested_by, principal.subject), slug="maker-checker"
+    kind = DecisionKind(f"disbursement_{action.kind}")
+    decision = decisions.of_subject(session, principal, kind, action.id)
+    decisions.decide(
+        session,
+        principal,
+        decision.id,
+        approve=body.outcome == "approve",
+        note=body.note,
+        body=body,
     )
-    action.decided_by, action.decided_at = principal.subject, datetime.now(SHANGHAI)
-    action.decision_note = body.note
+    session.refresh(action)
+    return action
+
+
+def _action_state(session: Session, decision: Decision) -> str:
+    """The disbursement's status now: core banking may have answered since the request."""
+    action = session.get(DisbursementAction, decision.subject_id)
+    assert action is not None
+    return _locked(session, action.disbursement_id).status
+
+
+def _approve_action(
+    session: Session, principal: Principal, decision: Decision, _body: object
+) -> None:
+    action = session.get(DisbursementAction, decision.subject_id, with_for_update=True)
+    assert action is not None
+    disbursement = _locked(session, action.disbursement_id)
+    _refuse_unless_unanswered(disbursement)
+    action.status = "approved"
     after: dict[str, str] = {"disbursement_id": str(disbursement.id), "action_id": str(action.id)}
-    if body.outcome == "decline":
-        action.status = "declined"
+    if action.kind == schemas.ActionKind.cancel:
+        loan = _locked_loan(session, disbursement.loan_id)
+        disbursement.status = Status.cancelled
+        _stop_instruction(session, disbursement.id, "cancelled", ("pending", "delivered", "failed"))
+        lifecycle.return_to_contracted(loan)
+        after["status"] = loan.status
     else:
-        disbursement = _locked(session, disbursement.id)
-        # core banking may have answered since the request
-        _refuse_unless_unanswered(disbursement)
-        action.status = "approved"
-        if action.kind == schemas.ActionKind.cancel:
-            loan = _locked_loan(session, disbursement.loan_id)
-            disbursement.status = Status.cancelled
-            _stop_instruction(
-                session, disbursement.id, "cancelled", ("pending", "delivered", "failed")
-            )
-            lifecycle.return_to_contracted(loan)
-            after["status"] = loan.status
-        else:
-            _send_again(session, disbursement)
-        DISBURSEMENTS.labels(
-            "cancelled" if action.kind == schemas.ActionKind.cancel else "resent"
-        ).inc()
+        _send_again(session, disbursement)
+    DISBURSEMENTS.labels(
+        "cancelled" if action.kind == schemas.ActionKind.cancel else "resent"
+    ).inc()
     session.flush()
     audit.record(
         session,
         principal,
-        f"loan.disbursement_{action.kind}_{action.status}",
+        f"loan.disbursement_{action.kind}_approved",
         "loan",
         disbursement.loan_id,
         region_code=disbursement.region_code,
         after=after,
     )
-    return action
+
+
+def _settle_action(
+    session: Session, _principal: Principal, decision: Decision, _body: object
+) -> None:
+    action = session.get(DisbursementAction, decision.subject_id, with_for_update=True)
+    assert action is not None
+    action.status = decision.status  # declined or withdrawn
+
+
+for _kind in (DecisionKind.disbursement_cancel, DecisionKind.disbursement_resend):
+    decisions.handles(
+        decisions.Handler(
+            kind=_kind,
+            requesters=frozenset({Role.loan_officer}),
+            deciders=frozenset({Role.loan_officer, Role.credit_reviewer}),
+            state=_action_state,
+            approve=_approve_action,
+            settle=_settle_action,
+        )
+    )
 
 
 def actions(
@@ -391,7 +431,7 @@ def actions(
         session.scalars(
             select(DisbursementAction)
             .where(DisbursementAction.disbursement_id == disbursement.id)
-            .order_by(DisbursementAction.requested_at, DisbursementAction.id)
+            .order_by(DisbursementAction.id)
         )
     )
 

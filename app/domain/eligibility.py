@@ -349,22 +349,6 @@ def check_investigation(confirmed: bool) -> RuleResult:
     )
 
 
-def check_maker_checker(maker: str, checker: str) -> RuleResult:
-    """Clause 4.1 (贷前调查和贷中审查): the review is independent of the investigation, so the
-    officer who submitted an application or requested a renewal or extension never decides it.
-    `maker` and `checker` are the people's normalised identities."""
-    ok = maker != checker
-    return rule(
-        "maker_checker",
-        "4.1",
-        ok,
-        "审查人与申请经办人不是同一人" if ok else "经办人不能审批自己提交的申请（审贷分离）",
-        "The decision is made by someone other than the submitter"
-        if ok
-        else "The officer who submitted it cannot decide it (maker-checker)",
-    )
-
-
 def check_within_requested(approved: Decimal, requested: Decimal) -> RuleResult:
     """Clause 1.9 (real production need): the bank lends no more than was asked for."""
     ok = approved <= requested

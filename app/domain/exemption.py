@@ -103,21 +103,6 @@ def may_move(start: CaseStatus, to: CaseStatus) -> bool:
     return to in STEPS[start]
 
 
-def check_independent(decider: str, involved: Collection[str]) -> RuleResult:
-    """The committee member who decides had no part in the loan (its application, rating,
-    investigation, decision, contract, management or collection)."""
-    ok = decider not in involved
-    return rule(
-        "exemption_independent",
-        "2.1",
-        ok,
-        "认定人员与该笔贷款经办人员无关" if ok else "认定人员参与过该笔贷款，应当回避",
-        "The decider had no part in the loan"
-        if ok
-        else "The decider took part in the loan and must stand aside",
-    )
-
-
 def check_appeal_heard_by_another(first_decider: str, appeal_decider: str) -> RuleResult:
     """The appeal is heard by someone other than who decided first."""
     ok = first_decider != appeal_decider

@@ -21,6 +21,7 @@ from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, scope_filter, within
+from app.decisions import service as decisions
 from app.domain import exemption as rules
 from app.domain.classification import RiskClass
 from app.domain.exemption import CaseStatus, EntryKind, Outcome
@@ -246,9 +247,7 @@ def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
     involved |= {v.recorded_by for v in visits}
     involved |= {a.recorded_by for a in actions}
     for w in write_offs:
-        involved.add(w.proposed_by)
-        if w.decided_by:
-            involved.add(w.decided_by)
+        involved |= {who for who in (w.requested_by, w.decided_by) if who}
     return evidence, involved
 
 
@@ -335,10 +334,8 @@ def review(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ReviewIn
 ) -> ExemptionCase:
     case = get(session, principal, case_id, lock=True)
-    _refuse(
-        [rules.check_independent(principal.subject, case.involved)],
-        Said("不具备独立性", "Not independent"),
-    )
+    # who took part is read again at each step, over the loan's whole chain (2.1)
+    decisions.refuse_unless_independent(session, principal, case.loan_id, set(case.involved))
     _step(case, CaseStatus.evidence_reviewed)
     case.review_notes, case.reviewed_by = body.notes, principal.subject
     case.reviewed_at = datetime.now(SHANGHAI)
@@ -356,9 +353,9 @@ def _judge(
     """What every decision on a case must be: by someone independent of the loan, consistent
     with the situations and findings it cites, and those in the catalogue. The situations and
     findings recorded are those of the decision that stands."""
+    decisions.refuse_unless_independent(session, principal, case.loan_id, set(case.involved))
     _refuse(
         [
-            rules.check_independent(principal.subject, case.involved),
             *also,
             rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
         ],

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.core.scoping import prefixes_filter
 from app.core.settings import get_settings
+from app.decisions import service as decisions
 from app.domain import repayment as allocation
 from app.domain import schedule, subsidy
 from app.domain.accrual import accrued_through, daily_detail_from
@@ -179,8 +180,17 @@ def activate(session: Session, loan: Loan, value_date: date) -> None:
     loan.current_due_date = plan.installments[0].due_date
 
 
-def _close(loan: Loan, day: date) -> None:
-    _move(loan, LoanStatus.closed)
+def _end(session: Session, loan: Loan, to: LoanStatus) -> None:
+    """The loan leaves its outstanding life (paid off, renewed, written off): what still waits
+    on it for a second person's decision is withdrawn, with the reason."""
+    _move(loan, to)
+    decisions.withdraw_pending(
+        session, loan.id, Said(f"贷款已转为{label(to)}", f"The loan became {to.value}")
+    )
+
+
+def _close(session: Session, loan: Loan, day: date) -> None:
+    _end(session, loan, LoanStatus.closed)
     loan.closed_on = day
     loan.current_instalment = None
     loan.current_due_date = None
@@ -337,7 +347,7 @@ def apply_repayment(
         and loan.penalty_outstanding == 0
         and all(_unpaid_interest(r) == 0 and _unpaid_principal(r) == 0 for r in past + today)
     ):
-        _close(loan, day)
+        _close(session, loan, day)
     posting = Repayment(
         id=uuid.uuid4(),
         loan_id=loan.id,
@@ -924,7 +934,7 @@ def renew(
     carried, override = carried_by_renewal(
         before, RiskClass(old.risk_class_override) if old.risk_class_override else None
     )
-    _move(old, LoanStatus.renewed)
+    _end(session, old, LoanStatus.renewed)
     old.closed_on = day
     old.principal_outstanding = old.overdue_principal = ZERO
     old.oldest_overdue_due = old.current_instalment = old.current_due_date = None
@@ -1006,9 +1016,9 @@ def reassign_officer(
     to_officer: str,
     regions: list[str],
     loan_ids: list[uuid.UUID] | None,
-) -> int:
+) -> list[tuple[uuid.UUID, str]]:
     """Move the outstanding loans `from_officer` looks after, within `regions` (all of them,
-    or those of `loan_ids`), to `to_officer`. Returns how many moved."""
+    or those of `loan_ids`), to `to_officer`. Returns each moved loan and its region."""
     query = update(Loan).where(
         Loan.officer == from_officer,
         Loan.status.in_(LoanStatus.outstanding()),
@@ -1016,8 +1026,10 @@ def reassign_officer(
     )
     if loan_ids is not None:
         query = query.where(Loan.id.in_(loan_ids))
-    moved = session.execute(query.values(officer=to_officer).returning(Loan.id)).all()
-    return len(moved)
+    moved = session.execute(
+        query.values(officer=to_officer).returning(Loan.id, Loan.region_code)
+    ).all()
+    return [(loan_id, region) for loan_id, region in moved]
 
 
 # --- write-off and recovery (2.1 核销, 账销案存) ------------------------------------------------
@@ -1043,7 +1055,7 @@ def write_off(session: Session, loan: Loan, day: date) -> WrittenOff:
         interest=position.overdue_interest + position.interest_due + position.payoff_interest,
         penalty=loan.penalty_outstanding,
     )
-    _move(loan, LoanStatus.written_off)
+    _end(session, loan, LoanStatus.written_off)
     loan.current_instalment = None
     loan.current_due_date = None
     return amounts
@@ -1094,5 +1106,5 @@ def record_recovery(
     session.add(recovery)
     remaining -= amount
     if remaining == ZERO:
-        _close(loan, value_date)
+        _close(session, loan, value_date)
     return recovery, remaining

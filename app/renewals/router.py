@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
+from app.decisions import service as decisions
 from app.renewals import schemas, service
 
 router = APIRouter(prefix="/v1/loans", tags=["renewals"])
@@ -90,7 +91,7 @@ def reviewer_queue(
         Depends(require(Role.credit_reviewer, Role.loan_officer, Role.risk_manager, Role.auditor)),
     ],
     status: Annotated[
-        Literal["requested", "approved", "declined", "any"],
+        Literal["requested", "approved", "declined", "withdrawn", "any"],
         Query(description="waiting ones by default; `any` for all"),
     ] = "requested",
     kind: service.Kind | None = None,
@@ -121,7 +122,8 @@ def reviewer_queue(
                 principal_outstanding=loan.principal_outstanding,
                 days_past_due=loan.days_past_due,
                 maturity_date=loan.maturity_date,
-                may_decide=row.status == "requested" and row.requested_by != principal.subject,
+                may_decide=row.decision is not None
+                and decisions.may_decide(session, principal, row.decision),
             )
             for row, loan in rows
         ],

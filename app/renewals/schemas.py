@@ -71,7 +71,7 @@ class ChainRequestOut(BaseModel):
     id: uuid.UUID
     loan_id: uuid.UUID
     kind: Literal["renewal", "extension"]
-    status: Literal["requested", "approved", "declined"]
+    status: Literal["requested", "approved", "declined", "withdrawn"]
     months: Int
     repayment_method: RepaymentMethod | None
     reason: str

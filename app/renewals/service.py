@@ -5,7 +5,7 @@ refusals name the clause (2.3, 4.2, and for renewals every eligibility rule)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -13,15 +13,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.auth import Principal
-from app.core.clock import SHANGHAI
+from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.pagination import total_of
 from app.core.problems import Problem, conflict, loan_is, not_found
 from app.core.scoping import readable, within
 from app.core.settings import get_settings
+from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.domain import eligibility as rules
 from app.domain import renewal, subsidy
+from app.domain.decisions import DecisionKind
 from app.domain.labels import label
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
@@ -33,7 +35,7 @@ from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Instalment, Loan
 from app.policy.schemas import RuleOut
-from app.policy.service import refuse_unless_passed, rule_failures, rule_json
+from app.policy.service import rule_failures, rule_json
 from app.regions import service as regions
 from app.renewals import schemas
 from app.renewals.models import ChainRequest
@@ -171,13 +173,23 @@ def request(
         months=months,
         repayment_method=method.value if method else None,
         reason=reason,
-        requested_by=principal.subject,
         requested_on=day,
         rules=[rule_json(r) for r in found],
         restructuring=restructuring,
     )
     session.add(row)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind(kind.value),
+        row.id,
+        asked_state=loan.status,
+        region_code=loan.region_code,
+        loan_id=loan.id,
+        reason=reason,
+        summary={"months": months},
+    )
     audit.record(
         session,
         principal,
@@ -197,50 +209,63 @@ def decide(
     kind: Kind,
     body: schemas.ChainDecisionIn,
 ) -> ChainRequest:
-    loan = loans.get(session, principal, loan_id, for_update=True)
-    row = session.scalars(
-        select(ChainRequest)
-        .where(
+    loan = loans.get(session, principal, loan_id)
+    row = session.scalar(
+        select(ChainRequest).where(
             ChainRequest.loan_id == loan.id,
             ChainRequest.kind == kind.value,
             ChainRequest.status == "requested",
         )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    )
     if row is None:
         raise not_found(f"Pending {kind.value} request")
-    refuse_unless_passed(
-        rules.check_maker_checker(row.requested_by, principal.subject), slug="maker-checker"
+    decision = decisions.of_subject(session, principal, DecisionKind(kind.value), row.id)
+    decisions.decide(
+        session,
+        principal,
+        decision.id,
+        approve=body.outcome == "approve",
+        note=body.note,
+        body=body,
     )
-    row.decided_by, row.decided_at = principal.subject, datetime.now(SHANGHAI)
-    row.decision_note = body.note
-    if body.outcome == "decline":
-        row.status = "declined"
-        audit.record(
-            session,
-            principal,
-            f"loan.{kind.value}_decline",
-            "loan",
-            loan.id,
-            region_code=loan.region_code,
-            after={"request_id": str(row.id)},
-        )
-        return row
+    session.refresh(row)
+    return row
+
+
+def _state(session: Session, decision: Decision) -> str:
+    """The loan's status now (a paid-off, renewed or written-off loan is not extended)."""
+    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
+    assert loan is not None
+    return loan.status
+
+
+def _settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(ChainRequest, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = decision.status  # declined or withdrawn
+
+
+def _approve(session: Session, principal: Principal, decision: Decision, body: Any) -> None:
+    row = session.get(ChainRequest, decision.subject_id, with_for_update=True)
+    loan = session.get(Loan, decision.loan_id)
+    assert row is not None and loan is not None
+    kind = Kind(row.kind)
     calendar.lock_region_shared(session, loan.region_code)
     day = _business_date(session, loan)
     found, restructuring = evaluate(session, loan, kind, row.months, day, deciding=True)
     # The new period's subsidy: a renewal's new loan, a legacy loan's extension period (2.3).
     new_terms = None
     if renewal.runs_new_notice_eligibility(loan.policy_version, kind):
-        rate = body.annual_rate if kind is Kind.renewal else loan.annual_rate
+        rate = getattr(body, "annual_rate", None) if kind is Kind.renewal else loan.annual_rate
         assert rate is not None
         amount = loan.principal_outstanding if kind is Kind.renewal else loan.principal
         new_terms = regions.subsidy_split(
             session, loan.region_code, day, rate, amount, loan.large_production, CURRENT
         ).terms
         found += [
-            subsidy.check_local_rate_from_programme(body.local_subsidy_rate, new_terms.local_rate),
+            subsidy.check_local_rate_from_programme(
+                getattr(body, "local_subsidy_rate", None), new_terms.local_rate
+            ),
             subsidy.check_borrower_share(new_terms, get_settings().borrower_rate_floor),
         ]
     if not all(r.passed for r in found):
@@ -268,7 +293,7 @@ def decide(
             repayment_method=row.repayment_method,
             terms=new_terms,
             policy_version=CURRENT.code,
-            contracted_by=row.requested_by,
+            contracted_by=decision.requested_by,
             restructuring=restructuring,
         )
         row.new_loan_id = new.id
@@ -287,7 +312,21 @@ def decide(
             "maturity_date": str(loan.maturity_date),
         },
     )
-    return row
+
+
+for _kind in Kind:
+    decisions.handles(
+        decisions.Handler(
+            kind=DecisionKind(_kind.value),
+            requesters=frozenset({Role.loan_officer}),
+            deciders=frozenset({Role.credit_reviewer}),
+            state=_state,
+            approve=_approve,
+            settle=_settle,
+            # a renewal's approval sets the new loan's rate and local subsidy: at its endpoint
+            generic=_kind is Kind.extension,
+        )
+    )
 
 
 def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
@@ -299,7 +338,7 @@ def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
         months=row.months,
         repayment_method=RepaymentMethod(row.repayment_method) if row.repayment_method else None,
         reason=row.reason,
-        requested_by=row.requested_by,
+        requested_by=row.requested_by or "",
         requested_on=row.requested_on,
         rules=[RuleOut.stored(r) for r in row.rules],
         restructuring=row.restructuring,

@@ -123,6 +123,14 @@ class Origination:
         return headers(Role.credit_reviewer, sub=f"reviewer-{self.tag}", regions=[self.region[:4]])
 
     @property
+    def second_reviewer(self) -> dict[str, str]:
+        """A reviewer who had no part in the loan (4.1): its application's reviewer may not
+        decide its renewal or extension."""
+        return headers(
+            Role.credit_reviewer, sub=f"reviewer-2-{self.tag}", regions=[self.region[:4]]
+        )
+
+    @property
     def risk(self) -> dict[str, str]:
         return headers(Role.risk_manager, sub=f"risk-{self.tag}")
 

@@ -62,7 +62,9 @@ def request(svc: Servicing, loan_id: str, kind: str, **body: Any) -> httpx.Respo
 def decide(svc: Servicing, loan_id: str, kind: str, **body: Any) -> httpx.Response:
     payload = {"outcome": "approve", "annual_rate": "0.04"}
     return svc.client.post(
-        f"/v1/loans/{loan_id}/{kind}/decision", headers=svc.flow.reviewer, json={**payload, **body}
+        f"/v1/loans/{loan_id}/{kind}/decision",
+        headers=svc.flow.second_reviewer,
+        json={**payload, **body},
     )
 
 

@@ -48,7 +48,7 @@ def test_a_twelve_month_loan_is_renewed_at_maturity_on_the_countys_date(svc: Ser
     assert asked.status_code == 201, asked.text
     decided = svc.client.post(
         f"/v1/loans/{loan['id']}/renewal/decision",
-        headers=svc.flow.reviewer,
+        headers=svc.flow.second_reviewer,
         json={"outcome": "approve", "annual_rate": "0.04"},
     )
     assert decided.status_code == 200, decided.text

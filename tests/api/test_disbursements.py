@@ -230,12 +230,16 @@ def test_a_resend_delivers_the_same_instruction_again(svc: Servicing, database_u
             (f"disbursement-{disbursement_id}",),
         )
     action = ask(svc, disbursement_id, "resend", svc.flow.officer).json()
-    declined = decide(svc, disbursement_id, action["id"], svc.flow.reviewer, "decline")
+    # the application's reviewer took part in the loan (4.1): others decide
+    refused = decide(svc, disbursement_id, action["id"], svc.flow.reviewer, "decline")
+    assert str(assert_problem(refused, 409)["type"]).endswith("maker-checker")
+    declined = decide(svc, disbursement_id, action["id"], second_officer(svc), "decline")
     assert declined.json()["status"] == "declined"
     assert outbox(database_url, disbursement_id)[0] == "failed"
     action = ask(svc, disbursement_id, "resend", svc.flow.officer).json()
     assert (
-        decide(svc, disbursement_id, action["id"], svc.flow.reviewer, "approve").status_code == 200
+        decide(svc, disbursement_id, action["id"], svc.flow.second_reviewer, "approve").status_code
+        == 200
     )
     status, payload, _ = outbox(database_url, disbursement_id)
     assert status == "pending" and "sealed" in payload

@@ -30,19 +30,30 @@ def test_an_officer_s_loans_and_applications_move_on_a_second_person_s_approval(
     ).json()["items"]
     assert {a["id"] for a in applications} >= {pending["id"]}
 
+    # work goes only to a loan officer the service knows (who has acted here as one)
+    unknown = client.post(
+        "/v1/officer-reassignments",
+        headers=headers(Role.credit_reviewer, sub=f"branch-{flow.tag}", regions=[flow.region]),
+        json={"from_officer": officer, "to_officer": f"nobody-{flow.tag}", "reason": "调岗"},
+    )
+    assert str(assert_problem(unknown, 409)["type"]).endswith("unknown-officer")
+    colleague = Origination(client, region=flow.region)
+    colleague.ready_household()  # the colleague has worked here as a loan officer
+    newcomer = f"officer-{colleague.tag}"
+
     # someone in another county asks: nothing of this county can move
     elsewhere = headers(Role.risk_manager, sub=f"mgr-else-{flow.tag}", regions=[own_county("53")])
     asked_elsewhere = client.post(
         "/v1/officer-reassignments",
         headers=elsewhere,
-        json={"from_officer": officer, "to_officer": "somebody", "reason": "branch merge"},
+        json={"from_officer": officer, "to_officer": newcomer, "reason": "branch merge"},
     ).json()
 
     branch = headers(Role.credit_reviewer, sub=f"branch-{flow.tag}", regions=[flow.region])
     asked = client.post(
         "/v1/officer-reassignments",
         headers=branch,
-        json={"from_officer": officer, "to_officer": f"new-{flow.tag}", "reason": "客户经理调岗"},
+        json={"from_officer": officer, "to_officer": newcomer, "reason": "客户经理调岗"},
     )
     assert asked.status_code == 201, asked.text
     request = asked.json()
@@ -63,9 +74,9 @@ def test_an_officer_s_loans_and_applications_move_on_a_second_person_s_approval(
     assert approved.json()["status"] == "approved"
     assert approved.json()["moved_loans"] == 1
     assert approved.json()["moved_applications"] >= 1
-    assert svc.loan(loan["id"])["officer"] == f"new-{flow.tag}"
+    assert svc.loan(loan["id"])["officer"] == newcomer
     moved = client.get(f"/v1/applications/{pending['id']}", headers=flow.officer).json()
-    assert moved["officer"] == f"new-{flow.tag}"
+    assert moved["officer"] == newcomer
     assert_problem(client.post(decision, headers=manager, json={"outcome": "approve"}), 409)
 
     # the far-away request, approved by its own second person, moves nothing here
@@ -85,6 +96,17 @@ def test_an_officer_s_loans_and_applications_move_on_a_second_person_s_approval(
         ("officer.reassignment_requested",),
         ("officer.reassignment_decided",),
     ]
+    # each record moved says who looked after it before (independence reads it, 4.1)
+    moves = client.get(
+        "/v1/audit-events",
+        params={"entity_type": "loan", "entity_id": loan["id"]},
+        headers=headers(Role.auditor, sub=f"auditor-{flow.tag}", regions=[flow.region]),
+    ).json()["items"]
+    (moved_event,) = [e for e in moves if e["action"] == "officer.reassigned"]
+    assert (moved_event["before"]["officer"], moved_event["after"]["officer"]) == (
+        officer,
+        newcomer,
+    )
 
 
 def elsewhere_region(request: dict[str, object]) -> str:

@@ -428,7 +428,7 @@ def _extend(svc: Servicing, loan_id: str, months: int = 6) -> dict[str, Any]:
     assert asked.status_code == 201, asked.text
     decided = svc.client.post(
         f"/v1/loans/{loan_id}/extension/decision",
-        headers=svc.flow.reviewer,
+        headers=svc.flow.second_reviewer,
         json={"outcome": "approve"},
     )
     assert decided.status_code == 200, decided.text
@@ -520,7 +520,7 @@ def test_clause_3_1_a_performing_renewal_the_day_after_maturity_is_not_a_restruc
     svc.close_through(maturity)  # decided the business day after maturity
     decided = svc.client.post(
         f"/v1/loans/{loan['id']}/renewal/decision",
-        headers=svc.flow.reviewer,
+        headers=svc.flow.second_reviewer,
         json={"outcome": "approve", "annual_rate": "0.04"},
     )
     assert decided.status_code == 200, decided.text

@@ -195,7 +195,7 @@ def exemption_case_is_decided_and_appealed(
     refused = assert_problem(
         client.post(f"{url}/review", headers=involved, json={"notes": "看过"}), 409
     )
-    assert refused["rules"][0]["code"] == "exemption_independent"  # type: ignore[index]
+    assert refused["rules"][0]["code"] == "maker_checker"  # type: ignore[index]
     first = headers(Role.exemption_committee, sub=f"committee-a-{flow.tag}", regions=[flow.region])
     second = headers(Role.exemption_committee, sub=f"committee-b-{flow.tag}", regions=[flow.region])
     assert_problem(

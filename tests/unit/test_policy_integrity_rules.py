@@ -16,13 +16,13 @@ from app.domain.classification import (
     observation_period,
     restructured_floor,
 )
+from app.domain.decisions import check_independent
 from app.domain.eligibility import (
     Applicant,
     HouseholdFacts,
     RosterStatus,
     check_capacity,
     check_labor_skills,
-    check_maker_checker,
     check_region,
 )
 from app.domain.policy import (
@@ -72,9 +72,9 @@ def test_clause_4_3_either_county_suspended_refuses() -> None:
     )
 
 
-def test_clause_4_1_maker_checker_compares_the_two_people() -> None:
-    assert check_maker_checker("alice", "bob").passed
-    refused = check_maker_checker("alice", "alice")
+def test_clause_4_1_the_decider_is_none_of_those_involved() -> None:
+    assert check_independent("carol", {"alice", "bob"}).passed
+    refused = check_independent("bob", {"alice", "bob"})
     assert (refused.passed, refused.code, refused.clause) == (False, "maker_checker", "4.1")
 
 

@@ -1,0 +1,1 @@
+"""One door for every four-eyes action: a request, then a decision by someone independent."""

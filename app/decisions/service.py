@@ -1,0 +1,445 @@
+"""The one door: a feature asks (`ask`) and says what approval does (its `Handler`); `decide` owns
+who may decide, independence from the whole renewal/extension chain (computed now, from the
+record), the subject's state, and the audit event. No feature compares maker and checker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CompoundSelect, Select, column, false, or_, select, table, tuple_, union
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.core.auth import NATIONAL_SCOPE, Principal, Role
+from app.core.clock import SHANGHAI
+from app.core.i18n import Said
+from app.core.problems import Problem, already_decided, conflict, not_found
+from app.core.scoping import readable
+from app.decisions.models import Decision
+from app.domain.decisions import DecisionKind, DecisionStatus, check_independent
+from app.domain.labels import labelled
+
+Status = DecisionStatus
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What a feature tells the mechanism about one kind of request."""
+
+    kind: DecisionKind
+    requesters: frozenset[Role]
+    deciders: frozenset[Role]
+    # the subject's state now, read under lock (the mechanism compares it with `asked_state`)
+    state: Callable[[Session, Decision], str]
+    # what approval does (the mechanism has checked roles, independence and state); the body
+    # is the feature's decision body, or the generic one at /v1/decisions/{id}/decision
+    approve: Callable[[Session, Principal, Decision, Any], Any]
+    # the feature row's own status when the request is declined (with the decision's body) or
+    # withdrawn (no body)
+    settle: Callable[[Session, Principal, Decision, Any], None]
+    # decided at the generic endpoint too (False: the approval needs the feature's own body)
+    generic: bool = True
+    # more people who may not decide it, beyond the chain (an exemption's earlier deciders …)
+    parties: Callable[[Session, Decision], set[str]] | None = None
+
+
+HANDLERS: dict[DecisionKind, Handler] = {}
+
+
+def handles(handler: Handler) -> Handler:
+    """Register a feature's handler (at import of the feature)."""
+    HANDLERS[handler.kind] = handler
+    return handler
+
+
+def _deny(allowed: frozenset[Role]) -> Problem:
+    return Problem(
+        403,
+        Said(
+            "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
+            "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
+        ),
+        slug="forbidden",
+    )
+
+
+def ask(
+    session: Session,
+    principal: Principal,
+    kind: DecisionKind,
+    subject_id: uuid.UUID,
+    *,
+    asked_state: str,
+    region_code: str | None,
+    loan_id: uuid.UUID | None = None,
+    application_id: uuid.UUID | None = None,
+    reason: str | None = None,
+    summary: dict[str, Any] | None = None,
+) -> Decision:
+    """A request for a second person's decision, pending from now."""
+    handler = HANDLERS[kind]
+    if not principal.roles & handler.requesters:
+        raise _deny(handler.requesters)
+    row = Decision(
+        id=uuid.uuid4(),
+        kind=kind.value,
+        subject_id=subject_id,
+        loan_id=loan_id,
+        application_id=application_id,
+        region_code=region_code,
+        status=Status.pending.value,
+        asked_state=asked_state,
+        summary=summary or {},
+        reason=reason,
+        requested_by=principal.subject,
+        requested_at=datetime.now(SHANGHAI),
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, principal, row, "requested")
+    return row
+
+
+def ask_values(
+    principal: Principal,
+    kind: DecisionKind,
+    subject_id: uuid.UUID,
+    *,
+    asked_state: str,
+    region_code: str | None,
+    loan_id: uuid.UUID | None = None,
+    application_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The columns `ask` writes (DECISION_COLUMNS), for a feature that inserts its request in
+    one precompiled statement with its subject (the application's submission, a hot path)."""
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind.value,
+        "subject_id": subject_id,
+        "loan_id": loan_id,
+        "application_id": application_id,
+        "region_code": region_code,
+        "status": Status.pending.value,
+        "asked_state": asked_state,
+        "summary": {},
+        "requested_by": principal.subject,
+    }
+
+
+DECISION_COLUMNS = (
+    "id",
+    "kind",
+    "subject_id",
+    "loan_id",
+    "application_id",
+    "region_code",
+    "status",
+    "asked_state",
+    "summary",
+    "requested_by",
+)  # requested_at: the statement's now(), as the subject's own time
+
+
+def get(session: Session, principal: Principal, decision_id: uuid.UUID) -> Decision:
+    row = session.get(Decision, decision_id)
+    if row is None or not _sees(principal, row):
+        raise not_found("Decision")
+    return row
+
+
+def of_subject(
+    session: Session, principal: Principal, kind: DecisionKind, subject_id: uuid.UUID
+) -> Decision:
+    row = session.scalar(
+        select(Decision).where(Decision.kind == kind.value, Decision.subject_id == subject_id)
+    )
+    if row is None or not _sees(principal, row):
+        raise not_found("Decision")
+    return row
+
+
+def _sees(principal: Principal, row: Decision) -> bool:
+    if row.region_code is None:  # national reference data
+        return NATIONAL_SCOPE in principal.regions
+    return principal.sees_region(row.region_code)
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    decision_id: uuid.UUID,
+    *,
+    approve: bool,
+    note: str | None,
+    body: Any = None,
+    generic: bool = False,
+) -> tuple[Decision, Any]:
+    """Settle a pending request: refused to a role that may not decide it (403), when it is
+    already settled, when the decider took part in it or its loans (409 maker-checker), and
+    when its subject has left the state it was asked in (409 state-changed). Returns the
+    decision and what the feature's approval returned (None when declined)."""
+    row = session.get(Decision, decision_id, with_for_update=True, populate_existing=True)
+    if row is None or not _sees(principal, row):
+        raise not_found("Decision")
+    handler = HANDLERS[DecisionKind(row.kind)]
+    if generic and not handler.generic:
+        raise conflict(
+            Said(
+                f"{labelled('DecisionKind', row.kind)}在其业务接口审批（需要审批条件）",
+                f"A {row.kind} is decided at its own endpoint (the decision needs its terms)",
+            ),
+            slug="decided-elsewhere",
+        )
+    if not principal.roles & handler.deciders:
+        raise _deny(handler.deciders)
+    if row.status != Status.pending:
+        raise conflict(already_decided(row.status), slug="already-decided")
+    independent = check_independent(principal.subject, involved(session, row, handler))
+    if not independent.passed:
+        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+    now = handler.state(session, row)
+    if now != row.asked_state:
+        raise conflict(
+            Said(
+                f"申请时为“{row.asked_state}”，现为“{now}”，该请求不能再审批",
+                f"The subject was {row.asked_state} when asked and is {now} now; the request "
+                "can no longer be decided",
+            ),
+            slug="state-changed",
+        )
+    row.status = (Status.approved if approve else Status.declined).value
+    row.decided_by, row.decided_at, row.note = principal.subject, datetime.now(SHANGHAI), note
+    result: Any = None
+    if approve:
+        result = handler.approve(session, principal, row, body)
+    else:
+        handler.settle(session, principal, row, body)
+    session.flush()
+    _audit(session, principal, row, row.status)
+    return row, result
+
+
+def refuse_if_decider(principal: Principal, row: Decision | None) -> None:
+    """The one who approved a request does not carry it out as well (审贷分离: whoever approved
+    an application does not sign its contract)."""
+    if row is None or row.decided_by is None:
+        return
+    independent = check_independent(principal.subject, {row.decided_by})
+    if not independent.passed:
+        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+
+
+def refuse_unless_independent(
+    session: Session, principal: Principal, loan_id: uuid.UUID, parties: set[str]
+) -> None:
+    """For a feature step that is not itself a request (an exemption case's review): the same
+    independence, computed now over the loan's whole chain, plus the step's own `parties`."""
+    independent = check_independent(principal.subject, involved_in_loan(session, loan_id) | parties)
+    if not independent.passed:
+        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+
+
+def withdraw_pending(session: Session, loan_id: uuid.UUID, why: Said) -> int:
+    """Withdraw what still waits on a loan that left its state for good (paid off, renewed,
+    written off): nobody decides it any more. Returns how many."""
+    return _withdraw(session, Decision.loan_id == loan_id, why)
+
+
+def withdraw_subject(session: Session, kind: DecisionKind, subject_id: uuid.UUID, why: Said) -> int:
+    """Withdraw the pending request about one subject (an application its officer withdrew)."""
+    return _withdraw(
+        session, (Decision.kind == kind.value) & (Decision.subject_id == subject_id), why
+    )
+
+
+def _withdraw(session: Session, which: Any, why: Said) -> int:
+    rows = list(
+        session.scalars(
+            select(Decision).where(which, Decision.status == Status.pending.value).with_for_update()
+        )
+    )
+    for row in rows:
+        row.status = Status.withdrawn.value
+        row.decided_at, row.note = datetime.now(SHANGHAI), f"{why.zh}（{why.en}）"
+        HANDLERS[DecisionKind(row.kind)].settle(session, _SYSTEM, row, None)
+        session.add(
+            AuditEvent(
+                **audit.event_values(
+                    _SYSTEM,
+                    "decision.withdrawn",
+                    "decision",
+                    row.id,
+                    region_code=row.region_code,
+                    after={"kind": row.kind, "subject_id": str(row.subject_id), "why": why.en},
+                )
+            )
+        )
+    return len(rows)
+
+
+_SYSTEM = Principal(subject="system", roles=frozenset({Role.admin}), regions=(NATIONAL_SCOPE,))
+
+
+def _audit(session: Session, principal: Principal, row: Decision, outcome: str) -> None:
+    """One audit shape for every kind: on the loan, the application, or the decision itself."""
+    entity, entity_id = (
+        ("loan", row.loan_id)
+        if row.loan_id is not None
+        else ("application", row.application_id)
+        if row.application_id is not None
+        else ("decision", row.id)
+    )
+    audit.record(
+        session,
+        principal,
+        f"decision.{outcome}",
+        entity,
+        entity_id,
+        region_code=row.region_code,
+        after={
+            "decision_id": str(row.id),
+            "kind": row.kind,
+            "subject_id": str(row.subject_id),
+            "note": row.note,
+        },
+    )
+
+
+# --- independence ------------------------------------------------------------------------------
+
+_loans = table(
+    "loans",
+    column("id"),
+    column("chain_id"),
+    column("application_id"),
+    column("officer"),
+    column("contracted_by"),
+)
+_applications = table("applications", column("id"), column("submitted_by"), column("officer"))
+_cases = table("collection_cases", column("id"), column("loan_id"))
+# events that record no part in a subject: re-reading an application's eligibility
+_NOT_A_PART = ("application.re_evaluate",)
+
+
+def _chain_loans(session: Session, row: Decision) -> list[uuid.UUID]:
+    if row.loan_id is None:
+        return []
+    chain = session.scalar(select(_loans.c.chain_id).where(_loans.c.id == row.loan_id))
+    root = chain or row.loan_id
+    return list(
+        session.scalars(
+            select(_loans.c.id).where(or_(_loans.c.id == root, _loans.c.chain_id == root))
+        )
+    )
+
+
+def involved(session: Session, row: Decision, handler: Handler | None = None) -> set[str]:
+    """Everyone who acted on the request's subject or on the loans of its chain: the asker;
+    each loan's officer and signer; each application's submitter and officer; whoever the audit
+    trail shows acting on those loans, applications and collection cases (an officer before a
+    reassignment included); and who asked or decided any other request on them."""
+    loan_ids = _chain_loans(session, row)
+    application_ids: set[uuid.UUID] = set(
+        session.scalars(
+            select(_loans.c.application_id).where(
+                _loans.c.id.in_(loan_ids), _loans.c.application_id.is_not(None)
+            )
+        )
+    )
+    if row.application_id is not None:
+        application_ids.add(row.application_id)
+    case_ids = list(session.scalars(select(_cases.c.id).where(_cases.c.loan_id.in_(loan_ids))))
+    people: set[str] = {row.requested_by}
+    for officer, signer in session.execute(
+        select(_loans.c.officer, _loans.c.contracted_by).where(_loans.c.id.in_(loan_ids))
+    ):
+        people |= {officer, signer}
+    for submitter, officer in session.execute(
+        select(_applications.c.submitted_by, _applications.c.officer).where(
+            _applications.c.id.in_(application_ids)
+        )
+    ):
+        people |= {submitter, officer}
+    entities: list[tuple[str, list[str]]] = [
+        ("loan", [str(i) for i in loan_ids]),
+        ("application", [str(i) for i in application_ids]),
+        ("collection_case", [str(i) for i in case_ids]),
+    ]
+    trail: Select[Any] = select(AuditEvent.actor, AuditEvent.before, AuditEvent.after).where(
+        or_(
+            false(),
+            *(
+                (AuditEvent.entity_type == kind) & AuditEvent.entity_id.in_(ids)
+                for kind, ids in entities
+                if ids
+            ),
+        ),
+        AuditEvent.action.not_in(_NOT_A_PART),
+    )
+    for actor, before, after in session.execute(trail):
+        people.add(actor)
+        for change in (before, after):  # an officer moved away by a reassignment
+            if isinstance(change, dict) and isinstance(change.get("officer"), str):
+                people.add(change["officer"])
+    others: CompoundSelect[tuple[str]] = union(
+        select(Decision.requested_by.label("who")).where(
+            or_(Decision.loan_id.in_(loan_ids), Decision.application_id.in_(application_ids))
+        ),
+        select(Decision.decided_by.label("who")).where(
+            or_(Decision.loan_id.in_(loan_ids), Decision.application_id.in_(application_ids)),
+            Decision.id != row.id,
+            Decision.decided_by.is_not(None),
+        ),
+    )
+    asked_or_decided = others.subquery()
+    people |= {who for who in session.scalars(select(asked_or_decided.c.who)) if who}
+    if handler is not None and handler.parties is not None:
+        people |= handler.parties(session, row)
+    people.discard("system")
+    return people
+
+
+def involved_in_loan(session: Session, loan_id: uuid.UUID) -> set[str]:
+    """Everyone who acted on a loan's chain (for a feature's own decisions not yet in this
+    table, such as an exemption committee's)."""
+    probe = Decision(id=uuid.uuid4(), loan_id=loan_id, requested_by="system")
+    return involved(session, probe)
+
+
+def may_decide(session: Session, principal: Principal, row: Decision) -> bool:
+    """Whether the caller could decide it now (the inbox's hint; `decide` judges for real)."""
+    handler = HANDLERS[DecisionKind(row.kind)]
+    return (
+        row.status == Status.pending
+        and bool(principal.roles & handler.deciders)
+        and principal.subject not in involved(session, row, handler)
+    )
+
+
+def pending_page(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: DecisionKind | None,
+    status: DecisionStatus | None,
+    limit: int,
+    after: uuid.UUID | None,
+) -> list[Decision]:
+    """The inbox: requests in the caller's regions, oldest first (keyset on requested_at, id)."""
+    query = select(Decision).order_by(Decision.requested_at, Decision.id).limit(limit)
+    if kind is not None:
+        query = query.where(Decision.kind == kind.value)
+    if status is not None:
+        query = query.where(Decision.status == status.value)
+    if after is not None:
+        last = session.get(Decision, after)
+        if last is not None:
+            query = query.where(
+                tuple_(Decision.requested_at, Decision.id) > tuple_(last.requested_at, last.id)
+            )
+    return list(session.scalars(readable(query, principal, Decision.region_code)))
