@@ -67,6 +67,8 @@ class Demo:
 
 OFFICER = (Role.loan_officer, "officer-li")
 REVIEWER = (Role.credit_reviewer, "reviewer-wang")
+# a reviewer with no part in the loan: its application's reviewer may not decide its extension
+SECOND_REVIEWER = (Role.credit_reviewer, "reviewer-chen")
 RISK = (Role.risk_manager, "risk-zhao")
 CORE = (Role.core_banking, "core-banking")
 ADMIN = (Role.admin, "ops")
@@ -408,7 +410,7 @@ def _walk(d: Demo) -> None:
         OFFICER,
         201,
         json={
-            "visited_on": today.isoformat(),
+            "visited_on": (second_due + timedelta(days=6)).isoformat(),
             "finding": "as_declared",
             "notes": "存栏7头，长势良好",
         },
@@ -422,10 +424,10 @@ def _walk(d: Demo) -> None:
         json={"months": 6, "reason": "牛价下行，延后出栏"},
     )
     extended = d.call(
-        "A reviewer grants it (once per loan, 2.3)",
+        "A reviewer who had no part in the loan grants it (once per loan, 2.3; 4.1)",
         "POST",
         f"/v1/loans/{loan['id']}/extension/decision",
-        REVIEWER,
+        SECOND_REVIEWER,
         json={"outcome": "approve"},
     )
     d.show(status=extended["status"], restructuring=extended["restructuring"])

@@ -5,6 +5,7 @@ adjustments, which are kept: they give the same figures before and after the dai
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,6 +34,7 @@ def retention(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         get_settings.cache_clear()
 
     yield keep
+    os.environ.pop("BACKDATING_DAYS", None)
     monkeypatch.undo()
     get_settings.cache_clear()
     db.reset_engine()
@@ -103,6 +105,9 @@ def test_a_correction_older_than_the_daily_detail_is_refused(
     client: httpx.Client, retention: Any
 ) -> None:
     retention(2)
+    # a bank whose window for back-dated records reaches past the daily detail
+    os.environ["BACKDATING_DAYS"] = "120"
+    get_settings.cache_clear()
     svc = Servicing(Origination(client, region=own_county("54")))
     loan = svc.active_loan(business_today())
     svc.close_through(date(2027, 6, 30))  # open on 1 July: daily rows are kept from 1 May

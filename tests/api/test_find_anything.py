@@ -96,11 +96,16 @@ def test_a_reviewers_queue_of_renewals_and_extensions(svc: Servicing) -> None:
     for loan in loans:
         assert request(svc, loan["id"], "extension", months=6).status_code == 201
     queue = svc.client.get(
-        "/v1/chain-requests", params={"region": county}, headers=svc.flow.reviewer
+        "/v1/chain-requests", params={"region": county}, headers=svc.flow.second_reviewer
     ).json()
     assert queue["total"] == 2
     assert {i["loan_id"] for i in queue["items"]} == {loan["id"] for loan in loans}
     assert all(i["kind"] == "extension" and i["may_decide"] for i in queue["items"])
+    # the reviewer who approved the loans' applications took part in them (4.1)
+    approver = svc.client.get(
+        "/v1/chain-requests", params={"region": county}, headers=svc.flow.reviewer
+    ).json()
+    assert not any(i["may_decide"] for i in approver["items"])
     assert all(i["principal_outstanding"] == "12000.00" for i in queue["items"])
     # the officer who asked sees them too, but may not decide their own
     own = _get(svc, "/v1/chain-requests", region=county)

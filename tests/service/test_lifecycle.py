@@ -100,7 +100,7 @@ def test_a_signed_loan_moves_only_along_its_transitions(session: Session, borrow
     lifecycle.start_disbursing(loan)
     lifecycle.return_to_contracted(loan)
     with pytest.raises(InvalidTransitionError):
-        lifecycle._close(loan, VALUE_DATE)
+        lifecycle._close(session, loan, VALUE_DATE)
     assert loan.status == LoanStatus.contracted
 
 

@@ -1,0 +1,164 @@
+"""Issue 25's audit findings, each replayed over HTTP: no single person and no feature walks
+around the four-eyes controls (one decision mechanism, independence over the whole chain,
+decisions against the current state)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from app.core.auth import Role
+from app.core.clock import business_today
+from tests.api.factories import Origination, Servicing, headers, own_county
+from tests.api.test_after_disbursement import request, short_loan
+from tests.api.test_foundation import assert_problem
+
+
+@pytest.fixture()
+def svc(client: httpx.Client) -> Servicing:
+    return Servicing(Origination(client, region=own_county("56")))
+
+
+def slug(response: httpx.Response) -> str:
+    return str(assert_problem(response, 409)["type"]).rsplit(":", 1)[-1]
+
+
+def pending_of(svc: Servicing, loan_id: str, who: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        d
+        for d in svc.client.get("/v1/decisions", params={"status": "pending"}, headers=who).json()[
+            "items"
+        ]
+        if d["loan_id"] == loan_id
+    ]
+
+
+def test_finding_1_whoever_overrode_the_class_does_not_approve_the_write_off(
+    svc: Servicing,
+) -> None:
+    loan = svc.active_loan(business_today())
+    risk = headers(Role.risk_manager, sub=f"risk-1-{svc.flow.tag}", regions=[svc.flow.region])
+    classed = svc.client.put(
+        f"/v1/loans/{loan['id']}/risk-class",
+        headers=risk,
+        json={"risk_class": "loss", "reason": "借款人失联"},
+    )
+    assert classed.status_code == 200, classed.text
+    proposed = svc.client.post(
+        f"/v1/loans/{loan['id']}/write-offs",
+        headers=svc.flow.officer,
+        json={"grounds": "loss_class", "reason": "失联", "evidence": ["村委会证明"]},
+    )
+    assert proposed.status_code == 201, proposed.text
+    decision = f"/v1/write-offs/{proposed.json()['id']}/decision"
+    alone = svc.client.post(decision, headers=risk, json={"outcome": "approve"})
+    assert slug(alone) == "maker-checker"
+    assert svc.loan(loan["id"])["status"] == "active"
+
+
+def test_finding_3_an_officer_before_a_reassignment_stays_involved(svc: Servicing) -> None:
+    flow = svc.flow
+    _, household = flow.ready_household()
+    application = flow.apply(household).json()
+    assert flow.investigate(application["id"]).status_code == 201
+    colleague = Origination(flow.client, region=flow.region)
+    colleague.ready_household()  # a known loan officer
+    branch = headers(Role.credit_reviewer, sub=f"branch-{flow.tag}", regions=[flow.region])
+    asked = svc.client.post(
+        "/v1/officer-reassignments",
+        headers=branch,
+        json={
+            "from_officer": f"officer-{flow.tag}",
+            "to_officer": f"officer-{colleague.tag}",
+            "reason": "调岗",
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    manager = headers(Role.risk_manager, sub=f"mgr-{flow.tag}", regions=[flow.region])
+    moved = svc.client.post(
+        f"/v1/officer-reassignments/{asked.json()['id']}/decision",
+        headers=manager,
+        json={"outcome": "approve"},
+    )
+    assert moved.status_code == 200, moved.text
+    # the first officer, also a reviewer, may not decide the file they held
+    former = headers(Role.credit_reviewer, sub=f"officer-{flow.tag}", regions=[flow.region])
+    body = {
+        "decision": {
+            "outcome": "approve",
+            "amount": "10000.00",
+            "term_months": 12,
+            "annual_rate": "0.0345",
+            "repayment_method": "equal_installment",
+        }
+    }
+    refused = svc.client.post(
+        f"/v1/applications/{application['id']}/decision", headers=former, json=body
+    )
+    assert slug(refused) == "maker-checker"
+
+
+def test_finding_3_whoever_approved_the_application_does_not_sign_it(svc: Servicing) -> None:
+    flow = svc.flow
+    _, household = flow.ready_household()
+    application_id = flow.approved_application(household)
+    approver = headers(Role.loan_officer, sub=f"reviewer-{flow.tag}", regions=[flow.region])
+    signed = svc.client.post(
+        f"/v1/applications/{application_id}/contract", json={}, headers=approver
+    )
+    assert slug(signed) == "maker-checker"
+    assert flow.sign(application_id).status_code == 201  # the officer signs
+
+
+def test_finding_9_a_pending_extension_is_withdrawn_when_the_loan_is_paid_off(
+    svc: Servicing,
+) -> None:
+    loan = short_loan(svc)
+    svc.close_through(business_today() + timedelta(days=10))
+    asked = request(svc, loan["id"], "extension", months=3)
+    assert asked.status_code == 201, asked.text
+    (waiting,) = pending_of(svc, loan["id"], svc.flow.second_reviewer)
+    assert (waiting["kind"], waiting["may_decide"]) == ("extension", True)
+    # the requesting officer's own inbox says it is not theirs to decide
+    (own,) = pending_of(svc, loan["id"], svc.flow.officer)
+    assert own["may_decide"] is False
+    day = business_today() + timedelta(days=11)
+    probe = svc.repay(loan["id"], "999999.00", day)
+    owed = Decimal(probe.json()["detail"].split("（")[1].split("）")[0])
+    assert svc.repay(loan["id"], f"{owed:.2f}", day).status_code == 201
+    assert svc.loan(loan["id"])["status"] == "closed"
+    decided = svc.client.post(
+        f"/v1/decisions/{waiting['id']}/decision",
+        headers=svc.flow.second_reviewer,
+        json={"outcome": "approve"},
+    )
+    assert slug(decided) == "already-decided"
+    record = svc.client.get(f"/v1/decisions/{waiting['id']}", headers=svc.flow.second_reviewer)
+    assert record.json()["status"] == "withdrawn" and "closed" in record.json()["note"]
+    assert pending_of(svc, loan["id"], svc.flow.second_reviewer) == []
+    queue = svc.client.get(
+        "/v1/chain-requests",
+        params={"loan_id": loan["id"], "status": "any"},
+        headers=svc.flow.second_reviewer,
+    ).json()["items"]
+    assert [r["status"] for r in queue] == ["withdrawn"]
+
+
+def test_an_extension_is_decided_at_the_one_endpoint_by_its_deciding_role(svc: Servicing) -> None:
+    loan = svc.active_loan(business_today())
+    svc.close_through(business_today() + timedelta(days=10))
+    assert request(svc, loan["id"], "extension", months=3).status_code == 201
+    (waiting,) = pending_of(svc, loan["id"], svc.flow.second_reviewer)
+    url = f"/v1/decisions/{waiting['id']}/decision"
+    # a role that does not decide extensions: 403, whoever it is
+    risk = headers(Role.risk_manager, sub=f"risk-x-{svc.flow.tag}", regions=[svc.flow.region])
+    forbidden = svc.client.post(url, headers=risk, json={"outcome": "approve"})
+    assert forbidden.status_code == 403
+    approved = svc.client.post(url, headers=svc.flow.second_reviewer, json={"outcome": "approve"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert svc.loan(loan["id"])["extension_months"] == 3
