@@ -71,9 +71,13 @@ def list_lpr_rates(
         ),
     ],
 ) -> list[schemas.LprRateOut]:
-    """The loan prime rates by publication date: a legacy contract's rate is at most the 1-year
-    LPR (terms up to a year) or the 5-year LPR (longer) in force when it was signed."""
-    return [schemas.LprRateOut.model_validate(r) for r in service.lpr_rows(session)]
+    """The loan prime rates by publication date, in force or awaiting a second administrator: a
+    legacy contract's rate is at most the 1-year LPR (terms up to a year) or the 5-year LPR
+    (longer) in force when it was signed."""
+    return [
+        schemas.LprRateOut.model_validate(r)
+        for r in service.lpr_rows(session, statuses=("in_force", "pending"))
+    ]
 
 
 @lpr_router.post(
@@ -84,8 +88,10 @@ def record_lpr_rate(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Role.admin))],
 ) -> schemas.LprRateOut:
-    """Record a new LPR publication (admin). A date already recorded is 409: published rates
-    are not edited."""
+    """Record a new LPR publication (a national administrator, on the day it is published: the
+    national business date; 409 `date-out-of-range` otherwise, as reference data never changes
+    the past). It is `pending` and counts for nothing until a second administrator approves it
+    at POST /v1/decisions/{id}/decision. A date already recorded is 409: rates are not edited."""
     return schemas.LprRateOut.model_validate(service.record_lpr(session, principal, body))
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,6 +109,10 @@ class LprRateIn(BaseModel):
 class LprRateOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: uuid.UUID
+    status: Literal["pending", "in_force", "declined", "withdrawn"] = Field(
+        description="pending until a second administrator approves it (GET /v1/decisions)"
+    )
     effective_from: date
     one_year: RateOut
     five_year: RateOut

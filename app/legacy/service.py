@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
-from app.core.auth import Principal
+from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.db import get_sessionmaker
@@ -24,6 +24,9 @@ from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import Problem, conflict, outside_regions, rows_in_error
 from app.core.sheets import UnreadableFileError
+from app.decisions import service as decisions
+from app.decisions.models import Decision
+from app.domain.decisions import DecisionKind
 from app.domain.loan_status import LifecycleError
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.domain.subsidy import SubsidyTerms
@@ -136,8 +139,15 @@ def run_import_job(run: Run) -> Outcome:
     )
 
 
-def lpr_rows(session: Session) -> list[LprRate]:
-    return list(session.scalars(select(LprRate).order_by(LprRate.effective_from.desc())))
+def lpr_rows(session: Session, statuses: tuple[str, ...] = ("in_force",)) -> list[LprRate]:
+    """The LPR entries, newest first: those in force unless asked otherwise."""
+    return list(
+        session.scalars(
+            select(LprRate)
+            .where(LprRate.status.in_(statuses))
+            .order_by(LprRate.effective_from.desc())
+        )
+    )
 
 
 def lpr_quotes(session: Session) -> list[LprQuote]:
@@ -145,25 +155,93 @@ def lpr_quotes(session: Session) -> list[LprQuote]:
 
 
 def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) -> LprRate:
-    if session.get(LprRate, body.effective_from) is not None:
+    """A new publication, recorded on its day by a national administrator; in force once a
+    second administrator approves it."""
+    if NATIONAL_SCOPE not in principal.regions:
+        raise Problem(
+            403,
+            Said(
+                "LPR 为全国参考数据，须由全国权限的管理员录入", "The LPR is national reference data"
+            ),
+            slug="forbidden",
+        )
+    today = business_today()
+    if body.effective_from != today:
+        raise conflict(
+            Said(
+                f"LPR 只能在公布当日（{today}）录入，不能补录过去或预录将来",
+                f"An LPR is recorded on its publication day ({today}), never for the past or the "
+                "future",
+            ),
+            slug="date-out-of-range",
+        )
+    standing = session.scalar(
+        select(LprRate.id).where(
+            LprRate.effective_from == body.effective_from,
+            LprRate.status.in_(("pending", "in_force")),
+        )
+    )
+    if standing is not None:
         raise conflict(
             Said(
                 f"{body.effective_from} 公布的 LPR 已记录",
                 f"The LPR published on {body.effective_from} is already recorded",
             )
         )
-    row = LprRate(**body.model_dump(), recorded_by=principal.subject)
+    row = LprRate(
+        id=uuid.uuid4(), status="pending", **body.model_dump(), recorded_by=principal.subject
+    )
     session.add(row)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.lpr_entry,
+        row.id,
+        asked_state="pending",
+        region_code=None,
+        summary=body.model_dump(mode="json"),
+    )
+    session.refresh(row)
+    return row
+
+
+def _lpr_state(session: Session, decision: Decision) -> str:
+    row = session.get(LprRate, decision.subject_id, with_for_update=True)
+    assert row is not None
+    return row.status
+
+
+def _lpr_approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(LprRate, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = "in_force"
     audit.record(
         session,
         principal,
         "lpr.record",
         "lpr_rate",
-        str(body.effective_from),
-        after=body.model_dump(mode="json"),
+        str(row.effective_from),
+        after={"one_year": str(row.one_year), "five_year": str(row.five_year)},
     )
-    return row
+
+
+def _lpr_settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
+    row = session.get(LprRate, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = decision.status  # declined or withdrawn
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.lpr_entry,
+        requesters=frozenset({Role.admin}),
+        deciders=frozenset({Role.admin}),
+        state=_lpr_state,
+        approve=_lpr_approve,
+        settle=_lpr_settle,
+    )
+)
 
 
 def _import_one(

@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.problems import conflict, loan_is
 from app.core.scoping import readable, within
+from app.decisions import service as decisions
+from app.decisions.models import Decision
+from app.domain.decisions import DecisionKind
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
 from app.jobs import calendar
@@ -71,10 +74,11 @@ def record(
             finding=body.finding.value,
             amount=body.misused_amount,
         )
-    elif body.corrects_misuse:
-        lifecycle.correct_misuse(loan)
     lifecycle.record_visit(loan, body.visited_on)
     session.flush()
+    if body.corrects_misuse:
+        # the correction stands once someone who had no part in the loan confirms it
+        _ask_correction(session, principal, loan, visit)
     audit.record(
         session,
         principal,
@@ -90,6 +94,83 @@ def record(
         },
     )
     return visit
+
+
+def _ask_correction(
+    session: Session, principal: Principal, loan: Loan, visit: MonitoringVisit
+) -> None:
+    waiting = session.scalar(
+        select(Decision.id).where(
+            Decision.loan_id == loan.id,
+            Decision.kind == DecisionKind.misuse_correction.value,
+            Decision.status == "pending",
+        )
+    )
+    if waiting is not None:
+        raise conflict(
+            Said(
+                "该贷款已有待确认的挪用整改", "A misuse correction of this loan awaits a decision"
+            ),
+            slug="duplicate",
+        )
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.misuse_correction,
+        visit.id,
+        asked_state=_misuse_state(loan),
+        region_code=loan.region_code,
+        loan_id=loan.id,
+        reason=visit.notes,
+        summary={"visited_on": str(visit.visited_on), "misuse_since": str(loan.misuse_since)},
+    )
+
+
+def _misuse_state(loan: Loan) -> str:
+    return f"misuse since {loan.misuse_since}" if loan.misuse_since else "no misuse"
+
+
+def _correction_state(session: Session, decision: Decision) -> str:
+    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
+    assert loan is not None
+    return _misuse_state(loan) if loan.status == LoanStatus.active else loan.status
+
+
+def _approve_correction(
+    session: Session, principal: Principal, decision: Decision, _body: object
+) -> None:
+    loan = session.get(Loan, decision.loan_id)
+    assert loan is not None
+    before = str(loan.misuse_since)
+    lifecycle.correct_misuse(loan)
+    audit.record(
+        session,
+        principal,
+        "loan.misuse_corrected",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        before={"misuse_since": before},
+        after={"misuse_since": None, "visit_id": str(decision.subject_id)},
+    )
+
+
+def _settle_correction(
+    _session: Session, _principal: Principal, _decision: Decision, _body: object
+) -> None:
+    """Declined or withdrawn: the misuse stays recorded."""
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.misuse_correction,
+        requesters=frozenset({Role.loan_officer}),
+        deciders=frozenset({Role.risk_manager, Role.credit_reviewer}),
+        state=_correction_state,
+        approve=_approve_correction,
+        settle=_settle_correction,
+    )
+)
 
 
 def visits(session: Session, loan_id: uuid.UUID) -> list[MonitoringVisit]:

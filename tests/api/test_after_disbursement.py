@@ -189,6 +189,18 @@ def test_diversion_charges_the_misuse_rate_and_blocks_renewal_until_corrected(
         json={"visited_on": today.isoformat(), "finding": "as_declared", "corrects_misuse": True},
     )
     assert corrected.status_code == 201, corrected.text
+    # finding 7: the correction stands once someone with no part in the loan confirms it
+    assert svc.loan(loan["id"])["misuse_since"] == today.isoformat()
+    inbox = svc.client.get(
+        "/v1/decisions", params={"kind": "misuse_correction"}, headers=svc.flow.second_reviewer
+    ).json()["items"]
+    (waiting,) = [d for d in inbox if d["loan_id"] == loan["id"]]
+    url = f"/v1/decisions/{waiting['id']}/decision"
+    finder = headers(Role.risk_manager, sub=f"officer-{svc.flow.tag}", regions=[svc.flow.region])
+    alone = svc.client.post(url, headers=finder, json={"outcome": "approve"})
+    assert assert_problem(alone, 409)["type"].endswith("maker-checker")  # type: ignore[union-attr]
+    confirmed = svc.client.post(url, headers=svc.flow.second_reviewer, json={"outcome": "approve"})
+    assert confirmed.status_code == 200, confirmed.text
     assert svc.loan(loan["id"])["misuse_since"] is None
     svc.close_through(today + timedelta(days=12))
     assert svc.loan(loan["id"])["penalty_accrued"] == f"{daily * 10:.2f}"

@@ -659,23 +659,46 @@ def test_clause_5_2_legacy_rate_ceiling_is_the_lpr_in_force_at_signing(svc: Serv
     )
     assert above["rejected"] == 1 and "5 年期 LPR" in above["rejections"][0]["reasons"][0]
 
+    # finding 5: the LPR is recorded on its publication day by a national administrator, and
+    # counts once a second administrator approves it
+    today = business_today().isoformat()
+    rates = {"one_year": "0.029", "five_year": "0.034"}
+    province = headers(Role.admin, sub="ops-province", regions=[svc.flow.region[:2]])
+    assert (
+        svc.client.post(
+            "/v1/lpr-rates", headers=province, json={"effective_from": today, **rates}
+        ).status_code
+        == 403
+    )
+    for when in ("2025-08-31", "2031-01-20"):
+        refused = svc.client.post(
+            "/v1/lpr-rates", headers=svc.admin, json={"effective_from": when, **rates}
+        )
+        assert str(assert_problem(refused, 409)["type"]).endswith("date-out-of-range")
     published = svc.client.post(
-        "/v1/lpr-rates",
-        headers=svc.admin,
-        json={"effective_from": "2099-12-22", "one_year": "0.029", "five_year": "0.034"},
+        "/v1/lpr-rates", headers=svc.admin, json={"effective_from": today, **rates}
     )
     assert published.status_code == 201, published.text
+    assert published.json()["status"] == "pending"
     again = svc.client.post(
         "/v1/lpr-rates",
         headers=svc.admin,
-        json={"effective_from": "2099-12-22", "one_year": "0.028", "five_year": "0.034"},
+        json={"effective_from": today, "one_year": "0.028", "five_year": "0.034"},
     )
     assert_problem(again, 409)
+    inbox = svc.client.get("/v1/decisions", params={"kind": "lpr_entry"}, headers=svc.admin).json()[
+        "items"
+    ]
+    (request,) = [d for d in inbox if d["subject_id"] == published.json()["id"]]
+    url = f"/v1/decisions/{request['id']}/decision"
+    alone = svc.client.post(url, headers=svc.admin, json={"outcome": "approve"})
+    assert str(assert_problem(alone, 409)["type"]).endswith("maker-checker")
+    second = headers(Role.admin, sub="ops-2")
+    assert svc.client.post(url, headers=second, json={"outcome": "approve"}).status_code == 200
     listed = svc.client.get("/v1/lpr-rates", headers=svc.flow.officer).json()
-    assert listed[0] == {
-        "effective_from": "2099-12-22",
-        "one_year": "0.029",
-        "five_year": "0.034",
+    assert {k: listed[0][k] for k in ("effective_from", "status", "recorded_by")} == {
+        "effective_from": today,
+        "status": "in_force",
         "recorded_by": "ops",
     }
     assert {"effective_from": "2025-05-20", "one_year": "0.03", "five_year": "0.035"}.items() <= {
