@@ -9,7 +9,16 @@ import os
 import uuid
 from typing import Any
 
-from sqlalchemy import ARRAY, CheckConstraint, Integer, String, Text, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    Integer,
+    String,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -26,6 +35,7 @@ from app.decisions import service as decisions
 from app.decisions.models import Decided, Decision, decision_of
 from app.domain.decisions import DecisionKind
 from app.loans import lifecycle
+from app.loans.models import Loan
 
 # Applications still being worked on move with their officer; decided-against ones stay.
 OPEN_APPLICATIONS = (ApplicationStatus.submitted, ApplicationStatus.approved)
@@ -151,10 +161,18 @@ def _common_region(regions: list[str]) -> str | None:
 def _refuse_unless_known_officer(session: Session, officer: str) -> None:
     """Work goes only to someone the service knows as a loan officer (who has acted here in
     that role), never to a name nobody answers to."""
-    known = session.scalar(
-        select(AuditEvent.id)
-        .where(AuditEvent.actor == officer, AuditEvent.actor_role.contains(Role.loan_officer.value))
-        .limit(1)
+    # who looks after a loan or an application now (indexed), else who has acted in the role
+    known = (
+        session.scalar(select(Loan.id).where(Loan.officer == officer).limit(1))
+        or session.scalar(select(Application.id).where(Application.officer == officer).limit(1))
+        or session.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.actor == officer,
+                AuditEvent.actor_role.contains(Role.loan_officer.value),
+            )
+            .limit(1)
+        )
     )
     if known is None:
         raise conflict(
@@ -166,16 +184,10 @@ def _refuse_unless_known_officer(session: Session, officer: str) -> None:
         )
 
 
-def _state(session: Session, decision: Decision) -> str:
-    row = session.get(OfficerReassignment, decision.subject_id, with_for_update=True)
+def _settle(session: Session, principal: Principal, decision: Decision, body: object) -> None:
+    decisions.mirror_status(OfficerReassignment)(session, principal, decision, body)
+    row = session.get(OfficerReassignment, decision.subject_id)
     assert row is not None
-    return row.status
-
-
-def _settle(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
-    row = session.get(OfficerReassignment, decision.subject_id, with_for_update=True)
-    assert row is not None
-    row.status = decision.status
     audit.record(
         session,
         principal,
@@ -245,7 +257,7 @@ decisions.handles(
         kind=DecisionKind.reassignment,
         requesters=frozenset({Role.credit_reviewer, Role.risk_manager, Role.admin}),
         deciders=frozenset({Role.risk_manager, Role.admin}),
-        state=_state,
+        state=decisions.status_of(OfficerReassignment, decisions.the_subject),
         approve=_approve,
         settle=_settle,
     )

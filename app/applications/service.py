@@ -431,14 +431,6 @@ def decide(
     return application, warnings or []
 
 
-def _state(session: Session, request: Decision) -> str:
-    application = session.get(
-        Application, request.subject_id, with_for_update=True, populate_existing=True
-    )
-    assert application is not None
-    return application.status
-
-
 def _declined(session: Session, principal: Principal, request: Decision, decision: Any) -> None:
     application = session.get(Application, request.subject_id, with_for_update=True)
     assert application is not None
@@ -467,7 +459,7 @@ decisions.handles(
         kind=DecisionKind.application,
         requesters=frozenset({Role.loan_officer}),
         deciders=frozenset({Role.credit_reviewer}),
-        state=_state,
+        state=decisions.status_of(Application, decisions.the_subject),
         approve=_approved,
         settle=_declined,
         generic=False,  # an approval fixes the contract's terms: at the application's endpoint

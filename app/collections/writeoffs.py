@@ -6,7 +6,6 @@ active loans) and keeps its claim, against which core banking posts recoveries."
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -16,7 +15,6 @@ from app.audit import service as audit
 from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, WriteOff
 from app.core.auth import Principal, Role
-from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable
@@ -56,6 +54,8 @@ def out(session: Session, row: WriteOff) -> schemas.WriteOffOut:
             .order_by(LoanRecovery.value_date, LoanRecovery.created_at)
         )
     )
+    asked = row.decision
+    assert asked is not None  # every write-off is proposed through the decision mechanism
     claim = row.claim
     recovered = sum((r.amount for r in recoveries), Decimal("0.00"))
     return schemas.WriteOffOut(
@@ -66,8 +66,8 @@ def out(session: Session, row: WriteOff) -> schemas.WriteOffOut:
         reason=row.reason,
         evidence=row.evidence,
         status=row.status,
-        proposed_by=row.proposed_by or "",
-        proposed_at=row.requested_at or datetime.now(SHANGHAI),
+        proposed_by=asked.requested_by,
+        proposed_at=asked.requested_at,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         decision_note=row.decision_note,
@@ -219,13 +219,6 @@ def decide(
     return row
 
 
-def _state(session: Session, decision: Decision) -> str:
-    assert decision.loan_id is not None
-    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
-    assert loan is not None
-    return loan.status
-
-
 def _approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
     row = session.get(WriteOff, decision.subject_id, with_for_update=True)
     loan = session.get(Loan, decision.loan_id)
@@ -258,20 +251,14 @@ def _approve(session: Session, principal: Principal, decision: Decision, _body: 
     )
 
 
-def _settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
-    row = session.get(WriteOff, decision.subject_id, with_for_update=True)
-    assert row is not None
-    row.status = decision.status  # declined or withdrawn
-
-
 decisions.handles(
     decisions.Handler(
         kind=DecisionKind.write_off,
         requesters=frozenset({Role.loan_officer, Role.risk_manager}),
         deciders=frozenset({Role.risk_manager, Role.admin}),
-        state=_state,
+        state=decisions.status_of(Loan, decisions.the_loan),
         approve=_approve,
-        settle=_settle,
+        settle=decisions.mirror_status(WriteOff),
     )
 )
 

@@ -269,21 +269,26 @@ async def metrics_reader(
         )
 
 
+def refuse_unless_role(principal: Principal, allowed: frozenset[Role]) -> None:
+    """403 unless the caller holds one of `allowed` (an endpoint's roles, or a decision's)."""
+    if not principal.roles & allowed:
+        raise Problem(
+            403,
+            Said(
+                "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
+                "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
+            ),
+            slug="forbidden",
+        )
+
+
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold one of `roles`. Admin is not implied: an
     administrator does not approve loans unless a handler lists the role."""
     allowed = frozenset(roles)
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.roles & allowed:
-            raise Problem(
-                403,
-                Said(
-                    "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
-                    "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
-                ),
-                slug="forbidden",
-            )
+        refuse_unless_role(principal, allowed)
         return principal
 
     dependency.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the authz matrix test

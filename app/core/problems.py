@@ -129,6 +129,12 @@ def conflict(
     return Problem(409, detail, slug=slug, rules=rules)
 
 
+def refuse_unless_passed(result: RuleResult, *, slug: str = "policy-refusal") -> None:
+    """A single rule that failed is a 409 naming it, its clause and its message."""
+    if not result.passed:
+        raise Problem(409, result.message, slug=slug, rules=[result])
+
+
 def loan_is(status: str, needed: Said) -> Problem:
     """A loan in the wrong state for the change asked: what it is, and what the change needs."""
     return conflict(

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, column, false, or_, select, table, tuple_, union
+from sqlalchemy import Select, column, false, func, or_, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
-from app.core.auth import NATIONAL_SCOPE, Principal, Role
+from app.core.auth import NATIONAL_SCOPE, SYSTEM, Principal, Role, refuse_unless_role
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
-from app.core.problems import Problem, already_decided, conflict, not_found
+from app.core.problems import already_decided, conflict, not_found, refuse_unless_passed
 from app.core.scoping import readable
 from app.decisions.models import Decision
 from app.domain.decisions import DecisionKind, DecisionStatus, check_independent
@@ -51,21 +51,44 @@ class Handler:
 HANDLERS: dict[DecisionKind, Handler] = {}
 
 
+def status_of(
+    model: type[Any], key: Callable[[Decision], uuid.UUID | None]
+) -> Callable[[Session, Decision], str]:
+    """A handler's `state`: the status of the `model` row `key` names (the request's loan, or
+    its subject), read again under lock."""
+
+    def state(session: Session, decision: Decision) -> str:
+        row = session.get(model, key(decision), with_for_update=True, populate_existing=True)
+        assert row is not None
+        return str(row.status)
+
+    return state
+
+
+def mirror_status(model: type[Any]) -> Callable[[Session, Principal, Decision, Any], None]:
+    """A handler's `settle` for a subject whose own status follows the request's (declined,
+    withdrawn)."""
+
+    def settle(session: Session, _principal: Principal, decision: Decision, _body: Any) -> None:
+        row = session.get(model, decision.subject_id, with_for_update=True)
+        assert row is not None
+        row.status = decision.status
+
+    return settle
+
+
+def the_loan(decision: Decision) -> uuid.UUID | None:
+    return decision.loan_id
+
+
+def the_subject(decision: Decision) -> uuid.UUID | None:
+    return decision.subject_id
+
+
 def handles(handler: Handler) -> Handler:
     """Register a feature's handler (at import of the feature)."""
     HANDLERS[handler.kind] = handler
     return handler
-
-
-def _deny(allowed: frozenset[Role]) -> Problem:
-    return Problem(
-        403,
-        Said(
-            "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
-            "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
-        ),
-        slug="forbidden",
-    )
 
 
 def ask(
@@ -82,21 +105,19 @@ def ask(
     summary: dict[str, Any] | None = None,
 ) -> Decision:
     """A request for a second person's decision, pending from now."""
-    handler = HANDLERS[kind]
-    if not principal.roles & handler.requesters:
-        raise _deny(handler.requesters)
-    row = Decision(
-        id=uuid.uuid4(),
-        kind=kind.value,
-        subject_id=subject_id,
+    refuse_unless_role(principal, HANDLERS[kind].requesters)
+    values = ask_values(
+        principal,
+        kind,
+        subject_id,
+        asked_state=asked_state,
+        region_code=region_code,
         loan_id=loan_id,
         application_id=application_id,
-        region_code=region_code,
-        status=Status.pending.value,
-        asked_state=asked_state,
-        summary=summary or {},
+    )
+    row = Decision(
+        **values | {"summary": summary or {}},
         reason=reason,
-        requested_by=principal.subject,
         requested_at=datetime.now(SHANGHAI),
     )
     session.add(row)
@@ -195,13 +216,10 @@ def decide(
             ),
             slug="decided-elsewhere",
         )
-    if not principal.roles & handler.deciders:
-        raise _deny(handler.deciders)
+    refuse_unless_role(principal, handler.deciders)
     if row.status != Status.pending:
         raise conflict(already_decided(row.status), slug="already-decided")
-    independent = check_independent(principal.subject, involved(session, row, handler))
-    if not independent.passed:
-        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+    _refuse_unless_independent(principal, involved(session, row, handler))
     now = handler.state(session, row)
     if now != row.asked_state:
         raise conflict(
@@ -224,14 +242,15 @@ def decide(
     return row, result
 
 
+def _refuse_unless_independent(principal: Principal, people: set[str]) -> None:
+    refuse_unless_passed(check_independent(principal.subject, people), slug="maker-checker")
+
+
 def refuse_if_decider(principal: Principal, row: Decision | None) -> None:
     """The one who approved a request does not carry it out as well (审贷分离: whoever approved
     an application does not sign its contract)."""
-    if row is None or row.decided_by is None:
-        return
-    independent = check_independent(principal.subject, {row.decided_by})
-    if not independent.passed:
-        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+    if row is not None and row.decided_by is not None:
+        _refuse_unless_independent(principal, {row.decided_by})
 
 
 def refuse_unless_independent(
@@ -239,9 +258,7 @@ def refuse_unless_independent(
 ) -> None:
     """For a feature step that is not itself a request (an exemption case's review): the same
     independence, computed now over the loan's whole chain, plus the step's own `parties`."""
-    independent = check_independent(principal.subject, involved_in_loan(session, loan_id) | parties)
-    if not independent.passed:
-        raise Problem(409, independent.message, slug="maker-checker", rules=[independent])
+    _refuse_unless_independent(principal, _took_part(session, loan_id, None) | parties)
 
 
 def withdraw_pending(session: Session, loan_id: uuid.UUID, why: Said) -> int:
@@ -266,23 +283,9 @@ def _withdraw(session: Session, which: Any, why: Said) -> int:
     for row in rows:
         row.status = Status.withdrawn.value
         row.decided_at, row.note = datetime.now(SHANGHAI), f"{why.zh}（{why.en}）"
-        HANDLERS[DecisionKind(row.kind)].settle(session, _SYSTEM, row, None)
-        session.add(
-            AuditEvent(
-                **audit.event_values(
-                    _SYSTEM,
-                    "decision.withdrawn",
-                    "decision",
-                    row.id,
-                    region_code=row.region_code,
-                    after={"kind": row.kind, "subject_id": str(row.subject_id), "why": why.en},
-                )
-            )
-        )
+        HANDLERS[DecisionKind(row.kind)].settle(session, SYSTEM, row, None)
+        _audit(session, SYSTEM, row, row.status)
     return len(rows)
-
-
-_SYSTEM = Principal(subject="system", roles=frozenset({Role.admin}), regions=(NATIONAL_SCOPE,))
 
 
 def _audit(session: Session, principal: Principal, row: Decision, outcome: str) -> None:
@@ -326,55 +329,57 @@ _cases = table("collection_cases", column("id"), column("loan_id"))
 _NOT_A_PART = ("application.re_evaluate",)
 
 
-def _chain_loans(session: Session, row: Decision) -> list[uuid.UUID]:
-    if row.loan_id is None:
-        return []
-    chain = session.scalar(select(_loans.c.chain_id).where(_loans.c.id == row.loan_id))
-    root = chain or row.loan_id
-    return list(
-        session.scalars(
-            select(_loans.c.id).where(or_(_loans.c.id == root, _loans.c.chain_id == root))
-        )
-    )
-
-
 def involved(session: Session, row: Decision, handler: Handler | None = None) -> set[str]:
-    """Everyone who acted on the request's subject or on the loans of its chain: the asker;
-    each loan's officer and signer; each application's submitter and officer; whoever the audit
-    trail shows acting on those loans, applications and collection cases (an officer before a
-    reassignment included); and who asked or decided any other request on them."""
-    loan_ids = _chain_loans(session, row)
-    application_ids: set[uuid.UUID] = set(
-        session.scalars(
-            select(_loans.c.application_id).where(
-                _loans.c.id.in_(loan_ids), _loans.c.application_id.is_not(None)
-            )
+    """Who may not decide the request: its asker, everyone who took part in its loan's chain or
+    its application, and the parties its feature names."""
+    people = _took_part(session, row.loan_id, row.application_id) | {row.requested_by}
+    if handler is not None and handler.parties is not None:
+        people |= handler.parties(session, row)
+    return people
+
+
+def _took_part(
+    session: Session, loan_id: uuid.UUID | None, application_id: uuid.UUID | None
+) -> set[str]:
+    """Everyone who acted on the loans of `loan_id`'s renewal/extension chain or on
+    `application_id`: each loan's officer and signer; each application's submitter and officer;
+    whoever the audit trail shows acting on those loans, applications and collection cases (an
+    officer before a reassignment included); and who asked or decided any request on them."""
+    people: set[str] = set()
+    loan_ids: list[uuid.UUID] = []
+    application_ids = {application_id} if application_id is not None else set()
+    if loan_id is not None:
+        root = (
+            select(func.coalesce(_loans.c.chain_id, _loans.c.id))
+            .where(_loans.c.id == loan_id)
+            .scalar_subquery()
         )
-    )
-    if row.application_id is not None:
-        application_ids.add(row.application_id)
-    case_ids = list(session.scalars(select(_cases.c.id).where(_cases.c.loan_id.in_(loan_ids))))
-    people: set[str] = {row.requested_by}
-    for officer, signer in session.execute(
-        select(_loans.c.officer, _loans.c.contracted_by).where(_loans.c.id.in_(loan_ids))
-    ):
-        people |= {officer, signer}
+        for chain_loan, application, officer, signer in session.execute(
+            select(
+                _loans.c.id, _loans.c.application_id, _loans.c.officer, _loans.c.contracted_by
+            ).where(or_(_loans.c.id == root, _loans.c.chain_id == root))
+        ):
+            loan_ids.append(chain_loan)
+            people |= {officer, signer}
+            if application is not None:
+                application_ids.add(application)
     for submitter, officer in session.execute(
         select(_applications.c.submitted_by, _applications.c.officer).where(
             _applications.c.id.in_(application_ids)
         )
     ):
         people |= {submitter, officer}
-    entities: list[tuple[str, list[str]]] = [
-        ("loan", [str(i) for i in loan_ids]),
-        ("application", [str(i) for i in application_ids]),
-        ("collection_case", [str(i) for i in case_ids]),
+    case_ids = list(session.scalars(select(_cases.c.id).where(_cases.c.loan_id.in_(loan_ids))))
+    entities = [
+        ("loan", loan_ids),
+        ("application", list(application_ids)),
+        ("collection_case", case_ids),
     ]
     trail: Select[Any] = select(AuditEvent.actor, AuditEvent.before, AuditEvent.after).where(
         or_(
             false(),
             *(
-                (AuditEvent.entity_type == kind) & AuditEvent.entity_id.in_(ids)
+                (AuditEvent.entity_type == kind) & AuditEvent.entity_id.in_([str(i) for i in ids])
                 for kind, ids in entities
                 if ids
             ),
@@ -386,29 +391,13 @@ def involved(session: Session, row: Decision, handler: Handler | None = None) ->
         for change in (before, after):  # an officer moved away by a reassignment
             if isinstance(change, dict) and isinstance(change.get("officer"), str):
                 people.add(change["officer"])
-    others: CompoundSelect[tuple[str]] = union(
-        select(Decision.requested_by.label("who")).where(
-            or_(Decision.loan_id.in_(loan_ids), Decision.application_id.in_(application_ids))
-        ),
-        select(Decision.decided_by.label("who")).where(
-            or_(Decision.loan_id.in_(loan_ids), Decision.application_id.in_(application_ids)),
-            Decision.id != row.id,
-            Decision.decided_by.is_not(None),
-        ),
-    )
-    asked_or_decided = others.subquery()
-    people |= {who for who in session.scalars(select(asked_or_decided.c.who)) if who}
-    if handler is not None and handler.parties is not None:
-        people |= handler.parties(session, row)
-    people.discard("system")
+    on_them = or_(Decision.loan_id.in_(loan_ids), Decision.application_id.in_(application_ids))
+    for asker, decider in session.execute(
+        select(Decision.requested_by, Decision.decided_by).where(on_them)
+    ):
+        people |= {asker} | ({decider} if decider else set())
+    people.discard(SYSTEM.subject)
     return people
-
-
-def involved_in_loan(session: Session, loan_id: uuid.UUID) -> set[str]:
-    """Everyone who acted on a loan's chain (for a feature's own decisions not yet in this
-    table, such as an exemption committee's)."""
-    probe = Decision(id=uuid.uuid4(), loan_id=loan_id, requested_by="system")
-    return involved(session, probe)
 
 
 def may_decide(session: Session, principal: Principal, row: Decision) -> bool:

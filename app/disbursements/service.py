@@ -402,14 +402,6 @@ def _approve_action(
     )
 
 
-def _settle_action(
-    session: Session, _principal: Principal, decision: Decision, _body: object
-) -> None:
-    action = session.get(DisbursementAction, decision.subject_id, with_for_update=True)
-    assert action is not None
-    action.status = decision.status  # declined or withdrawn
-
-
 for _kind in (DecisionKind.disbursement_cancel, DecisionKind.disbursement_resend):
     decisions.handles(
         decisions.Handler(
@@ -418,7 +410,7 @@ for _kind in (DecisionKind.disbursement_cancel, DecisionKind.disbursement_resend
             deciders=frozenset({Role.loan_officer, Role.credit_reviewer}),
             state=_action_state,
             approve=_approve_action,
-            settle=_settle_action,
+            settle=decisions.mirror_status(DisbursementAction),
         )
     )
 

@@ -22,13 +22,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.core.clock import business_today
 from app.core.db import CompiledStatement, slot
+from app.core.problems import refuse_unless_passed
 from app.domain import eligibility as rules
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.domain.loan_status import LoanStatus
 from app.households.models import CreditRating, Household, Member
 from app.jobs.models import RegionBusinessDate
 from app.loans.models import Loan
-from app.policy.service import refuse_unless_passed
 from app.regions.models import Region
 from app.regions.schemas import LendingStatus
 from app.roster.models import RosterEntry

@@ -206,12 +206,6 @@ def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) 
     return row
 
 
-def _lpr_state(session: Session, decision: Decision) -> str:
-    row = session.get(LprRate, decision.subject_id, with_for_update=True)
-    assert row is not None
-    return row.status
-
-
 def _lpr_approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
     row = session.get(LprRate, decision.subject_id, with_for_update=True)
     assert row is not None
@@ -226,20 +220,14 @@ def _lpr_approve(session: Session, principal: Principal, decision: Decision, _bo
     )
 
 
-def _lpr_settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
-    row = session.get(LprRate, decision.subject_id, with_for_update=True)
-    assert row is not None
-    row.status = decision.status  # declined or withdrawn
-
-
 decisions.handles(
     decisions.Handler(
         kind=DecisionKind.lpr_entry,
         requesters=frozenset({Role.admin}),
         deciders=frozenset({Role.admin}),
-        state=_lpr_state,
+        state=decisions.status_of(LprRate, decisions.the_subject),
         approve=_lpr_approve,
-        settle=_lpr_settle,
+        settle=decisions.mirror_status(LprRate),
     )
 )
 

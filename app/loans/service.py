@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.core.auth import Principal
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
-from app.core.problems import Problem, loan_is, not_found
+from app.core.problems import Problem, loan_is, not_found, refuse_unless_passed
 from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
 from app.domain.classification import RiskClass, check_class_change
@@ -30,7 +30,6 @@ from app.integrations.models import OutboxMessage
 from app.jobs import calendar
 from app.loans import lifecycle, schemas
 from app.loans.models import Disbursement, Loan
-from app.policy.service import refuse_unless_passed
 
 
 def get(

@@ -37,12 +37,6 @@ def rule_failures(results: list[RuleResult]) -> list[RuleResult]:
     return [r for r in results if not r.passed]
 
 
-def refuse_unless_passed(result: RuleResult, *, slug: str = "policy-refusal") -> None:
-    """A single rule that failed is a 409 naming it, its clause and its message."""
-    if not result.passed:
-        raise Problem(409, result.message, slug=slug, rules=[result])
-
-
 def governing_policy(on: date) -> PolicyVersion:
     try:
         return policy_for(on)

@@ -232,19 +232,6 @@ def decide(
     return row
 
 
-def _state(session: Session, decision: Decision) -> str:
-    """The loan's status now (a paid-off, renewed or written-off loan is not extended)."""
-    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
-    assert loan is not None
-    return loan.status
-
-
-def _settle(session: Session, _principal: Principal, decision: Decision, _body: object) -> None:
-    row = session.get(ChainRequest, decision.subject_id, with_for_update=True)
-    assert row is not None
-    row.status = decision.status  # declined or withdrawn
-
-
 def _approve(session: Session, principal: Principal, decision: Decision, body: Any) -> None:
     row = session.get(ChainRequest, decision.subject_id, with_for_update=True)
     loan = session.get(Loan, decision.loan_id)
@@ -320,9 +307,10 @@ for _kind in Kind:
             kind=DecisionKind(_kind.value),
             requesters=frozenset({Role.loan_officer}),
             deciders=frozenset({Role.credit_reviewer}),
-            state=_state,
+            # the loan's status now: a paid-off, renewed or written-off loan is not extended
+            state=decisions.status_of(Loan, decisions.the_loan),
             approve=_approve,
-            settle=_settle,
+            settle=decisions.mirror_status(ChainRequest),
             # a renewal's approval sets the new loan's rate and local subsidy: at its endpoint
             generic=_kind is Kind.extension,
         )
@@ -330,6 +318,8 @@ for _kind in Kind:
 
 
 def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
+    asked = row.decision
+    assert asked is not None  # every request is asked through the decision mechanism
     return schemas.ChainRequestOut(
         id=row.id,
         loan_id=row.loan_id,
@@ -338,7 +328,7 @@ def to_out(row: ChainRequest) -> schemas.ChainRequestOut:
         months=row.months,
         repayment_method=RepaymentMethod(row.repayment_method) if row.repayment_method else None,
         reason=row.reason,
-        requested_by=row.requested_by or "",
+        requested_by=asked.requested_by,
         requested_on=row.requested_on,
         rules=[RuleOut.stored(r) for r in row.rules],
         restructuring=row.restructuring,

@@ -42,12 +42,55 @@ def _in(values: Sequence[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-# feature status -> decision status
+# a feature's status -> the decision's (anything past its pending status was approved)
 _STATUS = (
-    "CASE {col} WHEN 'requested' THEN 'pending' WHEN 'proposed' THEN 'pending'"
-    " WHEN 'submitted' THEN 'pending' WHEN 'declined' THEN 'declined'"
+    "CASE {col} WHEN '{pending}' THEN 'pending' WHEN 'declined' THEN 'declined'"
     " WHEN 'withdrawn' THEN 'withdrawn' ELSE 'approved' END"
 )
+
+
+# Each feature's requests, as (its rows, kind, loan, application, region, its pending status,
+# the state asked in, reason, asker, asking time): the columns the decision takes them from.
+_SOURCES = (
+    ("applications t", "'application'", "NULL", "t.id", "t.region_code", "submitted",
+     "submitted", "NULL", "t.submitted_by", "t.submitted_at"),
+    ("chain_requests t", "t.kind", "t.loan_id", "NULL", "t.region_code", "requested",
+     "active", "t.reason", "t.requested_by", "t.created_at"),
+    ("write_offs t", "'write_off'", "t.loan_id", "NULL", "t.region_code", "proposed",
+     "active", "t.reason", "t.proposed_by", "t.proposed_at"),
+    ("disbursement_actions t JOIN disbursements d ON d.id = t.disbursement_id",
+     "'disbursement_' || t.kind", "d.loan_id", "NULL", "t.region_code", "requested",
+     "requested", "t.reason", "t.requested_by", "t.requested_at"),
+    ("officer_reassignments t", "'reassignment'", "NULL", "NULL",
+     "CASE WHEN cardinality(t.regions) = 1 AND t.regions[1] <> '*' THEN t.regions[1] END",
+     "requested", "requested", "t.reason", "t.requested_by", "t.requested_at"),
+)  # fmt: skip
+
+
+def _backfill(
+    rows: str,
+    kind: str,
+    loan: str,
+    application: str,
+    region: str,
+    pending: str,
+    asked: str,
+    reason: str,
+    asker: str,
+    asked_at: str,
+) -> str:
+    """One feature's requests into `decisions`; a closed one without a recorded time
+    (withdrawn, or decided before times were kept) takes its asking time."""
+    return (
+        "INSERT INTO decisions (id, kind, subject_id, loan_id, application_id, region_code,"
+        " status, asked_state, summary, reason, requested_by, requested_at, decided_by,"
+        " decided_at, note)"
+        f" SELECT gen_random_uuid(), {kind}, t.id, {loan}, {application}, {region},"
+        f" {_STATUS.format(col='t.status', pending=pending)}, '{asked}', '{{}}'::jsonb, {reason},"
+        f" {asker}, {asked_at}, t.decided_by,"
+        f" COALESCE(t.decided_at, CASE WHEN t.status = '{pending}' THEN NULL ELSE {asked_at} END),"
+        f" t.decision_note FROM {rows}"
+    )
 
 
 def upgrade() -> None:
@@ -85,56 +128,8 @@ def upgrade() -> None:
         ["region_code", "requested_at"],
         postgresql_where=sa.text("status = 'pending'"),
     )
-    # a closed request without a recorded time (withdrawn, or decided before times were kept)
-    # takes its asking time
-    closed_at = "COALESCE({t}.decided_at, CASE WHEN {t}.status IN {open} THEN NULL ELSE {at} END)"
-    op.execute(
-        "INSERT INTO decisions (id, kind, subject_id, application_id, region_code, status,"
-        " asked_state, summary, requested_by, requested_at, decided_by, decided_at, note)"
-        " SELECT gen_random_uuid(), 'application', a.id, a.id, a.region_code, "
-        + _STATUS.format(col="a.status")
-        + ", 'submitted', '{}'::jsonb, a.submitted_by, a.submitted_at, a.decided_by, "
-        + closed_at.format(t="a", open="('submitted')", at="a.submitted_at")
-        + ", a.decision_note FROM applications a"
-    )
-    op.execute(
-        "INSERT INTO decisions (id, kind, subject_id, loan_id, region_code, status, asked_state,"
-        " summary, reason, requested_by, requested_at, decided_by, decided_at, note)"
-        " SELECT gen_random_uuid(), c.kind, c.id, c.loan_id, c.region_code, "
-        + _STATUS.format(col="c.status")
-        + ", 'active', '{}'::jsonb, c.reason, c.requested_by, c.created_at, c.decided_by, "
-        + closed_at.format(t="c", open="('requested')", at="c.created_at")
-        + ", c.decision_note FROM chain_requests c"
-    )
-    op.execute(
-        "INSERT INTO decisions (id, kind, subject_id, loan_id, region_code, status, asked_state,"
-        " summary, reason, requested_by, requested_at, decided_by, decided_at, note)"
-        " SELECT gen_random_uuid(), 'write_off', w.id, w.loan_id, w.region_code, "
-        + _STATUS.format(col="w.status")
-        + ", 'active', '{}'::jsonb, w.reason, w.proposed_by, w.proposed_at, w.decided_by, "
-        + closed_at.format(t="w", open="('proposed')", at="w.proposed_at")
-        + ", w.decision_note FROM write_offs w"
-    )
-    op.execute(
-        "INSERT INTO decisions (id, kind, subject_id, loan_id, region_code, status, asked_state,"
-        " summary, reason, requested_by, requested_at, decided_by, decided_at, note)"
-        " SELECT gen_random_uuid(), 'disbursement_' || x.kind, x.id, d.loan_id, x.region_code, "
-        + _STATUS.format(col="x.status")
-        + ", 'requested', '{}'::jsonb, x.reason, x.requested_by, x.requested_at, x.decided_by, "
-        + closed_at.format(t="x", open="('requested')", at="x.requested_at")
-        + ", x.decision_note FROM disbursement_actions x JOIN disbursements d"
-        " ON d.id = x.disbursement_id"
-    )
-    op.execute(
-        "INSERT INTO decisions (id, kind, subject_id, region_code, status, asked_state, summary,"
-        " reason, requested_by, requested_at, decided_by, decided_at, note)"
-        " SELECT gen_random_uuid(), 'reassignment', r.id,"
-        " CASE WHEN cardinality(r.regions) = 1 AND r.regions[1] <> '*' THEN r.regions[1] END, "
-        + _STATUS.format(col="r.status")
-        + ", 'requested', '{}'::jsonb, r.reason, r.requested_by, r.requested_at, r.decided_by, "
-        + closed_at.format(t="r", open="('requested')", at="r.requested_at")
-        + ", r.decision_note FROM officer_reassignments r"
-    )
+    for source in _SOURCES:
+        op.execute(_backfill(*source))
     for table, columns in (
         ("applications", ("decided_by", "decided_at", "decision_note")),
         ("chain_requests", ("requested_by", "decided_by", "decided_at", "decision_note")),
