@@ -57,12 +57,16 @@ class Decision(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-def decision_of(model: str) -> Any:
-    """The relationship from a feature row (`model`, its class name) to its decision: read
-    only, loaded with the row (`selectin`: a joined load would break SELECT … FOR UPDATE)."""
+def decision_of(model: str, kind: DecisionKind | None = None) -> Any:
+    """The relationship from a feature row (`model`, its class name) to its decision (of `kind`,
+    for a row that is the subject of two): read only, loaded with the row (`selectin`: a joined
+    load would break SELECT … FOR UPDATE)."""
+    join = f"foreign(Decision.subject_id) == {model}.id"
+    if kind is not None:
+        join = f"and_({join}, Decision.kind == '{kind.value}')"
     return relationship(
         Decision,
-        primaryjoin=f"foreign(Decision.subject_id) == {model}.id",
+        primaryjoin=join,
         viewonly=True,
         uselist=False,
         lazy="selectin",

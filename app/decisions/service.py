@@ -44,8 +44,10 @@ class Handler:
     settle: Callable[[Session, Principal, Decision, Any], None]
     # decided at the generic endpoint too (False: the approval needs the feature's own body)
     generic: bool = True
-    # more people who may not decide it, beyond the chain (an exemption's earlier deciders …)
+    # more people who may not decide it, beyond the chain (those an exemption case names)
     parties: Callable[[Session, Decision], set[str]] | None = None
+    # still decided once its loan is paid off, renewed or written off (else withdrawn then)
+    outlives_the_loan: bool = False
 
 
 HANDLERS: dict[DecisionKind, Handler] = {}
@@ -264,7 +266,8 @@ def refuse_unless_independent(
 def withdraw_pending(session: Session, loan_id: uuid.UUID, why: Said) -> int:
     """Withdraw what still waits on a loan that left its state for good (paid off, renewed,
     written off): nobody decides it any more. Returns how many."""
-    return _withdraw(session, Decision.loan_id == loan_id, why)
+    ending = [kind.value for kind, handler in HANDLERS.items() if not handler.outlives_the_loan]
+    return _withdraw(session, (Decision.loan_id == loan_id) & Decision.kind.in_(ending), why)
 
 
 def withdraw_subject(session: Session, kind: DecisionKind, subject_id: uuid.UUID, why: Said) -> int:

@@ -141,6 +141,37 @@ def check_class_change(proposed: RiskClass, current: RiskClass) -> RuleResult:
     )
 
 
+def override_needs_a_decision(proposed: RiskClass, days_past_due: int) -> bool:
+    """Clause 3.1: a class of doubtful or loss that the days past due do not give is not one
+    person's call: it opens the way to write-off (2.1) and to the risk-compensation fund (4.4),
+    so it rests on evidence and a second risk manager's decision."""
+    return (
+        proposed.severity >= RiskClass.doubtful.severity
+        and floor_from_days_past_due(days_past_due).severity < proposed.severity
+    )
+
+
+def check_override_evidence(
+    proposed: RiskClass, days_past_due: int, evidence: list[str]
+) -> RuleResult:
+    """Clause 3.1: an override to doubtful or loss beyond what the days past due give names
+    its evidence (a second risk manager decides it)."""
+    ok = not override_needs_a_decision(proposed, days_past_due) or bool(evidence)
+    return rule(
+        "class_override_evidence",
+        "3.1",
+        ok,
+        "分类调整有逾期天数或所列证据支撑"
+        if ok
+        else f"逾期 {days_past_due} 天不足以认定为{proposed.value}，"
+        "须列明证据并经另一名风险经理审批",
+        "The class rests on the days past due or on the evidence listed"
+        if ok
+        else f"{days_past_due} days past due do not make a loan {proposed.value}: list the "
+        "evidence, and a second risk manager decides",
+    )
+
+
 def carried_by_renewal(
     previous: RiskClass, previous_override: RiskClass | None
 ) -> tuple[RiskClass, RiskClass | None]:

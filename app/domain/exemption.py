@@ -103,20 +103,6 @@ def may_move(start: CaseStatus, to: CaseStatus) -> bool:
     return to in STEPS[start]
 
 
-def check_appeal_heard_by_another(first_decider: str, appeal_decider: str) -> RuleResult:
-    """The appeal is heard by someone other than who decided first."""
-    ok = first_decider != appeal_decider
-    return rule(
-        "exemption_appeal_other",
-        "2.1",
-        ok,
-        "复议由原认定人以外的人员作出" if ok else "复议不能由原认定人作出",
-        "The appeal is decided by someone other than the first decider"
-        if ok
-        else "The first decider cannot decide the appeal",
-    )
-
-
 def outcome_consistent(
     outcome: Outcome, situations: Collection[str], aggravating: Collection[str]
 ) -> RuleResult:

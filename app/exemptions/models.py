@@ -21,6 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
+from app.decisions.models import Decided, Decision, decision_of
+from app.domain.decisions import DecisionKind
 
 
 class CatalogueEntry(Base):
@@ -40,7 +42,11 @@ class CatalogueEntry(Base):
     )
 
 
-class ExemptionCase(Base):
+class ExemptionCase(Decided, Base):
+    """A 尽职免责 case (2.1): opened with its evidence, reviewed, decided by the committee and
+    perhaps appealed once. The decision and the appeal's are the one mechanism's requests
+    (kinds `exemption` and `exemption_appeal`)."""
+
     __tablename__ = "exemption_cases"
     __table_args__ = (
         CheckConstraint(
@@ -56,6 +62,8 @@ class ExemptionCase(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    decision: Mapped[Decision | None] = decision_of("ExemptionCase", DecisionKind.exemption)
+    appeal: Mapped[Decision | None] = decision_of("ExemptionCase", DecisionKind.exemption_appeal)
     loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), index=True)
     region_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -75,12 +83,23 @@ class ExemptionCase(Base):
     situations: Mapped[list[str] | None] = mapped_column(ARRAY(String(40)))
     aggravating: Mapped[list[str] | None] = mapped_column(ARRAY(String(40)))
     reasons: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     appeal_reason: Mapped[str | None] = mapped_column(Text)
-    appealed_by: Mapped[str | None] = mapped_column(String(200))
-    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     final_outcome: Mapped[str | None] = mapped_column(String(20))
     final_reasons: Mapped[str | None] = mapped_column(Text)
-    finalised_by: Mapped[str | None] = mapped_column(String(200))
-    finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # the appeal: asked by one of the staff concerned, decided by the committee
+    @property
+    def appealed_by(self) -> str | None:
+        return self.appeal.requested_by if self.appeal is not None else None
+
+    @property
+    def appealed_at(self) -> datetime | None:
+        return self.appeal.requested_at if self.appeal is not None else None
+
+    @property
+    def finalised_by(self) -> str | None:
+        return self.appeal.decided_by if self.appeal is not None else None
+
+    @property
+    def finalised_at(self) -> datetime | None:
+        return self.appeal.decided_at if self.appeal is not None else None

@@ -16,14 +16,16 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, scope_filter, within
 from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.domain import exemption as rules
 from app.domain.classification import RiskClass
+from app.domain.decisions import DecisionKind
 from app.domain.exemption import CaseStatus, EntryKind, Outcome
 from app.domain.labels import label, labelled
 from app.domain.loan_status import LoanStatus
@@ -326,6 +328,16 @@ def open_case(
     )
     session.add(case)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.exemption,
+        case.id,
+        asked_state=UNDER_REVIEW,
+        region_code=case.region_code,
+        loan_id=case.loan_id,
+        reason=body.statement,
+    )
     _audit(session, principal, case, "opened", involved=case.involved)
     return case
 
@@ -343,22 +355,12 @@ def review(
     return case
 
 
-def _judge(
-    session: Session,
-    principal: Principal,
-    case: ExemptionCase,
-    body: schemas.ExemptionDecisionIn,
-    *also: RuleResult,
-) -> None:
-    """What every decision on a case must be: by someone independent of the loan, consistent
-    with the situations and findings it cites, and those in the catalogue. The situations and
-    findings recorded are those of the decision that stands."""
-    decisions.refuse_unless_independent(session, principal, case.loan_id, set(case.involved))
+def _judge(session: Session, case: ExemptionCase, body: schemas.ExemptionDecisionIn) -> None:
+    """What every decision on a case must be (its decider's independence is the mechanism's):
+    consistent with the situations and findings it cites, and those in the catalogue. The
+    situations and findings recorded are those of the decision that stands."""
     _refuse(
-        [
-            *also,
-            rules.outcome_consistent(body.outcome, body.situations, body.aggravating),
-        ],
+        [rules.outcome_consistent(body.outcome, body.situations, body.aggravating)],
         Said("不能按所提交的内容作出认定", "The decision cannot be taken as given"),
     )
     _require_known(session, body.situations, EntryKind.situation)
@@ -369,13 +371,7 @@ def _judge(
 def decide(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ExemptionDecisionIn
 ) -> ExemptionCase:
-    case = get(session, principal, case_id, lock=True)
-    _step(case, CaseStatus.decided)
-    _judge(session, principal, case, body)
-    case.outcome, case.reasons = body.outcome, body.reasons
-    case.decided_by, case.decided_at = principal.subject, datetime.now(SHANGHAI)
-    _audit(session, principal, case, "decided", outcome=body.outcome)
-    return case
+    return _decided(session, principal, case_id, DecisionKind.exemption, body)
 
 
 def appeal(
@@ -389,29 +385,101 @@ def appeal(
             slug="not-concerned",
         )
     _step(case, CaseStatus.appealed)
-    case.appeal_reason, case.appealed_by = body.reason, principal.subject
-    case.appealed_at = datetime.now(SHANGHAI)
+    case.appeal_reason = body.reason
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.exemption_appeal,
+        case.id,
+        asked_state=CaseStatus.appealed.value,
+        region_code=case.region_code,
+        loan_id=case.loan_id,
+        reason=body.reason,
+    )
     _audit(session, principal, case, "appealed")
+    session.refresh(case)
     return case
 
 
 def finalise(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.ExemptionDecisionIn
 ) -> ExemptionCase:
-    """The appeal's decision, by a member other than the first decider: final."""
-    case = get(session, principal, case_id, lock=True)
-    _step(case, CaseStatus.final)
-    _judge(
-        session,
-        principal,
-        case,
-        body,
-        rules.check_appeal_heard_by_another(case.decided_by or "", principal.subject),
-    )
-    case.final_outcome, case.final_reasons = body.outcome, body.reasons
-    case.finalised_by, case.finalised_at = principal.subject, datetime.now(SHANGHAI)
-    _audit(session, principal, case, "final", outcome=body.outcome)
+    """The appeal's decision, final: the first decider took part (the mechanism refuses them)."""
+    return _decided(session, principal, case_id, DecisionKind.exemption_appeal, body)
+
+
+def _decided(
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    kind: DecisionKind,
+    body: schemas.ExemptionDecisionIn,
+) -> ExemptionCase:
+    case = get(session, principal, case_id)
+    request = decisions.of_subject(session, principal, kind, case.id)
+    decisions.decide(session, principal, request.id, approve=True, note=body.reasons, body=body)
+    session.refresh(case)
     return case
+
+
+# The committee's decision is asked when the case opens and stands ready while the evidence is
+# reviewed; the review step itself comes first (409 `wrong-step` otherwise).
+UNDER_REVIEW = "under_review"
+
+
+def _case_state(session: Session, request: Decision) -> str:
+    case = session.get(ExemptionCase, request.subject_id, with_for_update=True)
+    assert case is not None
+    opened = (CaseStatus.opened, CaseStatus.evidence_reviewed)
+    return UNDER_REVIEW if case.status in opened else str(case.status)
+
+
+def _concerned(session: Session, request: Decision) -> set[str]:
+    """Everyone the case found took part in the loan, its opener included."""
+    case = session.get(ExemptionCase, request.subject_id)
+    assert case is not None
+    return set(case.involved)
+
+
+def _approve_decision(session: Session, principal: Principal, request: Decision, body: Any) -> None:
+    case = session.get(ExemptionCase, request.subject_id, with_for_update=True)
+    assert case is not None and isinstance(body, schemas.ExemptionDecisionIn)
+    _step(case, CaseStatus.decided)
+    _judge(session, case, body)
+    case.outcome, case.reasons = body.outcome, body.reasons
+    _audit(session, principal, case, "decided", outcome=body.outcome)
+
+
+def _approve_appeal(session: Session, principal: Principal, request: Decision, body: Any) -> None:
+    case = session.get(ExemptionCase, request.subject_id, with_for_update=True)
+    assert case is not None and isinstance(body, schemas.ExemptionDecisionIn)
+    _step(case, CaseStatus.final)
+    _judge(session, case, body)
+    case.final_outcome, case.final_reasons = body.outcome, body.reasons
+    _audit(session, principal, case, "final", outcome=body.outcome)
+
+
+def _stands(_session: Session, _principal: Principal, _request: Decision, _body: Any) -> None:
+    """Never declined: the committee decides with an outcome (exempt, partly, not)."""
+
+
+for _kind, _approve in (
+    (DecisionKind.exemption, _approve_decision),
+    (DecisionKind.exemption_appeal, _approve_appeal),
+):
+    decisions.handles(
+        decisions.Handler(
+            kind=_kind,
+            requesters=frozenset({Role.loan_officer, Role.credit_reviewer, Role.risk_manager}),
+            deciders=frozenset({Role.exemption_committee}),
+            state=_case_state,
+            approve=_approve,
+            settle=_stands,
+            generic=False,  # the decision carries an outcome, situations and reasons
+            parties=_concerned,
+            outlives_the_loan=True,  # staff responsibility is judged after recovery too
+        )
+    )
 
 
 def listed(

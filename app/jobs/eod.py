@@ -210,12 +210,15 @@ WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.current_due_date = CAST
 """)
 
 # On a month's last day: each loan's running totals, so that a period's accruals per loan are
-# differences of two snapshots (see app/reports). Loans closed during the month are included.
+# differences of two snapshots (see app/reports). Loans that left the book during the month
+# (closed, renewed, written off) are included; a written-off one has no balance on the book
+# (its principal is on the write-off, which risk compensation reads).
 _MONTH_END = text(f"""
 INSERT INTO loan_month_totals (month_end, loan_id, region_code, interest, central_subsidy,
                                local_subsidy, penalty, principal_outstanding, risk_class)
 SELECT :d, id, region_code, interest_accrued, central_accrued, local_accrued, penalty_accrued,
-       principal_outstanding, risk_class
+       CASE WHEN status = '{LoanStatus.written_off.value}' THEN 0 ELSE principal_outstanding END,
+       risk_class
 FROM loans
 WHERE region_code = :r AND value_date <= CAST(:d AS date)
   AND (status = '{ACTIVE}' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))

@@ -191,7 +191,9 @@ def _end(session: Session, loan: Loan, to: LoanStatus) -> None:
 
 def _close(session: Session, loan: Loan, day: date) -> None:
     _end(session, loan, LoanStatus.closed)
-    loan.closed_on = day
+    # a written-off loan left the book on its write-off date; its last recovery keeps that
+    # (month-end totals, and the subsidy claims made of them, must not count it again)
+    loan.closed_on = loan.closed_on or day
     loan.current_instalment = None
     loan.current_due_date = None
     loan.days_past_due = 0
@@ -1056,6 +1058,9 @@ def write_off(session: Session, loan: Loan, day: date) -> WrittenOff:
         penalty=loan.penalty_outstanding,
     )
     _end(session, loan, LoanStatus.written_off)
+    # it leaves the book today: this month's totals still count it, so the subsidy it earned
+    # since the last month end is claimed (1.6), and later months' do not
+    loan.closed_on = day
     loan.current_instalment = None
     loan.current_due_date = None
     return amounts

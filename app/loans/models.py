@@ -89,6 +89,8 @@ class Loan(Base):
     # Servicing state, kept by disbursement, repayments and the end-of-day batch.
     value_date: Mapped[date | None] = mapped_column(Date)
     maturity_date: Mapped[date | None] = mapped_column(Date)
+    # the day it left the book: repaid, renewed, or written off (a written-off loan keeps that
+    # date when its last recovery closes it)
     closed_on: Mapped[date | None] = mapped_column(Date)
     principal_outstanding: Mapped[Decimal] = mapped_column(
         MONEY, nullable=False, server_default="0"

@@ -220,18 +220,29 @@ def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> s
 @router.put(
     "/loans/{loan_id}/risk-class",
     response_model=schemas.LoanOut,
-    responses=problem_responses(403, 404, 409),
+    responses={
+        202: {"model": schemas.LoanOut, "description": "asked: a second risk manager decides"},
+        **problem_responses(403, 404, 409),
+    },
 )
 def worsen_risk_class(
     loan_id: uuid.UUID,
     body: schemas.RiskClassIn,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Role.risk_manager))],
+    response: Response,
 ) -> schemas.LoanOut:
     """A risk manager sets the loan's class worse than the rules give, with a reason (kept as
     an override, audited). A better class is 409: only days past due and a completed
-    restructuring observation improve a class (3.1)."""
-    return loan_out(session, service.worsen_risk_class(session, principal, loan_id, body))
+    restructuring observation improve a class (3.1). Doubtful or loss beyond what the days past
+    due give needs `evidence` (409 `class_override_evidence` without) and a second risk
+    manager: 202, the loan unchanged, `Location` naming the request to decide at
+    POST /v1/decisions/{id}/decision."""
+    loan, request = service.worsen_risk_class(session, principal, loan_id, body)
+    if request is not None:
+        response.status_code = 202
+        response.headers["Location"] = f"/v1/decisions/{request.id}"
+    return loan_out(session, loan)
 
 
 @router.get(

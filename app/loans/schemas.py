@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +89,12 @@ class RiskClassIn(BaseModel):
 
     risk_class: RiskClass = Field(description="the same or a worse class than today's")
     reason: str = Field(min_length=1, max_length=2000)
+    evidence: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="what supports it: required for doubtful or loss beyond what the days past "
+        "due give, which a second risk manager then decides (3.1)",
+    )
 
 
 class LoanOut(LoanSummaryOut):

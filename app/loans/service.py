@@ -15,13 +15,21 @@ from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
-from app.core.problems import Problem, loan_is, not_found, refuse_unless_passed
+from app.core.problems import Problem, conflict, loan_is, not_found, refuse_unless_passed
 from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
-from app.domain.classification import RiskClass, check_class_change
+from app.decisions import service as decisions
+from app.decisions.models import Decision
+from app.domain.classification import (
+    RiskClass,
+    check_class_change,
+    check_override_evidence,
+    override_needs_a_decision,
+)
+from app.domain.decisions import DecisionKind, DecisionStatus
 from app.domain.eligibility import LISTED, RosterStatus
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import next_visit_due
@@ -253,7 +261,9 @@ def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[
 
 def worsen_risk_class(
     session: Session, principal: Principal, loan_id: uuid.UUID, body: schemas.RiskClassIn
-) -> Loan:
+) -> tuple[Loan, Decision | None]:
+    """Set the class worse at once, or, for doubtful or loss beyond what the days past due give,
+    ask a second risk manager (3.1): the loan and the request, if one was made."""
     loan = get(session, principal, loan_id, for_update=True)
     if loan.status != LoanStatus.active:
         raise loan_is(
@@ -262,9 +272,52 @@ def worsen_risk_class(
     calendar.lock_region_shared(session, loan.region_code)
     current = RiskClass(loan.risk_class)
     refuse_unless_passed(check_class_change(body.risk_class, current))
-    lifecycle.override_class(
-        session, loan, body.risk_class, calendar.business_date(session, loan.region_code)
+    refuse_unless_passed(
+        check_override_evidence(body.risk_class, loan.days_past_due, body.evidence)
     )
+    if not override_needs_a_decision(body.risk_class, loan.days_past_due):
+        _override(session, principal, loan, body.risk_class, body.reason, body.evidence)
+        return loan, None
+    if session.scalar(
+        select(Decision.id).where(
+            Decision.loan_id == loan.id,
+            Decision.kind == DecisionKind.class_override.value,
+            Decision.status == DecisionStatus.pending.value,
+        )
+    ):
+        raise conflict(
+            Said("该贷款已有待审批的分类调整", "A class override of this loan awaits a decision"),
+            slug="duplicate",
+        )
+    request = decisions.ask(
+        session,
+        principal,
+        DecisionKind.class_override,
+        uuid.uuid4(),  # the request is its own subject: nothing changes until it is approved
+        asked_state=_class_state(loan),
+        region_code=loan.region_code,
+        loan_id=loan.id,
+        reason=body.reason,
+        summary={
+            "risk_class": body.risk_class.value,
+            "from": current.value,
+            "evidence": body.evidence,
+            "days_past_due": loan.days_past_due,
+        },
+    )
+    return loan, request
+
+
+def _override(
+    session: Session,
+    principal: Principal,
+    loan: Loan,
+    to: RiskClass,
+    reason: str | None,
+    evidence: list[str],
+) -> None:
+    before = loan.risk_class
+    lifecycle.override_class(session, loan, to, calendar.business_date(session, loan.region_code))
     session.flush()
     audit.record(
         session,
@@ -273,7 +326,50 @@ def worsen_risk_class(
         "loan",
         loan.id,
         region_code=loan.region_code,
-        before={"risk_class": current.value},
-        after={"risk_class": body.risk_class.value, "reason": body.reason},
+        before={"risk_class": before},
+        after={"risk_class": to.value, "reason": reason, "evidence": evidence},
     )
-    return loan
+
+
+def _class_state(loan: Loan) -> str:
+    return f"{loan.status}, {loan.risk_class}"
+
+
+def _class_state_now(session: Session, decision: Decision) -> str:
+    loan = session.get(Loan, decision.loan_id, with_for_update=True, populate_existing=True)
+    assert loan is not None
+    return _class_state(loan)
+
+
+def _approve_override(
+    session: Session, principal: Principal, decision: Decision, _body: object
+) -> None:
+    loan = session.get(Loan, decision.loan_id)
+    assert loan is not None
+    calendar.lock_region_shared(session, loan.region_code)
+    _override(
+        session,
+        principal,
+        loan,
+        RiskClass(decision.summary["risk_class"]),
+        decision.reason,
+        list(decision.summary["evidence"]),
+    )
+
+
+def _nothing_to_undo(
+    _session: Session, _principal: Principal, _decision: Decision, _body: object
+) -> None:
+    """Declined or withdrawn: the class was never changed."""
+
+
+decisions.handles(
+    decisions.Handler(
+        kind=DecisionKind.class_override,
+        requesters=frozenset({Role.risk_manager}),
+        deciders=frozenset({Role.risk_manager}),
+        state=_class_state_now,
+        approve=_approve_override,
+        settle=_nothing_to_undo,
+    )
+)

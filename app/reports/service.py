@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -29,7 +29,6 @@ from app.core.settings import get_settings
 from app.domain import portfolio
 from app.domain.classification import RiskClass
 from app.domain.money import ZERO
-from app.domain.regional import ratio
 from app.jobs.models import RegionBusinessDate
 from app.regions import service as regions
 from app.regions.models import Region, RegionDailyStat
@@ -477,6 +476,8 @@ class Quality:
     stats: list[RegionDailyStat]
     not_closed: list[str]
     tolerance: portfolio.Tolerance | None
+    # principal written off in the tested period, by county (3.1, 4.4: it counts as NPL there)
+    written_off: dict[str, Decimal]
 
 
 def portfolio_quality(
@@ -485,6 +486,7 @@ def portfolio_quality(
     as_of: date,
     bank_npl: Decimal | None,
     region: str | None,
+    since: date | None = None,
 ) -> Quality:
     codes = counties(session, principal, region)
     stats = list(
@@ -497,9 +499,41 @@ def portfolio_quality(
     closed = {s.region_code for s in stats}
     balance = sum((s.balance for s in stats), ZERO)
     npl = sum((s.npl_balance for s in stats), ZERO)
+    # the period the tolerance is tested over: the month of `as_of`, unless a claim says
+    written_off = written_off_by_county(session, codes, since or as_of.replace(day=1), as_of)
     bank = bank_npl_ratio(as_of, bank_npl)
-    tolerance = portfolio.npl_tolerance(ratio(npl, balance), bank) if bank is not None else None
-    return Quality(as_of, stats, [c for c in codes if c not in closed], tolerance)
+    tolerance = (
+        portfolio.npl_tolerance(
+            portfolio.period_npl_ratio(npl, balance, sum(written_off.values(), ZERO)), bank
+        )
+        if bank is not None
+        else None
+    )
+    return Quality(as_of, stats, [c for c in codes if c not in closed], tolerance, written_off)
+
+
+# collections owns write-offs; a report reads them as it reads them in _NPL_LOANS below
+_WRITE_OFFS = table(
+    "write_offs",
+    column("region_code"),
+    column("status"),
+    column("written_off_on"),
+    column("principal"),
+)
+
+
+def written_off_by_county(
+    session: Session, codes: list[str], start: date, end: date
+) -> dict[str, Decimal]:
+    """The principal each county wrote off between `start` and `end` (2.1)."""
+    w = _WRITE_OFFS.c
+    rows = session.execute(
+        select(w.region_code, func.sum(w.principal))
+        .where(w.status == "approved", w.written_off_on.between(start, end))
+        .where(w.region_code.in_(codes))
+        .group_by(w.region_code)
+    )
+    return {code: total for code, total in rows}
 
 
 def region_flags(session: Session, codes: list[str]) -> dict[str, tuple[bool, bool, str]]:
@@ -554,7 +588,7 @@ def risk_compensation(
     answer for a county never depends on the caller's scope."""
     codes = counties(session, principal, None)
     require_closed(session, codes, period.end)
-    quality = portfolio_quality(session, principal, period.end, bank_npl, None)
+    quality = portfolio_quality(session, principal, period.end, bank_npl, None, period.start)
     if quality.tolerance is None:
         raise Problem(
             422,
@@ -573,9 +607,11 @@ def risk_compensation(
             code,
             funds[code],
             portfolio.npl_tolerance(
-                ratio(by_county[code].npl_balance, by_county[code].balance)
-                if code in by_county
-                else ZERO,
+                portfolio.period_npl_ratio(
+                    by_county[code].npl_balance if code in by_county else ZERO,
+                    by_county[code].balance if code in by_county else ZERO,
+                    quality.written_off.get(code, ZERO),
+                ),
                 bank,
             ),
         )

@@ -14,7 +14,12 @@ import pytest
 from app.core.auth import Role
 from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing, headers, own_county
-from tests.api.test_after_disbursement import request, short_loan
+from tests.api.test_after_disbursement import (
+    pay_interest_to_maturity,
+    renew,
+    request,
+    short_loan,
+)
 from tests.api.test_foundation import assert_problem
 
 
@@ -37,27 +42,43 @@ def pending_of(svc: Servicing, loan_id: str, who: dict[str, str]) -> list[dict[s
     ]
 
 
-def test_finding_1_whoever_overrode_the_class_does_not_approve_the_write_off(
+def test_finding_1_loss_beyond_the_days_past_due_is_two_peoples_call_and_neither_writes_it_off(
     svc: Servicing,
 ) -> None:
     loan = svc.active_loan(business_today())
-    risk = headers(Role.risk_manager, sub=f"risk-1-{svc.flow.tag}", regions=[svc.flow.region])
-    classed = svc.client.put(
-        f"/v1/loans/{loan['id']}/risk-class",
+    url = f"/v1/loans/{loan['id']}/risk-class"
+    region = [svc.flow.region]
+    risk = headers(Role.risk_manager, sub=f"risk-1-{svc.flow.tag}", regions=region)
+    bare = svc.client.put(url, headers=risk, json={"risk_class": "loss", "reason": "借款人失联"})
+    assert assert_problem(bare, 409)["rules"][0]["code"] == "class_override_evidence"  # type: ignore[index]
+    asked = svc.client.put(
+        url,
         headers=risk,
-        json={"risk_class": "loss", "reason": "借款人失联"},
+        json={"risk_class": "loss", "reason": "借款人失联", "evidence": ["村委会证明"]},
     )
-    assert classed.status_code == 200, classed.text
+    assert asked.status_code == 202, asked.text
+    assert svc.loan(loan["id"])["risk_class"] == "normal"  # nothing changes on asking
+    decision = f"{asked.headers['location']}/decision"
+    assert slug(svc.client.post(decision, headers=risk, json={"outcome": "approve"})) == (
+        "maker-checker"
+    )
+    second = headers(Role.risk_manager, sub=f"risk-2-{svc.flow.tag}", regions=region)
+    assert svc.client.post(decision, headers=second, json={"outcome": "approve"}).status_code == 200
+    assert svc.loan(loan["id"])["risk_class"] == "loss"
     proposed = svc.client.post(
         f"/v1/loans/{loan['id']}/write-offs",
         headers=svc.flow.officer,
         json={"grounds": "loss_class", "reason": "失联", "evidence": ["村委会证明"]},
     )
     assert proposed.status_code == 201, proposed.text
-    decision = f"/v1/write-offs/{proposed.json()['id']}/decision"
-    alone = svc.client.post(decision, headers=risk, json={"outcome": "approve"})
-    assert slug(alone) == "maker-checker"
+    write_off = f"/v1/write-offs/{proposed.json()['id']}/decision"
+    for took_part in (risk, second):  # who asked the class, who confirmed it
+        alone = svc.client.post(write_off, headers=took_part, json={"outcome": "approve"})
+        assert slug(alone) == "maker-checker"
     assert svc.loan(loan["id"])["status"] == "active"
+    third = headers(Role.risk_manager, sub=f"risk-3-{svc.flow.tag}", regions=region)
+    assert svc.client.post(write_off, headers=third, json={"outcome": "approve"}).status_code == 200
+    assert svc.loan(loan["id"])["status"] == "written_off"
 
 
 def test_finding_3_an_officer_before_a_reassignment_stays_involved(svc: Servicing) -> None:
@@ -162,3 +183,49 @@ def test_an_extension_is_decided_at_the_one_endpoint_by_its_deciding_role(svc: S
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert svc.loan(loan["id"])["extension_months"] == 3
+
+
+def test_finding_2_exemption_independence_is_read_over_the_whole_chain_at_each_step(
+    svc: Servicing,
+) -> None:
+    """On a renewed loan, the first loan's reviewer, the renewal's decider and the risk manager
+    who set the class took part: none of them reviews or decides the exemption case."""
+    flow = svc.flow
+    first = short_loan(svc)
+    pay_interest_to_maturity(svc, first["id"])
+    renewed = renew(svc, first["id"])
+    risk = headers(Role.risk_manager, sub=f"risk-c-{flow.tag}", regions=[flow.region])
+    classed = svc.client.put(
+        f"/v1/loans/{renewed['id']}/risk-class",
+        headers=risk,
+        json={"risk_class": "substandard", "reason": "经营停滞"},
+    )
+    assert classed.status_code == 200, classed.text
+    opened = svc.client.post(
+        f"/v1/loans/{renewed['id']}/exemption-cases",
+        headers=flow.officer,
+        json={"claimed_situations": ["natural_disaster"], "statement": "洪灾冲毁养殖场"},
+    )
+    assert opened.status_code == 201, opened.text
+    url = f"/v1/exemption-cases/{opened.json()['id']}"
+    for took_part in (f"reviewer-{flow.tag}", f"reviewer-2-{flow.tag}", f"risk-c-{flow.tag}"):
+        member = headers(Role.exemption_committee, sub=took_part, regions=[flow.region])
+        refused = svc.client.post(f"{url}/review", headers=member, json={"notes": "看过"})
+        assert slug(refused) == "maker-checker", took_part
+    outsider = headers(Role.exemption_committee, sub=f"cmte-{flow.tag}", regions=[flow.region])
+    reviewed = svc.client.post(f"{url}/review", headers=outsider, json={"notes": "资料齐全"})
+    assert reviewed.status_code == 200, reviewed.text
+    # someone who takes part after the case opened is refused at the next step (not frozen)
+    late = headers(Role.risk_manager, sub=f"cmte-{flow.tag}", regions=[flow.region])
+    acted = svc.client.put(
+        f"/v1/loans/{renewed['id']}/risk-class",
+        headers=late,
+        json={"risk_class": "substandard", "reason": "复核"},
+    )
+    assert acted.status_code == 200, acted.text
+    decided = svc.client.post(
+        f"{url}/decision",
+        headers=outsider,
+        json={"outcome": "exempt", "situations": ["natural_disaster"], "reasons": "灾情属实"},
+    )
+    assert slug(decided) == "maker-checker"

@@ -290,6 +290,59 @@ def test_clause_1_6_misuse_stops_subsidy_and_reverses_what_accrued_since(
     assert (D(county["central_adjustment"]), D(county["local_adjustment"])) == (-central, -local)
 
 
+def _write_off_as_loss(svc: Servicing, loan_id: str) -> dict[str, Any]:
+    """Loss on evidence (two risk managers), then written off (a third): 3.1, 2.1."""
+    risk = [headers(Role.risk_manager, sub=f"risk-{n}-{svc.flow.tag}") for n in (1, 2, 3)]
+    asked = svc.client.put(
+        f"/v1/loans/{loan_id}/risk-class",
+        headers=risk[0],
+        json={"risk_class": "loss", "reason": "借款人失联", "evidence": ["村委会证明"]},
+    )
+    assert asked.status_code == 202, asked.text
+    confirmed = svc.client.post(
+        f"{asked.headers['location']}/decision", headers=risk[1], json={"outcome": "approve"}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    proposed = svc.client.post(
+        f"/v1/loans/{loan_id}/write-offs",
+        headers=svc.flow.officer,
+        json={"grounds": "loss_class", "reason": "失联", "evidence": ["村委会证明"]},
+    )
+    assert proposed.status_code == 201, proposed.text
+    approved = svc.client.post(
+        f"/v1/write-offs/{proposed.json()['id']}/decision",
+        headers=risk[2],
+        json={"outcome": "approve"},
+    )
+    assert approved.status_code == 200, approved.text
+    return dict(approved.json())
+
+
+def test_clause_1_6_the_subsidy_a_loan_earned_before_its_write_off_is_claimed(
+    svc: Servicing,
+) -> None:
+    """Issue 25: a loan written off mid-month left that month's totals, and the subsidy it had
+    earned since the last month end was never claimed."""
+    today = business_today()
+    loan = svc.active_loan(today)
+    svc.close_through(today + timedelta(days=9))  # ten performing, subsidised days
+    earned = D(svc.loan(loan["id"])["central_subsidy_to_date"])
+    assert earned > 0
+    written = _write_off_as_loss(svc, loan["id"])
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    svc.close_through(month_end)
+    claim = svc.client.get(
+        "/v1/reports/subsidy-claims",
+        headers=headers(Role.risk_manager, sub="risk-12", regions=[svc.flow.region]),
+        params={"period": f"{today:%Y-%m}", "region": svc.flow.region, "lines": "true"},
+    )
+    assert claim.status_code == 200, claim.text
+    (county,) = claim.json()["counties"]
+    (line,) = [x for x in county["lines"] if x["loan_id"] == loan["id"]]
+    assert D(line["central_subsidy"]) == earned
+    assert svc.loan(loan["id"])["closed_on"] == written["written_off_on"]
+
+
 def _programme(client: httpx.Client, prefix: str, **body: Any) -> dict[str, Any]:
     response = client.post(
         "/v1/subsidy-programmes",
@@ -752,6 +805,31 @@ def test_clause_4_4_risk_compensation_is_tested_over_the_funds_county_whoever_as
     county, province = claim(funded, "0.5"), claim("5390", "0.5")
     npl = D(province["funds"][0]["npl_principal"])
     assert npl > 0 and county["claimable"] == province["claimable"] == f"{half_up(npl / 2)}"
+
+
+def test_clause_4_4_writing_a_loan_off_never_brings_its_county_inside_the_tolerance(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 1: of a funded county's two loans, one is classed loss and written off within the
+    month. Off the balance sheet it would leave the county at 0% NPL, inside the tolerance, and
+    the fund would pay half its principal; it counts as non-performing in its period instead."""
+    funded = "539101"
+    monkeypatch.setattr(get_settings(), "risk_compensation_funds", f"{funded}:0.5")
+    svc = Servicing(Origination(client, region=funded))
+    today = business_today()
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    bad, _ = (svc.active_loan(today) for _ in range(2))
+    approved = _write_off_as_loss(svc, bad["id"])
+    svc.close_through(month_end)
+    claim = client.get(
+        "/v1/reports/risk-compensation",
+        headers=headers(Role.risk_manager, sub="risk-12", regions=[funded]),
+        params={"period": f"{month_end:%Y-%m}", "bank_npl_ratio": "0.2"},
+    ).json()
+    (fund,) = claim["funds"]
+    assert fund["npl_principal"] == approved["principal"]  # the loss is on the claim
+    assert (fund["tolerance"]["product_npl_ratio"], fund["tolerance"]["within"]) == ("0.5", False)
+    assert fund["claimable"] == "0.00"
 
 
 # --- terms fixed at signing ------------------------------------------------------------------

@@ -66,12 +66,26 @@ def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) 
         )
         assert acted.status_code == 201, acted.text
     # a risk manager classes it loss (3.1: worse than the days past due give, with a reason)
+    # at 181 days past due the rules give substandard: loss rests on evidence and a second
+    # risk manager (3.1)
     loss_class = client.put(
         f"/v1/loans/{loan['id']}/risk-class",
         headers=headers(Role.risk_manager, sub=f"risk-{flow.tag}", regions=[flow.region]),
-        json={"risk_class": "loss", "reason": "借款人失联，无还款来源"},
+        json={
+            "risk_class": "loss",
+            "reason": "借款人失联，无还款来源",
+            "evidence": ["村委会出具的失联证明"],
+        },
     )
-    assert loss_class.status_code == 200, loss_class.text
+    assert loss_class.status_code == 202, loss_class.text
+    assert loss_class.json()["risk_class"] != "loss"
+    confirmed = client.post(
+        f"{loss_class.headers['location']}/decision",
+        headers=headers(Role.risk_manager, sub=f"risk-2-{flow.tag}", regions=[flow.region]),
+        json={"outcome": "approve", "note": "证据充分"},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert svc.loan(loan["id"])["risk_class"] == "loss"
     proposal = {**proposal, "grounds": "loss_class"}
     proposed = client.post(url, headers=flow.officer, json=proposal)
     assert proposed.status_code == 201, proposed.text
@@ -231,7 +245,8 @@ def exemption_case_is_decided_and_appealed(
     assert_problem(client.post(f"{url}/appeal", headers=flow.officer, json={"reason": "再议"}), 409)
     final = {"outcome": "exempt", "situations": ["natural_disaster"], "reasons": "补充材料属实"}
     refused = assert_problem(client.post(f"{url}/final-decision", headers=first, json=final), 409)
-    assert refused["rules"][0]["code"] == "exemption_appeal_other"  # type: ignore[index]
+    # the first decider took part in the case: the one mechanism's refusal (4.1, 2.1)
+    assert refused["rules"][0]["code"] == "maker_checker"  # type: ignore[index]
     done = client.post(f"{url}/final-decision", headers=second, json=final)
     assert (done.json()["status"], done.json()["final_outcome"]) == ("final", "exempt"), done.text
 

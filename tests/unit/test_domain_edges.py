@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain import eligibility as e
 from app.domain import repayment, subsidy
@@ -16,8 +18,9 @@ from app.domain.classification import observation_period
 from app.domain.eligibility import RosterStatus as R
 from app.domain.monitoring import FundUse, is_misuse, next_visit_due
 from app.domain.policy import ASSIST_2026, LEGACY_2021, Purpose, RepaymentMethod
-from app.domain.portfolio import compensation, npl_tolerance
+from app.domain.portfolio import compensation, npl_tolerance, period_npl_ratio
 from app.domain.rating import SCORECARD_2026_1, rate
+from app.domain.regional import ratio
 from app.domain.renewal import ChainAction, LoanChainFacts, evaluate
 from app.domain.rules import failures, rule
 from app.domain.schedule import Installment, build, reamortise, reschedule
@@ -382,3 +385,21 @@ def test_no_line_passes_the_product_cap_whatever_a_scorecard_allows() -> None:
     )
     # capacity 2 × 60% × 100,000 = 120,000 and a 150,000 grade cap: the product cap (1.2) wins
     assert rate(BEST, date(2026, 6, 1), generous).credit_limit == D("100000.00")
+
+
+@given(
+    npl=st.decimals(min_value=0, max_value=10**9, places=2),
+    performing=st.decimals(min_value=0, max_value=10**9, places=2),
+    written_off=st.decimals(min_value=0, max_value=10**9, places=2),
+)
+def test_clause_3_1_writing_off_never_lowers_a_periods_npl_ratio(
+    npl: Decimal, performing: Decimal, written_off: Decimal
+) -> None:
+    """Issue 25 finding 1: what a county wrote off in the period counts as non-performing in
+    that period's test, so the ratio with it is never below the ratio of what is still on the
+    book (and is the same when nothing was written off)."""
+    balance = npl + performing
+    on_book = period_npl_ratio(npl, balance, Decimal(0))
+    assert period_npl_ratio(npl, balance, written_off) >= on_book
+    if written_off == 0:
+        assert on_book == ratio(npl, balance)

@@ -12,8 +12,10 @@ import pytest
 from app.domain.classification import (
     Restructuring,
     RiskClass,
+    check_override_evidence,
     classify,
     observation_period,
+    override_needs_a_decision,
     restructured_floor,
 )
 from app.domain.decisions import check_independent
@@ -315,3 +317,22 @@ def test_clause_2_3_and_5_2_which_requests_run_the_new_notices_eligibility(
     from app.domain.renewal import ChainAction, runs_new_notice_eligibility
 
     assert runs_new_notice_eligibility(version, ChainAction(action)) is runs
+
+
+@pytest.mark.parametrize(
+    ("proposed", "days_past_due", "needs"),
+    [
+        (RiskClass.substandard, 0, False),  # one risk manager's call, audited
+        (RiskClass.doubtful, 0, True),
+        (RiskClass.doubtful, 271, False),  # the days past due give it already
+        (RiskClass.loss, 271, True),
+        (RiskClass.loss, 361, False),
+    ],
+)
+def test_clause_3_1_doubtful_or_loss_beyond_the_days_past_due_is_decided_on_evidence(
+    proposed: RiskClass, days_past_due: int, needs: bool
+) -> None:
+    assert override_needs_a_decision(proposed, days_past_due) is needs
+    bare = check_override_evidence(proposed, days_past_due, [])
+    assert (bare.passed, bare.code, bare.clause) == (not needs, "class_override_evidence", "3.1")
+    assert check_override_evidence(proposed, days_past_due, ["村委会证明"]).passed

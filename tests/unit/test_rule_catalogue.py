@@ -20,7 +20,7 @@ from app.domain import eligibility as e
 from app.domain import exemption as ex
 from app.domain import renewal as r
 from app.domain import subsidy as s
-from app.domain.classification import RiskClass, check_class_change
+from app.domain.classification import RiskClass, check_class_change, check_override_evidence
 from app.domain.eligibility import RosterStatus
 from app.domain.policy import ASSIST_2026, LEGACY_2021, Purpose
 from app.domain.rules import RuleResult
@@ -154,10 +154,10 @@ def catalogue() -> dict[str, list[RuleResult]]:
         "class": [
             check_class_change(RiskClass.doubtful, RiskClass.substandard),
             check_class_change(RiskClass.normal, RiskClass.substandard),
+            check_override_evidence(RiskClass.loss, 0, ["村委会证明"]),
+            check_override_evidence(RiskClass.loss, 0, []),
         ],
         "exemption": [
-            ex.check_appeal_heard_by_another("committee-a", "committee-b"),
-            ex.check_appeal_heard_by_another("committee-a", "committee-a"),
             ex.outcome_consistent(
                 ex.Outcome.partly_exempt, ["natural_disaster"], ["evidence_missing"]
             ),
