@@ -29,6 +29,8 @@ TAGS = {
 
 SUMMARIES = {
     "list_decisions": "待审批事项",
+    "list_reversal_cases": "未能入账的冲正（待人工处理）",
+    "settle_reversal_case": "登记冲正的人工处理结果",
     "get_decision": "查看审批事项",
     "decide": "审批（批准或否决）",
     "live": "存活检查",

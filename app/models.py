@@ -27,6 +27,7 @@ from app.regions.models import Region, RegionDailyStat, RegionStatusChange, Subs
 from app.renewals.models import ChainRequest
 from app.reports.models import LoanMonthTotal, SubsidyClaim, SubsidyClaimLine
 from app.roster.models import RosterEntry, RosterImport
+from app.servicing.models import ReversalCase
 
 __all__ = [
     "Accrual",
@@ -61,6 +62,7 @@ __all__ = [
     "RegionDailyStat",
     "RegionStatusChange",
     "Repayment",
+    "ReversalCase",
     "RiskClassChange",
     "RosterEntry",
     "RosterImport",

@@ -100,6 +100,7 @@ def application_out(
         if evaluation
         else None,
         investigations=[schemas.InvestigationOut.model_validate(i) for i in investigations],
+        warnings=[rule_out(service.wording(application, investigations))],
         decision=decision,
         loan_id=loan_id,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -167,6 +167,12 @@ class Approve(BaseModel):
         description="why the rate is outside the suggested band (1.4; required there)",
     )
     note: str | None = Field(default=None, max_length=2000)
+    acknowledged: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="codes of the application's `warnings` the reviewer has read (e.g. "
+        "`diversion_wording`, 1.8): each warning shown must be acknowledged to approve",
+    )
 
 
 class Decline(BaseModel):
@@ -243,6 +249,10 @@ class ApplicationOut(BaseModel):
     submitted_at: datetime
     eligibility: EvaluationOut | None = Field(description="the latest evaluation")
     investigations: list[InvestigationOut]
+    warnings: list[RuleOut] = Field(
+        description="warning-level rules the reviewer reads and acknowledges in an approval "
+        "(wording of diversion in the purpose or the investigation's notes, 1.8)"
+    )
     decision: DecisionOut | None
     loan_id: uuid.UUID | None
 

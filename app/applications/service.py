@@ -31,8 +31,9 @@ from app.core.scoping import get_scoped, readable, within
 from app.core.settings import get_settings
 from app.decisions import service as decisions
 from app.decisions.models import Decision
+from app.domain import diversion, pricing, schedule, subsidy
 from app.domain import eligibility as rules
-from app.domain import pricing, schedule, subsidy
+from app.domain import rules as rules_
 from app.domain.decisions import DecisionKind
 from app.domain.labels import label, labelled
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod, policy_for
@@ -419,16 +420,36 @@ def decide(
 ) -> tuple[Application, list[str]]:
     application = get(session, principal, application_id)
     request = decisions.of_subject(session, principal, DecisionKind.application, application.id)
+    approve = isinstance(body.decision, schemas.Approve)
     _, warnings = decisions.decide(
         session,
         principal,
         request.id,
-        approve=isinstance(body.decision, schemas.Approve),
+        approve=approve,
         note=body.decision.note,
         body=body.decision,
+        acknowledged=body.decision.acknowledged
+        if isinstance(body.decision, schemas.Approve)
+        else (),
     )
     session.refresh(application)
     return application, warnings or []
+
+
+def wording(application: Application, found: list[Investigation]) -> rules_.RuleResult:
+    """1.8: the purpose and the investigations' findings and notes, screened for wording of
+    diversion (a warning the reviewer acknowledges)."""
+    return diversion.check_diversion_wording(
+        application.purpose_detail,
+        *(i.project_findings for i in found),
+        *(i.notes for i in found),
+    )
+
+
+def _warnings(session: Session, request: Decision) -> list[rules_.RuleResult]:
+    application = session.get(Application, request.subject_id)
+    assert application is not None
+    return [wording(application, investigations(session, application.id))]
 
 
 def _declined(session: Session, principal: Principal, request: Decision, decision: Any) -> None:
@@ -462,6 +483,7 @@ decisions.handles(
         state=decisions.status_of(Application, decisions.the_subject),
         approve=_approved,
         settle=_declined,
+        warnings=_warnings,
         generic=False,  # an approval fixes the contract's terms: at the application's endpoint
     )
 )

@@ -23,13 +23,24 @@ def list_decisions(
     principal: AnyRole,
     kind: DecisionKind | None = None,
     status: DecisionStatus | None = DecisionStatus.pending,
+    loan_id: Annotated[uuid.UUID | None, Query(description="one loan's requests")] = None,
+    application_id: Annotated[
+        uuid.UUID | None, Query(description="one application's request")
+    ] = None,
     cursor: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.InboxPage:
     """Requests within your regions, oldest first (pending unless `status` says otherwise),
     each with whether you may decide it."""
     rows = service.pending_page(
-        session, principal, kind=kind, status=status, limit=limit + 1, after=cursor
+        session,
+        principal,
+        kind=kind,
+        status=status,
+        limit=limit + 1,
+        after=cursor,
+        loan_id=loan_id,
+        application_id=application_id,
     )
     page = rows[:limit]
     return schemas.InboxPage(
@@ -82,6 +93,7 @@ def decide(
         note=body.note,
         body=body,
         generic=True,
+        acknowledged=body.acknowledged,
     )
     return schemas.DecisionRecordOut.model_validate(row)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,3 +50,9 @@ class DecisionOutcomeIn(BaseModel):
 
     outcome: Literal["approve", "decline"]
     note: str | None = Field(default=None, max_length=1000)
+    acknowledged: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="codes of the warning-level rules the request shows (e.g. "
+        "`diversion_wording`, 1.8), read and acknowledged by the approver",
+    )

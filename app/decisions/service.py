@@ -5,7 +5,7 @@ record), the subject's state, and the audit event. No feature compares maker and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +18,18 @@ from app.audit.models import AuditEvent
 from app.core.auth import NATIONAL_SCOPE, SYSTEM, Principal, Role, refuse_unless_role
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
-from app.core.problems import already_decided, conflict, not_found, refuse_unless_passed
+from app.core.problems import (
+    Problem,
+    already_decided,
+    conflict,
+    not_found,
+    refuse_unless_passed,
+)
 from app.core.scoping import readable
 from app.decisions.models import Decision
 from app.domain.decisions import DecisionKind, DecisionStatus, check_independent
 from app.domain.labels import labelled
+from app.domain.rules import RuleResult
 
 Status = DecisionStatus
 
@@ -48,6 +55,9 @@ class Handler:
     parties: Callable[[Session, Decision], set[str]] | None = None
     # still decided once its loan is paid off, renewed or written off (else withdrawn then)
     outlives_the_loan: bool = False
+    # warning-level rules about the subject (wording of diversion, 1.8): an approval names
+    # each one that fired among `acknowledged`, and the decision keeps them
+    warnings: Callable[[Session, Decision], list[RuleResult]] | None = None
 
 
 HANDLERS: dict[DecisionKind, Handler] = {}
@@ -201,6 +211,7 @@ def decide(
     note: str | None,
     body: Any = None,
     generic: bool = False,
+    acknowledged: Sequence[str] = (),
 ) -> tuple[Decision, Any]:
     """Settle a pending request: refused to a role that may not decide it (403), when it is
     already settled, when the decider took part in it or its loans (409 maker-checker), and
@@ -232,6 +243,8 @@ def decide(
             ),
             slug="state-changed",
         )
+    if approve:
+        _refuse_unless_acknowledged(session, row, handler, acknowledged)
     row.status = (Status.approved if approve else Status.declined).value
     row.decided_by, row.decided_at, row.note = principal.subject, datetime.now(SHANGHAI), note
     result: Any = None
@@ -242,6 +255,29 @@ def decide(
     session.flush()
     _audit(session, principal, row, row.status)
     return row, result
+
+
+def _refuse_unless_acknowledged(
+    session: Session, row: Decision, handler: Handler, acknowledged: Sequence[str]
+) -> None:
+    """Every warning that fired is named by the approver (409 `unacknowledged-warning`
+    listing those that are not); the decision keeps what was acknowledged."""
+    if handler.warnings is None:
+        return
+    fired = [w for w in handler.warnings(session, row) if not w.passed]
+    missing = [w for w in fired if w.code not in acknowledged]
+    if missing:
+        raise Problem(
+            409,
+            Said(
+                "批准前须确认以下提示：" + "；".join(w.message_zh for w in missing),
+                "Acknowledge these before approving: " + "; ".join(w.message_en for w in missing),
+            ),
+            slug="unacknowledged-warning",
+            rules=missing,
+        )
+    if fired:
+        row.summary = {**row.summary, "acknowledged": [w.code for w in fired]}
 
 
 def _refuse_unless_independent(principal: Principal, people: set[str]) -> None:
@@ -421,11 +457,17 @@ def pending_page(
     status: DecisionStatus | None,
     limit: int,
     after: uuid.UUID | None,
+    loan_id: uuid.UUID | None = None,
+    application_id: uuid.UUID | None = None,
 ) -> list[Decision]:
     """The inbox: requests in the caller's regions, oldest first (keyset on requested_at, id)."""
     query = select(Decision).order_by(Decision.requested_at, Decision.id).limit(limit)
     if kind is not None:
         query = query.where(Decision.kind == kind.value)
+    if loan_id is not None:
+        query = query.where(Decision.loan_id == loan_id)
+    if application_id is not None:
+        query = query.where(Decision.application_id == application_id)
     if status is not None:
         query = query.where(Decision.status == status.value)
     if after is not None:

@@ -12,6 +12,7 @@ from app.core.i18n import Said, language_var
 from app.core.types import Day, Int, Money, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.eligibility import RosterStatus
 from app.domain.policy import Purpose, RepaymentMethod
+from app.domain.rules import Level
 
 REGION_CODE = r"^\d{6}$"
 
@@ -105,9 +106,15 @@ class RuleOut(BaseModel):
     )
     message_zh: str = Field(description="中文")
     message_en: str = Field(description="English")
+    level: Level = Field(
+        default="error",
+        description="`warning`: a failure does not refuse; the decider acknowledges it",
+    )
 
     @classmethod
-    def of(cls, code: str, clause: str, passed: bool, zh: str, en: str) -> RuleOut:
+    def of(
+        cls, code: str, clause: str, passed: bool, zh: str, en: str, level: Level = "error"
+    ) -> RuleOut:
         return cls(
             code=code,
             clause=clause,
@@ -115,12 +122,20 @@ class RuleOut(BaseModel):
             message=Said(zh, en).in_(language_var.get()),
             message_zh=zh,
             message_en=en,
+            level=level,
         )
 
     @classmethod
     def stored(cls, row: dict[str, Any]) -> RuleOut:
         """A verdict as kept with a decision: `message` (English) and `message_zh`."""
-        return cls.of(row["code"], row["clause"], row["passed"], row["message_zh"], row["message"])
+        return cls.of(
+            row["code"],
+            row["clause"],
+            row["passed"],
+            row["message_zh"],
+            row["message"],
+            row.get("level", "error"),
+        )
 
 
 class EligibilityOut(BaseModel):

@@ -17,7 +17,12 @@ from app.policy import schemas
 def rule_out(result: RuleResult) -> schemas.RuleOut:
     """A verdict for a response, in the language asked for."""
     return schemas.RuleOut.of(
-        result.code, result.clause, result.passed, result.message_zh, result.message_en
+        result.code,
+        result.clause,
+        result.passed,
+        result.message_zh,
+        result.message_en,
+        level=result.level,
     )
 
 
@@ -29,6 +34,7 @@ def rule_json(result: RuleResult) -> dict[str, Any]:
         "passed": result.passed,
         "message": result.message_en,
         "message_zh": result.message_zh,
+        "level": result.level,
     }
 
 

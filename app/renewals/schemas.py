@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -57,6 +57,12 @@ class ChainDecisionIn(BaseModel):
         " (1.6). If sent, it must equal the programme's rate, else 409.",
     )
     note: str | None = Field(default=None, max_length=2000)
+    acknowledged: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="codes of the warning-level rules shown (e.g. `diversion_wording`, 1.8: "
+        "the request's reason or the loan's visit notes), read by the reviewer",
+    )
 
 
 class RenewalDecisionIn(ChainDecisionIn):

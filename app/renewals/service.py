@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, column, select, table
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -21,8 +21,8 @@ from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.decisions import service as decisions
 from app.decisions.models import Decision
+from app.domain import diversion, renewal, subsidy
 from app.domain import eligibility as rules
-from app.domain import renewal, subsidy
 from app.domain.decisions import DecisionKind
 from app.domain.labels import label
 from app.domain.loan_status import LoanStatus
@@ -227,6 +227,7 @@ def decide(
         approve=body.outcome == "approve",
         note=body.note,
         body=body,
+        acknowledged=body.acknowledged,
     )
     session.refresh(row)
     return row
@@ -301,6 +302,23 @@ def _approve(session: Session, principal: Principal, decision: Decision, body: A
     )
 
 
+# monitoring owns the visits; a renewal reads their notes as the reviewer would
+_VISITS = table("monitoring_visits", column("loan_id"), column("notes"), column("follow_up"))
+
+
+def _warnings(session: Session, decision: Decision) -> list[RuleResult]:
+    """1.8, 4.2: the request's reason and the loan's visit notes, screened for wording of
+    diversion (a warning the reviewer acknowledges)."""
+    notes = session.execute(
+        select(_VISITS.c.notes, _VISITS.c.follow_up).where(_VISITS.c.loan_id == decision.loan_id)
+    ).all()
+    return [
+        diversion.check_diversion_wording(
+            decision.reason, *(text for visit in notes for text in visit)
+        )
+    ]
+
+
 for _kind in Kind:
     decisions.handles(
         decisions.Handler(
@@ -311,6 +329,7 @@ for _kind in Kind:
             state=decisions.status_of(Loan, decisions.the_loan),
             approve=_approve,
             settle=decisions.mirror_status(ChainRequest),
+            warnings=_warnings,
             # a renewal's approval sets the new loan's rate and local subsidy: at its endpoint
             generic=_kind is Kind.extension,
         )

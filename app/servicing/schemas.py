@@ -90,3 +90,32 @@ class RepaymentHistoryOut(BaseModel):
     loan_id: uuid.UUID
     items: list[RepaymentHistoryItem]
     total_posted: MoneyOut = Field(description="postings less reversals")
+
+
+class ReversalCaseOut(BaseModel):
+    """A reversal core banking made that the service could not apply, kept for a person."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    region_code: str
+    repayment_id: uuid.UUID = Field(description="the posting core banking reversed")
+    core_transaction_id: str = Field(description="core banking's id of the reversal")
+    amount: MoneyOut
+    reason: str
+    conflict: str = Field(description="why it could not be applied")
+    received_by: str
+    received_at: datetime
+    settled_by: str | None
+    settled_at: datetime | None
+    settlement: str | None
+
+
+class SettlementIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"settlement": "已与借款人约定另行归还，款项已入账"}]},
+    )
+
+    settlement: str = Field(min_length=1, max_length=2000, description="what was done")

@@ -6,15 +6,19 @@ transaction id) and asks the loan's owner (app/loans/lifecycle.py) to allocate o
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
 from app.core.auth import Principal
+from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.metrics import REPAYMENTS
-from app.core.problems import conflict, loan_is, not_found
+from app.core.problems import already_decided, conflict, loan_is, not_found
+from app.core.scoping import get_scoped, readable
 from app.domain import repayment as allocation
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
@@ -25,6 +29,7 @@ from app.loans import service as loans
 from app.loans.models import Loan, Repayment
 from app.regions import service as regions
 from app.servicing import schemas
+from app.servicing.models import ReversalCase
 
 
 def post(
@@ -110,9 +115,10 @@ def reverse(
     loan_id: uuid.UUID,
     transaction_id: str,
     body: schemas.ReversalIn,
-) -> tuple[Repayment, bool]:
-    """Core banking reverses the posting it made under `transaction_id`. The reversal and
-    whether it was new: the same reversal again returns the first result."""
+) -> tuple[Repayment | ReversalCase, bool]:
+    """Core banking reverses the posting it made under `transaction_id`. The reversal (or, for
+    a pay-off whose loan cannot reopen, the case kept for a person) and whether it was new: the
+    same reversal again returns the first result."""
     loan = loans.get(session, principal, loan_id)
     calendar.lock_region_shared(session, loan.region_code)
     loan = loans.get(session, principal, loan_id, for_update=True)
@@ -135,7 +141,12 @@ def reverse(
             ),
             slug="already-reversed",
         )
-    if _entered(session, principal, body.reversal_transaction_id) is not None:
+    kept = session.scalar(
+        select(ReversalCase).where(ReversalCase.core_transaction_id == body.reversal_transaction_id)
+    )
+    if kept is not None and kept.repayment_id == posting.id:
+        return kept, False
+    if kept is not None or _entered(session, principal, body.reversal_transaction_id) is not None:
         raise conflict(
             Said(
                 "该核心系统交易号已用于另一笔还款",
@@ -146,17 +157,25 @@ def reverse(
     day = calendar.business_date(session, loan.region_code)
     before = {"status": loan.status, "principal_outstanding": str(loan.principal_outstanding)}
     # a state the reversal does not allow rises as LifecycleError: 409 with its slug
-    reversal = lifecycle.reverse_repayment(
-        session,
-        loan,
-        posting,
-        day=day,
-        transaction_id=body.reversal_transaction_id,
-        reversed_by=principal.subject,
-        reason=body.reason,
-        subsidise_overdue_days=regions.subsidises_overdue_days(session, loan.region_code),
-    )
-    session.flush()
+    try:
+        with session.begin_nested():
+            reversal = lifecycle.reverse_repayment(
+                session,
+                loan,
+                posting,
+                day=day,
+                transaction_id=body.reversal_transaction_id,
+                reversed_by=principal.subject,
+                reason=body.reason,
+                subsidise_overdue_days=regions.subsidises_overdue_days(session, loan.region_code),
+            )
+            session.flush()
+    except IntegrityError as exc:
+        if "one_outstanding_per" not in str(exc.orig):
+            raise
+        # the paid-off loan cannot reopen: the household borrowed again (1.1). Core banking's
+        # reversal happened all the same: kept for a person, never lost.
+        return _keep_for_a_person(session, principal, loan, posting, body), True
     REPAYMENTS.labels("reversed").inc()
     audit.record(
         session,
@@ -177,6 +196,74 @@ def reverse(
         },
     )
     return reversal, True
+
+
+def _keep_for_a_person(
+    session: Session,
+    principal: Principal,
+    loan: Loan,
+    posting: Repayment,
+    body: schemas.ReversalIn,
+) -> ReversalCase:
+    case = ReversalCase(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        region_code=loan.region_code,
+        repayment_id=posting.id,
+        core_transaction_id=body.reversal_transaction_id,
+        amount=posting.amount,
+        reason=body.reason,
+        conflict="该户已有新的未结清贷款，原贷款不能重开（1.1）；"
+        "The household has borrowed again: the paid-off loan cannot reopen (1.1)",
+        received_by=principal.subject,
+    )
+    session.add(case)
+    session.flush()
+    REPAYMENTS.labels("reversal_kept").inc()
+    audit.record(
+        session,
+        principal,
+        "loan.repayment_reversal_kept",
+        "loan",
+        loan.id,
+        region_code=loan.region_code,
+        after={
+            "repayment_id": str(posting.id),
+            "reversal_case_id": str(case.id),
+            "core_transaction_id": body.reversal_transaction_id,
+            "reason": body.reason,
+        },
+    )
+    return case
+
+
+def reversal_cases(
+    session: Session, principal: Principal, *, open_only: bool
+) -> list[ReversalCase]:
+    query = select(ReversalCase).order_by(ReversalCase.received_at).limit(500)
+    if open_only:
+        query = query.where(ReversalCase.settled_at.is_(None))
+    return list(session.scalars(readable(query, principal, ReversalCase.region_code)))
+
+
+def settle_case(
+    session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.SettlementIn
+) -> ReversalCase:
+    case = get_scoped(session, ReversalCase, case_id, principal, "Reversal case", for_update=True)
+    if case.settled_at is not None:
+        raise conflict(already_decided("settled"), slug="already-settled")
+    case.settled_by, case.settled_at = principal.subject, datetime.now(SHANGHAI)
+    case.settlement = body.settlement
+    audit.record(
+        session,
+        principal,
+        "loan.reversal_case_settled",
+        "loan",
+        case.loan_id,
+        region_code=case.region_code,
+        after={"reversal_case_id": str(case.id), "settlement": body.settlement},
+    )
+    return case
 
 
 def history(

@@ -192,7 +192,9 @@ def test_diversion_charges_the_misuse_rate_and_blocks_renewal_until_corrected(
     # finding 7: the correction stands once someone with no part in the loan confirms it
     assert svc.loan(loan["id"])["misuse_since"] == today.isoformat()
     inbox = svc.client.get(
-        "/v1/decisions", params={"kind": "misuse_correction"}, headers=svc.flow.second_reviewer
+        "/v1/decisions",
+        params={"kind": "misuse_correction", "loan_id": loan["id"]},
+        headers=svc.flow.second_reviewer,
     ).json()["items"]
     (waiting,) = [d for d in inbox if d["loan_id"] == loan["id"]]
     url = f"/v1/decisions/{waiting['id']}/decision"

@@ -33,13 +33,8 @@ def slug(response: httpx.Response) -> str:
 
 
 def pending_of(svc: Servicing, loan_id: str, who: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        d
-        for d in svc.client.get("/v1/decisions", params={"status": "pending"}, headers=who).json()[
-            "items"
-        ]
-        if d["loan_id"] == loan_id
-    ]
+    inbox = svc.client.get("/v1/decisions", params={"loan_id": loan_id}, headers=who)
+    return list(inbox.json()["items"])
 
 
 def test_finding_1_loss_beyond_the_days_past_due_is_two_peoples_call_and_neither_writes_it_off(
@@ -229,3 +224,46 @@ def test_finding_2_exemption_independence_is_read_over_the_whole_chain_at_each_s
         json={"outcome": "exempt", "situations": ["natural_disaster"], "reasons": "灾情属实"},
     )
     assert slug(decided) == "maker-checker"
+
+
+def test_finding_11_wording_of_diversion_is_shown_and_must_be_acknowledged(
+    svc: Servicing,
+) -> None:
+    """The purpose code passes (other production); the free text says the money buys shares in
+    a company for dividends (1.8, 户贷企用): not a refusal, but a warning the reviewer reads and
+    names in the approval, which the decision keeps."""
+    flow = svc.flow
+    _, household = flow.ready_household()
+    submitted = flow.apply(
+        household,
+        amount="20000.00",
+        purpose="other_production",
+        purpose_detail="资金入股本村XX农业有限公司，按年分红",
+    )
+    assert submitted.status_code == 201, submitted.text
+    (warning,) = submitted.json()["warnings"]
+    assert (warning["code"], warning["clause"], warning["level"], warning["passed"]) == (
+        "diversion_wording",
+        "1.8",
+        "warning",
+        False,
+    )
+    assert "入股" in warning["message"] and "分红" in warning["message"]
+    application_id = submitted.json()["id"]
+    assert flow.investigate(application_id).status_code == 201
+    terms = {"amount": "20000.00"}
+    unread = flow.approve(application_id, **terms)
+    assert slug(unread) == "unacknowledged-warning"
+    assert unread.json()["rules"][0]["code"] == "diversion_wording"
+    read = flow.approve(application_id, **terms, acknowledged=["diversion_wording"])
+    assert read.status_code == 200, read.text
+    (decided,) = svc.client.get(
+        "/v1/decisions",
+        params={"application_id": application_id, "status": "approved"},
+        headers=flow.reviewer,
+    ).json()["items"]
+    assert decided["summary"]["acknowledged"] == ["diversion_wording"]
+    # plain wording shows the rule passed, and nothing to acknowledge
+    _, other = flow.ready_household()
+    plain = flow.apply(other, amount="20000.00").json()
+    assert [(w["code"], w["passed"]) for w in plain["warnings"]] == [("diversion_wording", True)]

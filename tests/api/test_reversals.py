@@ -238,3 +238,48 @@ def test_a_posted_entry_cannot_be_edited_by_the_service(svc: Servicing, database
     service = with_role(database_url, SERVICE_ROLE)
     with psycopg.connect(service) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("UPDATE repayments SET amount = 1 WHERE core_transaction_id = 'CBS-KEEP'")
+
+
+def test_a_payoff_reversal_after_the_household_borrowed_again_is_kept_for_a_person(
+    svc: Servicing,
+) -> None:
+    """Issue 25 finding 12: reopening the paid-off loan would give the household two
+    outstanding loans (1.1). Core banking's reversal happened all the same: it is kept as a
+    case for a person, not refused and lost."""
+    flow = svc.flow
+    start = business_today()
+    _, household = flow.ready_household()
+    first = flow.approved_application(household, amount="12000.00")
+    loan = flow.sign(first).json()["loan"]
+    svc.disburse(loan["id"], start)
+    day = start + timedelta(days=15)
+    svc.close_through(day - timedelta(days=1))
+    payoff = (D("12000.00") * D("0.0435") * 15 / 360).quantize(D("0.01"))
+    paid = svc.repay(loan["id"], f"{D('12000.00') + payoff:.2f}", day, txn="CBS-PAID-OFF")
+    assert paid.status_code == 201, paid.text
+    again = flow.approved_application(household, amount="8000.00")
+    second = flow.sign(again)
+    assert second.status_code == 201, second.text  # the household borrows again
+    kept = reverse(svc, loan["id"], "CBS-PAID-OFF", "CBS-REV-KEPT")
+    assert kept.status_code == 202, kept.text
+    case = kept.json()
+    assert (case["repayment_id"], case["core_transaction_id"], case["settled_at"]) == (
+        paid.json()["id"],
+        "CBS-REV-KEPT",
+        None,
+    )
+    assert "1.1" in case["conflict"]
+    assert reverse(svc, loan["id"], "CBS-PAID-OFF", "CBS-REV-KEPT").json()["id"] == case["id"]
+    assert svc.loan(loan["id"])["status"] == "closed"  # nothing was applied to the loans
+    assert svc.loan(second.json()["loan"]["id"])["status"] == "contracted"
+    risk = headers(Role.risk_manager, sub=f"risk-{flow.tag}", regions=[flow.region])
+    listed = svc.client.get("/v1/reversal-cases", headers=risk).json()
+    assert case["id"] in {c["id"] for c in listed}
+    url = f"/v1/reversal-cases/{case['id']}/settlement"
+    settled = svc.client.post(url, headers=risk, json={"settlement": "借款人另行归还，已入账"})
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["settled_by"] == f"risk-{flow.tag}"
+    assert_problem(svc.client.post(url, headers=risk, json={"settlement": "再次"}), 409)
+    assert case["id"] not in {
+        c["id"] for c in svc.client.get("/v1/reversal-cases", headers=risk).json()
+    }

@@ -19,6 +19,7 @@ from app.domain.classification import (
     restructured_floor,
 )
 from app.domain.decisions import check_independent
+from app.domain.diversion import check_diversion_wording
 from app.domain.eligibility import (
     Applicant,
     HouseholdFacts,
@@ -35,6 +36,7 @@ from app.domain.policy import (
     lpr_in_force,
 )
 from app.domain.renewal import check_renewal_window, in_difficulty
+from app.domain.rules import failures
 from app.domain.subsidy import (
     LargeProductionCategory,
     LocalProgramme,
@@ -336,3 +338,22 @@ def test_clause_3_1_doubtful_or_loss_beyond_the_days_past_due_is_decided_on_evid
     bare = check_override_evidence(proposed, days_past_due, [])
     assert (bare.passed, bare.code, bare.clause) == (not needs, "class_override_evidence", "3.1")
     assert check_override_evidence(proposed, days_past_due, ["村委会证明"]).passed
+
+
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        (("资金入股本村XX农业有限公司，按年分红",), ["入股", "分红", "有限公司"]),
+        (("扩大肉牛养殖，购入10头西门塔尔牛", None), []),
+        (("购买化肥", "调查发现部分资金转借亲戚"), ["转借"]),
+        (("给儿子结婚用",), ["结婚"]),
+    ],
+)
+def test_clause_1_8_wording_of_diversion_is_a_warning_never_a_refusal(
+    texts: tuple[str | None, ...], words: list[str]
+) -> None:
+    found = check_diversion_wording(*texts)
+    assert (found.code, found.clause, found.level) == ("diversion_wording", "1.8", "warning")
+    assert found.passed is (not words)
+    assert all(w in found.message_zh for w in words)
+    assert failures([found]) == []  # a warning never refuses

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from app.domain import collections as c
-from app.domain import decisions, pricing
+from app.domain import decisions, diversion, pricing
 from app.domain import eligibility as e
 from app.domain import exemption as ex
 from app.domain import renewal as r
@@ -110,6 +110,10 @@ def catalogue() -> dict[str, list[RuleResult]]:
         "within_requested": [
             e.check_within_requested(D("50000.00"), D("50000.00")),
             e.check_within_requested(D("50000.01"), D("50000.00")),
+        ],
+        "diversion": [
+            diversion.check_diversion_wording("扩大肉牛养殖"),
+            diversion.check_diversion_wording("资金入股本村XX农业有限公司，按年分红"),
         ],
         "maker_checker": [
             decisions.check_independent("a", {"b"}),
