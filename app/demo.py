@@ -70,6 +70,7 @@ REVIEWER = (Role.credit_reviewer, "reviewer-wang")
 # a reviewer with no part in the loan: its application's reviewer may not decide its extension
 SECOND_REVIEWER = (Role.credit_reviewer, "reviewer-chen")
 RISK = (Role.risk_manager, "risk-zhao")
+SECOND_RISK = (Role.risk_manager, "risk-sun")
 CORE = (Role.core_banking, "core-banking")
 ADMIN = (Role.admin, "ops")
 
@@ -195,9 +196,23 @@ def _walk(d: Demo) -> None:
             "name": "县级帮扶小额信贷地方贴息",
             "basis": "rate_points",
             "value": "0.01",
-            "effective_from": "2026-02-24",
+            "effective_from": today.isoformat(),
             "reason": "县财政局贴息文件（演示）",
         },
+    )
+    waiting = d.call(
+        "It moves money, so it waits for a second risk manager",
+        "GET",
+        "/v1/decisions?kind=subsidy_programme&limit=200",
+        SECOND_RISK,
+    )
+    (request,) = [r for r in waiting["items"] if r["subject_id"] == programme["id"]]
+    d.call(
+        "The second risk manager puts it in force (four eyes, 1.6)",
+        "POST",
+        f"/v1/decisions/{request['id']}/decision",
+        SECOND_RISK,
+        json={"outcome": "approve", "note": "与县财政局文件一致"},
     )
     d.show(local_subsidy=f"{programme['value']} ({programme['basis']})")
 

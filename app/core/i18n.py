@@ -87,6 +87,7 @@ NOUNS_ZH = {
     "Visit": "贷后走访",
     "Write-off": "核销",
     "Decision": "审批事项",
+    "Reversal case": "待处理的冲正",
 }
 
 

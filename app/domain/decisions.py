@@ -25,6 +25,9 @@ class DecisionKind(StrEnum):
     misuse_correction = "misuse_correction"
     class_override = "class_override"
     lpr_entry = "lpr_entry"
+    subsidy_programme = "subsidy_programme"
+    region_settings = "region_settings"
+    suspension_lift = "suspension_lift"
 
 
 class DecisionStatus(StrEnum):

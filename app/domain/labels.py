@@ -62,6 +62,9 @@ ZH: dict[str, dict[str, str]] = {
         "misuse_correction": "挪用整改确认",
         "class_override": "风险分类调整",
         "lpr_entry": "LPR 录入",
+        "subsidy_programme": "地方贴息方案",
+        "region_settings": "地区贴息设置",
+        "suspension_lift": "解除暂停放款",
     },
     "DecisionStatus": {
         "pending": "待审批",

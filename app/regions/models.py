@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
+from app.decisions.models import Decided, Decision, decision_of
 
 
 class Region(Base):
@@ -94,14 +96,22 @@ class RegionDailyStat(Base):
     loss_loans: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
 
-class SubsidyProgramme(Base):
+class SubsidyProgramme(Decided, Base):
     """A region's local subsidy programme (1.6): contracts in its regions take the programme in
-    force on their date. Never edited: a change is a new programme (a later one, or a more
+    force on their date. Recorded on the day it takes effect and in force once a second risk
+    manager approves it. Never edited: a change is a new programme (a later one, or a more
     specific prefix, governs)."""
 
     __tablename__ = "subsidy_programmes"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'in_force', 'declined', 'withdrawn')", name="status_known"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    decision: Mapped[Decision | None] = decision_of("SubsidyProgramme")
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
     region_prefix: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     basis: Mapped[str] = mapped_column(String(20), nullable=False)

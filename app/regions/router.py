@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
+from app.decisions.models import Decision
 from app.regions import schemas, service
 
 router = APIRouter(prefix="/v1/regions", tags=["regions"])
@@ -74,31 +75,52 @@ def get_region(code: RegionCode, session: DbSession, principal: Reader) -> schem
 @router.put(
     "/{code}/lending-status",
     response_model=schemas.RegionOut,
-    responses=problem_responses(403, 404),
+    responses={
+        202: {"model": schemas.RegionOut, "description": "asked: a second risk manager decides"},
+        **problem_responses(403, 404),
+    },
 )
 def set_lending_status(
-    code: RegionCode, body: schemas.LendingStatusIn, session: DbSession, principal: RiskManager
+    code: RegionCode,
+    body: schemas.LendingStatusIn,
+    session: DbSession,
+    principal: RiskManager,
+    response: Response,
 ) -> schemas.RegionOut:
-    """A risk manager suspends new assistance lending in a county, or lifts it, with a reason.
-    Loans already there are serviced as usual."""
+    """A risk manager suspends new assistance lending in a county at once, with a reason.
+    Lifting a suspension lets money out again: it is asked (202, the region unchanged,
+    `Location` naming the request) and takes effect once a second risk manager approves it at
+    POST /v1/decisions/{id}/decision. Loans already there are serviced as usual."""
     principal.ensure_region(code, "Region")
-    service.set_lending_status(session, principal, code, body)
+    _asked(response, service.set_lending_status(session, principal, code, body))
     return _out(session, code)
 
 
 @router.put(
     "/{code}/subsidy-settings",
     response_model=schemas.RegionOut,
+    status_code=202,
     responses=problem_responses(403, 404),
 )
 def set_subsidy_settings(
-    code: RegionCode, body: schemas.SubsidySettingsIn, session: DbSession, principal: RiskManager
+    code: RegionCode,
+    body: schemas.SubsidySettingsIn,
+    session: DbSession,
+    principal: RiskManager,
+    response: Response,
 ) -> schemas.RegionOut:
-    """The county's subsidy policy settings (1.6): by default a day on which a loan has an
-    instalment overdue is not subsidised (逾期期间不予贴息). Audited, with a reason."""
+    """Ask to change the county's subsidy settings (1.6): by default a day on which a loan has
+    an instalment overdue is not subsidised (逾期期间不予贴息). 202, the region unchanged, with
+    `Location` naming the request a second risk manager decides; audited, with a reason."""
     principal.ensure_region(code, "Region")
-    service.set_subsidy_settings(session, principal, code, body)
+    _asked(response, service.set_subsidy_settings(session, principal, code, body))
     return _out(session, code)
+
+
+def _asked(response: Response, request: Decision | None) -> None:
+    if request is not None:
+        response.status_code = 202
+        response.headers["Location"] = f"/v1/decisions/{request.id}"
 
 
 @programmes_router.post(
@@ -111,8 +133,10 @@ def create_programme(
     body: schemas.SubsidyProgrammeIn, session: DbSession, principal: RiskManager
 ) -> schemas.SubsidyProgrammeOut:
     """Record a local subsidy programme (1.6) for a province, city or county prefix within the
-    caller's regions. Contracts take the programme in force on their date (the most specific
-    prefix, then the latest); a programme is never edited: a change is a new one."""
+    caller's regions, on the day it takes effect (409 `date-out-of-range` otherwise). It is
+    `pending` and governs nothing until a second risk manager approves it (GET /v1/decisions).
+    Contracts take the programme in force on their date (the most specific prefix, then the
+    latest); a programme is never edited: a change is a new one."""
     principal.ensure_region(body.region_prefix, "Region")
     return schemas.SubsidyProgrammeOut.model_validate(
         service.create_programme(session, principal, body)

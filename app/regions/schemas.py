@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -113,6 +114,9 @@ class SubsidyProgrammeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    status: Literal["pending", "in_force", "declined", "withdrawn"] = Field(
+        description="pending until a second risk manager approves it"
+    )
     region_prefix: str
     name: str
     basis: ProgrammeBasis

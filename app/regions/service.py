@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core.auth import Principal
+from app.core.auth import Principal, Role
+from app.core.clock import business_today
+from app.core.i18n import Said
+from app.core.problems import conflict
 from app.core.scoping import scope_filter
 from app.core.settings import get_settings
+from app.decisions import service as decisions
+from app.decisions.models import Decision
 from app.domain import regional, subsidy
+from app.domain.decisions import DecisionKind
 from app.domain.money import ZERO
 from app.domain.policy import PolicyVersion
 from app.domain.schedule import add_months
@@ -63,34 +70,95 @@ def _locked(session: Session, code: str) -> Region:
 
 def set_subsidy_settings(
     session: Session, principal: Principal, code: str, body: SubsidySettingsIn
-) -> Region:
+) -> Decision:
+    """Ask for a change of the county's subsidy settings; it takes effect once a second risk
+    manager approves it (it moves money: which days are subsidised, 1.6)."""
     region = _locked(session, code)
+    return decisions.ask(
+        session,
+        principal,
+        DecisionKind.region_settings,
+        uuid.uuid4(),  # the request is its own subject: nothing changes until approved
+        asked_state=_settings_state(region),
+        region_code=code,
+        reason=body.reason,
+        summary={"subsidise_overdue_days": body.subsidise_overdue_days},
+    )
+
+
+def _settings_state(region: Region) -> str:
+    return f"subsidise_overdue_days={region.subsidise_overdue_days}"
+
+
+def _settings_now(session: Session, decision: Decision) -> str:
+    assert decision.region_code is not None
+    return _settings_state(_locked(session, decision.region_code))
+
+
+def _apply_settings(
+    session: Session, principal: Principal, decision: Decision, _body: object
+) -> None:
+    assert decision.region_code is not None
+    region = _locked(session, decision.region_code)
     before = region.subsidise_overdue_days
-    region.subsidise_overdue_days = body.subsidise_overdue_days
+    region.subsidise_overdue_days = bool(decision.summary["subsidise_overdue_days"])
     audit.record(
         session,
         principal,
         "region.subsidy_settings",
         "region",
-        code,
-        region_code=code,
+        region.code,
+        region_code=region.code,
         before={"subsidise_overdue_days": before},
-        after={"subsidise_overdue_days": body.subsidise_overdue_days, "reason": body.reason},
+        after={
+            "subsidise_overdue_days": region.subsidise_overdue_days,
+            "reason": decision.reason,
+            "asked_by": decision.requested_by,
+        },
     )
     session.flush()
-    return region
 
 
 def create_programme(
     session: Session, principal: Principal, body: SubsidyProgrammeIn
 ) -> SubsidyProgramme:
+    """Record a programme on the day it takes effect (reference data never changes the past,
+    nor is it entered ahead); pending until a second risk manager approves it."""
+    today = business_today()
+    if body.effective_from != today:
+        raise conflict(
+            Said(
+                f"地方贴息方案在生效当日（{today}）录入，不能补录过去或预录将来",
+                f"A programme is recorded on the day it takes effect ({today}), never for the "
+                "past or the future",
+            ),
+            slug="date-out-of-range",
+        )
     row = SubsidyProgramme(
-        id=uuid.uuid4(),
-        created_by=principal.subject,
-        **body.model_dump(),
+        id=uuid.uuid4(), status="pending", created_by=principal.subject, **body.model_dump()
     )
     session.add(row)
     session.flush()
+    decisions.ask(
+        session,
+        principal,
+        DecisionKind.subsidy_programme,
+        row.id,
+        asked_state="pending",
+        region_code=row.region_prefix,
+        reason=body.reason,
+        summary=body.model_dump(mode="json"),
+    )
+    session.refresh(row)
+    return row
+
+
+def _approve_programme(
+    session: Session, principal: Principal, decision: Decision, _body: object
+) -> None:
+    row = session.get(SubsidyProgramme, decision.subject_id, with_for_update=True)
+    assert row is not None
+    row.status = "in_force"
     audit.record(
         session,
         principal,
@@ -98,9 +166,8 @@ def create_programme(
         "subsidy_programme",
         row.id,
         region_code=row.region_prefix,
-        after=body.model_dump(mode="json"),
+        after={"name": row.name, "value": str(row.value), "asked_by": decision.requested_by},
     )
-    return row
 
 
 def programmes_for_caller(
@@ -127,18 +194,34 @@ def programmes_for_caller(
 
 def set_lending_status(
     session: Session, principal: Principal, code: str, body: LendingStatusIn
-) -> Region:
-    """Confirm or lift a suspension; serialised per region by the row lock."""
+) -> Decision | None:
+    """Suspend at once (it only stops lending), or ask to lift a suspension, which a second
+    risk manager decides; serialised per region by the row lock. The request, if one was made."""
     region = _locked(session, code)
+    if body.status == LendingStatus.open and region.lending_status != LendingStatus.open:
+        return decisions.ask(
+            session,
+            principal,
+            DecisionKind.suspension_lift,
+            uuid.uuid4(),  # the request is its own subject: nothing changes until approved
+            asked_state=region.lending_status,
+            region_code=code,
+            reason=body.reason,
+            summary={"status": body.status.value},
+        )
+    _change_status(session, principal, region, body.status.value, body.reason)
+    return None
+
+
+def _change_status(
+    session: Session, principal: Principal, region: Region, status: str, reason: str | None
+) -> None:
     before = region.lending_status
-    region.lending_status = body.status.value
-    region.status_reason = body.reason
+    region.lending_status = status
+    region.status_reason = reason
     session.add(
         RegionStatusChange(
-            region_code=code,
-            status=body.status.value,
-            reason=body.reason,
-            changed_by=principal.subject,
+            region_code=region.code, status=status, reason=reason, changed_by=principal.subject
         )
     )
     audit.record(
@@ -146,13 +229,52 @@ def set_lending_status(
         principal,
         "region.lending_status",
         "region",
-        code,
-        region_code=code,
+        region.code,
+        region_code=region.code,
         before={"status": before},
-        after={"status": body.status.value, "reason": body.reason},
+        after={"status": status, "reason": reason},
     )
     session.flush()
-    return region
+
+
+def _status_now(session: Session, decision: Decision) -> str:
+    assert decision.region_code is not None
+    return _locked(session, decision.region_code).lending_status
+
+
+def _lift(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
+    assert decision.region_code is not None
+    region = _locked(session, decision.region_code)
+    _change_status(session, principal, region, LendingStatus.open.value, decision.reason)
+
+
+def _nothing_changed(
+    _session: Session, _principal: Principal, _decision: Decision, _body: object
+) -> None:
+    """Declined or withdrawn: the region stays as it was."""
+
+
+def _region_handler(kind: DecisionKind, state: Any, approve: Any, settle: Any) -> None:
+    decisions.handles(
+        decisions.Handler(
+            kind=kind,
+            requesters=frozenset({Role.risk_manager}),
+            deciders=frozenset({Role.risk_manager}),
+            state=state,
+            approve=approve,
+            settle=settle,
+        )
+    )
+
+
+_region_handler(DecisionKind.suspension_lift, _status_now, _lift, _nothing_changed)
+_region_handler(DecisionKind.region_settings, _settings_now, _apply_settings, _nothing_changed)
+_region_handler(
+    DecisionKind.subsidy_programme,
+    decisions.status_of(SubsidyProgramme, decisions.the_subject),
+    _approve_programme,
+    decisions.mirror_status(SubsidyProgramme),
+)
 
 
 def thresholds() -> regional.Thresholds:
@@ -202,10 +324,14 @@ def _programme(row: SubsidyProgramme) -> subsidy.LocalProgramme:
 
 def local_programme(session: Session, region_code: str, on: date) -> subsidy.LocalProgramme | None:
     """The local subsidy programme governing `region_code` on `on` (1.6), if any."""
+    # in force only; newest first, so that of two taking effect on one day the later governs
     rows = session.scalars(
-        select(SubsidyProgramme).where(
-            func.starts_with(literal(region_code), SubsidyProgramme.region_prefix)
+        select(SubsidyProgramme)
+        .where(
+            func.starts_with(literal(region_code), SubsidyProgramme.region_prefix),
+            SubsidyProgramme.status == "in_force",
         )
+        .order_by(SubsidyProgramme.created_at.desc(), SubsidyProgramme.id)
     )
     return subsidy.programme_for(region_code, on, [_programme(r) for r in rows])
 

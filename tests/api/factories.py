@@ -68,6 +68,30 @@ def roster_csv(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def approve_programme(client: httpx.Client, programme_id: str) -> None:
+    """A second risk manager puts a recorded programme in force (the one decision mechanism)."""
+    second = headers(Role.risk_manager, sub="risk-programmes")
+    waiting = client.get(
+        "/v1/decisions", params={"kind": "subsidy_programme", "limit": 200}, headers=second
+    ).json()["items"]
+    (request,) = [r for r in waiting if r["subject_id"] == programme_id]
+    decided = client.post(
+        f"/v1/decisions/{request['id']}/decision", headers=second, json={"outcome": "approve"}
+    )
+    assert decided.status_code == 200, decided.text
+
+
+def decide_as_second_risk_manager(client: httpx.Client, response: httpx.Response) -> None:
+    """A request answered 202 with its `Location`, approved by another risk manager."""
+    assert response.status_code == 202, response.text
+    decided = client.post(
+        f"{response.headers['location']}/decision",
+        headers=headers(Role.risk_manager, sub="risk-second"),
+        json={"outcome": "approve"},
+    )
+    assert decided.status_code == 200, decided.text
+
+
 @dataclass
 class Person:
     id_number: str
@@ -107,11 +131,12 @@ class Origination:
                     "name": "test county programme",
                     "basis": "rate_points",
                     "value": LOCAL_SUBSIDY_POINTS,
-                    "effective_from": "2026-02-24",
+                    "effective_from": business_today().isoformat(),
                     "reason": "tests",
                 },
             )
             assert response.status_code == 201, response.text
+            approve_programme(self.client, response.json()["id"])
             _programmes.add(self.region)
 
     @property

@@ -22,6 +22,8 @@ from tests.api.test_after_disbursement import (
 )
 from tests.api.test_foundation import assert_problem
 
+D = Decimal
+
 
 @pytest.fixture()
 def svc(client: httpx.Client) -> Servicing:
@@ -267,3 +269,58 @@ def test_finding_11_wording_of_diversion_is_shown_and_must_be_acknowledged(
     _, other = flow.ready_household()
     plain = flow.apply(other, amount="20000.00").json()
     assert [(w["code"], w["passed"]) for w in plain["warnings"]] == [("diversion_wording", True)]
+
+
+def test_reference_data_that_moves_money_takes_effect_only_once_decided(
+    client: httpx.Client,
+) -> None:
+    """A local subsidy programme is recorded on the day it takes effect and governs nothing
+    until a second risk manager approves it; lifting a suspension likewise waits for one."""
+    flow = Origination(client, region=own_county("56"))
+    risk = headers(Role.risk_manager, sub=f"risk-p-{flow.tag}", regions=[flow.region])
+    today = business_today()
+    body = {
+        "region_prefix": flow.region,
+        "name": "地方贴息",
+        "basis": "rate_points",
+        "value": "0.01",
+        "reason": "县财政局文件",
+    }
+    for when in (today - timedelta(days=1), today + timedelta(days=1)):
+        refused = client.post(
+            "/v1/subsidy-programmes", headers=risk, json={**body, "effective_from": str(when)}
+        )
+        assert slug(refused) == "date-out-of-range"
+    recorded = client.post(
+        "/v1/subsidy-programmes", headers=risk, json={**body, "effective_from": str(today)}
+    )
+    assert recorded.status_code == 201 and recorded.json()["status"] == "pending"
+    trial = {
+        "annual_rate": "0.0435",
+        "amount": "40000.00",
+        "contract_date": str(today),
+        "region_code": flow.region,
+    }
+    pending = client.post("/v1/policy/subsidy", headers=flow.officer, json=trial)
+    assert D(pending.json()["local_subsidy_rate"]) == 0  # not in force yet
+    inbox = client.get(
+        "/v1/decisions", params={"kind": "subsidy_programme", "limit": 200}, headers=risk
+    ).json()["items"]
+    (request,) = [r for r in inbox if r["subject_id"] == recorded.json()["id"]]
+    url = f"/v1/decisions/{request['id']}/decision"
+    assert slug(client.post(url, headers=risk, json={"outcome": "approve"})) == "maker-checker"
+    other = headers(Role.risk_manager, sub=f"risk-q-{flow.tag}", regions=[flow.region])
+    assert client.post(url, headers=other, json={"outcome": "approve"}).status_code == 200
+    in_force = client.post("/v1/policy/subsidy", headers=flow.officer, json=trial)
+    assert D(in_force.json()["local_subsidy_rate"]) == D("0.01")
+
+    status = f"/v1/regions/{flow.region}/lending-status"
+    suspended = client.put(status, headers=risk, json={"status": "suspended", "reason": "畸高"})
+    assert suspended.status_code == 200 and suspended.json()["lending_status"] == "suspended"
+    asked = client.put(status, headers=risk, json={"status": "open", "reason": "已化解"})
+    assert asked.status_code == 202 and asked.json()["lending_status"] == "suspended"
+    lift = f"{asked.headers['location']}/decision"
+    assert slug(client.post(lift, headers=risk, json={"outcome": "approve"})) == "maker-checker"
+    assert client.post(lift, headers=other, json={"outcome": "approve"}).status_code == 200
+    region = client.get(f"/v1/regions/{flow.region}", headers=risk).json()
+    assert region["lending_status"] == "open"

@@ -17,7 +17,15 @@ import pytest
 
 from app.core.auth import Role
 from app.core.clock import business_today
-from tests.api.factories import Origination, Person, headers, id_number, own_county, roster_csv
+from tests.api.factories import (
+    Origination,
+    Person,
+    decide_as_second_risk_manager,
+    headers,
+    id_number,
+    own_county,
+    roster_csv,
+)
 from tests.api.test_foundation import assert_problem
 
 
@@ -206,7 +214,12 @@ def test_suspended_region_refuses_decisions_and_new_applications(client: httpx.C
         headers=flow.risk,
         json={"status": "open", "reason": "整改完成"},
     )
-    assert [h["status"] for h in lift.json()["history"]] == ["open", "suspended"]
+    # lifting lets money out again: asked, the county still suspended, until another decides
+    assert lift.json()["lending_status"] == "suspended"
+    assert_problem(flow.approve(application["id"]), 409)
+    decide_as_second_risk_manager(client, lift)
+    lifted = client.get(f"/v1/regions/{region}", headers=flow.risk).json()
+    assert [h["status"] for h in lifted["history"]] == ["open", "suspended"]
     assert flow.approve(application["id"]).status_code == 200
 
 

@@ -15,7 +15,16 @@ import pytest
 from app.core.auth import Role
 from app.core.clock import business_today
 from app.core.settings import get_settings
-from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
+from tests.api.factories import (
+    Origination,
+    Person,
+    Servicing,
+    approve_programme,
+    decide_as_second_risk_manager,
+    headers,
+    id_number,
+    own_county,
+)
 from tests.api.test_foundation import assert_problem
 
 D = Decimal
@@ -36,7 +45,10 @@ def suspend(client: httpx.Client, region: str, status: str = "suspended") -> Non
         headers=headers(Role.risk_manager, sub="risk-12"),
         json={"status": status, "reason": "不良率畸高" if status == "suspended" else "已化解"},
     )
-    assert response.status_code == 200, response.text
+    if status == "suspended":
+        assert response.status_code == 200, response.text
+    else:  # lifting lets money out again: a second risk manager decides it
+        decide_as_second_risk_manager(client, response)
 
 
 @pytest.fixture()
@@ -243,7 +255,13 @@ def test_clause_1_6_no_subsidy_on_overdue_days_unless_the_region_decides_so(
         headers=headers(Role.risk_manager, sub="risk-12"),
         json={"subsidise_overdue_days": True, "reason": "县政府决定逾期期间继续贴息"},
     )
-    assert set_.status_code == 200 and set_.json()["subsidise_overdue_days"] is True
+    # it moves money: asked (the county unchanged), then decided by a second risk manager
+    assert set_.json()["subsidise_overdue_days"] is False
+    decide_as_second_risk_manager(client, set_)
+    region = client.get(
+        f"/v1/regions/{lenient.flow.region}", headers=headers(Role.risk_manager, sub="risk-12")
+    )
+    assert region.json()["subsidise_overdue_days"] is True
     other, due = _overdue_loan(lenient)
     rows = {d: c for d, kind, c, _, _ in accruals(database_url, other["id"]) if kind == "daily"}
     assert all(rows[due + timedelta(days=k)] > 0 for k in range(1, 6))
@@ -352,17 +370,20 @@ def _programme(client: httpx.Client, prefix: str, **body: Any) -> dict[str, Any]
             "name": "地方贴息",
             "basis": "rate_points",
             "value": "0.01",
-            "effective_from": "2026-02-24",
+            "effective_from": business_today().isoformat(),
             "reason": "县财政局文件",
             **body,
         },
     )
     assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending"  # governs nothing until decided
+    approve_programme(client, response.json()["id"])
     return dict(response.json())
 
 
 def test_clause_1_6_local_subsidy_comes_from_the_regions_programme(svc: Servicing) -> None:
     flow = svc.flow
+    flow.ensure_programme()  # the county's usual programme, which the ones below replace
     # A later, more specific programme for the county: a share of the rate, capped at 20,000.
     _programme(svc.client, flow.region[:4], value="0.002")
     _programme(
@@ -371,7 +392,6 @@ def test_clause_1_6_local_subsidy_comes_from_the_regions_programme(svc: Servicin
         basis="share_of_rate",
         value="0.2",
         principal_cap="20000.00",
-        effective_from="2026-03-01",
     )
     _, household = flow.ready_household()
     submitted = flow.apply(household, amount="40000.00")
@@ -403,6 +423,7 @@ def test_clause_1_6_local_subsidy_comes_from_the_regions_programme(svc: Servicin
 
 def test_clause_1_6_the_borrower_always_bears_part_of_the_interest(client: httpx.Client) -> None:
     flow = Origination(client, region=own_county("57"))
+    flow.ensure_programme()  # the county's usual programme, which the one below replaces
     # 70% central + 30% local of the rate: the borrower would bear nothing.
     _programme(client, flow.region, basis="share_of_rate", value="0.3")
     _, household = flow.ready_household()
