@@ -143,8 +143,9 @@ def decide(
     note: str | None,
 ) -> OfficerReassignment:
     row = get(session, principal, reassignment_id)
-    decision = decisions.of_subject(session, principal, DecisionKind.reassignment, row.id)
-    decisions.decide(session, principal, decision.id, approve=approve, note=note)
+    decisions.decide_subject(
+        session, principal, DecisionKind.reassignment, row.id, approve=approve, note=note
+    )
     session.refresh(row)
     return row
 
@@ -188,14 +189,7 @@ def _settle(session: Session, principal: Principal, decision: Decision, body: ob
     decisions.mirror_status(OfficerReassignment)(session, principal, decision, body)
     row = session.get(OfficerReassignment, decision.subject_id)
     assert row is not None
-    audit.record(
-        session,
-        principal,
-        "officer.reassignment_decided",
-        "officer_reassignment",
-        row.id,
-        after=_summary(row),
-    )
+    _audit_decided(session, principal, row)
 
 
 def _approve(session: Session, principal: Principal, decision: Decision, _body: object) -> None:
@@ -242,14 +236,7 @@ def _approve(session: Session, principal: Principal, decision: Decision, _body: 
                 for entity, entity_id, region in moves
             ],
         )
-    audit.record(
-        session,
-        principal,
-        "officer.reassignment_decided",
-        "officer_reassignment",
-        row.id,
-        after=_summary(row),
-    )
+    _audit_decided(session, principal, row)
 
 
 decisions.handles(
@@ -262,6 +249,19 @@ decisions.handles(
         settle=_settle,
     )
 )
+
+
+def _audit_decided(session: Session, principal: Principal, row: OfficerReassignment) -> None:
+    """On the request itself: what was decided and what moved (the mechanism's event is on the
+    decision)."""
+    audit.record(
+        session,
+        principal,
+        "officer.reassignment_decided",
+        "officer_reassignment",
+        row.id,
+        after=_summary(row),
+    )
 
 
 def _summary(row: OfficerReassignment) -> dict[str, Any]:

@@ -419,18 +419,16 @@ def decide(
     session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.DecisionIn
 ) -> tuple[Application, list[str]]:
     application = get(session, principal, application_id)
-    request = decisions.of_subject(session, principal, DecisionKind.application, application.id)
-    approve = isinstance(body.decision, schemas.Approve)
-    _, warnings = decisions.decide(
+    decision = body.decision
+    _, warnings = decisions.decide_subject(
         session,
         principal,
-        request.id,
-        approve=approve,
-        note=body.decision.note,
-        body=body.decision,
-        acknowledged=body.decision.acknowledged
-        if isinstance(body.decision, schemas.Approve)
-        else (),
+        DecisionKind.application,
+        application.id,
+        approve=isinstance(decision, schemas.Approve),
+        note=decision.note,
+        body=decision,
+        acknowledged=decision.acknowledged if isinstance(decision, schemas.Approve) else (),
     )
     session.refresh(application)
     return application, warnings or []

@@ -206,11 +206,11 @@ def decide(
     body: schemas.WriteOffDecisionIn,
 ) -> WriteOff:
     row = get(session, principal, write_off_id)
-    decision = decisions.of_subject(session, principal, DecisionKind.write_off, row.id)
-    decisions.decide(
+    decisions.decide_subject(
         session,
         principal,
-        decision.id,
+        DecisionKind.write_off,
+        row.id,
         approve=body.outcome == "approve",
         note=body.note,
         body=body,

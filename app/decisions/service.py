@@ -47,8 +47,8 @@ class Handler:
     # is the feature's decision body, or the generic one at /v1/decisions/{id}/decision
     approve: Callable[[Session, Principal, Decision, Any], Any]
     # the feature row's own status when the request is declined (with the decision's body) or
-    # withdrawn (no body)
-    settle: Callable[[Session, Principal, Decision, Any], None]
+    # withdrawn (no body); by default nothing, for a request that changed nothing by being asked
+    settle: Callable[[Session, Principal, Decision, Any], None] | None = None
     # decided at the generic endpoint too (False: the approval needs the feature's own body)
     generic: bool = True
     # more people who may not decide it, beyond the chain (those an exemption case names)
@@ -179,18 +179,22 @@ DECISION_COLUMNS = (
 
 
 def get(session: Session, principal: Principal, decision_id: uuid.UUID) -> Decision:
-    row = session.get(Decision, decision_id)
-    if row is None or not _sees(principal, row):
-        raise not_found("Decision")
-    return row
+    return _visible(principal, session.get(Decision, decision_id))
 
 
 def of_subject(
     session: Session, principal: Principal, kind: DecisionKind, subject_id: uuid.UUID
 ) -> Decision:
-    row = session.scalar(
-        select(Decision).where(Decision.kind == kind.value, Decision.subject_id == subject_id)
+    return _visible(
+        principal,
+        session.scalar(
+            select(Decision).where(Decision.kind == kind.value, Decision.subject_id == subject_id)
+        ),
     )
+
+
+def _visible(principal: Principal, row: Decision | None) -> Decision:
+    """A request outside the caller's regions does not exist for them (404)."""
     if row is None or not _sees(principal, row):
         raise not_found("Decision")
     return row
@@ -217,9 +221,10 @@ def decide(
     already settled, when the decider took part in it or its loans (409 maker-checker), and
     when its subject has left the state it was asked in (409 state-changed). Returns the
     decision and what the feature's approval returned (None when declined)."""
-    row = session.get(Decision, decision_id, with_for_update=True, populate_existing=True)
-    if row is None or not _sees(principal, row):
-        raise not_found("Decision")
+    row = _visible(
+        principal,
+        session.get(Decision, decision_id, with_for_update=True, populate_existing=True),
+    )
     handler = HANDLERS[DecisionKind(row.kind)]
     if generic and not handler.generic:
         raise conflict(
@@ -250,11 +255,35 @@ def decide(
     result: Any = None
     if approve:
         result = handler.approve(session, principal, row, body)
-    else:
+    elif handler.settle is not None:
         handler.settle(session, principal, row, body)
     session.flush()
     _audit(session, principal, row, row.status)
     return row, result
+
+
+def decide_subject(
+    session: Session,
+    principal: Principal,
+    kind: DecisionKind,
+    subject_id: uuid.UUID,
+    *,
+    approve: bool,
+    note: str | None,
+    body: Any = None,
+    acknowledged: Sequence[str] = (),
+) -> tuple[Decision, Any]:
+    """A feature's own decision endpoint: the request about `subject_id`, decided (`decide`)."""
+    request = of_subject(session, principal, kind, subject_id)
+    return decide(
+        session,
+        principal,
+        request.id,
+        approve=approve,
+        note=note,
+        body=body,
+        acknowledged=acknowledged,
+    )
 
 
 def _refuse_unless_acknowledged(
@@ -322,7 +351,9 @@ def _withdraw(session: Session, which: Any, why: Said) -> int:
     for row in rows:
         row.status = Status.withdrawn.value
         row.decided_at, row.note = datetime.now(SHANGHAI), f"{why.zh}（{why.en}）"
-        HANDLERS[DecisionKind(row.kind)].settle(session, SYSTEM, row, None)
+        settle = HANDLERS[DecisionKind(row.kind)].settle
+        if settle is not None:
+            settle(session, SYSTEM, row, None)
         _audit(session, SYSTEM, row, row.status)
     return len(rows)
 

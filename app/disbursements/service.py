@@ -350,11 +350,11 @@ def decide(
     if action is None:
         raise not_found("Disbursement action")
     kind = DecisionKind(f"disbursement_{action.kind}")
-    decision = decisions.of_subject(session, principal, kind, action.id)
-    decisions.decide(
+    decisions.decide_subject(
         session,
         principal,
-        decision.id,
+        kind,
+        action.id,
         approve=body.outcome == "approve",
         note=body.note,
         body=body,

@@ -416,8 +416,9 @@ def _decided(
     body: schemas.ExemptionDecisionIn,
 ) -> ExemptionCase:
     case = get(session, principal, case_id)
-    request = decisions.of_subject(session, principal, kind, case.id)
-    decisions.decide(session, principal, request.id, approve=True, note=body.reasons, body=body)
+    decisions.decide_subject(
+        session, principal, kind, case.id, approve=True, note=body.reasons, body=body
+    )
     session.refresh(case)
     return case
 
@@ -459,10 +460,6 @@ def _approve_appeal(session: Session, principal: Principal, request: Decision, b
     _audit(session, principal, case, "final", outcome=body.outcome)
 
 
-def _stands(_session: Session, _principal: Principal, _request: Decision, _body: Any) -> None:
-    """Never declined: the committee decides with an outcome (exempt, partly, not)."""
-
-
 for _kind, _approve in (
     (DecisionKind.exemption, _approve_decision),
     (DecisionKind.exemption_appeal, _approve_appeal),
@@ -473,8 +470,7 @@ for _kind, _approve in (
             requesters=frozenset({Role.loan_officer, Role.credit_reviewer, Role.risk_manager}),
             deciders=frozenset({Role.exemption_committee}),
             state=_case_state,
-            approve=_approve,
-            settle=_stands,
+            approve=_approve,  # never declined: the committee decides with an outcome
             generic=False,  # the decision carries an outcome, situations and reasons
             parties=_concerned,
             outlives_the_loan=True,  # staff responsibility is judged after recovery too

@@ -357,19 +357,12 @@ def _approve_override(
     )
 
 
-def _nothing_to_undo(
-    _session: Session, _principal: Principal, _decision: Decision, _body: object
-) -> None:
-    """Declined or withdrawn: the class was never changed."""
-
-
 decisions.handles(
     decisions.Handler(
         kind=DecisionKind.class_override,
         requesters=frozenset({Role.risk_manager}),
         deciders=frozenset({Role.risk_manager}),
         state=_class_state_now,
-        approve=_approve_override,
-        settle=_nothing_to_undo,
+        approve=_approve_override,  # declined or withdrawn: the class was never changed
     )
 )

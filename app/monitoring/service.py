@@ -155,20 +155,13 @@ def _approve_correction(
     )
 
 
-def _settle_correction(
-    _session: Session, _principal: Principal, _decision: Decision, _body: object
-) -> None:
-    """Declined or withdrawn: the misuse stays recorded."""
-
-
 decisions.handles(
     decisions.Handler(
         kind=DecisionKind.misuse_correction,
         requesters=frozenset({Role.loan_officer}),
         deciders=frozenset({Role.risk_manager, Role.credit_reviewer}),
         state=_correction_state,
-        approve=_approve_correction,
-        settle=_settle_correction,
+        approve=_approve_correction,  # declined or withdrawn: the misuse stays recorded
     )
 )
 

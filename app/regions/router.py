@@ -127,7 +127,7 @@ def _asked(response: Response, request: Decision | None) -> None:
     "",
     response_model=schemas.SubsidyProgrammeOut,
     status_code=201,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, 409),
 )
 def create_programme(
     body: schemas.SubsidyProgrammeIn, session: DbSession, principal: RiskManager

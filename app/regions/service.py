@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -248,13 +249,13 @@ def _lift(session: Session, principal: Principal, decision: Decision, _body: obj
     _change_status(session, principal, region, LendingStatus.open.value, decision.reason)
 
 
-def _nothing_changed(
-    _session: Session, _principal: Principal, _decision: Decision, _body: object
+def _region_handler(
+    kind: DecisionKind,
+    state: Callable[[Session, Decision], str],
+    approve: Callable[[Session, Principal, Decision, Any], None],
+    settle: Callable[[Session, Principal, Decision, Any], None] | None = None,
 ) -> None:
-    """Declined or withdrawn: the region stays as it was."""
-
-
-def _region_handler(kind: DecisionKind, state: Any, approve: Any, settle: Any) -> None:
+    """A risk manager asks, another decides; declined or withdrawn, nothing changed."""
     decisions.handles(
         decisions.Handler(
             kind=kind,
@@ -267,13 +268,13 @@ def _region_handler(kind: DecisionKind, state: Any, approve: Any, settle: Any) -
     )
 
 
-_region_handler(DecisionKind.suspension_lift, _status_now, _lift, _nothing_changed)
-_region_handler(DecisionKind.region_settings, _settings_now, _apply_settings, _nothing_changed)
+_region_handler(DecisionKind.suspension_lift, _status_now, _lift)
+_region_handler(DecisionKind.region_settings, _settings_now, _apply_settings)
 _region_handler(
     DecisionKind.subsidy_programme,
     decisions.status_of(SubsidyProgramme, decisions.the_subject),
     _approve_programme,
-    decisions.mirror_status(SubsidyProgramme),
+    settle=decisions.mirror_status(SubsidyProgramme),
 )
 
 

@@ -219,11 +219,11 @@ def decide(
     )
     if row is None:
         raise not_found(f"Pending {kind.value} request")
-    decision = decisions.of_subject(session, principal, DecisionKind(kind.value), row.id)
-    decisions.decide(
+    decisions.decide_subject(
         session,
         principal,
-        decision.id,
+        DecisionKind(kind.value),
+        row.id,
         approve=body.outcome == "approve",
         note=body.note,
         body=body,
