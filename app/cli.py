@@ -271,13 +271,15 @@ def _cli_principal() -> Any:
 
 
 def _import_roster(
-    session: Any, body: bytes, fmt: str, bar: Progress, import_valid: bool
+    session: Any, path: str, fmt: str, bar: Progress, import_valid: bool
 ) -> list[str]:
+    from app.core.uploads import Upload, holding
     from app.roster import service as roster
 
-    result = roster.import_roster(
-        session, _cli_principal(), body, fmt, bar, import_valid=import_valid
-    )
+    with holding(Upload.copy_of(path)) as upload:
+        result = roster.import_roster(
+            session, _cli_principal(), upload, fmt, bar, import_valid=import_valid
+        )
     print(
         f"{result.lines} rows: {result.accepted} new, {result.updated} updated,"
         f" {result.removed} removed, {result.unchanged} unchanged, {result.rejected} rejected"
@@ -289,7 +291,7 @@ def _import_legacy(session: Any, body: bytes, bar: Progress) -> list[str]:
     from app.legacy import schemas
     from app.legacy import service as legacy
 
-    contracts = schemas.LegacyImportIn.model_validate_json(body)
+    contracts = schemas.LegacyImportIn.model_validate_json(body)  # its size is the operator's
     result = legacy.import_loans(session, _cli_principal(), contracts, bar)
     print(
         f"{result.accepted} contracts imported, {result.unchanged} already here,"
@@ -308,16 +310,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     ensure_database_url()
     path = Path(args.file)
-    body = path.read_bytes()
     bar = Progress(f"{args.what} import {path.name}")
     try:
         with get_sessionmaker().begin() as session:
             if args.what == "roster":
                 by_suffix = {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
                 fmt = args.format or by_suffix.get(path.suffix.lower(), "csv")
-                errors = _import_roster(session, body, fmt, bar, args.import_valid)
+                errors = _import_roster(session, str(path), fmt, bar, args.import_valid)
             else:
-                errors = _import_legacy(session, body, bar)
+                errors = _import_legacy(session, path.read_bytes(), bar)
     except (Problem, ValueError, ValidationError) as exc:
         print(f"refused: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         for where in getattr(exc, "errors", None) or []:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -78,7 +79,8 @@ class Job(CreatedAt, Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(30)), nullable=False)
     regions: Mapped[list[str]] = mapped_column(ARRAY(String(12)), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    # The uploaded file, if any: this many sealed parts in job_payload_parts until it ends.
+    payload_parts: Mapped[int | None] = mapped_column(Integer, nullable=True)
     unit: Mapped[str] = mapped_column(String(12), nullable=False)
     done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -94,3 +96,16 @@ class Job(CreatedAt, Base):
     output_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     output: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class JobPayloadPart(Base):
+    """A megabyte of a job's uploaded file, sealed with the job and its place (issue 26)."""
+
+    __tablename__ = "job_payload_parts"
+    __table_args__ = (CheckConstraint("part >= 0", name="part_from_zero"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -14,22 +14,37 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import ARRAY, Select, String, any_, exists, func, literal, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    any_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import FINISHED, Job, JobKind, JobStatus
+from app.background.models import FINISHED, Job, JobKind, JobPayloadPart, JobStatus
 from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.crypto import get_cipher
 from app.core.db import get_sessionmaker
 from app.core.i18n import DEFAULT_LANGUAGE, Said, language_var
 from app.core.problems import Problem, not_found
+from app.core.uploads import CHUNK, Upload, holding
 
 log = structlog.get_logger()
 
@@ -61,16 +76,36 @@ class Outcome:
 
 
 class Run:
-    """What a handler is given: the job's parameters, the uploaded file if any, the starter's
-    principal, and `progress(done, total)`."""
+    """What a handler is given: the job's parameters, the uploaded file if any (`upload()`),
+    the starter's principal, and `progress(done, total)`."""
 
-    def __init__(self, job: Job, payload: bytes | None) -> None:
+    def __init__(self, job: Job) -> None:
         self.job_id = job.id
         self.kind = JobKind(job.kind)
         self.params = dict(job.params)
-        self.payload = payload
+        self.parts = job.payload_parts
         self.principal = principal_of(job)
         self._written_at = 0.0
+
+    @contextmanager
+    def upload(self) -> Iterator[Upload]:
+        """The uploaded file, unsealed part by part into a temporary file (never held whole),
+        removed when the handler is done with it."""
+        if self.parts is None:
+            raise LookupError(f"job {self.job_id} has no file")
+        with holding(Upload()) as upload:
+            cipher = get_cipher()
+            for part in range(self.parts):
+                with get_sessionmaker()() as session:
+                    sealed = session.scalar(
+                        select(JobPayloadPart.sealed).where(
+                            JobPayloadPart.job_id == self.job_id, JobPayloadPart.part == part
+                        )
+                    )
+                if sealed is None:
+                    raise LookupError(f"job {self.job_id} lacks part {part} of its file")
+                upload.write(cipher.decrypt_bytes(sealed, _sealed(self.job_id, part)))
+            yield upload.ready()
 
     def progress(self, done: int, total: int | None = None) -> None:
         now = time.monotonic()
@@ -102,8 +137,29 @@ def missing_handlers() -> list[JobKind]:
     return [kind for kind in JobKind if kind not in _HANDLERS]
 
 
-def _sealed(job_id: uuid.UUID) -> str:
-    return f"job-payload:{job_id}"
+def _sealed(job_id: uuid.UUID, part: int) -> str:
+    """What a part is sealed with: its job and its place (part 0 as a whole file was)."""
+    return f"job-payload:{job_id}" + (f":{part}" if part else "")
+
+
+def _store(session: Session, job_id: uuid.UUID, upload: Upload) -> int:
+    """The file in sealed parts of a megabyte, written one at a time; how many."""
+    cipher = get_cipher()
+    parts = 0
+    for chunk in upload.chunks(CHUNK):
+        session.execute(
+            insert(JobPayloadPart).values(
+                job_id=job_id,
+                part=parts,
+                sealed=cipher.encrypt_bytes(chunk, _sealed(job_id, parts)),
+            )
+        )
+        parts += 1
+    return parts
+
+
+def _drop_payload(session: Session, job_id: uuid.UUID) -> None:
+    session.execute(delete(JobPayloadPart).where(JobPayloadPart.job_id == job_id))
 
 
 def principal_of(job: Job) -> Principal:
@@ -120,7 +176,7 @@ def start(
     kind: JobKind,
     params: dict[str, Any],
     *,
-    payload: bytes | None = None,
+    payload: Upload | None = None,
     total: int | None = None,
     lock: str | None = None,
 ) -> Job:
@@ -137,8 +193,6 @@ def start(
         roles=sorted(principal.roles),
         regions=list(principal.regions),
         params=params,
-        # Uploaded files carry ID numbers: sealed at rest, and dropped when the job ends.
-        payload=None if payload is None else get_cipher().encrypt_bytes(payload, _sealed(job_id)),
         unit=kind.unit,
         done=0,
         total=total,
@@ -148,6 +202,9 @@ def start(
     )
     session.add(job)
     session.flush()
+    if payload is not None:
+        # Uploaded files carry ID numbers: sealed at rest, and dropped when the job ends.
+        job.payload_parts = _store(session, job_id, payload)
     job.queue_job_id = session.execute(
         _DEFER,
         {
@@ -227,10 +284,7 @@ def execute(job_id: uuid.UUID) -> None:
         job.attempts += 1
         job.started_at = datetime.now(UTC)
         job.done = 0
-        sealed = job.payload
-        run = Run(
-            job, None if sealed is None else get_cipher().decrypt_bytes(sealed, _sealed(job_id))
-        )
+        run = Run(job)
     log.info("job.started", job_id=str(job_id), kind=run.kind, attempt=job.attempts)
     language = str(run.params.get("language", DEFAULT_LANGUAGE))
     token = language_var.set(language)
@@ -269,7 +323,7 @@ def _run(run: Run, language: str) -> None:
         # a finished job has done all it counted
         "done": func.coalesce(Job.total, Job.done),
         "total": func.coalesce(Job.total, Job.done),
-        "payload": None,
+        "payload_parts": None,
         "result": outcome.result,
         "row_errors": errors,
         "row_error_count": outcome.row_error_count
@@ -280,6 +334,7 @@ def _run(run: Run, language: str) -> None:
         values["output_name"], values["output_type"], values["output"] = outcome.output
     with get_sessionmaker().begin() as session:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
+        _drop_payload(session, job_id)
     log.info(
         "job.succeeded",
         job_id=str(job_id),
@@ -296,12 +351,13 @@ def _fail(job_id: uuid.UUID, reason: str, errors: list[dict[str, Any]]) -> None:
             .values(
                 status=JobStatus.failed,
                 finished_at=func.now(),
-                payload=None,
+                payload_parts=None,
                 failure=reason,
                 row_errors=errors[:MAX_ROW_ERRORS],
                 row_error_count=len(errors),
             )
         )
+        _drop_payload(session, job_id)
 
 
 def counts_by_state(session: Session) -> list[tuple[str, str, int]]:

@@ -12,6 +12,7 @@ import re
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from app.core.metrics import observe_request
 from app.core.problems import Problem, problem_response
 from app.core.settings import get_settings
 from app.core.sheets import XLSX_MEDIA_TYPE
+from app.core.uploads import CHUNK, BodyTooLargeError, Upload, holding
 
 log = structlog.get_logger("bangfu.http")
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -39,10 +41,10 @@ REPLAY_HEADER = "idempotent-replayed"
 # All request headers together (names and values). uvicorn's httptools parser sets no limit;
 # a fronting proxy should refuse larger ones first (README "Security").
 MAX_HEADER_BYTES = 16 * 1024
-# File uploads with their own, larger body limit (MAX_IMPORT_BYTES).
-BULK_PATHS = frozenset(
-    {"/v1/roster/imports", "/v1/legacy-loans/imports", "/v1/legacy-loans/sheet-imports"}
-)
+# File uploads (MAX_IMPORT_BYTES): taken into a temporary file as they arrive, never held.
+FILE_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/sheet-imports"})
+# A JSON import, parsed whole: a limit of its own (MAX_JSON_IMPORT_BYTES).
+JSON_IMPORT_PATHS = frozenset({"/v1/legacy-loans/imports"})
 
 
 class RequestContextMiddleware:
@@ -128,10 +130,6 @@ class UnitOfWork:
             self._session.close()
 
 
-class _BodyTooLargeError(Exception):
-    pass
-
-
 class UnitOfWorkMiddleware:
     """Per request: one session, one transaction, idempotency keys, and a clean 4xx/5xx."""
 
@@ -142,34 +140,54 @@ class UnitOfWorkMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"] in FILE_PATHS and scope["method"] == "POST":
+            await self._with_upload(scope, receive, send)
+            return
         request = Request(scope)
         settings = get_settings()
         limit = (
-            settings.max_import_bytes if scope["path"] in BULK_PATHS else settings.max_body_bytes
+            settings.max_json_import_bytes
+            if scope["path"] in JSON_IMPORT_PATHS
+            else settings.max_body_bytes
         )
         try:
             body = await _read_body(receive, limit, scope)
-        except _BodyTooLargeError:
-            await problem_response(
-                request, 413, Said(f"请求体超过 {limit} 字节", f"The body exceeds {limit} bytes")
-            )(scope, receive, send)
+        except BodyTooLargeError:
+            await _too_large(request, limit)(scope, receive, send)
             return
-        replay_receive = _replaying(body)
         if _unstorable_text(scope, body):
-            await problem_response(
-                request,
-                422,
-                Said(
-                    "文本不能包含 NUL 字符或不成对的代理字符",
-                    "Text may not contain NUL characters or unpaired surrogates",
-                ),
-                slug="validation-error",
-            )(scope, receive, send)
+            await _unstorable(request)(scope, receive, send)
             return
 
+        idem = _idempotency_context(
+            scope, lambda: idempotency.request_fingerprint(scope["method"], scope["path"], body)
+        )
+        await self._in_transaction(scope, _replaying(body), send, idem)
+
+    async def _with_upload(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A file: read to disk as it arrives, checked for NULs on the way, and given to the
+        endpoint as `scope["state"]["upload"]` (app/core/uploads.py); removed at the end."""
+        request = Request(scope)
+        limit = get_settings().max_import_bytes
+        try:
+            upload = await _receive_upload(receive, limit, scope)
+        except BodyTooLargeError:
+            await _too_large(request, limit)(scope, receive, send)
+            return
+        with holding(upload):
+            if _unstorable_upload(scope, upload):
+                await _unstorable(request)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["upload"] = upload
+            idem = _idempotency_context(scope, upload.digest.hexdigest)
+            await self._in_transaction(scope, _replaying(b""), send, idem)
+
+    async def _in_transaction(
+        self, scope: Scope, replay_receive: Receive, send: Send, idem: _IdempotencyContext | None
+    ) -> None:
+        request = Request(scope)
         uow = UnitOfWork()
         scope.setdefault("state", {})["uow"] = uow
-        idem = _idempotency_context(scope, body)
         buffered: list[Message] = []
         status = 500
 
@@ -276,16 +294,18 @@ def _constraint_name(exc: sa_exc.IntegrityError) -> str | None:
 class _IdempotencyContext:
     __slots__ = ("caller", "key", "method", "path", "request_hash", "ttl")
 
-    def __init__(self, caller: str, key: str, method: str, path: str, body: bytes) -> None:
+    def __init__(self, caller: str, key: str, method: str, path: str, request_hash: str) -> None:
         self.caller = caller
         self.key = key
         self.method = method
         self.path = path
-        self.request_hash = idempotency.request_fingerprint(method, path, body)
+        self.request_hash = request_hash
         self.ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
 
 
-def _idempotency_context(scope: Scope, body: bytes) -> _IdempotencyContext | None:
+def _idempotency_context(
+    scope: Scope, request_hash: Callable[[], str]
+) -> _IdempotencyContext | None:
     if scope["method"] != "POST":
         return None
     key = _header(scope, idempotency.HEADER.encode())
@@ -294,7 +314,7 @@ def _idempotency_context(scope: Scope, body: bytes) -> _IdempotencyContext | Non
     caller = _caller(scope)
     if caller is None:  # no valid token: the request is refused with 401 anyway
         return None
-    return _IdempotencyContext(caller, key, scope["method"], scope["path"], body)
+    return _IdempotencyContext(caller, key, scope["method"], scope["path"], request_hash())
 
 
 def _caller(scope: Scope) -> str | None:
@@ -381,10 +401,35 @@ def _store_answer(
     )
 
 
-async def _read_body(receive: Receive, limit: int, scope: Scope) -> bytes:
+def _too_large(request: Request, limit: int) -> Response:
+    return problem_response(
+        request,
+        413,
+        Said(f"请求体超过 {limit:,} 字节", f"The body exceeds {limit:,} bytes"),
+        slug="body-too-large",
+    )
+
+
+def _unstorable(request: Request) -> Response:
+    return problem_response(
+        request,
+        422,
+        Said(
+            "文本不能包含 NUL 字符或不成对的代理字符",
+            "Text may not contain NUL characters or unpaired surrogates",
+        ),
+        slug="validation-error",
+    )
+
+
+def _refuse_declared(scope: Scope, limit: int) -> None:
     declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _BodyTooLargeError
+        raise BodyTooLargeError
+
+
+async def _read_body(receive: Receive, limit: int, scope: Scope) -> bytes:
+    _refuse_declared(scope, limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -394,11 +439,40 @@ async def _read_body(receive: Receive, limit: int, scope: Scope) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise _BodyTooLargeError
+            raise BodyTooLargeError
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _receive_upload(receive: Receive, limit: int, scope: Scope) -> Upload:
+    """The body into a temporary file, a megabyte at a time (written off the event loop)."""
+    _refuse_declared(scope, limit)
+    upload = Upload(idempotency.fingerprinter(scope["method"], scope["path"]))
+    pending: list[bytes] = []
+    held = 0
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            if upload.size + held + len(chunk) > limit:
+                raise BodyTooLargeError
+            pending.append(chunk)
+            held += len(chunk)
+            more = message.get("more_body", False)
+            if held >= CHUNK or not more:
+                block = b"".join(pending)
+                pending, held = [], 0
+                await anyio.to_thread.run_sync(upload.write, block)
+            if not more:
+                break
+    except BaseException:
+        upload.close()
+        raise
+    return upload.ready()
 
 
 def _replaying(body: bytes) -> Receive:
@@ -443,12 +517,25 @@ def _is_workbook(content_type: str, query: str) -> bool:
     return media_type == XLSX_MEDIA_TYPE
 
 
+def _unstorable_query(scope: Scope) -> bool:
+    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
+    return "\x00" in query or "\x00" in scope["path"]
+
+
+def _unstorable_upload(scope: Scope, upload: Upload) -> bool:
+    """A NUL in a text file (CSV, JSON lines) is refused at the door; a workbook is a zip."""
+    if _unstorable_query(scope):
+        return True
+    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
+    return upload.has_nul and not _is_workbook(_header(scope, b"content-type") or "", query)
+
+
 def _unstorable_text(scope: Scope, body: bytes) -> bool:
     """PostgreSQL stores neither NUL nor lone surrogates: refuse them at the door (422)
     rather than fail deep inside (500)."""
-    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
-    if "\x00" in query or "\x00" in scope["path"]:
+    if _unstorable_query(scope):
         return True
+    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
     content_type = _header(scope, b"content-type") or ""
     if _is_workbook(content_type, query):
         return False  # a zip file: its NULs are structure, and XML cells cannot hold one

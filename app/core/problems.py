@@ -86,14 +86,17 @@ def not_found(what: str) -> Problem:
     return Problem(404, Said(f"未找到该{name.zh}", f"{what} not found"), slug="not-found")
 
 
-def outside_regions(what: Said, places: Sequence[tuple[str | int, ...]]) -> Problem:
+def outside_regions(
+    what: Said, places: Sequence[tuple[str | int, ...]], count: int | None = None
+) -> Problem:
     """Rows of an import, or prefixes of a request, outside the caller's regions: refused as a
-    whole (nothing is written), naming each place."""
+    whole (nothing is written), naming each place (the first thousand of `count`)."""
+    count = len(places) if count is None else count
     return Problem(
         403,
         Said(
-            f"有 {len(places)} 条{what.zh}不在您的管辖地区内，未写入任何数据",
-            f"{len(places)} {what.en} outside your regions; nothing was written",
+            f"有 {count} 条{what.zh}不在您的管辖地区内，未写入任何数据",
+            f"{count} {what.en} outside your regions; nothing was written",
         ),
         slug="outside-your-regions",
         errors=[

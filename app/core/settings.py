@@ -190,7 +190,26 @@ class Settings(BaseSettings):
 
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 1_048_576
-    max_import_bytes: int = 268_435_456  # roster and legacy-loan files
+    max_import_bytes: int = 268_435_456  # roster and legacy-loan files (CSV, JSON lines, xlsx)
+    # Uploads (issue 26, README "Security"): a file is read from disk as a stream, never whole;
+    # a legacy import's JSON body is parsed whole, so it has a smaller limit of its own.
+    max_json_import_bytes: int = 33_554_432
+    upload_max_line_chars: int = Field(
+        default=1_048_576, ge=1024, description="a CSV or JSON-lines line, in characters"
+    )
+    upload_max_field_chars: int = Field(
+        default=131_072, ge=1024, description="a CSV field, in characters"
+    )
+    # A workbook is checked before it is read: its zip directory, every part's inflated size
+    # and inflation ratio, each sheet's declared and actual grid (rows x columns, which the
+    # reader allocates whole), its cells, the shared strings and the text the cells refer to.
+    xlsx_max_cells: int = Field(default=1_000_000, ge=1)
+    xlsx_max_part_bytes: int = Field(default=67_108_864, ge=1024)
+    xlsx_max_ratio: int = Field(default=100, ge=1, description="inflated / compressed, per part")
+    xlsx_max_shared_strings: int = Field(default=1_000_000, ge=1)
+    xlsx_max_text_chars: int = Field(
+        default=67_108_864, ge=1, description="the text all cells hold, shared strings counted"
+    )
     db_pool_size: int = 10
     db_statement_timeout_ms: int = 30_000
 

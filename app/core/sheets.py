@@ -3,10 +3,15 @@ mark) or GB18030 (what Excel on Chinese Windows saves), and Excel workbooks (.xl
 python-calamine). Each yields (line number, row) with the header's names mapped through
 `aliases`, every value as text: a workbook's dates as YYYY-MM-DD and whole numbers without
 ".0", so one validation serves every format.
+
+Files are uploads on disk (app/core/uploads.py), read as streams within limits (issue 26): a
+line and a CSV field have a most length, and a workbook passes app/core/workbook_limits.py
+before the reader sees it.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator, Mapping
@@ -15,8 +20,11 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from app.core import workbook_limits
 from app.core.i18n import Said
 from app.core.problems import Problem
+from app.core.settings import get_settings
+from app.core.uploads import Upload
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel holds a number in a double: beyond 15 digits it has lost the rest (an ID number typed
@@ -28,21 +36,37 @@ class UnreadableFileError(ValueError):
     """The file as a whole cannot be read (encoding, header, not a workbook)."""
 
 
-def encoding_of(body: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else GB18030, which covers GBK and GB2312."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
+def encoding_of(upload: Upload) -> str:
+    """UTF-8 (with or without a byte-order mark), else GB18030, which covers GBK and GB2312:
+    each tried over the whole file as a stream, a megabyte at a time."""
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            body.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFileError(
-                Said(
-                    "文件既不是 UTF-8 也不是 GB18030 编码", "the file is neither UTF-8 nor GB18030"
+            for chunk in upload.chunks():
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    raise UnreadableFileError(
+        Said("文件既不是 UTF-8 也不是 GB18030 编码", "the file is neither UTF-8 nor GB18030")
+    )
+
+
+def text_lines(upload: Upload) -> Iterator[str]:
+    """The file's lines as text (line ends kept, as `csv` wants them), each at most
+    UPLOAD_MAX_LINE_CHARS long: a longer one refuses the file (413) before it is held."""
+    limit = get_settings().upload_max_line_chars
+    with io.TextIOWrapper(upload.reader(), encoding=encoding_of(upload), newline="") as stream:
+        number = 0
+        while line := stream.readline(limit + 1):
+            number += 1
+            if len(line) > limit:
+                raise workbook_limits.too_large(
+                    f"第 {number:,} 行超过 {limit:,} 个字符",
+                    f"Line {number:,} is longer than {limit:,} characters",
                 )
-            ) from exc
-        return "gb18030"
-    return "utf-8-sig"
+            yield line
 
 
 def _header(names: list[str], aliases: Mapping[str, str], required: set[str]) -> list[str]:
@@ -56,14 +80,27 @@ def _header(names: list[str], aliases: Mapping[str, str], required: set[str]) ->
 
 
 def csv_rows(
-    body: bytes, aliases: Mapping[str, str], required: set[str]
+    upload: Upload, aliases: Mapping[str, str], required: set[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Decoded as a stream: a million-row file is never held as one string."""
-    stream = io.TextIOWrapper(io.BytesIO(body), encoding=encoding_of(body), newline="")
-    reader = csv.DictReader(stream)
-    reader.fieldnames = _header(list(reader.fieldnames or ()), aliases, required)
-    for row in reader:
-        yield reader.line_num, row
+    """Decoded as a stream: a million-row file is never held as one string. A field longer
+    than UPLOAD_MAX_FIELD_CHARS, or a line that is not CSV, refuses the file naming its line."""
+    limit = get_settings().upload_max_field_chars
+    csv.field_size_limit(limit)  # the module's one setting: every reader here uses this limit
+    reader = csv.DictReader(text_lines(upload))
+    try:
+        reader.fieldnames = _header(list(reader.fieldnames or ()), aliases, required)
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        too_long = "field larger than field limit" in str(exc)
+        raise UnreadableFileError(
+            Said(
+                f"第 {reader.line_num + 1:,} 行"
+                + (f"有字段超过 {limit:,} 个字符" if too_long else "不是有效的 CSV"),
+                f"Line {reader.line_num + 1:,} "
+                + (f"has a field longer than {limit:,} characters" if too_long else "is not CSV"),
+            )
+        ) from exc
 
 
 class CellError(ValueError):
@@ -96,19 +133,31 @@ def _text(value: Any) -> str | None:
     return str(value).strip()
 
 
+_NOT_A_WORKBOOK = Said(
+    "不是可读取的 Excel 工作簿（.xlsx）", "not a readable Excel workbook (.xlsx)"
+)
+
+
+def checked_workbook(upload: Upload) -> workbook_limits.Shape:
+    """The workbook within the limits (413 beyond them), or UnreadableFileError."""
+    try:
+        return workbook_limits.check_workbook(upload.path)
+    except workbook_limits.NotAWorkbookError as exc:
+        raise UnreadableFileError(_NOT_A_WORKBOOK) from exc
+
+
 def xlsx_rows(
-    body: bytes, aliases: Mapping[str, str], required: set[str]
+    upload: Upload, aliases: Mapping[str, str], required: set[str]
 ) -> Iterator[tuple[int, dict[str, Any] | Said]]:
     """The first sheet: its first row names the columns; a blank row is skipped. A row with a
-    cell that cannot be read is (line, reason)."""
+    cell that cannot be read is (line, reason). The workbook is checked first."""
+    checked_workbook(upload)
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(body)).get_sheet_by_index(0)
+        sheet = CalamineWorkbook.from_path(upload.path).get_sheet_by_index(0)
         rows = sheet.iter_rows()
         first = next(rows, None)
-    except CalamineError as exc:
-        raise UnreadableFileError(
-            Said("不是可读取的 Excel 工作簿（.xlsx）", "not a readable Excel workbook (.xlsx)")
-        ) from exc
+    except (CalamineError, ValueError, OSError) as exc:
+        raise UnreadableFileError(_NOT_A_WORKBOOK) from exc
     if first is None:
         raise UnreadableFileError(Said("工作表是空的", "the sheet is empty"))
     names = _header([str(v) if v is not None else "" for v in first], aliases, required)
@@ -123,13 +172,20 @@ def xlsx_rows(
         yield line, {n: c for n, c in zip(names, cells, strict=False) if n}
 
 
-def xlsx_data_rows(body: bytes) -> int:
-    """Rows under the header of the first sheet, for a progress bar (0 if unreadable)."""
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(body)).get_sheet_by_index(0)
-    except CalamineError:
-        return 0
-    return max(sheet.height - 1, 0)
+def xlsx_data_rows(upload: Upload) -> int:
+    """Rows under a sheet's header, for a progress bar; the workbook checked as `xlsx_rows`
+    checks it, so that no job is started for a file it would refuse."""
+    return checked_workbook(upload).rows
+
+
+def line_count(upload: Upload) -> int:
+    """Lines in a text file, for a progress bar (a quoted field may span lines: an estimate)."""
+    lines = 0
+    last = b""
+    for chunk in upload.chunks():
+        lines += chunk.count(b"\n")
+        last = chunk
+    return lines + (0 if not last or last.endswith(b"\n") else 1)
 
 
 ON_ERRORS_HELP = (

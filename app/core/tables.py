@@ -11,15 +11,14 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
-import xlsxwriter
 from fastapi import Request
 from fastapi.responses import Response
 
 from app.core import csvsafe
 from app.core.sheets import XLSX_MEDIA_TYPE
+from app.core.workbook import Book
 
 CSV_MEDIA_TYPE = "text/csv"
 Format = Literal["json", "csv", "xlsx"]
@@ -72,27 +71,22 @@ def csv_bytes(table: Table) -> bytes:
 
 def xlsx_bytes(*tables: Table) -> bytes:
     """One sheet per table: the title, bold headers, money as numbers formatted to the fen."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
+    book = Book()
+    bold = book.style(bold=True)
+    money = book.style(num_format="#,##0.00")
     for table in tables:
-        sheet = book.add_worksheet(table.sheet)
+        sheet = book.sheet(table.sheet)
         row = 0
         if table.title:
-            sheet.write(row, 0, table.title, bold)
+            sheet.cell(row, 0, table.title, bold)
             row += 1
-        sheet.write_row(row, 0, [c.header for c in table.columns], bold)
-        sheet.set_column(0, len(table.columns) - 1, 14)
+        sheet.row(row, 0, [c.header for c in table.columns], bold)
+        sheet.widths(0, len(table.columns) - 1, 14)
         for values in table.rows:
             row += 1
             for col, (column, value) in enumerate(zip(table.columns, values, strict=True)):
-                if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-                    sheet.write_number(row, col, float(value), money if column.money else None)
-                else:
-                    sheet.write_string(row, col, str(_plain(value)))
-    book.close()
-    return out.getvalue()
+                sheet.cell(row, col, _plain(value), money if column.money else None)
+    return book.bytes()
 
 
 def file_response(table: Table, form: Format, name: str) -> Response:

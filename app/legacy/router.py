@@ -17,6 +17,7 @@ from app.core.deps import DbSession
 from app.core.i18n import Said
 from app.core.problems import problem_responses
 from app.core.types import Day
+from app.core.uploads import Upload, upload_of
 from app.legacy import schemas, service
 
 router = APIRouter(prefix="/v1/legacy-loans", tags=["legacy"])
@@ -27,7 +28,7 @@ lpr_router = APIRouter(prefix="/v1/lpr-rates", tags=["legacy"])
     "/imports",
     response_model=schemas.LegacyImportOut,
     status_code=201,
-    responses={**ACCEPTED, **problem_responses(403)},
+    responses={**ACCEPTED, **problem_responses(403, 413)},
 )
 def import_legacy_loans(
     body: schemas.LegacyImportIn,
@@ -47,7 +48,7 @@ def import_legacy_loans(
             principal,
             JobKind.legacy_import,
             {"contracts": len(body.loans), "as_of": body.as_of and str(body.as_of)},
-            payload=body.model_dump_json().encode(),
+            payload=Upload.of(body.model_dump_json().encode()),
             total=len(body.loans),
             lock="legacy-import",
         )
@@ -144,7 +145,12 @@ async def import_legacy_sheet(
             "Send the sheet as an .xlsx workbook, text/csv or application/octet-stream",
         ),
     )
-    body = await request.body()
     return await run_in_threadpool(
-        service.import_sheet, session, principal, body, fmt, as_of, on_errors == "import_valid"
+        service.import_sheet,
+        session,
+        principal,
+        upload_of(request),
+        fmt,
+        as_of,
+        on_errors == "import_valid",
     )

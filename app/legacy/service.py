@@ -24,6 +24,7 @@ from app.core.identity import InvalidIdNumberError, parse_id_number
 from app.core.masking import mask_account, mask_id_number, mask_phone
 from app.core.problems import Problem, conflict, outside_regions, rows_in_error
 from app.core.sheets import UnreadableFileError
+from app.core.uploads import Upload
 from app.decisions import service as decisions
 from app.decisions.models import Decision
 from app.domain.decisions import DecisionKind
@@ -129,8 +130,8 @@ def import_loans(
 @handles(JobKind.legacy_import)
 def run_import_job(run: Run) -> Outcome:
     """A legacy import started with `Prefer: respond-async`: the same import, in a worker."""
-    assert run.payload is not None
-    body = schemas.LegacyImportIn.model_validate_json(run.payload)
+    with run.upload() as upload:
+        body = schemas.LegacyImportIn.model_validate_json(upload.read_all())
     with get_sessionmaker().begin() as session:
         result = import_loans(session, run.principal, body, run.progress)
     return Outcome(
@@ -372,26 +373,29 @@ MAX_SHEET_ROWS = 20_000
 def import_sheet(
     session: Session,
     principal: Principal,
-    body: bytes,
+    upload: Upload,
     fmt: str,
     as_of: date | None,
     import_valid: bool,
 ) -> schemas.LegacySheetImportOut:
     """A sheet of contracts (app/legacy/sheets.py) through the same import as the JSON body; a
-    row that is not a contract, or that the import rejects, is a row error by its line."""
+    row that is not a contract, or that the import rejects, is a row error by its line. The
+    sheet is read until MAX_SHEET_ROWS rows, and refused at the next one."""
+    rows: list[tuple[int, schemas.LegacyLoanIn | Said]] = []
     try:
-        rows = list(sheets.contracts(body, fmt))
+        for row in sheets.contracts(upload, fmt):
+            if len(rows) == MAX_SHEET_ROWS:
+                raise Problem(
+                    422,
+                    Said(
+                        f"一次最多导入 {MAX_SHEET_ROWS:,} 行，请分批导入",
+                        f"At most {MAX_SHEET_ROWS:,} rows at a time; split the sheet",
+                    ),
+                    slug="validation-error",
+                )
+            rows.append(row)
     except UnreadableFileError as exc:
         raise Problem(422, said_of(exc), slug="validation-error") from exc
-    if len(rows) > MAX_SHEET_ROWS:
-        raise Problem(
-            422,
-            Said(
-                f"一次最多导入 {MAX_SHEET_ROWS:,} 行，请分批导入",
-                f"At most {MAX_SHEET_ROWS:,} rows at a time; split the sheet",
-            ),
-            slug="validation-error",
-        )
     language = language_var.get()
     valid = [(line, row) for line, row in rows if isinstance(row, schemas.LegacyLoanIn)]
     rejections = [

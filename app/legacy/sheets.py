@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from app.core import sheets
 from app.core.i18n import Said
 from app.core.problems import field_message
+from app.core.uploads import Upload
 from app.domain.labels import code_of
 from app.legacy import schemas
 
@@ -126,12 +127,12 @@ def _invalid(exc: ValidationError) -> Said:
     )
 
 
-def contracts(body: bytes, fmt: str) -> Iterator[tuple[int, schemas.LegacyLoanIn | Said]]:
+def contracts(upload: Upload, fmt: str) -> Iterator[tuple[int, schemas.LegacyLoanIn | Said]]:
     """(line, contract) per row, or (line, why the row is not a contract)."""
     rows = (
-        sheets.xlsx_rows(body, HEADER_ALIASES, REQUIRED)
+        sheets.xlsx_rows(upload, HEADER_ALIASES, REQUIRED)
         if fmt == "xlsx"
-        else sheets.csv_rows(body, HEADER_ALIASES, REQUIRED)
+        else sheets.csv_rows(upload, HEADER_ALIASES, REQUIRED)
     )
     for line, row in rows:
         if isinstance(row, Said):

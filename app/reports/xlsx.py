@@ -13,14 +13,12 @@ Amounts are numbers to the fen, formatted as money, so the sheet's own sums agre
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-import xlsxwriter
-
 from app.core.identity import region_name
+from app.core.workbook import Book
 from app.domain.money import ZERO
 from app.reports.periods import Period
 from app.reports.service import CountyClaim, CountyFacts, LoanFacts
@@ -81,19 +79,18 @@ def claims_workbook(
     bank_name: str,
 ) -> bytes:
     claims = list(claims)
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True})
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    money = book.add_format({"num_format": "#,##0.00"})
-    money_bold = book.add_format({"num_format": "#,##0.00", "bold": True})
-    rate = book.add_format({"num_format": "0.0000%"})
+    book = Book()
+    bold = book.style(bold=True)
+    title = book.style(bold=True, font_size=14)
+    money = book.style(num_format="#,##0.00")
+    money_bold = book.style(num_format="#,##0.00", bold=True)
+    rate = book.style(num_format="0.0000%")
 
-    totals = book.add_worksheet("汇总")
-    totals.set_column(0, len(_TOTAL_HEADERS) - 1, 14)
-    totals.write(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", title)
-    totals.write(1, 0, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}")
-    totals.write_row(2, 0, _TOTAL_HEADERS, bold)
+    totals = book.sheet("汇总")
+    totals.widths(0, len(_TOTAL_HEADERS) - 1, 14)
+    totals.cell(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", title)
+    totals.cell(1, 0, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}")
+    totals.row(2, 0, _TOTAL_HEADERS, bold)
     row = 3
     sums: list[Decimal] = [ZERO] * 13
     for claim in claims:
@@ -114,38 +111,37 @@ def claims_workbook(
             claim.central_subsidy + claim.central_adjustment,
             claim.local_subsidy + claim.local_adjustment,
         )
-        totals.write_row(
+        totals.row(
             row,
             0,
             [claim.region_code, _county(claim.region_code), STATUS_ZH.get(claim.status, "")],
         )
         for col, value in enumerate(values):
-            cell = money if col >= 3 else None
-            totals.write_number(row, col + 3, float(value), cell)
+            totals.cell(row, col + 3, value, money if col >= 3 else None)
             sums[col] += Decimal(value)
         row += 1
-    totals.write(row, 0, "合计", bold)
+    totals.cell(row, 0, "合计", bold)
     for col, value in enumerate(sums):
-        totals.write_number(row, col + 3, float(value), money_bold if col >= 3 else bold)
+        totals.cell(row, col + 3, value, money_bold if col >= 3 else bold)
     row += 2
-    totals.write(row, 0, f"填报单位（盖章）：{bank_name}", bold)
+    totals.cell(row, 0, f"填报单位（盖章）：{bank_name}", bold)
     row += 1
     for offset, label in enumerate(SIGNATURES):
-        totals.write(row, offset * 3, label)
+        totals.cell(row, offset * 3, label)
     row += 2
-    totals.write(row, 0, "财政部门审核意见：", bold)
-    totals.write(row + 1, 0, "审核人：")
-    totals.write(row + 1, 3, "审核日期：")
+    totals.cell(row, 0, "财政部门审核意见：", bold)
+    totals.cell(row + 1, 0, "审核人：")
+    totals.cell(row + 1, 3, "审核日期：")
 
-    lines = book.add_worksheet("明细")
-    lines.set_column(0, len(_LINE_HEADERS) - 1, 14)
-    lines.write_row(0, 0, _LINE_HEADERS, bold)
+    lines = book.sheet("明细")
+    lines.widths(0, len(_LINE_HEADERS) - 1, 14)
+    lines.row(0, 0, _LINE_HEADERS, bold)
     row = 1
     for claim in claims:
         status = STATUS_ZH.get(claim.status, claim.status)
         for line in claim.lines:
             f = facts.get(line.loan_id, _NO_FACTS)
-            lines.write_row(
+            lines.row(
                 row,
                 0,
                 [
@@ -157,10 +153,10 @@ def claims_workbook(
                     line.policy_version,
                 ],
             )
-            lines.write_number(row, 6, float(f.principal), money)
-            lines.write_string(row, 7, f.value_date.isoformat() if f.value_date else "")
-            lines.write_number(row, 8, f.term_months)
-            lines.write_number(row, 9, float(f.annual_rate), rate)
+            lines.cell(row, 6, f.principal, money)
+            lines.cell(row, 7, f.value_date.isoformat() if f.value_date else "")
+            lines.cell(row, 8, f.term_months)
+            lines.cell(row, 9, f.annual_rate, rate)
             for col, value in enumerate(
                 (
                     f.balance_start,
@@ -174,7 +170,6 @@ def claims_workbook(
                 ),
                 start=10,
             ):
-                lines.write_number(row, col, float(value), money)
+                lines.cell(row, col, value, money)
             row += 1
-    book.close()
-    return out.getvalue()
+    return book.bytes()

@@ -17,6 +17,7 @@ from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said, said_of
 from app.core.problems import Problem, problem_responses
+from app.core.uploads import upload_of
 from app.roster import service
 from app.roster.schemas import RosterImportOut
 
@@ -84,25 +85,26 @@ async def import_roster(
             " application/octet-stream",
         ),
     )
-    body = await request.body()
-    if wants_async(prefer):
-        job = await run_in_threadpool(
-            jobs.start,
-            session,
-            principal,
-            JobKind.roster_import,
-            {"format": fmt, "bytes": len(body), "on_errors": on_errors},
-            payload=body,
-            total=service.estimated_rows(body, fmt),
-            lock="roster-import",
-        )
-        return accepted(job)
+    upload = upload_of(request)
     try:
+        if wants_async(prefer):
+            total = await run_in_threadpool(service.estimated_rows, upload, fmt)
+            job = await run_in_threadpool(
+                jobs.start,
+                session,
+                principal,
+                JobKind.roster_import,
+                {"format": fmt, "bytes": upload.size, "on_errors": on_errors},
+                payload=upload,
+                total=total,
+                lock="roster-import",
+            )
+            return accepted(job)
         result = await run_in_threadpool(
             partial(service.import_roster, import_valid=on_errors == "import_valid"),
             session,
             principal,
-            body,
+            upload,
             fmt,
         )
     except service.UnsupportedFormatError as exc:

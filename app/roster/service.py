@@ -3,7 +3,6 @@ into `roster_entries` with one statement. Re-sending the same file changes nothi
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, column, not_, select, table, text
+from sqlalchemy import (
+    Integer,
+    LargeBinary,
+    String,
+    column,
+    func,
+    not_,
+    select,
+    table,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -27,6 +37,7 @@ from app.core.identity import InvalidIdNumberError, parse_id_number, region_code
 from app.core.masking import mask_id_number
 from app.core.problems import Problem, outside_regions, rows_in_error
 from app.core.scoping import scope_filter
+from app.core.uploads import Upload
 from app.domain.eligibility import LISTED
 from app.domain.labels import code_of
 from app.roster.models import RosterEntry, RosterImport
@@ -64,6 +75,12 @@ class ImportResult:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
+    def reject(self, line: int, reason: str) -> None:
+        """Counted always; listed up to MAX_LISTED_PROBLEMS."""
+        self.rejected += 1
+        if len(self.rejections) < MAX_LISTED_PROBLEMS:
+            self.rejections.append({"line": line, "reason": reason})
+
 
 # Chinese column headers as the agriculture departments' sheets name them (issue 18), beside
 # the English ones.
@@ -96,20 +113,19 @@ CATEGORY_ALIASES = {
 }
 
 
-def _rows(body: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | Said]]:
+def _rows(upload: Upload, fmt: str) -> Iterator[tuple[int, dict[str, Any] | Said]]:
     """(line number, row dict) per data line, or (line number, reason) for unreadable ones."""
     required = set(COLUMNS) - {"removed_date"}
     if fmt == "csv":
-        yield from sheets.csv_rows(body, HEADER_ALIASES, required)
+        yield from sheets.csv_rows(upload, HEADER_ALIASES, required)
     elif fmt == "xlsx":
-        yield from sheets.xlsx_rows(body, HEADER_ALIASES, required)
+        yield from sheets.xlsx_rows(upload, HEADER_ALIASES, required)
     else:
-        stream = io.TextIOWrapper(io.BytesIO(body), encoding=sheets.encoding_of(body), newline="")
-        yield from _jsonl_rows(stream)
+        yield from _jsonl_rows(sheets.text_lines(upload))
 
 
-def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | Said]]:
-    for number, line in enumerate(stream, start=1):
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Said]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -195,16 +211,12 @@ def _validate(
 
 
 def _staged_rows(
-    rows: Iterable[tuple[int, dict[str, Any] | Said]],
-    result: ImportResult,
-    principal: Principal,
-    outside: list[int],
+    rows: Iterable[tuple[int, dict[str, Any] | Said]], result: ImportResult
 ) -> Iterator[tuple[Any, ...]]:
-    """Valid rows for staging (with their line number). A row for a county outside the
-    caller's regions is noted in `outside`: the import is then refused as a whole."""
+    """Valid rows for staging (with their line number). Nothing grows with the file here but
+    the counts: repeats and regions are found in the staging table."""
     today = business_today()
     cipher = get_cipher()
-    seen: set[bytes] = set()
     language = language_var.get()
     for line, row in rows:
         result.lines += 1
@@ -212,21 +224,28 @@ def _staged_rows(
             if isinstance(row, Said):
                 raise ValueError(row)
             staged, warning = _validate(row, today, cipher)
-            if staged[0] in seen:
-                raise ValueError(
-                    Said("同一人在本文件中已出现过", "the same person appears earlier in this file")
-                )
         except ValueError as exc:
-            result.rejected += 1
-            if len(result.rejections) < MAX_LISTED_PROBLEMS:
-                result.rejections.append({"line": line, "reason": said_of(exc).in_(language)})
+            result.reject(line, said_of(exc).in_(language))
             continue
-        seen.add(staged[0])
-        if not principal.sees_region(staged[5]):
-            outside.append(line)
         if warning and len(result.warnings) < MAX_LISTED_PROBLEMS:
             result.warnings.append({"line": line, "warning": warning})
         yield (*staged, line)
+
+
+_REPEATED = text("""
+DELETE FROM roster_staging s
+WHERE EXISTS (SELECT 1 FROM roster_staging e WHERE e.id_hash = s.id_hash AND e.line < s.line)
+RETURNING s.line
+""")
+
+
+def _drop_repeats(session: Session, result: ImportResult) -> None:
+    """A person a second time in one file: that line is rejected, the first one stands."""
+    language = language_var.get()
+    reason = Said("同一人在本文件中已出现过", "the same person appears earlier in this file")
+    for line in sorted(session.scalars(_REPEATED)):
+        result.reject(line, reason.in_(language))
+    result.rejections.sort(key=lambda r: int(r["line"]))
 
 
 _STAGING = """
@@ -236,7 +255,12 @@ CREATE TEMPORARY TABLE roster_staging (
 ) ON COMMIT DROP
 """
 
-_STAGED = table("roster_staging", column("line", Integer), column("id_hash", LargeBinary))
+_STAGED = table(
+    "roster_staging",
+    column("line", Integer),
+    column("id_hash", LargeBinary),
+    column("region_code", String),
+)
 
 # A named hot path (STYLE §7): a province's million roster rows go through a COPY into staging
 # and this one statement (bench/roster_import.py: 1,000,000 rows in about 33 s).
@@ -272,12 +296,11 @@ FROM up LEFT JOIN prev USING (id_hash)
 """)
 
 
-def estimated_rows(body: bytes, fmt: str) -> int:
+def estimated_rows(upload: Upload, fmt: str) -> int:
     """Data lines in a file, for a progress bar (a quoted field may span lines: an estimate)."""
     if fmt == "xlsx":
-        return sheets.xlsx_data_rows(body)
-    lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
-    return max(lines - (1 if fmt == "csv" else 0), 0)
+        return sheets.xlsx_data_rows(upload)
+    return max(sheets.line_count(upload) - (1 if fmt == "csv" else 0), 0)
 
 
 def _counted(
@@ -294,7 +317,7 @@ def _counted(
 def import_roster(
     session: Session,
     principal: Principal,
-    body: bytes,
+    upload: Upload,
     fmt: str,
     on_progress: Callable[[int, int], None] | None = None,
     *,
@@ -310,11 +333,10 @@ def import_roster(
                 "send CSV, JSON lines or Excel (.xlsx)",
             )
         )
-    rows = _rows(body, fmt)
+    rows = _rows(upload, fmt)
     if on_progress is not None:
-        rows = _counted(rows, on_progress, estimated_rows(body, fmt))
+        rows = _counted(rows, on_progress, estimated_rows(upload, fmt))
     result = ImportResult(import_id=uuid.uuid4())
-    outside: list[int] = []
     connection = session.connection()
     connection.exec_driver_sql(_STAGING)
     raw = connection.connection.driver_connection
@@ -326,17 +348,22 @@ def import_roster(
             " region_code, category, listed_date, removed_date, line) FROM STDIN"
         ) as copy,
     ):
-        for staged in _staged_rows(rows, result, principal, outside):
+        for staged in _staged_rows(rows, result):
             copy.write_row(staged)
-    # A person already listed in a county outside the caller's regions is not theirs to change
-    # (a removal included), whatever county the file gives.
-    outside += session.scalars(
+    _drop_repeats(session, result)
+    # A row for a county outside the caller's regions refuses the import as a whole; so does a
+    # person already listed in such a county (a removal included), whatever county the file
+    # gives: not theirs to change.
+    outside = union(
+        select(_STAGED.c.line).where(not_(scope_filter(principal, _STAGED.c.region_code))),
         select(_STAGED.c.line)
         .join(RosterEntry, RosterEntry.id_hash == _STAGED.c.id_hash)
-        .where(not_(scope_filter(principal, RosterEntry.region_code)))
-    ).all()
-    if outside:
-        raise outside_regions(Said("行", "rows"), [(f"line {n}",) for n in sorted(set(outside))])
+        .where(not_(scope_filter(principal, RosterEntry.region_code))),
+    ).subquery()
+    count = session.scalar(select(func.count()).select_from(outside)) or 0
+    if count:
+        lines = session.scalars(select(outside.c.line).order_by(outside.c.line).limit(1_000))
+        raise outside_regions(Said("行", "rows"), [(f"line {n}",) for n in lines], count=count)
     if result.rejected and not import_valid:
         raise rows_in_error(result.rejected, result.rejections)
     counts = session.execute(_MERGE, {"import_id": result.import_id}).one()
@@ -383,13 +410,12 @@ def import_roster(
 @handles(JobKind.roster_import)
 def run_import_job(run: Run) -> Outcome:
     """A roster import started with `Prefer: respond-async`: the same import, in a worker."""
-    assert run.payload is not None
-    with get_sessionmaker().begin() as session:
+    with run.upload() as upload, get_sessionmaker().begin() as session:
         try:
             result = import_roster(
                 session,
                 run.principal,
-                run.payload,
+                upload,
                 run.params["format"],
                 run.progress,
                 import_valid=run.params.get("on_errors") == "import_valid",
