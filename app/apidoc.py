@@ -25,6 +25,7 @@ TAGS = {
     "reports": "贴息申报、资产质量与风险补偿 — subsidy claims and portfolio reports",
     "decisions": "双人审批：待办与审批 — four-eyes requests and their decisions",
     "audit": "审计记录 — the audit trail",
+    "console": "控制台会话：查看与注销 — console sessions, seen and ended by administrators",
 }
 
 SUMMARIES = {
@@ -110,6 +111,9 @@ SUMMARIES = {
     "run_eod": "运行日终批处理",
     "list_jobs": "后台任务列表",
     "get_job": "查看后台任务",
+    "list_console_sessions": "控制台会话列表",
+    "revoke_console_session": "注销控制台会话",
+    "revoke_console_sessions_of": "注销某人的全部控制台会话",
     "row_errors_file": "下载导入错误清单",
     "job_output": "下载任务输出文件",
     "get_region": "地区放款状态",

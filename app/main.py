@@ -21,8 +21,10 @@ from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.background.router import router as jobs_router
 from app.collections.router import router as collections_router
+from app.console.admin import router as console_sessions_router
 from app.console.router import install as install_console
 from app.core.auth import current_principal
+from app.core.headers import SecurityHeadersMiddleware, allow_inline_scripts
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
 from app.core.problems import (
@@ -92,7 +94,7 @@ def _serve_docs_offline(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="Bangfu 接口文档",
             swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
@@ -102,6 +104,7 @@ def _serve_docs_offline(app: FastAPI) -> None:
             # the online validator badge would call validator.swagger.io
             swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
         )
+        return allow_inline_scripts(page)  # its start-up script, by hash
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
@@ -133,6 +136,7 @@ def create_app() -> FastAPI:
     _serve_docs_offline(app)
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer carries them
     install_console(app)
     for router in (
         health_router,
@@ -158,6 +162,7 @@ def create_app() -> FastAPI:
         reports_router,
         decisions_router,
         audit_router,
+        console_sessions_router,
     ):
         app.include_router(router)
     # every feature has registered its four-eyes handlers by now: the table of who asks and

@@ -5,6 +5,7 @@ from app.applications.officers import OfficerReassignment
 from app.audit.models import AuditEvent
 from app.background.models import Job
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
+from app.console.models import ConsoleSession
 from app.core.idempotency import IdempotencyRecord
 from app.decisions.models import Decision
 from app.disbursements.models import DisbursementAction
@@ -38,6 +39,7 @@ __all__ = [
     "ChainRequest",
     "CollectionAction",
     "CollectionCase",
+    "ConsoleSession",
     "CreditRating",
     "Decision",
     "Disbursement",

@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Select,
     String,
     any_,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -221,21 +223,29 @@ def start(
 
 
 def _visible(principal: Principal) -> Callable[[Select[Any]], Select[Any]]:
-    """Who sees a job: whoever started it; auditors and administrators see the jobs of
-    everyone whose regions all lie within theirs."""
+    """Who sees a job, by the token presented now (issue 26): whoever started it, while their
+    token still holds every role and covers every region the job was started with; auditors
+    and administrators see the jobs of everyone whose regions all lie within theirs."""
 
     def where(query: Select[Any]) -> Select[Any]:
-        mine = Job.started_by == principal.subject
+        covered = _regions_within(principal)
+        held = literal(sorted(principal.roles), ARRAY(String))
+        mine = (Job.started_by == principal.subject) & Job.roles.op("<@")(held) & covered
         if not principal.roles & {Role.auditor, Role.admin}:
             return query.where(mine)
-        if NATIONAL_SCOPE in principal.regions:
-            return query
-        region = func.unnest(Job.regions).table_valued("code").render_derived(name="region")
-        patterns = literal([f"{p}%" for p in principal.regions], ARRAY(String))
-        beyond = exists(select(1).select_from(region).where(~region.c.code.like(any_(patterns))))
-        return query.where(mine | ~beyond)
+        return query.where(covered)
 
     return where
+
+
+def _regions_within(principal: Principal) -> ColumnElement[bool]:
+    """A job's regions all lie within the caller's (national scope only within national)."""
+    if NATIONAL_SCOPE in principal.regions:
+        return true()
+    region = func.unnest(Job.regions).table_valued("code").render_derived(name="region")
+    patterns = literal([f"{p}%" for p in principal.regions], ARRAY(String))
+    beyond = exists(select(1).select_from(region).where(~region.c.code.like(any_(patterns))))
+    return ~beyond
 
 
 def get(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.console import sessions
 from app.console.api import Answer, Api
 from app.console.auth import (
     COOKIE,
@@ -19,12 +20,14 @@ from app.console.auth import (
     User,
     minting_allowed,
     same_origin,
+    secure_cookies,
     user_of,
-    user_with,
 )
 from app.core.auth import Role, issue_token
 from app.core.clock import business_today
 from app.core.identity import region_name
+from app.core.middleware import session_of
+from app.core.problems import Problem
 from app.domain.labels import RATING_REASONS_ZH, ZH, labelled
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -78,23 +81,44 @@ def to(url: str) -> RedirectResponse:
 # --- signing in ---------------------------------------------------------------------------
 
 
+# What the sign-in page may say, by code: a page shows only what the service wrote, never a
+# caller's text (`?notice=` is looked up here, and an unknown code says nothing).
+NOTICES = {
+    "bad-token": ("alert", "令牌无效或已过期"),
+    "signed-out": ("status", "您已退出登录"),
+    "ended": ("status", "登录已结束（超时、令牌过期或被管理员注销），请重新登录"),
+}
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, error: str = "") -> HTMLResponse:
+def sign_in_page(request: Request, notice: str = "") -> HTMLResponse:
+    role, text = NOTICES.get(notice, ("", ""))
     return templates.TemplateResponse(
         request,
         "sign_in.html",
-        {"user": None, "error": error, "minting": minting_allowed(), "roles": list(Role)},
+        {
+            "user": None,
+            "notice": text,
+            "notice_role": role,
+            "minting": minting_allowed(),
+            "roles": list(Role),
+        },
     )
 
 
 def _signed_in(token: str, request: Request) -> Response:
+    """A session for the token, and its secret in the cookie (bad token: back to sign in)."""
+    try:
+        secret = sessions.open_session(session_of(request), token)
+    except Problem:
+        return to("/console/sign-in?notice=bad-token")
     answer = to("/console/")
     answer.set_cookie(
         COOKIE,
-        token,
+        secret,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/console",
     )
     return answer
@@ -103,10 +127,6 @@ def _signed_in(token: str, request: Request) -> Response:
 @router.post("/sign-in", dependencies=[Write])
 def sign_in(request: Request, token: Annotated[str, Form(max_length=8000)]) -> Response:
     """The bank's token, as its identity provider issued it."""
-    try:
-        user_with(token.strip())
-    except SignInNeededError:
-        return to("/console/sign-in?error=令牌无效或已过期")
     return _signed_in(token.strip(), request)
 
 
@@ -125,9 +145,13 @@ def sign_in_development(
 
 
 @router.post("/sign-out", dependencies=[Write])
-def sign_out() -> Response:
-    answer = to("/console/sign-in")
-    answer.delete_cookie(COOKIE, path="/console")
+def sign_out(request: Request) -> Response:
+    """The session ends here, whoever holds a copy of the cookie."""
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        sessions.sign_out(session_of(request), secret)
+    answer = to("/console/sign-in?notice=signed-out")
+    answer.delete_cookie(COOKIE, path="/console", secure=secure_cookies(request), httponly=True)
     return answer
 
 
@@ -189,7 +213,12 @@ async def find_household(page: Page, q: str = "") -> HTMLResponse:
 
 
 @router.get("/households/{household_id}", response_class=HTMLResponse)
-async def household(page: Page, household_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+async def household_page(page: Page, household_id: uuid.UUID) -> HTMLResponse:
+    return await household(page, household_id)
+
+
+async def household(page: Signed, household_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+    """The page, with what the API refused of the last write (`problem`, the API's words)."""
     found = await page.api.get(f"/v1/households/{household_id}")
     if not found.ok:
         return page.refused(found)
@@ -351,7 +380,11 @@ async def apply(
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-async def application(page: Page, application_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+async def application_page(page: Page, application_id: uuid.UUID) -> HTMLResponse:
+    return await application(page, application_id)
+
+
+async def application(page: Signed, application_id: uuid.UUID, problem: str = "") -> HTMLResponse:
     found = await page.api.get(f"/v1/applications/{application_id}")
     if not found.ok:
         return page.refused(found)
@@ -442,7 +475,11 @@ async def sign_contract(
 
 
 @router.get("/loans/{loan_id}", response_class=HTMLResponse)
-async def loan(page: Page, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+async def loan_page(page: Page, loan_id: uuid.UUID) -> HTMLResponse:
+    return await loan(page, loan_id)
+
+
+async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
     found = await page.api.get(f"/v1/loans/{loan_id}")
     if not found.ok:
         return page.refused(found)
@@ -593,4 +630,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SignInNeededError)
     async def _sign_in_first(request: Request, exc: SignInNeededError) -> Response:
-        return to("/console/sign-in")
+        ended = request.cookies.get(COOKIE)
+        answer = to("/console/sign-in?notice=ended" if ended else "/console/sign-in")
+        if ended:
+            answer.delete_cookie(COOKIE, path="/console", secure=secure_cookies(request))
+        return answer

@@ -174,6 +174,13 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
+def token_expiry(token: str, settings: Settings | None = None) -> float:
+    """When a valid token expires (seconds since the epoch); 401 if it is not valid."""
+    settings = settings or get_settings()
+    key, algorithms = _verification_key(token, settings)
+    return _verified(token, key, tuple(algorithms), settings.jwt_issuer)[1]
+
+
 def decode_token(token: str, settings: Settings) -> Principal:
     key, algorithms = _verification_key(token, settings)
     principal, expires = _verified(token, key, tuple(algorithms), settings.jwt_issuer)
@@ -251,7 +258,7 @@ async def current_principal(
 async def metrics_reader(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """/metrics is not public: the scraper's METRICS_TOKEN, or an admin's token."""
+    """/metrics is not public: the scraper's METRICS_TOKEN, or a national admin's token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized(Said("需要提供 Bearer 令牌", "A bearer token is required"))
     settings = get_settings()
@@ -259,11 +266,15 @@ async def metrics_reader(
         credentials.credentials.encode(), settings.metrics_token.encode()
     ):
         return
-    if Role.admin not in decode_token(credentials.credentials, settings).roles:
+    principal = decode_token(credentials.credentials, settings)
+    # The series cover every county (each one's batch lag, the jobs of all): an administrator of
+    # a province or county would read the others' through them.
+    if Role.admin not in principal.roles or NATIONAL_SCOPE not in principal.regions:
         raise Problem(
             403,
             Said(
-                "监控指标仅供采集程序和管理员查看", "Metrics are for the scraper and administrators"
+                "监控指标涵盖全国各地区，仅供采集程序和全国权限的管理员查看",
+                "Metrics cover every region: for the scraper and national administrators",
             ),
             slug="forbidden",
         )
@@ -277,6 +288,20 @@ def refuse_unless_role(principal: Principal, allowed: frozenset[Role]) -> None:
             Said(
                 "您的角色无权执行此操作；允许的角色：" + "、".join(sorted(allowed)),
                 "Your role may not do this; allowed: " + ", ".join(sorted(allowed)),
+            ),
+            slug="forbidden",
+        )
+
+
+def refuse_unless_national(principal: Principal, what: Said) -> None:
+    """403 unless the caller's scope is national: `what` is national reference data (the LPR,
+    the exemption catalogue), which no one county's or province's administrator changes."""
+    if NATIONAL_SCOPE not in principal.regions:
+        raise Problem(
+            403,
+            Said(
+                f"{what.zh}为全国参考数据，须由全国权限的管理员维护",
+                f"{what.en} is national reference data: for a national administrator",
             ),
             slug="forbidden",
         )

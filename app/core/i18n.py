@@ -68,6 +68,7 @@ NOUNS_ZH = {
     "Application": "申请",
     "Audit event": "审计记录",
     "Collection case": "催收案件",
+    "ConsoleSession": "控制台会话",
     "Disbursement": "放款",
     "Disbursement action": "放款处理请求",
     "Exemption case": "尽职免责案件",

@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # The console (issue 26): a session ends after this long without a page; writes must come
+    # from this origin (scheme://host[:port]) when set, else from the request's own host (https
+    # in production).
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_origin: str = ""
+
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 268_435_456  # roster and legacy-loan files (CSV, JSON lines, xlsx)

@@ -17,7 +17,7 @@ class CatalogueEntryIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "code": "S-DISASTER-2026",
+                    "code": "natural_disaster_2026",
                     "kind": "situation",
                     "title_zh": "因重大自然灾害导致借款人无力还款",
                     "title_en": "A major natural disaster left the borrower unable to repay",

@@ -16,7 +16,7 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
-from app.core.auth import Principal, Role
+from app.core.auth import Principal, Role, refuse_unless_national
 from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
@@ -53,6 +53,7 @@ def catalogue(session: Session) -> list[CatalogueEntry]:
 def add_entry(
     session: Session, principal: Principal, body: schemas.CatalogueEntryIn
 ) -> CatalogueEntry:
+    refuse_unless_national(principal, Said("尽职免责情形目录", "The exemption catalogue"))
     if session.get(CatalogueEntry, body.code) is not None:
         raise conflict(
             Said(f"目录中已有 {body.code}", f"{body.code} is in the catalogue already"),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
-from app.core.auth import NATIONAL_SCOPE, Principal, Role
+from app.core.auth import Principal, Role, refuse_unless_national
 from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.db import get_sessionmaker
@@ -158,14 +158,7 @@ def lpr_quotes(session: Session) -> list[LprQuote]:
 def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) -> LprRate:
     """A new publication, recorded on its day by a national administrator; in force once a
     second administrator approves it."""
-    if NATIONAL_SCOPE not in principal.regions:
-        raise Problem(
-            403,
-            Said(
-                "LPR 为全国参考数据，须由全国权限的管理员录入", "The LPR is national reference data"
-            ),
-            slug="forbidden",
-        )
+    refuse_unless_national(principal, Said("贷款市场报价利率（LPR）", "The LPR"))
     today = business_today()
     if body.effective_from != today:
         raise conflict(
