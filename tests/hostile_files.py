@@ -4,6 +4,7 @@ a naive reader for gigabytes. `sheet` is the worksheet's XML inside <sheetData>.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 _CONTENT_TYPES = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -44,23 +45,22 @@ def workbook(sheet: bytes, *, dimension: str = "", strings: list[str] | None = N
     if dimension:
         head += f'<dimension ref="{dimension}"/>'.encode()
     shared = "".join(f"<si><t>{s}</t></si>" for s in strings or [])
+    return _zipped(
+        head + b"<sheetData>" + sheet + b"</sheetData></worksheet>",
+        b'<?xml version="1.0" encoding="UTF-8"?><sst ' + _NS + b">" + shared.encode() + b"</sst>",
+    )
+
+
+def _zipped(sheet_part: bytes, shared_part: bytes | None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES)
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _WORKBOOK)
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        book.writestr(
-            "xl/sharedStrings.xml",
-            b'<?xml version="1.0" encoding="UTF-8"?><sst '
-            + _NS
-            + b">"
-            + shared.encode()
-            + b"</sst>",
-        )
-        book.writestr(
-            "xl/worksheets/sheet1.xml", head + b"<sheetData>" + sheet + b"</sheetData></worksheet>"
-        )
+        if shared_part is not None:
+            book.writestr("xl/sharedStrings.xml", shared_part)
+        book.writestr("xl/worksheets/sheet1.xml", sheet_part)
     return out.getvalue()
 
 
@@ -100,14 +100,19 @@ def with_doctype() -> bytes:
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
     )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        book.writestr("_rels/.rels", _RELS)
-        book.writestr("xl/workbook.xml", _WORKBOOK)
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        book.writestr(
-            "xl/worksheets/sheet1.xml",
-            bomb + b"<worksheet " + _NS + b"><sheetData>&lol2;</sheetData></worksheet>",
-        )
-    return out.getvalue()
+    return _zipped(
+        bomb + b"<worksheet " + _NS + b"><sheetData>&lol2;</sheetData></worksheet>", None
+    )
+
+
+def lying_sizes(megabytes: int) -> bytes:
+    """`whitespace_bomb` whose zip directory says the sheet inflates to 100 bytes: a reader that
+    trusts the directory sees a small part, one that inflates the data sees it all."""
+    data = bytearray(whitespace_bomb(megabytes))
+    name = b"xl/worksheets/sheet1.xml"
+    local = data.find(name) - 30
+    central = data.rfind(name) - 46
+    assert data[local : local + 4] == b"PK\x03\x04" and data[central : central + 4] == b"PK\x01\x02"
+    data[local + 22 : local + 26] = struct.pack("<I", 100)
+    data[central + 24 : central + 28] = struct.pack("<I", 100)
+    return bytes(data)

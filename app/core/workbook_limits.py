@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
+import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 from xml.parsers import expat
@@ -85,7 +87,7 @@ def check_workbook(path: str, limits: Limits | None = None) -> Shape:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise NotAWorkbookError from exc
         with book:
-            return _check_parts(book, limits)
+            return _check_parts(book, raw, limits)
 
 
 def _check_directory(raw: IO[bytes]) -> None:
@@ -107,7 +109,41 @@ def _check_directory(raw: IO[bytes]) -> None:
         )
 
 
-def _check_parts(book: zipfile.ZipFile, limits: Limits) -> Shape:
+def _inflated(raw: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part as the reader will see it: all its compressed bytes inflated, a bounded piece at
+    a time, whatever size the directory declares (a reader may not stop where it says)."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise NotAWorkbookError
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    if info.compress_type == zipfile.ZIP_STORED:
+        inflate = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflate = zlib.decompressobj(-15)
+    else:
+        raise NotAWorkbookError  # the reader takes stored and deflated parts only
+    left = info.compress_size
+    try:
+        while left > 0:
+            data = raw.read(min(_READ, left))
+            if not data:
+                raise NotAWorkbookError  # the file ends inside the part
+            left -= len(data)
+            if inflate is None:
+                yield data
+                continue
+            while data:
+                out = inflate.decompress(data, _READ)
+                data = inflate.unconsumed_tail
+                if out:
+                    yield out
+    except zlib.error as exc:
+        raise NotAWorkbookError from exc
+
+
+def _check_parts(book: zipfile.ZipFile, raw: IO[bytes], limits: Limits) -> Shape:
     infos = book.infolist()
     for info in infos:
         if info.flag_bits & 0x1:
@@ -123,15 +159,11 @@ def _check_parts(book: zipfile.ZipFile, limits: Limits) -> Shape:
             continue
         parser = _Part(name, text, limits) if name.endswith((".xml", ".rels")) else None
         inflated = 0
-        try:
-            with book.open(info) as part:
-                while chunk := part.read(_READ):
-                    inflated += len(chunk)
-                    _check_size(name, inflated, info.compress_size, limits)
-                    if parser is not None:
-                        parser.feed(chunk)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise NotAWorkbookError from exc
+        for chunk in _inflated(raw, info):
+            inflated += len(chunk)
+            _check_size(name, inflated, info.compress_size, limits)
+            if parser is not None:
+                parser.feed(chunk)
         _check_size(name, inflated, info.compress_size, limits)
         if parser is not None:
             parser.close()

@@ -130,7 +130,7 @@ def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Sa
             continue
         try:
             row = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past parsing: not a row either
             yield number, _NOT_AN_OBJECT
             continue
         yield number, row if isinstance(row, dict) else _NOT_AN_OBJECT

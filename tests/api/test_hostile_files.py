@@ -103,6 +103,18 @@ def test_a_json_line_past_the_limit_is_413(client: httpx.Client) -> None:
     assert "第 2 行" in answer.json()["detail"]
 
 
+def test_a_json_line_nested_past_parsing_is_a_row_error(client: httpx.Client) -> None:
+    region = own_county("52")
+    risk = headers(Role.risk_manager, sub="risk-deep", regions=[region])
+    answer = client.post(
+        "/v1/roster/imports",
+        content=b"[" * 200_000 + b"]" * 200_000 + b"\n",
+        headers={**risk, "content-type": "application/x-ndjson"},
+    )
+    assert_problem(answer, 422)
+    assert answer.json()["errors"][0]["loc"] == ["line 1"]
+
+
 def test_a_legacy_json_body_past_its_own_limit_is_413(client: httpx.Client) -> None:
     limit = get_settings().max_json_import_bytes
     answer = client.post(
