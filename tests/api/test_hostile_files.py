@@ -180,6 +180,29 @@ def test_a_contract_number_as_a_formula_is_text_in_the_loan_list_workbook(
     assert _formulas(book.content) == []
 
 
+def test_a_rejected_contract_number_as_a_formula_is_text_in_the_row_errors_workbook(
+    client: httpx.Client,
+) -> None:
+    svc = Servicing(Origination(client, region=own_county("52")))
+    person = Person(id_number(svc.flow.region))
+    item = _legacy_item(svc.flow.region, person, external_ref="=2+3", signed_on="2026-03-01")
+    job = started(
+        client.post(
+            "/v1/legacy-loans/imports",
+            headers={**svc.admin, **ASYNC},
+            json={"as_of": "2026-11-20", "loans": [item]},
+        )
+    )
+    run_queued_jobs()
+    done = client.get(job["url"], headers=svc.admin).json()
+    assert done["status"] == "succeeded" and done["row_error_count"] == 1, done
+    book = client.get(f"{job['url']}/row-errors", params={"format": "xlsx"}, headers=svc.admin)
+    assert book.status_code == 200, book.text
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(book.content)).get_sheet_by_index(0)
+    assert "=2+3" in rows.to_python()[1], rows.to_python()
+    assert _formulas(book.content) == []
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_every_text_is_a_string_cell_whatever_it_starts_with(value: str) -> None:
     table = tables.Table(
