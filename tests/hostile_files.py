@@ -116,3 +116,25 @@ def lying_sizes(megabytes: int) -> bytes:
     data[local + 22 : local + 26] = struct.pack("<I", 100)
     data[central + 24 : central + 28] = struct.pack("<I", 100)
     return bytes(data)
+
+
+def disguised_sheet(ref: str) -> bytes:
+    """A sheet part whose root is not `worksheet`: a reader that looks for `sheetData` anywhere
+    still finds the cell at `ref`."""
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    cells = f'<row r="{digits}"><c r="{ref}"><v>1</v></c></row>'.encode()
+    sheet = b"<chartsheet " + _NS + b"><sheetData>" + HEADER + cells + b"</sheetData></chartsheet>"
+    return _zipped(sheet, None)
+
+
+def two_string_tables(cells: int, length: int) -> bytes:
+    """Cells that use string 0, and two tables of shared strings: the first short, the second
+    (in another part) long. Whichever the reader takes, the check must weigh the long one."""
+    rows = b"".join(_row(n, f'<c r="A{n}" t="s"><v>0</v></c>') for n in range(2, cells + 2))
+    book = io.BytesIO(workbook(HEADER + rows, strings=["x"]))
+    with zipfile.ZipFile(book, "a", zipfile.ZIP_DEFLATED) as more:
+        more.writestr(
+            "xl/strings2.xml",
+            b"<sst " + _NS + b"><si><t>" + b"y" * length + b"</t></si></sst>",
+        )
+    return book.getvalue()

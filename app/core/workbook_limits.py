@@ -187,33 +187,46 @@ def _check_size(name: str, inflated: int, compressed: int, limits: Limits) -> No
 
 
 class _Text:
-    """The shared strings' lengths, and how often the cells use each."""
+    """The shared strings' lengths (per table: a file may hold more than one), and how often
+    the cells, in whichever part, use each index. A reference is weighed by the longest string
+    of that index in any table, whichever one the reader takes."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.lengths = array("I")
+        self.tables: list[array[int]] = []
+        self.strings = 0
         self.uses: array[int] | None = None
         self.inline = 0
 
+    def new_table(self) -> None:
+        self.tables.append(array("I"))
+
     def add_string(self, length: int) -> None:
-        if len(self.lengths) >= self.limits.shared_strings:
+        self.strings += 1
+        if self.strings > self.limits.shared_strings:
             raise too_large(
                 f"共享字符串超过 {self.limits.shared_strings:,} 个",
                 f"More than {self.limits.shared_strings:,} shared strings",
             )
-        self.lengths.append(min(length, 0xFFFFFFFF))
+        self.tables[-1].append(min(length, 0xFFFFFFFF))
 
     def use(self, index: int) -> None:
-        if not 0 <= index < len(self.lengths):
-            return  # the reader answers for a reference to nothing
+        if not 0 <= index < self.limits.shared_strings:
+            return  # beyond any table the limits allow: a reference to nothing
         if self.uses is None:
-            self.uses = array("I", bytes(4 * len(self.lengths)))
+            self.uses = array("I", bytes(4 * self.limits.shared_strings))
         self.uses[index] += 1
 
     def check_references(self) -> None:
         total = self.inline
-        if self.uses is not None:
-            total += sum(u * n for u, n in zip(self.uses, self.lengths, strict=True) if u)
+        if self.uses is not None and self.tables:
+            longest = max(self.tables, key=len)
+            if len(self.tables) > 1:
+                longest = array("I", longest)
+                for table in self.tables:
+                    for i, n in enumerate(table):
+                        longest[i] = max(longest[i], n)
+            total += sum(u * n for u, n in zip(self.uses, longest, strict=False) if u)
         if total > self.limits.text_chars:
             raise too_large(
                 f"单元格文字合计超过 {self.limits.text_chars:,} 个字符",
@@ -222,8 +235,10 @@ class _Text:
 
 
 class _Part:
-    """One XML part through expat, counting as it goes; a DTD is refused outright. The cell
-    handlers are the hot path (a million cells): they do as little as they can."""
+    """One XML part through expat, counting as it goes; a DTD is refused outright. Cells are
+    counted in every part, whatever its root or name (a superset of what the reader may take
+    for a sheet); shared strings in every part whose root is `sst`. The cell handlers are the
+    hot path (a million cells): they do as little as they can."""
 
     def __init__(self, name: str, text: _Text, limits: Limits) -> None:
         self.name = name
@@ -233,6 +248,7 @@ class _Part:
         self.parser.StartDoctypeDeclHandler = self._doctype
         self.parser.EntityDeclHandler = self._doctype
         self.parser.StartElementHandler = self._first
+        self.parser.CharacterDataHandler = self._chars
         self.parser.buffer_text = True
         self.row = 0
         self.col = 0
@@ -263,35 +279,14 @@ class _Part:
         raise NotAWorkbookError("a DTD in " + self.name)
 
     def _first(self, tag: str, attrs: dict[str, str]) -> None:
-        """The root element says what the part is: shared strings, a sheet, or other."""
-        root = tag.rpartition(":")[2]
-        if root == "sst":
-            self.parser.StartElementHandler = self._string_start
-            self.parser.EndElementHandler = self._string_end
-            self.parser.CharacterDataHandler = self._string_chars
-        elif root == "worksheet":
-            self.parser.StartElementHandler = self._sheet_start
-            self.parser.CharacterDataHandler = self._sheet_chars
-        else:
-            self.parser.StartElementHandler = None
+        """A shared-string table is known by its root; every part is read for cells."""
+        if tag.rpartition(":")[2] == "sst":
+            self.text.new_table()
+            self.parser.EndElementHandler = self._end
+        self.parser.StartElementHandler = self._start
+        self._start(tag, attrs)
 
-    # shared strings: each <si>'s length
-    def _string_start(self, tag: str, _attrs: dict[str, str]) -> None:
-        if tag.endswith("si") and tag.rpartition(":")[2] == "si":
-            self.in_string = True
-            self.string_chars = 0
-
-    def _string_end(self, tag: str) -> None:
-        if self.in_string and tag.rpartition(":")[2] == "si":
-            self.text.add_string(self.string_chars)
-            self.in_string = False
-
-    def _string_chars(self, data: str) -> None:
-        if self.in_string:
-            self.string_chars += len(data)
-
-    # a sheet: every cell's place, and the shared strings its cells use
-    def _sheet_start(self, tag: str, attrs: dict[str, str]) -> None:
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
         local = tag if ":" not in tag else tag.rpartition(":")[2]
         if local == "c":
             self._cell(attrs)
@@ -301,11 +296,21 @@ class _Part:
             given = attrs.get("r")
             self.row = int(given) if given and given.isdigit() else self.row + 1
             self.col = 0
+        elif local == "si" and self.parser.EndElementHandler is not None:
+            self.in_string = True
+            self.string_chars = 0
         elif local == "dimension":
             self._dimension(attrs.get("ref", ""))
 
-    def _sheet_chars(self, data: str) -> None:
-        if self.want_index:
+    def _end(self, tag: str) -> None:
+        if self.in_string and tag.rpartition(":")[2] == "si":
+            self.text.add_string(self.string_chars)
+            self.in_string = False
+
+    def _chars(self, data: str) -> None:
+        if self.in_string:
+            self.string_chars += len(data)
+        elif self.want_index:
             self.want_index = False
             number = data.strip()
             if number.isdigit() and len(number) < 10:
