@@ -51,7 +51,7 @@ browser:
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## Benchmarks (not tests): load, roster import, end of day, reports; figures in README
+## Benchmarks (not tests): load, roster import, end of day, reports; figures in docs/benchmarks.md
 bench: install
 	$(BIN)/python -m bench
 

@@ -39,7 +39,7 @@ log = structlog.get_logger("bangfu.http")
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 REPLAY_HEADER = "idempotent-replayed"
 # All request headers together (names and values). uvicorn's httptools parser sets no limit;
-# a fronting proxy should refuse larger ones first (README "Security").
+# a fronting proxy should refuse larger ones first (docs/security.md).
 MAX_HEADER_BYTES = 16 * 1024
 # File uploads (MAX_IMPORT_BYTES): taken into a temporary file as they arrive, never held.
 FILE_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/sheet-imports"})

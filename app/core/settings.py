@@ -1,7 +1,7 @@
 """Service configuration, read from the environment (and `.env`) with pydantic-settings.
 
-Every knob the notice leaves to the bank has a documented default here; see README
-"Configuration" and "Policy decisions".
+Every knob the notice leaves to the bank has a documented default here; see
+docs/operations.md "Configuration" and docs/policy.md "Policy decisions".
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 268_435_456  # roster and legacy-loan files (CSV, JSON lines, xlsx)
-    # Uploads (issue 26, README "Security"): a file is read from disk as a stream, never whole;
+    # Uploads (issue 26, docs/security.md): a file is read from disk as a stream, never whole;
     # a legacy import's JSON body is parsed whole, so it has a smaller limit of its own.
     max_json_import_bytes: int = 33_554_432
     upload_max_line_chars: int = Field(

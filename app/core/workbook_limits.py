@@ -10,7 +10,7 @@ inflates a megabyte into a gigabyte. So, with the file on disk and read as a str
 - the text all cells refer to, a shared string counted once per cell that uses it.
 
 Beyond a limit the answer is 413, as soon as it is crossed; a file that is not a workbook is
-UnreadableFileError (422). The limits are settings (README "Security")."""
+UnreadableFileError (422). The limits are settings (docs/security.md)."""
 
 from __future__ import annotations
 

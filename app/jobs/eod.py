@@ -224,9 +224,10 @@ WHERE region_code = :r AND value_date <= CAST(:d AS date)
   AND (status = '{ACTIVE}' OR closed_on >= CAST(date_trunc('month', CAST(:d AS date)) AS date))
 """)
 
-# Storage that stays flat (README "Accrual storage"): once a month's totals are written, the
-# region's daily rows older than the retention are deleted. Claims read month-end totals and the
-# adjustments (kind <> 'daily', kept for ever); a loan's view reads its running totals.
+# Storage that stays flat (docs/loan-life.md, "Accrual storage"): once a month's totals are
+# written, the region's daily rows older than the retention are deleted. Claims read month-end
+# totals and the adjustments (kind <> 'daily', kept for ever); a loan's view reads its running
+# totals.
 _PURGE_DAILY = text("""
 DELETE FROM accruals
 WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS date)
