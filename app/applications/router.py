@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.applications import officers, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
-from app.core.auth import Principal, Role, require
+from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
@@ -24,10 +24,6 @@ router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
 Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
 Reviewer = Annotated[Principal, Depends(require(Role.credit_reviewer))]
-Reader = Annotated[
-    Principal,
-    Depends(require(Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)),
-]
 
 
 def to_out(session: Session, application: Application) -> schemas.ApplicationOut:

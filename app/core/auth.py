@@ -323,17 +323,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 AnyRole = Annotated[Principal, Depends(current_principal)]
 
 
-# Who may read a loan and what hangs off it (its disbursements, its repayments), within their
-# regions: the loans, disbursements and repayments routers share this one list.
-LoanReader = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.loan_officer,
-            Role.credit_reviewer,
-            Role.risk_manager,
-            Role.auditor,
-            Role.core_banking,
-        )
-    ),
-]
+# The role sets, in one place. "Readers" read the loan book within their regions (households,
+# applications, visits, the reviewer's queue); a loan and what hangs off it (its disbursements,
+# its repayments) is read by core banking too.
+READERS = (Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)
+Reader = Annotated[Principal, Depends(require(*READERS))]
+LoanReader = Annotated[Principal, Depends(require(*READERS, Role.core_banking))]

@@ -1,6 +1,6 @@
 """Database engine, declarative base and the per-request unit of work.
 
-One SQLAlchemy `Session` per request: the `UnitOfWork` middleware (app/core/uow.py) opens
+One SQLAlchemy `Session` per request: the `UnitOfWork` middleware (app/core/middleware.py) opens
 it, handlers and services use it and never commit, and the middleware commits when the
 response is a success or rolls back otherwise, before a byte of the response is sent.
 """

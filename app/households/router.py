@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.households import schemas, service
@@ -15,10 +15,6 @@ from app.households import schemas, service
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
 Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
-Reader = Annotated[
-    Principal,
-    Depends(require(Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)),
-]
 Rater = Annotated[Principal, Depends(require(Role.loan_officer, Role.credit_reviewer))]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import Principal, Reader, Role, require
 from app.core.clock import business_today
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -19,10 +19,6 @@ from app.monitoring import schemas, service
 router = APIRouter(prefix="/v1", tags=["monitoring"])
 
 Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
-Reader = Annotated[
-    Principal,
-    Depends(require(Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)),
-]
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from app.core.auth import Principal, Role, require
+from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.decisions import service as decisions
@@ -86,10 +86,7 @@ queue_router = APIRouter(prefix="/v1/chain-requests", tags=["renewals"])
 @queue_router.get("", response_model=schemas.ChainRequestPage, responses=problem_responses(403))
 def reviewer_queue(
     session: DbSession,
-    principal: Annotated[
-        Principal,
-        Depends(require(Role.credit_reviewer, Role.loan_officer, Role.risk_manager, Role.auditor)),
-    ],
+    principal: Reader,
     status: Annotated[
         Literal["requested", "approved", "declined", "withdrawn", "any"],
         Query(description="waiting ones by default; `any` for all"),
