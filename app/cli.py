@@ -343,16 +343,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     ensure_database_url()
     prefixes = [r for r in args.regions.split(",") if r] if args.regions else None
     if args.once:
-        from datetime import datetime
-
-        from app.core.clock import SHANGHAI, business_today
+        from app.core import clock
 
         through = (
             date.fromisoformat(args.through)
             if args.through
-            else scheduler.due_through(
-                datetime.now(SHANGHAI), get_settings().eod_local_time, business_today()
-            )
+            else scheduler.due_through(clock.now(), get_settings().eod_local_time, clock.today())
         )
         try:
             closed = scheduler.tick(get_sessionmaker(), through, prefixes)

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from stdnum.cn import ric
 
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
 from app.core.settings import get_settings
 from app.households.schemas import EXAMPLE_RATING
 
@@ -168,7 +168,7 @@ def _simulator_transfers(core_url: str) -> list[dict[str, Any]]:
 
 
 def _walk(d: Demo) -> None:
-    today = business_today()
+    today = clock.today()
     person = _id_number(d.region)
     print(f"Bangfu guided demo: county {d.region}, business date {today}")
     csv = (

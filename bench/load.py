@@ -83,13 +83,13 @@ def start_api(url: str) -> subprocess.Popen[bytes]:
 
 def requests(households: int) -> tuple[list[bytes], list[bytes]]:
     """Pre-encoded submissions (one per household) and the two reads of a loan."""
+    from app.core import clock
     from app.core.auth import Role, issue_token
-    from app.core.clock import business_today
     from tests.api.factories import Origination, Servicing
 
     with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
         svc = Servicing(Origination(client, region="520102"))
-        loan = svc.active_loan(business_today())
+        loan = svc.active_loan(clock.today())
         ready = [svc.flow.ready_household()[1] for _ in range(households)]
     officer = {"Authorization": "Bearer " + issue_token("load-officer", [Role.loan_officer], ["*"])}
     submissions = [

@@ -1,7 +1,8 @@
 """Mutation testing of the policy domain (`make mutate`): mutmut changes app/domain one small
 step at a time (a threshold by one, `<=` to `<`, a rounding mode, a string) and runs the unit
 tier against each mutant. Prints the score and every surviving mutant by function;
-docs/testing.md "Mutation testing" says which survivors are equivalent and why. Not part of `make test`."""
+docs/testing.md "Mutation testing" says which survivors are equivalent and why. Not part of
+`make test`."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ job's URL."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from app.background import service
 from app.background.models import Job, JobKind, JobStatus
 from app.background.schemas import JobOut, JobPage, job_out
-from app.core import tables
+from app.core import clock, tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
@@ -39,7 +39,7 @@ def wants_async(prefer: str | None) -> bool:
 
 def accepted(job: Job) -> JSONResponse:
     """202 Accepted: the job's state now, where to follow it, and when to look again."""
-    body = job_out(job, datetime.now(UTC)).model_dump(mode="json")
+    body = job_out(job, clock.now(UTC)).model_dump(mode="json")
     return JSONResponse(
         body,
         status_code=202,
@@ -74,7 +74,7 @@ def list_jobs(
     jobs = service.list_jobs(
         session, principal, status=status, kind=kind, before=before, limit=limit
     )
-    now = datetime.now(UTC)
+    now = clock.now(UTC)
     return JobPage(
         items=[job_out(j, now) for j in jobs],
         next_before=jobs[-1].created_at if len(jobs) == limit else None,
@@ -84,7 +84,7 @@ def list_jobs(
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(403, 404))
 def get_job(job_id: uuid.UUID, session: DbSession, principal: Follower) -> JobOut:
     """Status, progress, timings, the result or the failure, and the first row errors."""
-    return job_out(service.get(session, principal, job_id), datetime.now(UTC))
+    return job_out(service.get(session, principal, job_id), clock.now(UTC))
 
 
 # The row errors' fields as a sheet names them.

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.background.models import FINISHED, Job, JobKind, JobPayloadPart, JobStatus
+from app.core import clock
 from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.crypto import get_cipher
 from app.core.db import get_sessionmaker
@@ -292,7 +293,7 @@ def execute(job_id: uuid.UUID) -> None:
             return
         job.status = JobStatus.running
         job.attempts += 1
-        job.started_at = datetime.now(UTC)
+        job.started_at = clock.now(UTC)
         job.done = 0
         run = Run(job)
     log.info("job.started", job_id=str(job_id), kind=run.kind, attempt=job.attempts)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
+from app.core import clock
 from app.core.auth import Principal
-from app.core.clock import business_today
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, within
@@ -27,7 +27,6 @@ from app.domain.collections import (
     promise_date_allowed,
     suggested_actions,
 )
-from app.jobs import calendar
 from app.loans.models import Loan
 from app.regions import service as regions
 
@@ -141,7 +140,7 @@ def record_action(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.CollectionActionIn
 ) -> schemas.CollectionCaseOut:
     case = _open_case(session, principal, case_id)
-    today = calendar.business_date(session, case.region_code)
+    today = clock.today(session, case.region_code)
     taken_on = body.taken_on or today
     if not case.opened_on <= taken_on <= today:
         # well-formed, but not for this case's dates: refused by the record's state
@@ -188,7 +187,7 @@ def record_promise(
     session: Session, principal: Principal, case_id: uuid.UUID, body: schemas.PromiseIn
 ) -> schemas.CollectionCaseOut:
     case = _open_case(session, principal, case_id)
-    today = calendar.business_date(session, case.region_code)
+    today = clock.today(session, case.region_code)
     if not promise_date_allowed(today, body.promised_on):
         raise conflict(
             Said(
@@ -257,7 +256,7 @@ def work_queue(session: Session, principal: Principal, officer: str) -> schemas.
         loan_id=None,
         limit=2000,
     )
-    dates = {code: calendar.business_date(session, code) for code in {c.region_code for c in cases}}
+    dates = {code: clock.today(session, code) for code in {c.region_code for c in cases}}
     items = [
         schemas.WorkItem(case=case, reasons=reasons)
         for case in cases
@@ -269,7 +268,7 @@ def work_queue(session: Session, principal: Principal, officer: str) -> schemas.
         return (not broken, -item.case.days_past_due, str(item.case.id))
 
     return schemas.WorkQueue(
-        officer=officer, as_of=business_today(), items=sorted(items, key=priority)
+        officer=officer, as_of=clock.today(), items=sorted(items, key=priority)
     )
 
 
@@ -295,7 +294,7 @@ def county(session: Session, principal: Principal, code: str) -> schemas.CountyC
             ~exists().where(CollectionAction.case_id == CollectionCase.id),
         )
     )
-    since = calendar.business_date(session, code) - timedelta(days=30)
+    since = clock.today(session, code) - timedelta(days=30)
     broken = session.scalar(
         select(func.count())
         .select_from(PromiseToPay)

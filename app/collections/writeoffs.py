@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, WriteOff
+from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
@@ -224,7 +225,7 @@ def _approve(session: Session, principal: Principal, decision: Decision, _body: 
     loan = session.get(Loan, decision.loan_id)
     assert row is not None and loan is not None
     _refuse_unless_grounds_hold(session, loan, WriteOffGrounds(row.grounds), row.evidence)
-    day = calendar.business_date(session, loan.region_code)
+    day = clock.today(session, loan.region_code)
     amounts = lifecycle.write_off(session, loan, day)
     row.status = "approved"
     row.written_off_on = day

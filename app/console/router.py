@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from app.console import sessions
 from app.console.api import Answer, Api
@@ -23,8 +24,9 @@ from app.console.auth import (
     secure_cookies,
     user_of,
 )
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
+from app.core.db import get_sessionmaker
 from app.core.identity import region_name
 from app.core.middleware import session_of
 from app.core.problems import Problem
@@ -76,6 +78,17 @@ Write = Depends(_write_guard)
 
 def to(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+async def business_day(region_code: str) -> str:
+    """A county's business date (app/core/clock.py), a form's default day: read in a short
+    session of its own, never the wall clock."""
+
+    def read() -> str:
+        with get_sessionmaker()() as db:
+            return clock.today(db, region_code).isoformat()
+
+    return await run_in_threadpool(read)
 
 
 # --- signing in ---------------------------------------------------------------------------
@@ -323,7 +336,7 @@ async def apply_preview(
             "annual_rate": annual_rate,
             "amount": amount,
             "large_production": bool(large_production),
-            "contract_date": business_today().isoformat(),
+            "contract_date": await business_day(found.body["region_code"]),
             "region_code": found.body["region_code"],
         },
     )
@@ -396,7 +409,7 @@ async def application(page: Signed, application_id: uuid.UUID, problem: str = ""
         household=household.body if household.ok else None,
         guidance=guidance.body if guidance.ok else None,
         problem=problem,
-        today=business_today().isoformat(),
+        today=await business_day(found.body["region_code"]),
     )
 
 
@@ -487,6 +500,7 @@ async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLRespo
     repayments = await page.api.get(f"/v1/loans/{loan_id}/repayments")
     visits = await page.api.get(f"/v1/loans/{loan_id}/monitoring-visits")
     requests = await page.api.get("/v1/chain-requests", loan_id=loan_id, status="any")
+    today = found.body.get("business_date") or await business_day(found.body["region_code"])
     expected = None
     if schedule.ok and not schedule.body["instalments"]:
         # not disbursed yet: the schedule its terms give from today (the policy trial); the
@@ -499,7 +513,7 @@ async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLRespo
                 "annual_rate": terms["annual_rate"],
                 "term_months": terms["term_months"],
                 "method": terms["repayment_method"],
-                "start_date": business_today().isoformat(),
+                "start_date": today,
                 "local_subsidy_rate": terms["local_subsidy_rate"],
             },
         )
@@ -513,7 +527,7 @@ async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLRespo
         visits=visits.body if visits.ok else [],
         requests=_items(requests),
         problem=problem,
-        today=business_today().isoformat(),
+        today=today,
     )
 
 

@@ -14,7 +14,7 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.core import clock
 from app.core.i18n import Said
 from app.core.problems import Problem, not_found
 from app.core.settings import Settings, get_settings
@@ -162,7 +163,7 @@ def issue_token(
 ) -> str:
     """Sign a development/test token with JWT_SECRET (production uses the bank's IdP)."""
     settings = settings or get_settings()
-    now = datetime.now(UTC)
+    now = clock.now(UTC)
     claims = {
         "sub": subject,
         "roles": [Role(r).value for r in roles],

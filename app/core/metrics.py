@@ -80,7 +80,7 @@ class DatabaseFigures(Collector):
         self._read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from app.core.clock import business_today
+        from app.core import clock
 
         figures = self._read()
         yield GaugeMetricFamily(
@@ -106,7 +106,7 @@ class DatabaseFigures(Collector):
             "Business days a county's end of day is behind today (0: only today is open)",
             labels=["region"],
         )
-        today = business_today()
+        today = clock.today()
         for region, open_date in figures.open_dates:
             lag.add_metric([region], max((today - open_date).days, 0))
         yield lag

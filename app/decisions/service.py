@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, column, false, func, or_, select, table, tuple_
@@ -15,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.core import clock
 from app.core.auth import NATIONAL_SCOPE, SYSTEM, Principal, Role, refuse_unless_role
-from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import (
     Problem,
@@ -130,7 +129,7 @@ def ask(
     row = Decision(
         **values | {"summary": summary or {}},
         reason=reason,
-        requested_at=datetime.now(SHANGHAI),
+        requested_at=clock.now(),
     )
     session.add(row)
     session.flush()
@@ -251,7 +250,7 @@ def decide(
     if approve:
         _refuse_unless_acknowledged(session, row, handler, acknowledged)
     row.status = (Status.approved if approve else Status.declined).value
-    row.decided_by, row.decided_at, row.note = principal.subject, datetime.now(SHANGHAI), note
+    row.decided_by, row.decided_at, row.note = principal.subject, clock.now(), note
     result: Any = None
     if approve:
         result = handler.approve(session, principal, row, body)
@@ -350,7 +349,7 @@ def _withdraw(session: Session, which: Any, why: Said) -> int:
     )
     for row in rows:
         row.status = Status.withdrawn.value
-        row.decided_at, row.note = datetime.now(SHANGHAI), f"{why.zh}（{why.en}）"
+        row.decided_at, row.note = clock.now(), f"{why.zh}（{why.en}）"
         settle = HANDLERS[DecisionKind(row.kind)].settle
         if settle is not None:
             settle(session, SYSTEM, row, None)

@@ -6,14 +6,13 @@ through app/loans/lifecycle.py."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal, Role
-from app.core.clock import SHANGHAI
 from app.core.db import get_sessionmaker
 from app.core.i18n import Said
 from app.core.metrics import DISBURSEMENTS
@@ -147,7 +146,7 @@ def confirm(
         )
     calendar.lock_region_shared(session, disbursement.region_code)
     loan = _locked_loan(session, disbursement.loan_id)
-    disbursement.confirmed_at = datetime.now(SHANGHAI)
+    disbursement.confirmed_at = clock.now()
     # Answered: the instruction is no longer sent, whatever its delivery stood at.
     _stop_instruction(session, disbursement.id, "settled", ("pending",))
     if body.status == "failed":
@@ -162,7 +161,7 @@ def confirm(
             )
         # A value date may not run ahead of the county's business date (nor of today for a
         # county with no calendar yet): it would move the county's business date.
-        current = calendar.business_date(session, loan.region_code)
+        current = clock.today(session, loan.region_code)
         if body.value_date > current:
             raise conflict(
                 Said(

@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from app.core.clock import business_today
+from app.core import clock
 from app.core.db import CompiledStatement, slot
 from app.core.problems import refuse_unless_passed
 from app.domain import eligibility as rules
@@ -76,7 +76,7 @@ class HouseholdState:
     @property
     def business_date(self) -> date:
         """The county's business date (today's before its calendar starts)."""
-        return self.open_date or business_today()
+        return clock.county_day(self.open_date)
 
     @property
     def roster_household(self) -> str | None:

@@ -16,8 +16,8 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
+from app.core import clock
 from app.core.auth import Principal, Role, refuse_unless_national
-from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, scope_filter, within
@@ -351,7 +351,7 @@ def review(
     decisions.refuse_unless_independent(session, principal, case.loan_id, set(case.involved))
     _step(case, CaseStatus.evidence_reviewed)
     case.review_notes, case.reviewed_by = body.notes, principal.subject
-    case.reviewed_at = datetime.now(SHANGHAI)
+    case.reviewed_at = clock.now()
     _audit(session, principal, case, "evidence_reviewed")
     return case
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal
-from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.i18n import Said, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
@@ -24,7 +24,6 @@ from app.domain.eligibility import RosterStatus, household_roster_status, person
 from app.domain.rules import rule
 from app.households import schemas
 from app.households.models import CreditRating, Household, Member
-from app.jobs import calendar
 from app.roster.models import RosterEntry
 
 
@@ -44,7 +43,7 @@ def create_household(
 ) -> Household:
     _ensure_may_write(principal, body.region_code)
     cipher = get_cipher()
-    today = business_today()
+    today = clock.today(session, body.region_code)
     members: list[Member] = []
     for index, m in enumerate(body.members):
         try:
@@ -249,9 +248,7 @@ def roster_status(session: Session, household_id: uuid.UUID, on: date) -> Roster
 
 
 def to_out(session: Session, household: Household) -> schemas.HouseholdOut:
-    statuses = member_statuses(
-        session, household, calendar.business_date(session, household.region_code)
-    )
+    statuses = member_statuses(session, household, clock.today(session, household.region_code))
     return schemas.HouseholdOut(
         id=household.id,
         region_code=household.region_code,
@@ -281,7 +278,7 @@ def rate_household(
     session: Session, principal: Principal, household: Household, body: schemas.RatingIn
 ) -> CreditRating:
     inputs = scorecard.RatingInputs(**body.model_dump(exclude={"note"}))
-    result = scorecard.rate(inputs, calendar.business_date(session, household.region_code))
+    result = scorecard.rate(inputs, clock.today(session, household.region_code))
     row = CreditRating(
         id=uuid.uuid4(),
         household_id=household.id,
@@ -353,7 +350,7 @@ def search(
     query = select(Household)
     if id_number is not None:
         try:
-            number = parse_id_number(id_number, business_today()).value
+            number = parse_id_number(id_number, clock.today()).value
         except InvalidIdNumberError as exc:
             raise Problem(
                 422, Said("id_number：", "id_number: ") + said_of(exc), slug="validation-error"

@@ -22,8 +22,8 @@ from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
 
 
 class Faults(BaseModel):
@@ -65,7 +65,7 @@ def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI
         body = {
             "status": "succeeded",
             "core_transaction_id": transfer["transfer_id"],
-            "value_date": (f.value_date or business_today()).isoformat(),
+            "value_date": (f.value_date or clock.today()).isoformat(),
         }
         times = 2 if rng.random() < f.duplicate_callback_rate else 1
         with httpx.Client(timeout=10) as client:

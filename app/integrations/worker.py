@@ -9,13 +9,14 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import httpx
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.settings import get_settings
 from app.integrations.models import OutboxMessage
 from app.integrations.outbox import opened, unsealed
@@ -55,7 +56,7 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
             permanent = answer.status_code in PERMANENT
         except httpx.HTTPError as exc:
             error, permanent = type(exc).__name__, False
-        now = datetime.now(UTC)
+        now = clock.now(UTC)
         if error is None:
             message.status, message.delivered_at, message.last_error = "delivered", now, None
             message.payload = unsealed(message.payload)

@@ -1,5 +1,6 @@
-"""Regions' open business dates (see RegionBusinessDate) and the lock that keeps the daily batch
-and the API's postings on one region from interleaving."""
+"""Regions' open business dates (see RegionBusinessDate; a county's business date is
+`app.core.clock.today`) and the lock that keeps the daily batch and the API's postings on one
+region from interleaving."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from app.core.clock import business_today
+from app.core import clock
 from app.core.i18n import Said
 from app.core.problems import conflict
 from app.core.settings import get_settings
@@ -38,12 +39,6 @@ def open_date(session: Session, region_code: str) -> date | None:
     )
 
 
-def business_date(session: Session, region_code: str) -> date:
-    """The county's business date: its open date, or today's for a county whose calendar has
-    not started (no loan paid out there yet). The wall clock only stamps audit times."""
-    return open_date(session, region_code) or business_today()
-
-
 def ensure_open_from(session: Session, region_code: str, day: date) -> date:
     """The region's open date, starting it at `day` if the region has none yet."""
     session.execute(
@@ -62,7 +57,7 @@ def refuse_unless_recent(
     """A date a caller sends for a record (signing, recovery, visit …) lies on or before the
     county's business date and no more than `backdating_days` before it (nor before `earliest`,
     the record's own start). Returns the business date, as of which the rules are judged too."""
-    today = business_date(session, region_code)
+    today = clock.today(session, region_code)
     floor = today - timedelta(days=get_settings().backdating_days)
     if earliest is not None:
         floor = max(floor, earliest)

@@ -32,9 +32,8 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
-from app.core import idempotency
+from app.core import clock, idempotency
 from app.core.auth import SYSTEM, Principal
-from app.core.clock import business_today
 from app.core.db import get_sessionmaker
 from app.core.i18n import Said, said_of
 from app.core.metrics import BATCH_SECONDS
@@ -381,7 +380,7 @@ def _close_region(
 
 def refuse_future(business_date: date) -> None:
     """A business date that has not come yet is not closed (unless configured for tests)."""
-    if business_date > business_today() and not get_settings().allow_future_business_dates:
+    if business_date > clock.today() and not get_settings().allow_future_business_dates:
         raise FutureDateError(
             Said(f"{business_date} 尚未到来", f"{business_date} has not come yet")
         )

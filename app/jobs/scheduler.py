@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.core.clock import SHANGHAI, business_today
+from app.core import clock
 from app.core.scoping import within
 from app.core.settings import get_settings
 from app.jobs import eod
@@ -30,7 +30,7 @@ log = structlog.get_logger("bangfu.scheduler")
 
 def due_through(now: datetime, at: time, today: date) -> date:
     """The last business date that should be closed at `now` (local time)."""
-    return today if now.astimezone(SHANGHAI).time() >= at else today - timedelta(days=1)
+    return today if now.astimezone(clock.SHANGHAI).time() >= at else today - timedelta(days=1)
 
 
 def tick(
@@ -81,7 +81,7 @@ def run(
     settings = get_settings()
     while not stop.is_set():
         try:
-            through = due_through(datetime.now(SHANGHAI), settings.eod_local_time, business_today())
+            through = due_through(clock.now(), settings.eod_local_time, clock.today())
             tick(session_factory, through, prefixes)
         except Exception:  # the database may be restarting: try again next tick
             log.exception("scheduler_tick_failed")

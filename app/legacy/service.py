@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
+from app.core import clock
 from app.core.auth import Principal, Role, refuse_unless_national
-from app.core.clock import business_today
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.db import get_sessionmaker
 from app.core.i18n import Said, language_var, said_of
@@ -68,7 +68,7 @@ def import_loans(
     """Each contract in its own savepoint: accepted, unchanged (already imported) or rejected
     with its reasons. `on_progress(contracts done, contracts)` after each."""
     require_within_regions(principal, body)
-    as_of = body.as_of or business_today()
+    as_of = body.as_of or clock.today()
     quotes = lpr_quotes(session)
     result = schemas.LegacyImportOut(
         as_of=as_of, accepted=0, unchanged=0, rejected=0, rejections=[], loan_ids={}
@@ -159,7 +159,7 @@ def record_lpr(session: Session, principal: Principal, body: schemas.LprRateIn) 
     """A new publication, recorded on its day by a national administrator; in force once a
     second administrator approves it."""
     refuse_unless_national(principal, Said("贷款市场报价利率（LPR）", "The LPR"))
-    today = business_today()
+    today = clock.today()
     if body.effective_from != today:
         raise conflict(
             Said(
@@ -397,7 +397,7 @@ def import_sheet(
         if isinstance(row, Said)
     ]
     result = schemas.LegacyImportOut(
-        as_of=as_of or business_today(),
+        as_of=as_of or clock.today(),
         accepted=0,
         unchanged=0,
         rejected=0,

@@ -15,6 +15,7 @@ from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.pagination import keyset_page, next_cursor, total_of
@@ -227,7 +228,7 @@ def export_rows(
 
 def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:
     return households.roster_status(
-        session, loan.household_id, calendar.business_date(session, loan.region_code)
+        session, loan.household_id, clock.today(session, loan.region_code)
     )
 
 
@@ -317,7 +318,7 @@ def _override(
     evidence: list[str],
 ) -> None:
     before = loan.risk_class
-    lifecycle.override_class(session, loan, to, calendar.business_date(session, loan.region_code))
+    lifecycle.override_class(session, loan, to, clock.today(session, loan.region_code))
     session.flush()
     audit.record(
         session,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.core import clock
 from app.core.auth import Principal, Reader, Role, require
-from app.core.clock import business_today
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.core.settings import get_settings
@@ -60,7 +60,7 @@ def due_visits(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> schemas.DueVisitPage:
     """Active loans not visited within MONITORING_VISIT_INTERVAL_DAYS (default 180)."""
-    day = as_of or business_today()
+    day = as_of or clock.today()
     interval = get_settings().monitoring_visit_interval_days
     rows = service.due_for_visit(session, principal, day, interval, region, limit)
     return schemas.DueVisitPage(

@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal, Role
-from app.core.clock import business_today
 from app.core.i18n import Said
 from app.core.problems import conflict
 from app.core.scoping import scope_filter
@@ -125,7 +125,7 @@ def create_programme(
 ) -> SubsidyProgramme:
     """Record a programme on the day it takes effect (reference data never changes the past,
     nor is it entered ahead); pending until a second risk manager approves it."""
-    today = business_today()
+    today = clock.today()
     if body.effective_from != today:
         raise conflict(
             Said(

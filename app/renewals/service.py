@@ -13,6 +13,7 @@ from sqlalchemy import Select, column, select, table
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.pagination import total_of
@@ -41,15 +42,6 @@ from app.renewals import schemas
 from app.renewals.models import ChainRequest
 
 Kind = renewal.ChainAction
-
-
-def _business_date(session: Session, loan: Loan) -> date:
-    day = calendar.open_date(session, loan.region_code)
-    if day is None:  # pragma: no cover (an active loan's region always has one)
-        raise conflict(
-            Said("贷款所在地区没有开放的营业日", "The loan's region has no open business date")
-        )
-    return day
 
 
 def _unpaid_interest(rows: list[Instalment], day: date) -> Decimal:
@@ -149,7 +141,7 @@ def request(
             loan.status,
             Said("只有在贷贷款可以续贷或展期", "only an active loan is renewed or extended"),
         )
-    day = _business_date(session, loan)
+    day = clock.today(session, loan.region_code)
     found, restructuring = evaluate(session, loan, kind, months, day, deciding=False)
     if not all(r.passed for r in found):
         raise _refusal(kind, found)
@@ -239,7 +231,7 @@ def _approve(session: Session, principal: Principal, decision: Decision, body: A
     assert row is not None and loan is not None
     kind = Kind(row.kind)
     calendar.lock_region_shared(session, loan.region_code)
-    day = _business_date(session, loan)
+    day = clock.today(session, loan.region_code)
     found, restructuring = evaluate(session, loan, kind, row.months, day, deciding=True)
     # The new period's subsidy: a renewal's new loan, a legacy loan's extension period (2.3).
     new_terms = None

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from app.core.clock import business_today
+from app.core import clock
 from app.core.identity import region_name
 
 # Colour-blind-safe (Okabe–Ito), and told apart in grey by the legend's order and the labels.
@@ -68,7 +68,7 @@ def render(
     if period is not None:
         first, last = period
     else:
-        first, last = (days[0], days[-1]) if days else (business_today(), business_today())
+        first, last = (days[0], days[-1]) if days else (clock.today(), clock.today())
     span = max((last - first).days, 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 

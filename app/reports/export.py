@@ -7,13 +7,13 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.core import csvsafe
+from app.core import clock, csvsafe
 from app.domain.classification import RiskClass
 from app.reports.periods import Period
 
@@ -74,7 +74,7 @@ def export(
         "period": period.code,
         "period_start": str(period.start),
         "period_end": str(period.end),
-        "generated_at": datetime.now(UTC).isoformat(),
+        "generated_at": clock.now(UTC).isoformat(),
         "files": files,
         "personal_data": "none: county aggregates only",
     }

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.background.models import JobKind
 from app.background.service import Outcome, Run, handles
-from app.core import sheets
+from app.core import clock, sheets
 from app.core.auth import Principal
-from app.core.clock import business_today
 from app.core.crypto import ID_NUMBER, FieldCipher, get_cipher
 from app.core.db import get_sessionmaker
 from app.core.i18n import Said, language_var, said_of
@@ -215,7 +214,7 @@ def _staged_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Valid rows for staging (with their line number). Nothing grows with the file here but
     the counts: repeats and regions are found in the staging table."""
-    today = business_today()
+    today = clock.today()
     cipher = get_cipher()
     language = language_var.get()
     for line, row in rows:

@@ -6,15 +6,14 @@ transaction id) and asks the loan's owner (app/loans/lifecycle.py) to allocate o
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
+from app.core import clock
 from app.core.auth import Principal
-from app.core.clock import SHANGHAI
 from app.core.i18n import Said
 from app.core.metrics import REPAYMENTS
 from app.core.problems import already_decided, conflict, loan_is, not_found
@@ -154,7 +153,7 @@ def reverse(
             ),
             slug="transaction-id-reused",
         )
-    day = calendar.business_date(session, loan.region_code)
+    day = clock.today(session, loan.region_code)
     before = {"status": loan.status, "principal_outstanding": str(loan.principal_outstanding)}
     # a state the reversal does not allow rises as LifecycleError: 409 with its slug
     try:
@@ -252,7 +251,7 @@ def settle_case(
     case = get_scoped(session, ReversalCase, case_id, principal, "Reversal case", for_update=True)
     if case.settled_at is not None:
         raise conflict(already_decided("settled"), slug="already-settled")
-    case.settled_by, case.settled_at = principal.subject, datetime.now(SHANGHAI)
+    case.settled_by, case.settled_at = principal.subject, clock.now()
     case.settlement = body.settlement
     audit.record(
         session,

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 from stdnum.cn import ric
 
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
 from app.households.schemas import EXAMPLE_RATING
 
 COUNTY = "520102"  # 贵阳市南明区, known to python-stdnum
@@ -35,7 +35,7 @@ def id_number(region: str = COUNTY, birth: date | None = None) -> str:
     """A valid ID number not issued before in this process: a repeat is a real duplicate to
     the service (409), and at a few thousand numbers a random draw repeats often enough."""
     while True:
-        born = birth or business_today() - timedelta(days=365 * 40 + random.randint(0, 3000))
+        born = birth or clock.today() - timedelta(days=365 * 40 + random.randint(0, 3000))
         body = f"{region}{born:%Y%m%d}{random.randint(0, 999):03d}"
         number = body + ric.calc_check_digit(body + "0")
         with _issuing:
@@ -131,7 +131,7 @@ class Origination:
                     "name": "test county programme",
                     "basis": "rate_points",
                     "value": LOCAL_SUBSIDY_POINTS,
-                    "effective_from": business_today().isoformat(),
+                    "effective_from": clock.today().isoformat(),
                     "reason": "tests",
                 },
             )
@@ -239,7 +239,7 @@ class Origination:
 
     def investigate(self, application_id: str, **overrides: Any) -> httpx.Response:
         body = {
-            "visited_on": business_today().isoformat(),
+            "visited_on": clock.today().isoformat(),
             "investigators": ["李四", "王五"],
             "project_findings": "牛舍已建成，存栏5头",
             "need_is_genuine": True,
@@ -348,7 +348,7 @@ class Servicing:
 
     def active_loan(self, value_date: date | None = None, **approve: Any) -> dict[str, Any]:
         loan = self.contracted_loan(**approve)
-        self.disburse(loan["id"], value_date or business_today())
+        self.disburse(loan["id"], value_date or clock.today())
         return self.loan(loan["id"])
 
     def loan(self, loan_id: str) -> dict[str, Any]:

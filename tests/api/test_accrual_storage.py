@@ -15,9 +15,8 @@ import httpx
 import psycopg
 import pytest
 
-from app.core import db
+from app.core import clock, db
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.settings import get_settings
 from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_foundation import assert_problem
@@ -65,7 +64,7 @@ def test_claims_are_the_same_before_and_after_the_daily_rows_go(
     client: httpx.Client, database_url: str, retention: Any
 ) -> None:
     svc = Servicing(Origination(client, region=own_county("54")))
-    start = business_today()
+    start = clock.today()
     kept, paid_off = svc.active_loan(start), svc.active_loan(start)
     retention(0)  # first, every daily row is kept
     # the loan pays its first two instalments on their due dates, then pays off in May: a
@@ -109,7 +108,7 @@ def test_a_correction_older_than_the_daily_detail_is_refused(
     os.environ["BACKDATING_DAYS"] = "120"
     get_settings.cache_clear()
     svc = Servicing(Origination(client, region=own_county("54")))
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     svc.close_through(date(2027, 6, 30))  # open on 1 July: daily rows are kept from 1 May
     late = svc.client.post(
         f"/v1/loans/{loan['id']}/monitoring-visits",

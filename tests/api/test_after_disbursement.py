@@ -13,8 +13,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from tests.api.factories import Origination, Person, Servicing, headers, id_number, own_county
 from tests.api.test_foundation import assert_problem
 from tests.expected import accrued_by, subsidy_share
@@ -34,7 +34,7 @@ def failing(response: httpx.Response) -> set[tuple[str, str]]:
 def short_loan(svc: Servicing, months: int = 3) -> dict[str, Any]:
     """An active interest-then-principal loan from today."""
     return svc.active_loan(
-        business_today(), term_months=months, repayment_method="interest_then_principal"
+        clock.today(), term_months=months, repayment_method="interest_then_principal"
     )
 
 
@@ -138,14 +138,14 @@ def test_removed_borrower_keeps_the_loan_to_maturity_but_cannot_renew(svc: Servi
     decided = svc.client.get(f"/v1/applications/{application_id}", headers=svc.flow.officer)
     assert decided.status_code == 200
     signed = svc.flow.sign(application_id).json()["loan"]
-    svc.disburse(signed["id"], business_today())
-    removal = svc.flow.import_roster(people, removed_on=business_today())
+    svc.disburse(signed["id"], clock.today())
+    removal = svc.flow.import_roster(people, removed_on=clock.today())
     assert removal["removed"] == 1
     loan = svc.loan(signed["id"])
     assert loan["borrower_roster_status"] == "removed"
     assert any("农户贷款" in alert for alert in loan["alerts"])
     # It runs on unchanged: accruals, instalments, the schedule.
-    svc.close_through(business_today() + timedelta(days=20))
+    svc.close_through(clock.today() + timedelta(days=20))
     running = svc.loan(signed["id"])
     assert running["status"] == "active" and D(running["interest_accrued"]) > 0
     pay_interest_to_maturity(svc, signed["id"])
@@ -159,8 +159,8 @@ def test_removed_borrower_keeps_the_loan_to_maturity_but_cannot_renew(svc: Servi
 def test_diversion_charges_the_misuse_rate_and_blocks_renewal_until_corrected(
     svc: Servicing, database_url: str
 ) -> None:
-    loan = svc.active_loan(business_today())
-    today = business_today()
+    loan = svc.active_loan(clock.today())
+    today = clock.today()
     visit = svc.client.post(
         f"/v1/loans/{loan['id']}/monitoring-visits",
         headers=svc.flow.officer,
@@ -217,11 +217,11 @@ def test_diversion_charges_the_misuse_rate_and_blocks_renewal_until_corrected(
 
 
 def test_extension_length_limits_and_reschedule(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     too_long = request(svc, loan["id"], "extension", months=13)
     assert_problem(too_long, 409)
     assert failing(too_long) == {("extension_length", "2.3")}
-    svc.close_through(business_today() + timedelta(days=10))
+    svc.close_through(clock.today() + timedelta(days=10))
     assert request(svc, loan["id"], "extension", months=12).status_code == 201
     decided = decide(svc, loan["id"], "extension")
     assert decided.status_code == 200, decided.text
@@ -237,7 +237,7 @@ def test_extension_length_limits_and_reschedule(svc: Servicing) -> None:
 
 
 def test_extension_for_a_borrower_in_difficulty_is_a_restructuring(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     first_due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
     svc.close_through(first_due + timedelta(days=5))
     assert svc.loan(loan["id"])["days_past_due"] == 5
@@ -361,8 +361,8 @@ def test_legacy_import_rejects_non_legacy_contracts_and_is_idempotent(svc: Servi
 
 
 def test_visits_due_are_listed(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
-    later = (business_today() + timedelta(days=181)).isoformat()
+    loan = svc.active_loan(clock.today())
+    later = (clock.today() + timedelta(days=181)).isoformat()
     due = svc.client.get(
         "/v1/monitoring/due-visits",
         params={"as_of": later, "region": svc.flow.region},
@@ -372,11 +372,11 @@ def test_visits_due_are_listed(svc: Servicing) -> None:
     visit = svc.client.post(
         f"/v1/loans/{loan['id']}/monitoring-visits",
         headers=svc.flow.officer,
-        json={"visited_on": business_today().isoformat(), "finding": "as_declared"},
+        json={"visited_on": clock.today().isoformat(), "finding": "as_declared"},
     )
     assert visit.status_code == 201, visit.text
-    assert svc.loan(loan["id"])["last_visit_on"] == business_today().isoformat()
-    soon = (business_today() + timedelta(days=100)).isoformat()
+    assert svc.loan(loan["id"])["last_visit_on"] == clock.today().isoformat()
+    soon = (clock.today() + timedelta(days=100)).isoformat()
     assert (
         svc.client.get(
             "/v1/monitoring/due-visits",
@@ -388,7 +388,7 @@ def test_visits_due_are_listed(svc: Servicing) -> None:
 
 
 def test_regional_figures_flags_and_suspension(svc: Servicing) -> None:
-    loans = [svc.active_loan(business_today()) for _ in range(3)]
+    loans = [svc.active_loan(clock.today()) for _ in range(3)]
     first_due = date.fromisoformat(svc.schedule(loans[0]["id"])[0]["due_date"])
     for loan in loans[1:]:
         svc.close_through(first_due - timedelta(days=1))

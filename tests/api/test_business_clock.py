@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from app.core.clock import business_today
-from tests.api.factories import Origination, Servicing, own_county
+from app.core import clock
+from tests.api.factories import Origination, Person, Servicing, id_number, own_county
 
 
 @pytest.fixture()
@@ -20,7 +20,7 @@ def svc(client: httpx.Client) -> Servicing:
 
 def test_a_twelve_month_loan_is_renewed_at_maturity_on_the_countys_date(svc: Servicing) -> None:
     loan = svc.active_loan(
-        business_today(), term_months=12, repayment_method="interest_then_principal"
+        clock.today(), term_months=12, repayment_method="interest_then_principal"
     )
     rows = svc.schedule(loan["id"])
     for row in rows:
@@ -57,11 +57,40 @@ def test_a_twelve_month_loan_is_renewed_at_maturity_on_the_countys_date(svc: Ser
 
 
 def test_an_application_is_dated_by_its_countys_business_date(svc: Servicing) -> None:
-    svc.active_loan(business_today())  # the county's calendar starts today
-    svc.close_through(business_today() + timedelta(days=40))
+    svc.active_loan(clock.today())  # the county's calendar starts today
+    svc.close_through(clock.today() + timedelta(days=40))
     _, household = svc.flow.ready_household()
     submitted = svc.flow.apply(household)
     assert submitted.status_code == 201, submitted.text
-    county_day = (business_today() + timedelta(days=41)).isoformat()
+    county_day = (clock.today() + timedelta(days=41)).isoformat()
     assert submitted.json()["application_date"] == county_day
     assert submitted.json()["eligibility"]["evaluated_on"] == county_day
+
+
+def test_the_consoles_forms_default_to_the_countys_business_date(
+    svc: Servicing, live_server: str
+) -> None:
+    """Issue 27: with the county's date ahead of the nation's, the console's visit and
+    investigation forms offer the county's day, not the wall clock's."""
+    loan = svc.active_loan(clock.today())
+    ahead = clock.today() + timedelta(days=40)
+    svc.close_through(ahead - timedelta(days=1))
+    assert svc.loan(loan["id"])["business_date"] == ahead.isoformat()
+    desk = httpx.Client(base_url=live_server, follow_redirects=False)
+    signed = desk.post(
+        "/console/sign-in/development",
+        data={"subject": "officer-clock", "role": ["loan_officer"], "regions": svc.flow.region},
+        headers={"Origin": live_server},
+    )
+    assert signed.status_code == 303
+    page = desk.get(f"/console/loans/{loan['id']}")
+    assert f'name="visited_on" type="date" required value="{ahead.isoformat()}"' in page.text
+    people = [Person(id_number(svc.flow.region))]
+    svc.flow.import_roster(people)
+    household = svc.flow.household(people)
+    svc.flow.rate(household["id"])
+    application = svc.flow.apply(household)
+    assert application.status_code == 201, application.text
+    page = desk.get(f"/console/applications/{application.json()['id']}")
+    assert f'value="{ahead.isoformat()}"' in page.text
+    desk.close()

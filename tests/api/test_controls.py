@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_after_disbursement import (
     pay_interest_to_maturity,
@@ -42,7 +42,7 @@ def pending_of(svc: Servicing, loan_id: str, who: dict[str, str]) -> list[dict[s
 def test_finding_1_loss_beyond_the_days_past_due_is_two_peoples_call_and_neither_writes_it_off(
     svc: Servicing,
 ) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     url = f"/v1/loans/{loan['id']}/risk-class"
     region = [svc.flow.region]
     risk = headers(Role.risk_manager, sub=f"risk-1-{svc.flow.tag}", regions=region)
@@ -136,7 +136,7 @@ def test_finding_9_a_pending_extension_is_withdrawn_when_the_loan_is_paid_off(
     svc: Servicing,
 ) -> None:
     loan = short_loan(svc)
-    svc.close_through(business_today() + timedelta(days=10))
+    svc.close_through(clock.today() + timedelta(days=10))
     asked = request(svc, loan["id"], "extension", months=3)
     assert asked.status_code == 201, asked.text
     (waiting,) = pending_of(svc, loan["id"], svc.flow.second_reviewer)
@@ -144,7 +144,7 @@ def test_finding_9_a_pending_extension_is_withdrawn_when_the_loan_is_paid_off(
     # the requesting officer's own inbox says it is not theirs to decide
     (own,) = pending_of(svc, loan["id"], svc.flow.officer)
     assert own["may_decide"] is False
-    day = business_today() + timedelta(days=11)
+    day = clock.today() + timedelta(days=11)
     probe = svc.repay(loan["id"], "999999.00", day)
     owed = Decimal(probe.json()["detail"].split("（")[1].split("）")[0])
     assert svc.repay(loan["id"], f"{owed:.2f}", day).status_code == 201
@@ -167,8 +167,8 @@ def test_finding_9_a_pending_extension_is_withdrawn_when_the_loan_is_paid_off(
 
 
 def test_an_extension_is_decided_at_the_one_endpoint_by_its_deciding_role(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
-    svc.close_through(business_today() + timedelta(days=10))
+    loan = svc.active_loan(clock.today())
+    svc.close_through(clock.today() + timedelta(days=10))
     assert request(svc, loan["id"], "extension", months=3).status_code == 201
     (waiting,) = pending_of(svc, loan["id"], svc.flow.second_reviewer)
     url = f"/v1/decisions/{waiting['id']}/decision"
@@ -278,7 +278,7 @@ def test_reference_data_that_moves_money_takes_effect_only_once_decided(
     until a second risk manager approves it; lifting a suspension likewise waits for one."""
     flow = Origination(client, region=own_county("56"))
     risk = headers(Role.risk_manager, sub=f"risk-p-{flow.tag}", regions=[flow.region])
-    today = business_today()
+    today = clock.today()
     body = {
         "region_prefix": flow.region,
         "name": "地方贴息",

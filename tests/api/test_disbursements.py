@@ -11,8 +11,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_foundation import assert_problem
 
@@ -38,7 +38,7 @@ def confirm(svc: Servicing, disbursement_id: str, **body: object) -> httpx.Respo
         json={
             "status": "succeeded",
             "core_transaction_id": f"D-{uuid.uuid4()}",
-            "value_date": business_today().isoformat(),
+            "value_date": clock.today().isoformat(),
             **body,
         },
     )
@@ -103,15 +103,15 @@ def test_a_failed_answer_settles_the_instruction_too(svc: Servicing, database_ur
 
 
 def test_a_value_date_may_not_run_ahead_of_the_countys_business_date(svc: Servicing) -> None:
-    first = svc.active_loan(business_today())  # the county's calendar opens today
+    first = svc.active_loan(clock.today())  # the county's calendar opens today
     second = svc.contracted_loan()
     disbursement_id = request_disbursement(svc, second["id"])
     ahead = confirm(
-        svc, disbursement_id, value_date=(business_today() + timedelta(days=30)).isoformat()
+        svc, disbursement_id, value_date=(clock.today() + timedelta(days=30)).isoformat()
     )
     assert_problem(ahead, 409)
     assert ahead.json()["type"].endswith("future-value-date")
-    assert svc.loan(first["id"])["business_date"] == business_today().isoformat()
+    assert svc.loan(first["id"])["business_date"] == clock.today().isoformat()
     assert confirm(svc, disbursement_id).status_code == 200
 
 
@@ -270,8 +270,8 @@ def counted(svc: Servicing, name: str, outcome: str) -> float:
 def test_disbursements_and_repayments_are_counted_by_outcome(svc: Servicing) -> None:
     before = {o: counted(svc, "bangfu_disbursements_total", o) for o in ("requested", "succeeded")}
     posted = counted(svc, "bangfu_repayments_total", "posted")
-    loan = svc.active_loan(business_today())
-    assert svc.repay(loan["id"], "100.00", business_today()).status_code == 201
+    loan = svc.active_loan(clock.today())
+    assert svc.repay(loan["id"], "100.00", clock.today()).status_code == 201
     assert counted(svc, "bangfu_disbursements_total", "requested") == before["requested"] + 1
     assert counted(svc, "bangfu_disbursements_total", "succeeded") == before["succeeded"] + 1
     assert counted(svc, "bangfu_repayments_total", "posted") == posted + 1

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from python_calamine import CalamineWorkbook
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.sheets import XLSX_MEDIA_TYPE
 from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_after_disbursement import decide, request
@@ -36,7 +36,7 @@ def _get(svc: Servicing, path: str, **params: Any) -> dict[str, Any]:
 
 def test_the_loan_list_counts_sorts_and_exports(svc: Servicing) -> None:
     for amount in ("12000.00", "20000.00", "15000.00"):
-        svc.active_loan(business_today(), amount=amount)
+        svc.active_loan(clock.today(), amount=amount)
     county = svc.flow.region
     first = _get(svc, "/v1/loans", region=county, sort="-principal", limit=2)
     assert first["total"] == 3
@@ -91,8 +91,8 @@ def test_the_application_list_counts_and_sorts(svc: Servicing) -> None:
 
 def test_a_reviewers_queue_of_renewals_and_extensions(svc: Servicing) -> None:
     county = svc.flow.region
-    loans = [svc.active_loan(business_today()) for _ in range(2)]
-    svc.close_through(business_today() + timedelta(days=10))
+    loans = [svc.active_loan(clock.today()) for _ in range(2)]
+    svc.close_through(clock.today() + timedelta(days=10))
     for loan in loans:
         assert request(svc, loan["id"], "extension", months=6).status_code == 201
     queue = svc.client.get(

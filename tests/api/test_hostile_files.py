@@ -16,9 +16,8 @@ import httpx
 import pytest
 from python_calamine import CalamineWorkbook
 
-from app.core import tables
+from app.core import clock, tables
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.settings import get_settings
 from tests.api.factories import (
     Origination,
@@ -138,8 +137,8 @@ def test_a_member_named_as_a_formula_is_that_name_in_the_claim_workbook(
     svc.flow.rate(household["id"])
     application_id = svc.flow.approved_application(household, amount="12000.00")
     loan = svc.flow.sign(application_id).json()["loan"]
-    svc.disburse(loan["id"], business_today())
-    end = (business_today().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    svc.disburse(loan["id"], clock.today())
+    end = (clock.today().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     svc.close_through(end)
     book = client.get(
         "/v1/reports/subsidy-claims",

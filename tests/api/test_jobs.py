@@ -14,8 +14,8 @@ import psycopg
 
 from app.background import queue
 from app.cli import _load_job_handlers
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.reports.periods import parse
 from tests.api.factories import (
     Origination,
@@ -172,7 +172,7 @@ def test_a_job_refused_by_its_rules_fails_with_the_reasons(client: httpx.Client)
 
 def test_the_batch_and_a_legacy_import_as_jobs(client: httpx.Client, database_url: str) -> None:
     svc = Servicing(Origination(client, region=own_county("53")))
-    start = business_today()
+    start = clock.today()
     svc.active_loan(start)
     through = start + timedelta(days=3)
     body = {"business_date": through.isoformat(), "regions": [svc.flow.region]}
@@ -202,8 +202,8 @@ def test_the_batch_and_a_legacy_import_as_jobs(client: httpx.Client, database_ur
 def test_a_province_claim_export_is_a_job_with_a_file(client: httpx.Client) -> None:
     svc = Servicing(Origination(client, region=own_county("53")))
     for _ in range(2):
-        svc.active_loan(business_today())
-    period = parse(f"{business_today().year}Q{(business_today().month - 1) // 3 + 1}")
+        svc.active_loan(clock.today())
+    period = parse(f"{clock.today().year}Q{(clock.today().month - 1) // 3 + 1}")
     reader = headers(Role.risk_manager, sub="finance-export", regions=[svc.flow.region])
     body = {"period": period.code, "region": svc.flow.region}
     assert_problem(

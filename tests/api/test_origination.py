@@ -15,8 +15,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from tests.api.factories import (
     Origination,
     Person,
@@ -129,7 +129,7 @@ def test_off_roster_applicant_cannot_be_approved(flow: Origination) -> None:
 
 def test_removed_member_cannot_be_approved(flow: Origination) -> None:
     people, household = flow.ready_household()
-    removal = flow.import_roster(people, removed_on=business_today() - timedelta(days=1))
+    removal = flow.import_roster(people, removed_on=clock.today() - timedelta(days=1))
     assert (removal["removed"], removal["updated"]) == (1, 0)
     assert (
         flow.client.get(f"/v1/households/{household['id']}", headers=flow.officer).json()[
@@ -496,7 +496,7 @@ def test_identifiers_are_encrypted_at_rest_and_masked_everywhere(
 
 
 def test_young_applicant_fails_the_age_rule_by_birthday(flow: Origination) -> None:
-    today = business_today()
+    today = clock.today()
     try:
         birthday_tomorrow = date(today.year - 18, today.month, today.day) + timedelta(days=1)
     except ValueError:  # 29 February

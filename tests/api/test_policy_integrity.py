@@ -12,8 +12,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.settings import get_settings
 from tests.api.factories import (
     Origination,
@@ -197,7 +197,7 @@ def test_clause_1_1_signing_re_evaluates_eligibility_on_the_signing_date(svc: Se
     flow = svc.flow
     people, household = flow.ready_household()
     application_id = flow.approved_application(household, amount="12000.00")
-    flow.import_roster(people, removed_on=business_today())
+    flow.import_roster(people, removed_on=clock.today())
     refused = flow.sign(application_id)
     assert_problem(refused, 409)
     assert failing(refused) == {("roster_status", "1.1")}
@@ -209,10 +209,10 @@ def test_clause_1_1_a_back_dated_signing_is_judged_as_of_today_as_well(svc: Serv
     """Finding 8: dating the contract back to the decision day does not sign a borrower who
     has left the roster since; nor is a contract dated after the county's business date."""
     flow = svc.flow
-    svc.active_loan(business_today())  # a loan paid out starts the county's calendar
+    svc.active_loan(clock.today())  # a loan paid out starts the county's calendar
     people, household = flow.ready_household()
     application_id = flow.approved_application(household, amount="12000.00")
-    decided = business_today()
+    decided = clock.today()
     svc.close_through(decided + timedelta(days=3))  # the county's business date moves on
     flow.import_roster(people, removed_on=decided + timedelta(days=2))
     url = f"/v1/applications/{application_id}/contract"
@@ -232,7 +232,7 @@ def test_clause_1_1_a_back_dated_signing_is_judged_as_of_today_as_well(svc: Serv
 
 def _overdue_loan(svc: Servicing) -> tuple[dict[str, Any], date]:
     """A 12-month loan whose first instalment is not paid, closed five days past it."""
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     first_due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
     svc.close_through(first_due + timedelta(days=5))
     return loan, first_due
@@ -270,7 +270,7 @@ def test_clause_1_6_no_subsidy_on_overdue_days_unless_the_region_decides_so(
 def test_clause_1_6_misuse_stops_subsidy_and_reverses_what_accrued_since(
     svc: Servicing, database_url: str
 ) -> None:
-    today = business_today()
+    today = clock.today()
     loan = svc.active_loan(today)
     svc.close_through(today + timedelta(days=9))
     accrued = accruals(database_url, loan["id"])
@@ -341,7 +341,7 @@ def test_clause_1_6_the_subsidy_a_loan_earned_before_its_write_off_is_claimed(
 ) -> None:
     """Issue 25: a loan written off mid-month left that month's totals, and the subsidy it had
     earned since the last month end was never claimed."""
-    today = business_today()
+    today = clock.today()
     loan = svc.active_loan(today)
     svc.close_through(today + timedelta(days=9))  # ten performing, subsidised days
     earned = D(svc.loan(loan["id"])["central_subsidy_to_date"])
@@ -370,7 +370,7 @@ def _programme(client: httpx.Client, prefix: str, **body: Any) -> dict[str, Any]
             "name": "地方贴息",
             "basis": "rate_points",
             "value": "0.01",
-            "effective_from": business_today().isoformat(),
+            "effective_from": clock.today().isoformat(),
             "reason": "县财政局文件",
             **body,
         },
@@ -414,7 +414,7 @@ def test_clause_1_6_local_subsidy_comes_from_the_regions_programme(svc: Servicin
         json={
             "annual_rate": "0.0435",
             "amount": "40000.00",
-            "contract_date": business_today().isoformat(),
+            "contract_date": clock.today().isoformat(),
             "region_code": flow.region,
         },
     )
@@ -517,7 +517,7 @@ def _settle_arrears(svc: Servicing, loan_id: str, on: date) -> None:
 
 
 def test_clause_3_1_an_extension_never_improves_a_non_performing_class(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     first_due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
     svc.close_through(first_due + timedelta(days=95))
     assert svc.loan(loan["id"])["risk_class"] == "substandard"
@@ -532,7 +532,7 @@ def test_clause_3_1_an_extension_never_improves_a_non_performing_class(svc: Serv
 def test_clause_3_1_observation_ends_after_two_periods_and_a_year_repaid_on_time(
     svc: Servicing,
 ) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     first_due = date.fromisoformat(svc.schedule(loan["id"])[0]["due_date"])
     svc.close_through(first_due + timedelta(days=3))
     assert _extend(svc, loan["id"])["restructuring"] is True
@@ -568,9 +568,7 @@ def test_clause_3_1_observation_ends_after_two_periods_and_a_year_repaid_on_time
 def test_clause_3_1_a_performing_renewal_the_day_after_maturity_is_not_a_restructuring(
     svc: Servicing,
 ) -> None:
-    loan = svc.active_loan(
-        business_today(), term_months=3, repayment_method="interest_then_principal"
-    )
+    loan = svc.active_loan(clock.today(), term_months=3, repayment_method="interest_then_principal")
     rows = svc.schedule(loan["id"])
     maturity = date.fromisoformat(rows[-1]["due_date"])
     body = {"term_months": 3, "repayment_method": "interest_then_principal", "reason": "扩大养殖"}
@@ -604,7 +602,7 @@ def test_clause_3_1_a_performing_renewal_the_day_after_maturity_is_not_a_restruc
 
 
 def test_clause_3_1_a_risk_manager_may_only_worsen_a_class(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     risk = headers(Role.risk_manager, sub=f"risk-{svc.flow.tag}", regions=[svc.flow.region])
     worse = svc.client.put(
         f"/v1/loans/{loan['id']}/risk-class",
@@ -620,7 +618,7 @@ def test_clause_3_1_a_risk_manager_may_only_worsen_a_class(svc: Servicing) -> No
     )
     assert_problem(better, 409)
     assert failing(better) == {("class_only_worsened", "3.1")}
-    svc.close_through(business_today() + timedelta(days=2))
+    svc.close_through(clock.today() + timedelta(days=2))
     assert svc.loan(loan["id"])["risk_class"] == "substandard"
     events = svc.client.get(
         "/v1/audit-events",
@@ -735,7 +733,7 @@ def test_clause_5_2_legacy_rate_ceiling_is_the_lpr_in_force_at_signing(svc: Serv
 
     # finding 5: the LPR is recorded on its publication day by a national administrator, and
     # counts once a second administrator approves it
-    today = business_today().isoformat()
+    today = clock.today().isoformat()
     rates = {"one_year": "0.029", "five_year": "0.034"}
     province = headers(Role.admin, sub="ops-province", regions=[svc.flow.region[:2]])
     assert (
@@ -791,7 +789,7 @@ def test_clause_4_4_risk_compensation_is_tested_over_the_funds_county_whoever_as
     two together (1 in 6) within: the county user and the province user get the same claim."""
     funded, neighbour = "539001", "539002"
     monkeypatch.setattr(get_settings(), "risk_compensation_funds", f"{funded}:0.5")
-    today = business_today()
+    today = clock.today()
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     servicers = {c: Servicing(Origination(client, region=c)) for c in (funded, neighbour)}
     loans = {
@@ -837,7 +835,7 @@ def test_clause_4_4_writing_a_loan_off_never_brings_its_county_inside_the_tolera
     funded = "539101"
     monkeypatch.setattr(get_settings(), "risk_compensation_funds", f"{funded}:0.5")
     svc = Servicing(Origination(client, region=funded))
-    today = business_today()
+    today = clock.today()
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     bad, _ = (svc.active_loan(today) for _ in range(2))
     approved = _write_off_as_loss(svc, bad["id"])
@@ -859,7 +857,7 @@ def test_clause_4_4_writing_a_loan_off_never_brings_its_county_inside_the_tolera
 def test_penalty_markups_are_fixed_on_the_contract_at_signing(
     svc: Servicing, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     assert (loan["penalty_markup"], loan["misuse_markup"]) == ("0.5", "1")
     monkeypatch.setattr(get_settings(), "overdue_penalty_markup", D("0.3"))
     first = svc.schedule(loan["id"])[0]

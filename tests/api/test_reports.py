@@ -20,8 +20,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.identity import region_name
 from app.core.settings import get_settings
 from app.reports.periods import parse
@@ -58,8 +58,8 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
     client: httpx.Client, database_url: str
 ) -> None:
     svc = Servicing(Origination(client, region=own_county("53")))
-    loans = [svc.active_loan(business_today()) for _ in range(3)]
-    period = parse(quarter_of(business_today()))
+    loans = [svc.active_loan(clock.today()) for _ in range(3)]
+    period = parse(quarter_of(clock.today()))
     reader = headers(Role.risk_manager, sub="finance", regions=[svc.flow.region])
     params = {"period": period.code}
     assert_problem(client.get("/v1/reports/subsidy-claims", params=params, headers=reader), 409)
@@ -165,7 +165,7 @@ def test_subsidy_claim_reconciles_freezes_and_carries_adjustments(
         json={
             "paid_central": f"{central - D('1.00'):.2f}",
             "paid_local": f"{local:.2f}",
-            "paid_on": business_today().isoformat(),
+            "paid_on": clock.today().isoformat(),
             "reference": "财政拨付2027-001",
         },
     )
@@ -369,8 +369,8 @@ def test_the_claim_as_an_excel_workbook_in_chinese(client: httpx.Client) -> None
 
     svc = Servicing(Origination(client, region=own_county("53")))
     for _ in range(2):
-        svc.active_loan(business_today())
-    period = parse(quarter_of(business_today()))
+        svc.active_loan(clock.today())
+    period = parse(quarter_of(clock.today()))
     svc.close_through(period.end)
     reader = headers(Role.risk_manager, sub="finance-xlsx", regions=[svc.flow.region])
     params = {"period": period.code}

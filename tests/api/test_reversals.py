@@ -14,8 +14,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.dbroles import with_role
 from tests.api.factories import Origination, Servicing, headers, own_county
 from tests.api.test_foundation import assert_problem
@@ -74,7 +74,7 @@ def twins(svc: Servicing, start: date) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_an_instalment_paid_on_time_and_reversed_later_is_overdue_as_if_never_paid(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan, twin = twins(svc, start)
     first = equal_instalments(D("12000.00"), D("0.0435"), 12, start)[0]
     svc.close_through(first.due_date - timedelta(days=1))
@@ -135,7 +135,7 @@ def test_an_instalment_paid_on_time_and_reversed_later_is_overdue_as_if_never_pa
 def test_a_reversed_prepayment_restores_the_schedule_and_the_interest_it_lowered(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan, twin = twins(svc, start)
     day = start + timedelta(days=10)
     svc.close_through(day - timedelta(days=1))
@@ -168,7 +168,7 @@ def test_a_reversed_prepayment_restores_the_schedule_and_the_interest_it_lowered
 
 
 def test_a_reversed_payoff_reopens_the_loan(svc: Servicing, database_url: str) -> None:
-    start = business_today()
+    start = clock.today()
     loan, twin = twins(svc, start)
     day = start + timedelta(days=15)
     svc.close_through(day - timedelta(days=1))
@@ -187,7 +187,7 @@ def test_a_reversed_payoff_reopens_the_loan(svc: Servicing, database_url: str) -
 
 
 def test_a_payoff_is_not_reversed_after_its_month_has_ended(svc: Servicing) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     day = start + timedelta(days=15)
     svc.close_through(day - timedelta(days=1))
@@ -203,7 +203,7 @@ def test_a_payoff_is_not_reversed_after_its_month_has_ended(svc: Servicing) -> N
 
 
 def test_reversals_go_latest_first_and_stay_in_scope(svc: Servicing) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     assert svc.repay(loan["id"], "100.00", start, txn="CBS-FIRST").status_code == 201
     assert svc.repay(loan["id"], "200.00", start, txn="CBS-SECOND").status_code == 201
@@ -233,8 +233,8 @@ def test_reversals_go_latest_first_and_stay_in_scope(svc: Servicing) -> None:
 
 
 def test_a_posted_entry_cannot_be_edited_by_the_service(svc: Servicing, database_url: str) -> None:
-    loan = svc.active_loan(business_today())
-    assert svc.repay(loan["id"], "100.00", business_today(), txn="CBS-KEEP").status_code == 201
+    loan = svc.active_loan(clock.today())
+    assert svc.repay(loan["id"], "100.00", clock.today(), txn="CBS-KEEP").status_code == 201
     service = with_role(database_url, SERVICE_ROLE)
     with psycopg.connect(service) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("UPDATE repayments SET amount = 1 WHERE core_transaction_id = 'CBS-KEEP'")
@@ -247,7 +247,7 @@ def test_a_payoff_reversal_after_the_household_borrowed_again_is_kept_for_a_pers
     outstanding loans (1.1). Core banking's reversal happened all the same: it is kept as a
     case for a person, not refused and lost."""
     flow = svc.flow
-    start = business_today()
+    start = clock.today()
     _, household = flow.ready_household()
     first = flow.approved_application(household, amount="12000.00")
     loan = flow.sign(first).json()["loan"]

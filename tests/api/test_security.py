@@ -17,9 +17,8 @@ import jwt
 import psycopg
 import pytest
 
-from app.core import csvsafe
+from app.core import clock, csvsafe
 from app.core.auth import Role
-from app.core.clock import business_today
 from app.core.dbroles import with_role
 from app.core.settings import DEV_JWT_SECRET, Environment, Settings
 from app.households.schemas import EXAMPLE_RATING
@@ -165,7 +164,7 @@ def test_a_roster_import_with_a_row_outside_the_callers_regions_writes_nothing(
         ).status_code
         == 201
     )
-    removal = {**rows[1], "region_code": ours, "removed_date": business_today().isoformat()}
+    removal = {**rows[1], "region_code": ours, "removed_date": clock.today().isoformat()}
     refused = client.post(
         "/v1/roster/imports",
         content=roster_csv([removal]).encode(),
@@ -223,7 +222,7 @@ def test_the_batch_closes_only_the_callers_regions_and_leaves_a_name(
 ) -> None:
     ours = Servicing(Origination(client, region=own_county("52")))
     theirs = Servicing(Origination(client, region=own_county("53")))
-    today = business_today()
+    today = clock.today()
     mine, other = ours.active_loan(today), theirs.active_loan(today)
     admin = headers(Role.admin, sub="ops-52", regions=[ours.flow.region])
     outside = client.post(
@@ -249,24 +248,24 @@ def test_the_batch_closes_only_the_callers_regions_and_leaves_a_name(
 
 
 def test_a_repayment_replay_checks_the_loans_region_first(svc: Servicing) -> None:
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     txn = f"R-{uuid.uuid4()}"
-    first = svc.repay(loan["id"], "10.00", business_today(), txn)
+    first = svc.repay(loan["id"], "10.00", clock.today(), txn)
     assert first.status_code == 201, first.text
     elsewhere = headers(Role.core_banking, sub="core-53", regions=["53"])
     replay = svc.client.post(
         f"/v1/loans/{loan['id']}/repayments",
         headers=elsewhere,
-        json={"core_transaction_id": txn, "amount": "10.00", "value_date": str(business_today())},
+        json={"core_transaction_id": txn, "amount": "10.00", "value_date": str(clock.today())},
     )
     assert_problem(replay, 404)
     # the same transaction id sent by another region's core banking to its own loan: 404 too
     other = Servicing(Origination(svc.client, region=own_county("53")))
-    theirs = other.active_loan(business_today())
+    theirs = other.active_loan(clock.today())
     reused = svc.client.post(
         f"/v1/loans/{theirs['id']}/repayments",
         headers=elsewhere,
-        json={"core_transaction_id": txn, "amount": "10.00", "value_date": str(business_today())},
+        json={"core_transaction_id": txn, "amount": "10.00", "value_date": str(clock.today())},
     )
     body = assert_problem(reused, 404)
     assert txn not in json.dumps(body)
@@ -423,8 +422,8 @@ def test_the_claims_csv_neutralises_a_borrower_name_that_is_a_formula(
     svc.flow.rate(household["id"])
     application_id = svc.flow.approved_application(household, amount="12000.00")
     loan = svc.flow.sign(application_id).json()["loan"]
-    svc.disburse(loan["id"], business_today())
-    end = (business_today().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    svc.disburse(loan["id"], clock.today())
+    end = (clock.today().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     svc.close_through(end)
     answer = client.get(
         "/v1/reports/subsidy-claims",

@@ -11,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 
-from app.core.clock import business_today
+from app.core import clock
 from tests.api.factories import Origination, Servicing, own_county
 from tests.api.test_foundation import assert_problem
 from tests.expected import equal_instalments, half_up, subsidy_share
@@ -45,7 +45,7 @@ def ledger(
 def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     assert (loan["status"], loan["value_date"]) == ("active", start.isoformat())
     # The schedule Bangfu fixed, against the textbook annuity computed in tests/expected.py.
@@ -99,7 +99,7 @@ def test_twelve_month_loan_paid_on_time_reconciles_to_the_fen(
 
 
 def test_late_payment_accrues_penalty_and_risk_class(svc: Servicing, database_url: str) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     first = equal_instalments(D("12000.00"), D("0.0435"), 12, start)[0]
     late_by = 10
@@ -144,7 +144,7 @@ def test_late_payment_accrues_penalty_and_risk_class(svc: Servicing, database_ur
 def test_partial_prepayment_reamortises_over_the_same_term(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     rows = svc.schedule(loan["id"])
     day = start + timedelta(days=10)
@@ -173,7 +173,7 @@ def test_partial_prepayment_reamortises_over_the_same_term(
 def test_full_repayment_closes_the_loan_and_trues_up_accrual(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     day = start + timedelta(days=15)
     svc.close_through(day - timedelta(days=1))
@@ -195,7 +195,7 @@ def test_full_repayment_closes_the_loan_and_trues_up_accrual(
 
 
 def test_repayments_are_idempotent_on_the_core_transaction_id(svc: Servicing) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     txn = f"CBS-{uuid.uuid4()}"
     first = svc.repay(loan["id"], "100.00", start, txn=txn)
@@ -210,7 +210,7 @@ def test_repayments_are_idempotent_on_the_core_transaction_id(svc: Servicing) ->
 
 
 def test_repayment_value_date_must_be_the_open_business_date(svc: Servicing) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     svc.close_through(start + timedelta(days=3))
     body = assert_problem(svc.repay(loan["id"], "10.00", start + timedelta(days=1)), 409)
@@ -239,11 +239,11 @@ def test_disbursement_failure_and_duplicate_confirmations(svc: Servicing) -> Non
     success = {
         "status": "succeeded",
         "core_transaction_id": "X1",
-        "value_date": business_today().isoformat(),
+        "value_date": clock.today().isoformat(),
     }
     assert_problem(svc.client.post(url, headers=svc.core, json=success), 409)
     assert_problem(svc.client.post(url, headers=svc.flow.officer, json=success), 403)
-    second = svc.disburse(loan["id"], business_today())
+    second = svc.disburse(loan["id"], clock.today())
     assert second["status"] == "succeeded"
     assert svc.loan(loan["id"])["status"] == "active"
 
@@ -251,7 +251,7 @@ def test_disbursement_failure_and_duplicate_confirmations(svc: Servicing) -> Non
 def test_eod_rerun_changes_nothing_and_future_dates_need_simulation(
     svc: Servicing, database_url: str
 ) -> None:
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     first = svc.close_through(start + timedelta(days=5))
     assert first["region_days"] == 6
@@ -262,7 +262,7 @@ def test_eod_rerun_changes_nothing_and_future_dates_need_simulation(
 
 
 def test_loans_list_filters_and_scope(svc: Servicing, client: httpx.Client) -> None:
-    active = svc.active_loan(business_today())
+    active = svc.active_loan(clock.today())
     contracted = svc.contracted_loan()
     reader = svc.flow.reviewer
     page = client.get(
@@ -305,18 +305,18 @@ def test_one_batch_call_closes_a_bounded_number_of_days(
 ) -> None:
     from app.core.settings import get_settings
 
-    svc.active_loan(business_today())
+    svc.active_loan(clock.today())
     monkeypatch.setattr(get_settings(), "eod_max_days_per_run", 30)
     too_far = svc.client.post(
         "/v1/batches/eod",
         headers=svc.admin,
         json={
-            "business_date": (business_today() + timedelta(days=30)).isoformat(),
+            "business_date": (clock.today() + timedelta(days=30)).isoformat(),
             "regions": [svc.flow.region],
         },
     )
     assert "EOD_MAX_DAYS_PER_RUN" in assert_problem(too_far, 409)["detail"]
-    assert svc.close_through(business_today() + timedelta(days=29))["region_days"] == 30
+    assert svc.close_through(clock.today() + timedelta(days=29))["region_days"] == 30
 
 
 def test_the_batch_purges_expired_idempotency_answers(svc: Servicing, database_url: str) -> None:
@@ -328,8 +328,8 @@ def test_the_batch_purges_expired_idempotency_answers(svc: Servicing, database_u
             " '{}', '', now())",
             ("expired", "fresh"),
         )
-    svc.active_loan(business_today())
-    svc.close_through(business_today())
+    svc.active_loan(clock.today())
+    svc.close_through(clock.today())
     with psycopg.connect(database_url) as conn:
         left = {r[0] for r in conn.execute("SELECT key FROM idempotency_keys WHERE caller = 'old'")}
     assert left == {"fresh"}

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import psycopg
 
+from app.core import clock
 from app.core.auth import Role
-from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing, headers, own_county, roster_csv
 from tests.api.test_jobs import ASYNC, roster_rows, started
 from tests.conftest import _free_port
@@ -41,7 +41,7 @@ def wait_for(
 
 def test_a_job_survives_a_restart_of_the_api(client: httpx.Client) -> None:
     svc = Servicing(Origination(client, region=own_county("53")))
-    start = business_today()
+    start = clock.today()
     svc.active_loan(start)
     service_url = os.environ["DATABASE_URL"]
     port = _free_port()

@@ -19,8 +19,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing, id_number, own_county
 from tests.conftest import _free_port
 
@@ -127,7 +127,7 @@ def test_racing_repayments_through_two_processes_keep_balances_exact(
     two_servers: list[str], client: httpx.Client
 ) -> None:
     svc = Servicing(Origination(client, region=own_county("51")))
-    loan = svc.active_loan(business_today())
+    loan = svc.active_loan(clock.today())
     core = svc.core
 
     def pay(i: int) -> int:
@@ -138,7 +138,7 @@ def test_racing_repayments_through_two_processes_keep_balances_exact(
                 json={
                     "core_transaction_id": f"RACE-{loan['id']}-{i}",
                     "amount": "100.00",
-                    "value_date": business_today().isoformat(),
+                    "value_date": clock.today().isoformat(),
                 },
             ).status_code
 

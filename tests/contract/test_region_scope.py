@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core import clock
 from app.core.auth import Role, issue_token
-from app.core.clock import business_today
 from tests.api.factories import Origination, Servicing
 
 OURS, THEIRS = "538801", "548801"
@@ -31,12 +31,12 @@ def bearer(regions: list[str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def world(live_server: str) -> dict[str, Any]:
     """A loan in each county, both closed through the month's end."""
-    end = month_end(business_today())
+    end = month_end(clock.today())
     markers = {THEIRS}
     with httpx.Client(base_url=live_server, timeout=60) as client:
         for county in (OURS, THEIRS):
             svc = Servicing(Origination(client, region=county))
-            loan = svc.active_loan(business_today())
+            loan = svc.active_loan(clock.today())
             svc.close_through(end)
             if county == THEIRS:
                 markers |= {loan["id"], loan["household_id"], loan["application_id"]}

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from app.core.clock import SHANGHAI, business_today
+from app.core import clock
+from app.core.clock import SHANGHAI
 from app.jobs.scheduler import due_through
 from tests.api.factories import Origination, Servicing, own_county
 
@@ -33,7 +34,7 @@ def test_today_is_due_once_the_local_time_has_passed() -> None:
 
 def test_two_schedulers_racing_close_each_day_once(client: httpx.Client, database_url: str) -> None:
     svc = Servicing(Origination(client, region=own_county("53")))
-    start = business_today()
+    start = clock.today()
     loan = svc.active_loan(start)
     through = start + timedelta(days=10)
     env = {
@@ -83,10 +84,10 @@ def test_the_batch_reports_progress_by_county(client: httpx.Client) -> None:
 
     prefix = own_county("50")[:4]  # no other test takes counties under "50"
     for county in ("01", "02"):
-        Servicing(Origination(client, region=f"{prefix}{county}")).active_loan(business_today())
+        Servicing(Origination(client, region=f"{prefix}{county}")).active_loan(clock.today())
     seen: list[tuple[int, int]] = []
     eod.run(
-        get_sessionmaker(), business_today(), [prefix], on_progress=lambda d, t: seen.append((d, t))
+        get_sessionmaker(), clock.today(), [prefix], on_progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 2), (2, 2)]
     out = io.StringIO()
