@@ -184,9 +184,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_eod(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from app.batch import eod
     from app.core.db import get_sessionmaker
     from app.core.logging import configure_logging
-    from app.jobs import eod
 
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()
@@ -222,9 +222,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-# The modules whose handlers do each kind of job (`app.background`): a worker imports them all,
+# The modules whose handlers do each kind of job (`app.jobs`): a worker imports them all,
 # and refuses to start if a kind has none.
-JOB_HANDLERS = ("app.roster.service", "app.legacy.service", "app.jobs.eod", "app.reports.service")
+JOB_HANDLERS = ("app.roster.service", "app.legacy.service", "app.batch.eod", "app.reports.service")
 
 
 def _load_job_handlers() -> None:
@@ -235,8 +235,8 @@ def _load_job_handlers() -> None:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from app.background import queue
     from app.core.logging import configure_logging
+    from app.jobs import queue
 
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()
@@ -248,7 +248,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 def _start_jobs_thread() -> threading.Event:
     """Run queued jobs from the serving process (development: one command runs it all)."""
-    from app.background import queue
+    from app.jobs import queue
 
     _load_job_handlers()
     stop = threading.Event()
@@ -334,10 +334,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from app.batch import scheduler
+    from app.batch.eod import FutureDateError
     from app.core.db import get_sessionmaker
     from app.core.logging import configure_logging
-    from app.jobs import scheduler
-    from app.jobs.eod import FutureDateError
 
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()

@@ -19,7 +19,7 @@ from app import apidoc
 from app.applications.router import officers_router
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
-from app.background.router import router as jobs_router
+from app.batch.router import router as batches_router
 from app.collections.router import router as collections_router
 from app.console.admin import router as console_sessions_router
 from app.console.router import install as install_console
@@ -42,7 +42,7 @@ from app.domain.labels import ZH
 from app.exemptions.router import router as exemptions_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
-from app.jobs.router import router as batches_router
+from app.jobs.router import router as jobs_router
 from app.legacy.router import lpr_router
 from app.legacy.router import router as legacy_router
 from app.loans.router import router as loans_router

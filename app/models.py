@@ -3,7 +3,7 @@
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.applications.officers import OfficerReassignment
 from app.audit.models import AuditEvent
-from app.background.models import Job
+from app.batch.models import RegionBusinessDate
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay, WriteOff
 from app.console.models import ConsoleSession
 from app.core.idempotency import IdempotencyRecord
@@ -12,7 +12,7 @@ from app.disbursements.models import DisbursementAction
 from app.exemptions.models import CatalogueEntry, ExemptionCase
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
-from app.jobs.models import RegionBusinessDate
+from app.jobs.models import Job
 from app.legacy.models import LprRate
 from app.loans.models import (
     Accrual,

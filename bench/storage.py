@@ -76,8 +76,8 @@ def close_through(day: date) -> float:
     """The real end-of-day batch, in this process, 2 counties at a time; then the vacuum that
     autovacuum makes within minutes of a month's end in production (here the next month's
     batch would otherwise start before it)."""
+    from app.batch import eod
     from app.core.db import get_sessionmaker
-    from app.jobs import eod
 
     started = time.perf_counter()
     eod.run(get_sessionmaker(), day, workers=2)

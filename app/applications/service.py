@@ -22,6 +22,7 @@ from app.applications import schemas
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.batch import calendar
 from app.core.auth import Principal, Role
 from app.core.db import Base, CompiledStatement, slot
 from app.core.i18n import Said
@@ -41,7 +42,6 @@ from app.domain.rules import RuleResult, rule
 from app.eligibility import facts
 from app.eligibility.facts import refuse_if_suspended
 from app.households.service import latest_rating
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_json

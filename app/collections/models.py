@@ -27,7 +27,7 @@ from app.loans.models import MONEY
 
 class CollectionCase(Base):
     """One overdue spell of a loan: opened by the batch on the first day past due, escalated
-    through the buckets, closed by the batch (app/jobs/eod.py owns these writes). Its days past
+    through the buckets, closed by the batch (app/batch/eod.py owns these writes). Its days past
     due are the loan's: a case row changes only when its bucket does."""
 
     __tablename__ = "collection_cases"

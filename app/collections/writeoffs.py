@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, WriteOff
 from app.core import clock
@@ -32,7 +33,6 @@ from app.domain.decisions import DecisionKind
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import failures
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Loan, LoanRecovery

@@ -24,7 +24,7 @@ from app.core.settings import get_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# The batch's calendar (app/jobs/models.py, RegionBusinessDate), read here by name: the clock
+# The batch's calendar (app/batch/models.py, RegionBusinessDate), read here by name: the clock
 # sits below every feature, the batch that keeps the calendar above most of them.
 _OPEN_DATE = text("SELECT open_date FROM region_business_dates WHERE region_code = :code")
 

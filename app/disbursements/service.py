@@ -11,6 +11,7 @@ from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.db import get_sessionmaker
@@ -29,7 +30,6 @@ from app.eligibility import facts
 from app.households.models import Household
 from app.integrations.models import OutboxMessage
 from app.integrations.outbox import SEALED, seal
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Disbursement, DisbursementStatus, Loan

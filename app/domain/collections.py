@@ -1,6 +1,6 @@
 """Collections (notice 4.3: 加强与村两委、驻村第一书记、工作队等基层组织力量协同配合): what an
 overdue loan's case records and how it escalates. Pure: the batch's SQL is built from these
-constants (app/jobs/eod.py)."""
+constants (app/batch/eod.py)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from app.batch.models import RegionBusinessDate
 from app.core import clock
 from app.core.db import CompiledStatement, slot
 from app.core.problems import refuse_unless_passed
@@ -27,7 +28,6 @@ from app.domain import eligibility as rules
 from app.domain.eligibility import RosterStatus, household_roster_status, person_roster_status
 from app.domain.loan_status import LoanStatus
 from app.households.models import CreditRating, Household, Member
-from app.jobs.models import RegionBusinessDate
 from app.loans.models import Loan
 from app.regions.models import Region
 from app.regions.schemas import LendingStatus

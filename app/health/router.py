@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
-from app.background import service as background
+from app.batch.models import RegionBusinessDate
 from app.core.auth import metrics_reader
 from app.core.db import get_engine, get_sessionmaker
 from app.core.i18n import Said
@@ -16,7 +16,7 @@ from app.core.metrics import Figures, render
 from app.core.migrations import head_revision
 from app.core.problems import problem_response, problem_responses
 from app.integrations.models import OutboxMessage
-from app.jobs.models import RegionBusinessDate
+from app.jobs import service as job_queue
 
 router = APIRouter(tags=["health"])
 
@@ -72,7 +72,7 @@ def _database_figures() -> Figures:
         open_dates = session.execute(
             select(RegionBusinessDate.region_code, RegionBusinessDate.open_date)
         ).all()
-        jobs = background.counts_by_state(session)
+        jobs = job_queue.counts_by_state(session)
     return Figures(
         outbox_pending=int(pending),
         outbox_oldest_age=float(oldest) if oldest is not None else None,

@@ -8,9 +8,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.background import service as jobs
-from app.background.models import JobKind
-from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core import sheets
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
@@ -18,6 +15,9 @@ from app.core.i18n import Said
 from app.core.problems import problem_responses
 from app.core.types import Day
 from app.core.uploads import Upload, upload_of
+from app.jobs import service as jobs
+from app.jobs.models import JobKind
+from app.jobs.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.legacy import schemas, service
 
 router = APIRouter(prefix="/v1/legacy-loans", tags=["legacy"])

@@ -13,8 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import JobKind
-from app.background.service import Outcome, Run, handles
+from app.batch import calendar
 from app.core import clock
 from app.core.auth import Principal, Role, refuse_unless_national
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
@@ -32,7 +31,8 @@ from app.domain.loan_status import LifecycleError
 from app.domain.policy import LEGACY_2021, LprQuote, legacy_contract_problems, lpr_in_force
 from app.domain.subsidy import SubsidyTerms
 from app.households.models import Household, Member
-from app.jobs import calendar
+from app.jobs.models import JobKind
+from app.jobs.service import Outcome, Run, handles
 from app.legacy import schemas, sheets
 from app.legacy.models import LprRate
 from app.loans import lifecycle

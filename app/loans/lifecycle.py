@@ -3,7 +3,7 @@ instalments, and the entries of its ledger (repayments, accruals, class history)
 
 Feature services load and lock the loan, check what is theirs to check (scope, maker-checker,
 eligibility), then ask this module to act with plain values, audit and return (STYLE §3). The
-end-of-day batch (app/jobs/eod.py) is the one other writer, in set-based SQL built from the same
+end-of-day batch (app/batch/eod.py) is the one other writer, in set-based SQL built from the same
 constants (LoanStatus, the classification thresholds). tests/unit/test_loan_owner.py holds
 every other module to this.
 

@@ -15,6 +15,7 @@ from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
@@ -36,7 +37,6 @@ from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import next_visit_due
 from app.households import service as households
 from app.integrations.models import OutboxMessage
-from app.jobs import calendar
 from app.loans import lifecycle, schemas
 from app.loans.models import Disbursement, Loan
 

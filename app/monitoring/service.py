@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.problems import conflict, loan_is
@@ -18,7 +19,6 @@ from app.decisions.models import Decision
 from app.domain.decisions import DecisionKind
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import FundUse, is_misuse
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Loan

@@ -13,6 +13,7 @@ from sqlalchemy import Select, column, select, table
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
@@ -31,7 +32,6 @@ from app.domain.money import ZERO
 from app.domain.policy import CURRENT, Purpose, RepaymentMethod
 from app.domain.rules import RuleResult
 from app.eligibility import facts as household_facts
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Instalment, Loan

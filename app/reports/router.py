@@ -11,10 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.background import service as jobs
-from app.background.models import JobKind
-from app.background.router import ACCEPTED, accepted
-from app.background.schemas import JobOut
 from app.core import sheets, tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
@@ -28,6 +24,10 @@ from app.domain.classification import RiskClass
 from app.domain.labels import labelled
 from app.domain.money import ZERO
 from app.domain.regional import ratio
+from app.jobs import service as jobs
+from app.jobs.models import JobKind
+from app.jobs.router import ACCEPTED, accepted
+from app.jobs.schemas import JobOut
 from app.regions.models import RegionDailyStat
 from app.reports import chart, periods, schemas, service, xlsx
 

@@ -17,8 +17,7 @@ from sqlalchemy import column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import JobKind
-from app.background.service import Outcome, Run, handles
+from app.batch.models import RegionBusinessDate
 from app.core import csvsafe
 from app.core.auth import Principal
 from app.core.db import CompiledStatement, get_sessionmaker
@@ -29,7 +28,8 @@ from app.core.settings import get_settings
 from app.domain import portfolio
 from app.domain.classification import RiskClass
 from app.domain.money import ZERO
-from app.jobs.models import RegionBusinessDate
+from app.jobs.models import JobKind
+from app.jobs.service import Outcome, Run, handles
 from app.regions import service as regions
 from app.regions.models import Region, RegionDailyStat
 from app.reports import periods

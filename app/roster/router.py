@@ -9,15 +9,15 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.background import service as jobs
-from app.background.models import JobKind
-from app.background.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.core import sheets
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said, said_of
 from app.core.problems import Problem, problem_responses
 from app.core.uploads import upload_of
+from app.jobs import service as jobs
+from app.jobs.models import JobKind
+from app.jobs.router import ACCEPTED, PREFER_HELP, accepted, wants_async
 from app.roster import service
 from app.roster.schemas import RosterImportOut
 

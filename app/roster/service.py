@@ -25,8 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import JobKind
-from app.background.service import Outcome, Run, handles
 from app.core import clock, sheets
 from app.core.auth import Principal
 from app.core.crypto import ID_NUMBER, FieldCipher, get_cipher
@@ -39,6 +37,8 @@ from app.core.scoping import scope_filter
 from app.core.uploads import Upload
 from app.domain.eligibility import LISTED
 from app.domain.labels import code_of
+from app.jobs.models import JobKind
+from app.jobs.service import Outcome, Run, handles
 from app.roster.models import RosterEntry, RosterImport
 
 COLUMNS = (

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
+from app.batch import calendar
 from app.core import clock
 from app.core.auth import Principal
 from app.core.i18n import Said
@@ -22,7 +23,6 @@ from app.domain import repayment as allocation
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.domain.rules import rule
-from app.jobs import calendar
 from app.loans import lifecycle
 from app.loans import service as loans
 from app.loans.models import Loan, Repayment

@@ -9,7 +9,7 @@ corrections: kept for ever) and `accruals_daily`, itself partitioned by month
 Partitions are DDL, which the service role may not do: `bangfu_accrual_months(first, last,
 drop_before)`, owned by the schema owner and run with its rights (SECURITY DEFINER, a fixed
 search_path), creates the months from `first` to `last` and drops those ending before
-`drop_before`. The batch calls it (app/jobs/eod.py); no other door to DDL is opened.
+`drop_before`. The batch calls it (app/batch/eod.py); no other door to DDL is opened.
 
 Revision ID: 0014
 Revises: 0013

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import psycopg
 
-from app.background import queue
 from app.cli import _load_job_handlers
 from app.core import clock
 from app.core.auth import Role
+from app.jobs import queue
 from app.reports.periods import parse
 from tests.api.factories import (
     Origination,

@@ -11,17 +11,17 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.core.settings import sqlalchemy_url
-from app.domain.accrual import daily_misuse_penalty, daily_penalty
-from app.domain.classification import Restructuring, RiskClass, classify
-from app.domain.subsidy import subsidy_accrues
-from app.jobs.eod import (
+from app.batch.eod import (
     MISUSE_PENALTY_SQL,
     OBSERVING,
     PENALTY_SQL,
     SUBSIDY_ACCRUES,
     risk_class_sql,
 )
+from app.core.settings import sqlalchemy_url
+from app.domain.accrual import daily_misuse_penalty, daily_penalty
+from app.domain.classification import Restructuring, RiskClass, classify
+from app.domain.subsidy import subsidy_accrues
 
 DAY = date(2026, 9, 1)
 

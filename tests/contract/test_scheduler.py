@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from app.batch.scheduler import due_through
 from app.core import clock
 from app.core.clock import SHANGHAI
-from app.jobs.scheduler import due_through
 from tests.api.factories import Origination, Servicing, own_county
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,9 +78,9 @@ def test_two_schedulers_racing_close_each_day_once(client: httpx.Client, databas
 
 
 def test_the_batch_reports_progress_by_county(client: httpx.Client) -> None:
+    from app.batch import eod
     from app.core.db import get_sessionmaker
     from app.core.progress import Progress
-    from app.jobs import eod
 
     prefix = own_county("50")[:4]  # no other test takes counties under "50"
     for county in ("01", "02"):

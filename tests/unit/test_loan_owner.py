@@ -10,7 +10,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 OWNER = APP / "loans" / "lifecycle.py"
-BATCH = APP / "jobs" / "eod.py"
+BATCH = APP / "batch" / "eod.py"
 
 # Created only by the owner.
 LEDGER = {"Loan", "Instalment", "Repayment", "Accrual", "RiskClassChange", "LoanRecovery"}

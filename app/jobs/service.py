@@ -40,7 +40,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import FINISHED, Job, JobKind, JobPayloadPart, JobStatus
 from app.core import clock
 from app.core.auth import NATIONAL_SCOPE, Principal, Role
 from app.core.crypto import get_cipher
@@ -48,6 +47,7 @@ from app.core.db import get_sessionmaker
 from app.core.i18n import DEFAULT_LANGUAGE, Said, language_var
 from app.core.problems import Problem, not_found
 from app.core.uploads import CHUNK, Upload, holding
+from app.jobs.models import FINISHED, Job, JobKind, JobPayloadPart, JobStatus
 
 log = structlog.get_logger()
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.batch.models import RegionBusinessDate
 from app.core import clock
 from app.core.i18n import Said
 from app.core.problems import conflict
 from app.core.settings import get_settings
-from app.jobs.models import RegionBusinessDate
 
 
 def _lock_id(region_code: str) -> int:

@@ -5,7 +5,7 @@ Every tick closes every county whose open business date is due: today's once the
 passed EOD_LOCAL_TIME, else up to yesterday. A long gap is closed in steps of
 EOD_MAX_DAYS_PER_RUN. Several schedulers (replicas, or a scheduler beside an operator's
 `bangfu eod`) never close a county twice at once: each (county, day) takes the county's
-advisory lock and a day already closed is skipped (app/jobs/eod.py). How far each county is
+advisory lock and a day already closed is skipped (app/batch/eod.py). How far each county is
 behind shows in /metrics (`bangfu_eod_lag_days`).
 """
 
@@ -19,11 +19,11 @@ import structlog
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.batch import eod
+from app.batch.models import RegionBusinessDate
 from app.core import clock
 from app.core.scoping import within
 from app.core.settings import get_settings
-from app.jobs import eod
-from app.jobs.models import RegionBusinessDate
 
 log = structlog.get_logger("bangfu.scheduler")
 

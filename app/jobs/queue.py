@@ -16,9 +16,9 @@ import uuid
 import procrastinate
 import structlog
 
-from app.background import service
 from app.core.db import database_url
 from app.core.settings import get_settings
+from app.jobs import service
 
 log = structlog.get_logger("bangfu.jobs")
 

@@ -30,8 +30,8 @@ from sqlalchemy import TextClause, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.background.models import JobKind
-from app.background.service import Outcome, Run, handles
+from app.batch import calendar
+from app.batch.models import RegionBusinessDate
 from app.core import clock, idempotency
 from app.core.auth import SYSTEM, Principal
 from app.core.db import get_sessionmaker
@@ -45,8 +45,8 @@ from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
 from app.domain.collections import CloseReason, PromiseStatus, bucket_sql
 from app.domain.loan_status import LoanStatus
 from app.domain.money import DAYS_IN_YEAR
-from app.jobs import calendar
-from app.jobs.models import RegionBusinessDate
+from app.jobs.models import JobKind
+from app.jobs.service import Outcome, Run, handles
 from app.regions import service as regions
 
 log = structlog.get_logger("bangfu.eod")

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.background.models import Job, JobKind, JobStatus
+from app.jobs.models import Job, JobKind, JobStatus
 
 
 class Progress(BaseModel):
