@@ -20,6 +20,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+__all__ = ["Book", "Format", "Sheet"]
+
 _OPTIONS = {
     "constant_memory": True,
     "in_memory": False,

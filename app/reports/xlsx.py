@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.identity import region_name
-from app.core.workbook import Book
+from app.core.workbook import Book, Format, Sheet
 from app.domain.money import ZERO
 from app.reports.periods import Period
 from app.reports.service import CountyClaim, CountyFacts, LoanFacts
@@ -71,6 +72,15 @@ def _county(code: str) -> str:
     return region_name(code) or ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Styles:
+    bold: Format
+    title: Format
+    money: Format
+    money_bold: Format
+    rate: Format
+
+
 def claims_workbook(
     claims: Iterable[CountyClaim],
     period: Period,
@@ -78,64 +88,93 @@ def claims_workbook(
     counties: dict[str, CountyFacts],
     bank_name: str,
 ) -> bytes:
+    """The claim form: the counties' totals with the signature blocks, then the loans' lines."""
     claims = list(claims)
     book = Book()
-    bold = book.style(bold=True)
-    title = book.style(bold=True, font_size=14)
-    money = book.style(num_format="#,##0.00")
-    money_bold = book.style(num_format="#,##0.00", bold=True)
-    rate = book.style(num_format="0.0000%")
+    styles = _Styles(
+        bold=book.style(bold=True),
+        title=book.style(bold=True, font_size=14),
+        money=book.style(num_format="#,##0.00"),
+        money_bold=book.style(num_format="#,##0.00", bold=True),
+        rate=book.style(num_format="0.0000%"),
+    )
+    _totals_sheet(book.sheet("汇总"), styles, claims, period, facts, counties, bank_name)
+    _lines_sheet(book.sheet("明细"), styles, claims, facts)
+    return book.bytes()
 
-    totals = book.sheet("汇总")
+
+def _county_values(
+    claim: CountyClaim, county: CountyFacts, claimed: list[LoanFacts]
+) -> Sequence[Decimal | int]:
+    """A county's row from its loan count on: counts, balances, interest, subsidy, claims."""
+    return (
+        claim.loans,
+        county.new_loans,
+        county.closed_loans,
+        sum((f.balance_start for f in claimed), ZERO),
+        sum((f.balance_end for f in claimed), ZERO),
+        sum((f.interest_due for f in claimed), ZERO),
+        sum((f.interest_paid for f in claimed), ZERO),
+        claim.central_subsidy,
+        claim.local_subsidy,
+        claim.central_adjustment,
+        claim.local_adjustment,
+        claim.central_subsidy + claim.central_adjustment,
+        claim.local_subsidy + claim.local_adjustment,
+    )
+
+
+def _totals_sheet(
+    totals: Sheet,
+    styles: _Styles,
+    claims: list[CountyClaim],
+    period: Period,
+    facts: dict[uuid.UUID, LoanFacts],
+    counties: dict[str, CountyFacts],
+    bank_name: str,
+) -> None:
+    """汇总: a row per county, the total row, and the signature blocks."""
     totals.widths(0, len(_TOTAL_HEADERS) - 1, 14)
-    totals.cell(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", title)
+    totals.cell(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", styles.title)
     totals.cell(1, 0, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}")
-    totals.row(2, 0, _TOTAL_HEADERS, bold)
+    totals.row(2, 0, _TOTAL_HEADERS, styles.bold)
     row = 3
     sums: list[Decimal] = [ZERO] * 13
     for claim in claims:
         county = counties.get(claim.region_code, CountyFacts(0, 0))
         claimed = [facts.get(line.loan_id, _NO_FACTS) for line in claim.lines]
-        values: Sequence[Decimal | int] = (
-            claim.loans,
-            county.new_loans,
-            county.closed_loans,
-            sum((f.balance_start for f in claimed), ZERO),
-            sum((f.balance_end for f in claimed), ZERO),
-            sum((f.interest_due for f in claimed), ZERO),
-            sum((f.interest_paid for f in claimed), ZERO),
-            claim.central_subsidy,
-            claim.local_subsidy,
-            claim.central_adjustment,
-            claim.local_adjustment,
-            claim.central_subsidy + claim.central_adjustment,
-            claim.local_subsidy + claim.local_adjustment,
-        )
         totals.row(
             row,
             0,
             [claim.region_code, _county(claim.region_code), STATUS_ZH.get(claim.status, "")],
         )
-        for col, value in enumerate(values):
-            totals.cell(row, col + 3, value, money if col >= 3 else None)
+        for col, value in enumerate(_county_values(claim, county, claimed)):
+            totals.cell(row, col + 3, value, styles.money if col >= 3 else None)
             sums[col] += Decimal(value)
         row += 1
-    totals.cell(row, 0, "合计", bold)
+    totals.cell(row, 0, "合计", styles.bold)
     for col, value in enumerate(sums):
-        totals.cell(row, col + 3, value, money_bold if col >= 3 else bold)
-    row += 2
-    totals.cell(row, 0, f"填报单位（盖章）：{bank_name}", bold)
+        totals.cell(row, col + 3, value, styles.money_bold if col >= 3 else styles.bold)
+    _signatures(totals, row + 2, bank_name, styles)
+
+
+def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> None:
+    totals.cell(row, 0, f"填报单位（盖章）：{bank_name}", styles.bold)
     row += 1
     for offset, label in enumerate(SIGNATURES):
         totals.cell(row, offset * 3, label)
     row += 2
-    totals.cell(row, 0, "财政部门审核意见：", bold)
+    totals.cell(row, 0, "财政部门审核意见：", styles.bold)
     totals.cell(row + 1, 0, "审核人：")
     totals.cell(row + 1, 3, "审核日期：")
 
-    lines = book.sheet("明细")
+
+def _lines_sheet(
+    lines: Sheet, styles: _Styles, claims: list[CountyClaim], facts: dict[uuid.UUID, LoanFacts]
+) -> None:
+    """明细: a row per claimed loan."""
     lines.widths(0, len(_LINE_HEADERS) - 1, 14)
-    lines.row(0, 0, _LINE_HEADERS, bold)
+    lines.row(0, 0, _LINE_HEADERS, styles.bold)
     row = 1
     for claim in claims:
         status = STATUS_ZH.get(claim.status, claim.status)
@@ -153,10 +192,10 @@ def claims_workbook(
                     line.policy_version,
                 ],
             )
-            lines.cell(row, 6, f.principal, money)
+            lines.cell(row, 6, f.principal, styles.money)
             lines.cell(row, 7, f.value_date.isoformat() if f.value_date else "")
             lines.cell(row, 8, f.term_months)
-            lines.cell(row, 9, f.annual_rate, rate)
+            lines.cell(row, 9, f.annual_rate, styles.rate)
             for col, value in enumerate(
                 (
                     f.balance_start,
@@ -170,6 +209,5 @@ def claims_workbook(
                 ),
                 start=10,
             ):
-                lines.cell(row, col, value, money)
+                lines.cell(row, col, value, styles.money)
             row += 1
-    return book.bytes()
