@@ -437,10 +437,19 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """`bangfu` and its commands, each declared by a function of its own below."""
     parser = argparse.ArgumentParser(prog="bangfu", description=__doc__)
     parser.add_argument("--version", action="version", version=f"bangfu {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+    for command in _COMMANDS:
+        command(sub)
+    return parser
 
+
+Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subparsers gives
+
+
+def _serve_command(sub: Subcommands) -> None:
     serve = sub.add_parser("serve", help="migrate and serve the API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
@@ -455,12 +464,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
+
+def _migrate_command(sub: Subcommands) -> None:
     migrate = sub.add_parser("migrate", help="run Alembic migrations")
     migrate.add_argument(
         "revision", nargs="?", default="head", help="Alembic revision (head; base or -1 go down)"
     )
     migrate.set_defaults(func=cmd_migrate)
 
+
+def _token_command(sub: Subcommands) -> None:
     token = sub.add_parser("token", help="print a signed JWT for local use")
     token.add_argument("--sub", required=True, help="the user the token names")
     token.add_argument("--role", action="append", required=True, help="a role (repeat for several)")
@@ -468,24 +481,32 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl-minutes", type=int, default=480, help="minutes the token lives")
     token.set_defaults(func=cmd_token)
 
+
+def _eod_command(sub: Subcommands) -> None:
     eod = sub.add_parser("eod", help="run the end-of-day batch up to and including a date")
     eod.add_argument("--date", required=True, help="business date, YYYY-MM-DD")
     eod.add_argument("--regions", default=None, help="comma-separated region code prefixes")
     eod.add_argument("--workers", type=int, default=2, help="regions closed at a time")
     eod.set_defaults(func=cmd_eod)
 
+
+def _worker_command(sub: Subcommands) -> None:
     work = sub.add_parser("worker", help="deliver outbox messages to core banking")
     work.add_argument("--concurrency", type=int, default=4, help="messages delivered at a time")
     work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
     work.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     work.set_defaults(func=cmd_worker)
 
+
+def _jobs_command(sub: Subcommands) -> None:
     jobs = sub.add_parser("jobs", help="run queued jobs (imports, the batch, exports)")
     jobs.add_argument("--concurrency", type=int, default=2, help="jobs run at a time")
     jobs.add_argument("--until-idle", action="store_true", help="exit when no job is queued")
     jobs.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     jobs.set_defaults(func=cmd_jobs)
 
+
+def _import_command(sub: Subcommands) -> None:
     imp = sub.add_parser("import", help="import a roster or legacy contracts from a file")
     imp.add_argument("what", choices=["roster", "legacy"], help="what the file holds")
     imp.add_argument("file", help="roster: CSV or JSON lines; legacy: the JSON of the API")
@@ -502,6 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(func=cmd_import)
 
+
+def _scheduler_command(sub: Subcommands) -> None:
     sched = sub.add_parser(
         "scheduler",
         help="close each county's business day at EOD_LOCAL_TIME, catching up missed days",
@@ -515,6 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     sched.set_defaults(func=cmd_scheduler)
 
+
+def _core_sim_command(sub: Subcommands) -> None:
     sim = sub.add_parser("core-sim", help="serve the core banking simulator")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--port", type=int, default=8100, help="port to listen on")
@@ -535,11 +560,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=None, help="fix the random faults")
     sim.set_defaults(func=cmd_core_sim)
 
+
+def _export_command(sub: Subcommands) -> None:
     exp = sub.add_parser("export", help="data-sharing export for a period (clause 3.4)")
     exp.add_argument("--period", required=True, help="2026Q3 or 2026-07")
     exp.add_argument("--out", default=None, help="default exports/PERIOD")
     exp.set_defaults(func=cmd_export)
 
+
+def _demo_command(sub: Subcommands) -> None:
     demo = sub.add_parser("demo", help="walk one household through a loan's whole life")
     demo.add_argument(
         "--base-url",
@@ -551,7 +580,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-spawn", action="store_true", help="do not start the simulator when none answers"
     )
     demo.set_defaults(func=cmd_demo)
-    return parser
+
+
+_COMMANDS = (
+    _serve_command,
+    _migrate_command,
+    _token_command,
+    _eod_command,
+    _worker_command,
+    _jobs_command,
+    _import_command,
+    _scheduler_command,
+    _core_sim_command,
+    _export_command,
+    _demo_command,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
