@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.progress import Progress
 from app.core.settings import get_settings
@@ -446,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subparsers gives
+if TYPE_CHECKING:  # what add_subparsers gives (generic for type checkers only)
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _serve_command(sub: Subcommands) -> None:
