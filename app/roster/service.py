@@ -324,7 +324,8 @@ def import_roster(
 ) -> ImportResult:
     """`on_progress(rows read, rows)` every PROGRESS_ROWS rows and once at the end. A file with
     a row in error writes nothing (422 listing every row), unless `import_valid`: then the valid
-    rows are merged and the others listed."""
+    rows are merged and the others listed. The steps: read and stage the rows, refuse what is
+    not the caller's, merge, record."""
     if fmt not in FORMATS:
         raise UnsupportedFormatError(
             Said(
@@ -336,6 +337,21 @@ def import_roster(
     if on_progress is not None:
         rows = _counted(rows, on_progress, estimated_rows(upload, fmt))
     result = ImportResult(import_id=uuid.uuid4())
+    _stage(session, rows, result)
+    _refuse_outside(session, principal)
+    if result.rejected and not import_valid:
+        raise rows_in_error(result.rejected, result.rejections)
+    _merge(session, result)
+    _record(session, principal, fmt, result)
+    if on_progress is not None:
+        on_progress(result.lines, result.lines)
+    return result
+
+
+def _stage(
+    session: Session, rows: Iterator[tuple[int, dict[str, Any] | Said]], result: ImportResult
+) -> None:
+    """The valid rows through COPY into the staging table; a person's repeats dropped."""
     connection = session.connection()
     connection.exec_driver_sql(_STAGING)
     raw = connection.connection.driver_connection
@@ -350,9 +366,12 @@ def import_roster(
         for staged in _staged_rows(rows, result):
             copy.write_row(staged)
     _drop_repeats(session, result)
-    # A row for a county outside the caller's regions refuses the import as a whole; so does a
-    # person already listed in such a county (a removal included), whatever county the file
-    # gives: not theirs to change.
+
+
+def _refuse_outside(session: Session, principal: Principal) -> None:
+    """A row for a county outside the caller's regions refuses the import as a whole; so does
+    a person already listed in such a county (a removal included), whatever county the file
+    gives: not theirs to change."""
     outside = union(
         select(_STAGED.c.line).where(not_(scope_filter(principal, _STAGED.c.region_code))),
         select(_STAGED.c.line)
@@ -363,47 +382,40 @@ def import_roster(
     if count:
         lines = session.scalars(select(outside.c.line).order_by(outside.c.line).limit(1_000))
         raise outside_regions(Said("行", "rows"), [(f"line {n}",) for n in lines], count=count)
-    if result.rejected and not import_valid:
-        raise rows_in_error(result.rejected, result.rejections)
+
+
+def _merge(session: Session, result: ImportResult) -> None:
     counts = session.execute(_MERGE, {"import_id": result.import_id}).one()
     result.accepted, result.removed, result.updated = (
         counts.accepted,
         counts.removed,
-        (counts.updated),
+        counts.updated,
     )
     result.unchanged = counts.staged - result.accepted - result.removed - result.updated
+
+
+def _record(session: Session, principal: Principal, fmt: str, result: ImportResult) -> None:
+    """The import's row and its audit event."""
+    counts = {
+        "lines": result.lines,
+        "accepted": result.accepted,
+        "updated": result.updated,
+        "removed": result.removed,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+    }
     session.add(
         RosterImport(
             id=result.import_id,
             imported_by=principal.subject,
             format=fmt,
-            lines=result.lines,
-            accepted=result.accepted,
-            updated=result.updated,
-            removed=result.removed,
-            unchanged=result.unchanged,
-            rejected=result.rejected,
             rejections=result.rejections,
+            **counts,
         )
     )
     audit.record(
-        session,
-        principal,
-        "roster.import",
-        "roster_import",
-        result.import_id,
-        after={
-            "lines": result.lines,
-            "accepted": result.accepted,
-            "updated": result.updated,
-            "removed": result.removed,
-            "unchanged": result.unchanged,
-            "rejected": result.rejected,
-        },
+        session, principal, "roster.import", "roster_import", result.import_id, after=counts
     )
-    if on_progress is not None:
-        on_progress(result.lines, result.lines)
-    return result
 
 
 @handles(JobKind.roster_import)
