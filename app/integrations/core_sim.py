@@ -52,55 +52,27 @@ class Ledger:
     callbacks_sent: int = 0
 
 
-def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI:
-    app = FastAPI(title="Core banking simulator")
-    state = {"faults": faults or Faults()}
-    ledger = Ledger()
-    rng = random.Random(seed)  # noqa: S311 (fault injection, not secrecy)
-    pool = ThreadPoolExecutor(max_workers=8)
-    token = issue_token("core-banking-sim", [Role.core_banking], ["*"])
+class _Bank:
+    """The simulated core banking system: its ledger, its faults, and the confirmations it
+    sends back (at least once; twice at `duplicate_callback_rate`)."""
 
-    def callback(transfer: dict[str, Any], instruction: Instruction) -> None:
-        f: Faults = state["faults"]
-        body = {
-            "status": "succeeded",
-            "core_transaction_id": transfer["transfer_id"],
-            "value_date": (f.value_date or clock.today()).isoformat(),
-        }
-        times = 2 if rng.random() < f.duplicate_callback_rate else 1
-        with httpx.Client(timeout=10) as client:
-            for _ in range(times):
-                for attempt in range(20):
-                    try:
-                        answer = client.post(
-                            instruction.callback_url,
-                            json=body,
-                            headers={"Authorization": f"Bearer {token}"},
-                        )
-                        if answer.status_code < 500:
-                            with ledger.lock:
-                                ledger.callbacks_sent += 1
-                                transfer["callback_status"] = answer.status_code
-                            break
-                        transfer["callback_error"] = f"HTTP {answer.status_code}"
-                    except httpx.HTTPError as exc:
-                        # kept on the transfer: `bangfu demo` explains a lost confirmation
-                        transfer["callback_error"] = type(exc).__name__
-                    time.sleep(min(0.05 * 2**attempt, 2))
+    def __init__(self, faults: Faults | None, seed: int | None) -> None:
+        self.faults = faults or Faults()
+        self.ledger = Ledger()
+        self.rng = random.Random(seed)  # noqa: S311 (fault injection, not secrecy)
+        self.pool = ThreadPoolExecutor(max_workers=8)
+        self.token = issue_token("core-banking-sim", [Role.core_banking], ["*"])
 
-    @app.post("/transfers", status_code=202)
-    def transfer(
-        instruction: Instruction, key: Annotated[str, Header(alias="Idempotency-Key")]
-    ) -> JSONResponse:
-        f: Faults = state["faults"]
-        with ledger.lock:
-            ledger.requests += 1
+    def transfer(self, instruction: Instruction, key: str) -> JSONResponse:
+        f = self.faults
+        with self.ledger.lock:
+            self.ledger.requests += 1
         if f.latency_ms:
             time.sleep(f.latency_ms / 1000)
-        if rng.random() < f.error_rate:
+        if self.rng.random() < f.error_rate:
             return JSONResponse({"error": "injected failure"}, status_code=503)
-        with ledger.lock:
-            existing = ledger.transfers.get(key)
+        with self.ledger.lock:
+            existing = self.ledger.transfers.get(key)
             if existing is None:
                 existing = {
                     "transfer_id": f"CBS{uuid.uuid4().hex[:16].upper()}",
@@ -109,26 +81,68 @@ def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI
                     "key": key,
                     "callback_url": instruction.callback_url,
                 }
-                ledger.transfers[key] = existing
-                pool.submit(callback, existing, instruction)
-        if rng.random() < f.timeout_rate:
+                self.ledger.transfers[key] = existing
+                self.pool.submit(self.confirm, existing, instruction)
+        if self.rng.random() < f.timeout_rate:
             time.sleep(f.timeout_seconds)  # the transfer is made; the answer comes too late
         return JSONResponse(
             {"transfer_id": existing["transfer_id"], "status": "accepted"}, status_code=202
         )
 
+    def confirm(self, transfer: dict[str, Any], instruction: Instruction) -> None:
+        f = self.faults
+        body = {
+            "status": "succeeded",
+            "core_transaction_id": transfer["transfer_id"],
+            "value_date": (f.value_date or clock.today()).isoformat(),
+        }
+        times = 2 if self.rng.random() < f.duplicate_callback_rate else 1
+        with httpx.Client(timeout=10) as client:
+            for _ in range(times):
+                self._deliver(client, transfer, instruction.callback_url, body)
+
+    def _deliver(
+        self, client: httpx.Client, transfer: dict[str, Any], url: str, body: dict[str, Any]
+    ) -> None:
+        for attempt in range(20):
+            try:
+                answer = client.post(
+                    url, json=body, headers={"Authorization": f"Bearer {self.token}"}
+                )
+                if answer.status_code < 500:
+                    with self.ledger.lock:
+                        self.ledger.callbacks_sent += 1
+                        transfer["callback_status"] = answer.status_code
+                    return
+                transfer["callback_error"] = f"HTTP {answer.status_code}"
+            except httpx.HTTPError as exc:
+                # kept on the transfer: `bangfu demo` explains a lost confirmation
+                transfer["callback_error"] = type(exc).__name__
+            time.sleep(min(0.05 * 2**attempt, 2))
+
+
+def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI:
+    app = FastAPI(title="Core banking simulator")
+    bank = _Bank(faults, seed)
+
+    @app.post("/transfers", status_code=202)
+    def transfer(
+        instruction: Instruction, key: Annotated[str, Header(alias="Idempotency-Key")]
+    ) -> JSONResponse:
+        return bank.transfer(instruction, key)
+
     @app.get("/transfers")
     def transfers() -> dict[str, Any]:
-        with ledger.lock:
+        with bank.ledger.lock:
             return {
-                "transfers": list(ledger.transfers.values()),
-                "requests": ledger.requests,
-                "callbacks_sent": ledger.callbacks_sent,
+                "transfers": list(bank.ledger.transfers.values()),
+                "requests": bank.ledger.requests,
+                "callbacks_sent": bank.ledger.callbacks_sent,
             }
 
     @app.put("/faults")
     def set_faults(body: Faults) -> Faults:
-        state["faults"] = body
+        bank.faults = body
         return body
 
     @app.get("/health")
