@@ -398,12 +398,40 @@ def run(
     `business_date`, one (region, date) per transaction, dates in order with no gaps; `workers`
     regions at a time; `on_progress(counties done, counties)` after each county. The run is
     audited: who, which regions, the dates closed, the counts."""
-    settings = get_settings()
     refuse_future(business_date)
     started = time.perf_counter()
+    opened = _plan(session_factory, business_date, prefixes, principal)
+    regions = list(opened)
+    outcomes = _close_all(session_factory, regions, business_date, workers, on_progress)
+    result = EodResult(
+        business_date=business_date,
+        regions=len(regions),
+        region_days=sum(days for days, _ in outcomes),
+        skipped_locked=[r for r, (_, busy) in zip(regions, outcomes, strict=True) if busy],
+        seconds=time.perf_counter() - started,
+    )
+    _drop_old_daily_rows(session_factory, business_date, result)
+    closed = {
+        r: [str(opened[r]), str(opened[r] + timedelta(days=days - 1))]
+        for r, (days, _) in zip(regions, outcomes, strict=True)
+        if days
+    }
+    _record(session_factory, principal, prefixes, result, closed)
+    return result
+
+
+def _plan(
+    session_factory: Callable[[], Session],
+    business_date: date,
+    prefixes: list[str] | None,
+    principal: Principal,
+) -> dict[str, date]:
+    """The regions due and each one's open date (in region order); the months their accruals
+    will post to are made ready. Too many days at once is refused (EOD_MAX_DAYS_PER_RUN)."""
+    settings = get_settings()
     with session_factory() as session:
         regions = _regions_due(session, business_date, prefixes, principal)
-        opened: dict[str, date] = {
+        found: dict[str, date] = {
             code: day
             for code, day in session.execute(
                 select(RegionBusinessDate.region_code, RegionBusinessDate.open_date).where(
@@ -411,7 +439,8 @@ def run(
                 )
             )
         }
-        earliest = min(opened.values(), default=None)
+    opened = {code: found[code] for code in regions}
+    earliest = min(opened.values(), default=None)
     if earliest is not None and (business_date - earliest).days >= settings.eod_max_days_per_run:
         raise FutureDateError(
             Said(
@@ -423,7 +452,19 @@ def run(
         )
     if earliest is not None:
         _accrual_months(session_factory, earliest, business_date, drop_before=None)
+    return opened
+
+
+def _close_all(
+    session_factory: Callable[[], Session],
+    regions: list[str],
+    business_date: date,
+    workers: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> list[tuple[int, bool]]:
+    """Each region closed by `_close_region`, `workers` at a time: (days closed, busy)."""
     done = 0
+    progress_lock = threading.Lock()
 
     def close(region: str) -> tuple[int, bool]:
         nonlocal done
@@ -434,48 +475,51 @@ def run(
                 on_progress(done, len(regions))
         return outcome
 
-    progress_lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(pool.map(close, regions))
-    result = EodResult(
-        business_date=business_date,
-        regions=len(regions),
-        region_days=sum(days for days, _ in outcomes),
-        skipped_locked=[r for r, (_, busy) in zip(regions, outcomes, strict=True) if busy],
-        seconds=time.perf_counter() - started,
-    )
-    months = settings.accrual_daily_retention_months
-    if months and result.region_days:
-        with session_factory() as session:
-            slowest = session.scalar(select(func.min(RegionBusinessDate.open_date)))
-        if slowest is not None:
-            # a month of daily rows no county keeps any longer goes whole
-            horizon = daily_detail_from(slowest, months)
-            _accrual_months(session_factory, business_date, business_date, drop_before=horizon)
+        return list(pool.map(close, regions))
+
+
+def _drop_old_daily_rows(
+    session_factory: Callable[[], Session], business_date: date, result: EodResult
+) -> None:
+    """A month of daily accrual rows no county keeps any longer goes whole."""
+    months = get_settings().accrual_daily_retention_months
+    if not (months and result.region_days):
+        return
+    with session_factory() as session:
+        slowest = session.scalar(select(func.min(RegionBusinessDate.open_date)))
+    if slowest is not None:
+        horizon = daily_detail_from(slowest, months)
+        _accrual_months(session_factory, business_date, business_date, drop_before=horizon)
+
+
+def _record(
+    session_factory: Callable[[], Session],
+    principal: Principal,
+    prefixes: list[str] | None,
+    result: EodResult,
+    closed: dict[str, list[str]],
+) -> None:
+    """The run's audit event, and housekeeping: answers kept for replay beyond their time."""
     with session_factory() as session, session.begin():
-        # Housekeeping: answers kept for replay beyond their time are no longer needed.
-        idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
+        ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+        idempotency.purge_expired(session, ttl)
         audit.record(
             session,
             principal,
             "batch.eod",
             "batch",
-            f"eod:{business_date}",
+            f"eod:{result.business_date}",
             after={
-                "business_date": str(business_date),
+                "business_date": str(result.business_date),
                 "prefixes": prefixes,
                 "scope": list(principal.regions),
-                "regions": len(regions),
+                "regions": result.regions,
                 "region_days": result.region_days,
-                "closed": {
-                    r: [str(opened[r]), str(opened[r] + timedelta(days=days - 1))]
-                    for r, (days, _) in zip(regions, outcomes, strict=True)
-                    if days
-                },
+                "closed": closed,
                 "skipped_locked": result.skipped_locked,
             },
         )
-    return result
 
 
 @handles(JobKind.eod)
