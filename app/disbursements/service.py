@@ -154,37 +154,7 @@ def confirm(
         lifecycle.return_to_contracted(loan)
         action = "loan.disbursement_failed"
     else:
-        assert body.value_date is not None and body.core_transaction_id is not None
-        if body.value_date < loan.signed_on:
-            raise conflict(
-                Said("起息日早于合同签订日", "The value date is before the contract was signed")
-            )
-        # A value date may not run ahead of the county's business date (nor of today for a
-        # county with no calendar yet): it would move the county's business date.
-        current = clock.today(session, loan.region_code)
-        if body.value_date > current:
-            raise conflict(
-                Said(
-                    f"起息日 {body.value_date} 晚于该县的营业日 {current}",
-                    f"The value date {body.value_date} is after the county's business date"
-                    f" {current}",
-                ),
-                slug="future-value-date",
-            )
-        opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
-        if body.value_date < opened:
-            raise conflict(
-                Said(
-                    f"起息日 {body.value_date} 所在营业日已关闭；该地区当前营业日为 {opened}",
-                    f"The value date {body.value_date} is a closed business day;"
-                    f" the region's open date is {opened}",
-                ),
-                slug="closed-business-day",
-            )
-        disbursement.status = Status.succeeded
-        disbursement.core_transaction_id = body.core_transaction_id
-        disbursement.value_date = body.value_date
-        lifecycle.activate(session, loan, body.value_date)
+        _pay_out(session, disbursement, loan, body)
         action = "loan.disbursed"
     session.flush()
     DISBURSEMENTS.labels(disbursement.status).inc()
@@ -202,6 +172,43 @@ def confirm(
         },
     )
     return disbursement
+
+
+def _pay_out(
+    session: Session, disbursement: Disbursement, loan: Loan, body: schemas.ConfirmationIn
+) -> None:
+    """A successful transfer: its value date checked against the contract and the county's
+    calendar (which it starts, for a county's first loan), and the loan activated from it."""
+    assert body.value_date is not None and body.core_transaction_id is not None
+    if body.value_date < loan.signed_on:
+        raise conflict(
+            Said("起息日早于合同签订日", "The value date is before the contract was signed")
+        )
+    # A value date may not run ahead of the county's business date (nor of today for a county
+    # with no calendar yet): it would move the county's business date.
+    current = clock.today(session, loan.region_code)
+    if body.value_date > current:
+        raise conflict(
+            Said(
+                f"起息日 {body.value_date} 晚于该县的营业日 {current}",
+                f"The value date {body.value_date} is after the county's business date {current}",
+            ),
+            slug="future-value-date",
+        )
+    opened = calendar.ensure_open_from(session, loan.region_code, body.value_date)
+    if body.value_date < opened:
+        raise conflict(
+            Said(
+                f"起息日 {body.value_date} 所在营业日已关闭；该地区当前营业日为 {opened}",
+                f"The value date {body.value_date} is a closed business day;"
+                f" the region's open date is {opened}",
+            ),
+            slug="closed-business-day",
+        )
+    disbursement.status = Status.succeeded
+    disbursement.core_transaction_id = body.core_transaction_id
+    disbursement.value_date = body.value_date
+    lifecycle.activate(session, loan, body.value_date)
 
 
 def _locked(session: Session, disbursement_id: uuid.UUID) -> Disbursement:
