@@ -129,30 +129,9 @@ def reverse(
             Said("冲正交易本身不能再冲正", "A reversal cannot itself be reversed"),
             slug="reversal-of-reversal",
         )
-    done = session.scalar(select(Repayment).where(Repayment.reverses_id == posting.id))
-    if done is not None:
-        if done.core_transaction_id == body.reversal_transaction_id:
-            return done, False
-        raise conflict(
-            Said(
-                f"该笔还款已由 {done.core_transaction_id} 冲正",
-                f"This repayment was already reversed by {done.core_transaction_id}",
-            ),
-            slug="already-reversed",
-        )
-    kept = session.scalar(
-        select(ReversalCase).where(ReversalCase.core_transaction_id == body.reversal_transaction_id)
-    )
-    if kept is not None and kept.repayment_id == posting.id:
-        return kept, False
-    if kept is not None or _entered(session, principal, body.reversal_transaction_id) is not None:
-        raise conflict(
-            Said(
-                "该核心系统交易号已用于另一笔还款",
-                "This core transaction id was already entered for another repayment",
-            ),
-            slug="transaction-id-reused",
-        )
+    earlier = _earlier_reversal(session, principal, posting, body)
+    if earlier is not None:
+        return earlier, False
     day = clock.today(session, loan.region_code)
     before = {"status": loan.status, "principal_outstanding": str(loan.principal_outstanding)}
     # a state the reversal does not allow rises as LifecycleError: 409 with its slug
@@ -195,6 +174,38 @@ def reverse(
         },
     )
     return reversal, True
+
+
+def _earlier_reversal(
+    session: Session, principal: Principal, posting: Repayment, body: schemas.ReversalIn
+) -> Repayment | ReversalCase | None:
+    """The same reversal, sent before (its first result), or None for a new one; 409 for a
+    posting reversed by another transaction, or a transaction id used for another one."""
+    done = session.scalar(select(Repayment).where(Repayment.reverses_id == posting.id))
+    if done is not None:
+        if done.core_transaction_id == body.reversal_transaction_id:
+            return done
+        raise conflict(
+            Said(
+                f"该笔还款已由 {done.core_transaction_id} 冲正",
+                f"This repayment was already reversed by {done.core_transaction_id}",
+            ),
+            slug="already-reversed",
+        )
+    kept = session.scalar(
+        select(ReversalCase).where(ReversalCase.core_transaction_id == body.reversal_transaction_id)
+    )
+    if kept is not None and kept.repayment_id == posting.id:
+        return kept
+    if kept is not None or _entered(session, principal, body.reversal_transaction_id) is not None:
+        raise conflict(
+            Said(
+                "该核心系统交易号已用于另一笔还款",
+                "This core transaction id was already entered for another repayment",
+            ),
+            slug="transaction-id-reused",
+        )
+    return None
 
 
 def _keep_for_a_person(
