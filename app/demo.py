@@ -168,9 +168,19 @@ def _simulator_transfers(core_url: str) -> list[dict[str, Any]]:
 
 
 def _walk(d: Demo) -> None:
+    """A household's loan from the roster to its statement, chapter by chapter."""
     today = clock.today()
     person = _id_number(d.region)
     print(f"Bangfu guided demo: county {d.region}, business date {today}")
+    _roster_and_programme(d, today, person)
+    loan = _origination(d, today, person)
+    second = _disbursement_and_first_instalment(d, loan)
+    second_due = _late_and_collected(d, loan, second)
+    _monitoring_and_extension(d, loan, second_due)
+    _statement(d, loan)
+
+
+def _roster_and_programme(d: Demo, today: date, person: str) -> None:
     csv = (
         "id_number,name,household_number,region_code,category,listed_date,removed_date\n"
         f"{person},张三,HH{d.region}01,{d.region},monitoring_target,2025-01-15,\n"
@@ -216,6 +226,9 @@ def _walk(d: Demo) -> None:
     )
     d.show(local_subsidy=f"{programme['value']} ({programme['basis']})")
 
+
+def _origination(d: Demo, today: date, person: str) -> dict[str, Any]:
+    """Register, rate, apply, investigate, decide, sign: the loan as signed."""
     household = d.call(
         "Register the household (ID numbers are encrypted, shown masked)",
         "POST",
@@ -308,7 +321,12 @@ def _walk(d: Demo) -> None:
         local_subsidy_rate=loan["local_subsidy_rate"],
         first_payment=contract["schedule_preview"][0]["payment"],
     )
+    return dict(loan)
 
+
+def _disbursement_and_first_instalment(d: Demo, loan: dict[str, Any]) -> dict[str, Any]:
+    """Paid out through core banking, the schedule fixed, the first instalment paid on time;
+    the second instalment's row."""
     disbursement = d.call(
         "Disburse through core banking (outbox, Idempotency-Key)",
         "POST",
@@ -343,7 +361,12 @@ def _walk(d: Demo) -> None:
         },
     )
     d.show(interest=paid["interest_due"], principal=paid["principal_due"])
+    return dict(second)
 
+
+def _late_and_collected(d: Demo, loan: dict[str, Any], second: dict[str, Any]) -> date:
+    """Five days late on the second instalment: the collection case, a promise, the payment;
+    the second instalment's due date."""
     second_due = date.fromisoformat(second["due_date"])
     _close(d, second_due + timedelta(days=5))
     late = d.call(
@@ -417,7 +440,10 @@ def _walk(d: Demo) -> None:
         close_reason=case["close_reason"],
         promise=case["promises"][0]["status"],
     )
+    return second_due
 
+
+def _monitoring_and_extension(d: Demo, loan: dict[str, Any], second_due: date) -> None:
     d.call(
         "Post-loan monitoring visit (clause 4.2)",
         "POST",
@@ -448,6 +474,8 @@ def _walk(d: Demo) -> None:
     d.show(status=extended["status"], restructuring=extended["restructuring"])
     _close(d, second_due + timedelta(days=30))
 
+
+def _statement(d: Demo, loan: dict[str, Any]) -> None:
     statement = d.call("Statement", "GET", f"/v1/loans/{loan['id']}", OFFICER)
     d.show(
         **{
