@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -116,9 +117,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """Everything recorded about a loan that its evidence file shows."""
+
+    application: Application | None
+    evaluations: list[ApplicationEvaluation]
+    investigations: list[Investigation]
+    rating: CreditRating | None
+    visits: list[MonitoringVisit]
+    cases: list[CollectionCase]
+    actions: list[CollectionAction]
+    promises: list[PromiseToPay]
+    write_offs: list[WriteOff]
+    trail: list[AuditEvent]
+
+
 def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
     """The evidence file, as it stands, and everyone who had a part in the loan. Borrowers
     appear masked, as everywhere else."""
+    records = _records(session, loan)
+    return _evidence(loan, records), _involved(loan, records)
+
+
+def _records(session: Session, loan: Loan) -> _Records:
     application = session.get(Application, loan.application_id) if loan.application_id else None
     evaluations = (
         list(
@@ -175,6 +197,13 @@ def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
             select(AuditEvent).where(AuditEvent.entity_id.in_(entity_ids)).order_by(AuditEvent.id)
         )
     )
+    return _Records(
+        application, evaluations, investigations, rating, visits, cases, actions, promises,
+        write_offs, trail,
+    )  # fmt: skip
+
+
+def _evidence(loan: Loan, r: _Records) -> dict[str, Any]:
     evidence: dict[str, Any] = {
         "loan": _rows(
             [loan],
@@ -186,7 +215,7 @@ def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
             ),
         )[0],
         "application": _rows(
-            [application] if application else [],
+            [r.application] if r.application else [],
             (
                 "id", "submitted_by", "submitted_at", "amount", "term_months", "purpose",
                 "purpose_detail", "decided_by", "decided_at", "decision_note",
@@ -199,59 +228,63 @@ def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
                 "evaluated_on": str(e.evaluated_on),
                 "eligible": e.eligible,
                 "rules": [
-                    {k: r.get(k) for k in ("code", "clause", "passed", "message_zh")}
-                    for r in e.rules
+                    {k: rule.get(k) for k in ("code", "clause", "passed", "message_zh")}
+                    for rule in e.rules
                 ],
             }
-            for e in evaluations
+            for e in r.evaluations
         ],
         "investigations": _rows(
-            investigations,
+            r.investigations,
             (
                 "visited_on", "investigators", "project_findings", "need_is_genuine",
                 "project_is_lawful", "notes", "recorded_by",
             ),
         ),
         "rating": _rows(
-            [rating] if rating else [],
+            [r.rating] if r.rating else [],
             ("grade", "score", "credit_limit", "valid_from", "valid_until", "reasons", "rated_by"),
         ),
         "monitoring_visits": _rows(
-            visits,
+            r.visits,
             ("visited_on", "finding", "misused_amount", "corrects_misuse", "notes", "recorded_by"),
         ),
         "collection_cases": _rows(
-            cases, ("opened_on", "closed_on", "close_reason", "bucket", "escalated_on")
+            r.cases, ("opened_on", "closed_on", "close_reason", "bucket", "escalated_on")
         ),
         "collection_actions": _rows(
-            actions,
+            r.actions,
             ("taken_on", "kind", "participants", "findings", "notes", "next_step", "recorded_by"),
         ),
-        "promises": _rows(promises, ("made_on", "promised_on", "amount", "status", "paid")),
+        "promises": _rows(r.promises, ("made_on", "promised_on", "amount", "status", "paid")),
         "write_offs": _rows(
-            write_offs,
+            r.write_offs,
             (
                 "grounds", "reason", "evidence", "status", "proposed_by", "decided_by",
                 "written_off_on", "principal", "interest", "penalty",
             ),
         ),
         "audit_trail": _rows(
-            trail, ("occurred_at", "actor", "actor_role", "action", "entity_type")
+            r.trail, ("occurred_at", "actor", "actor_role", "action", "entity_type")
         ),
     }  # fmt: skip
+    return evidence
+
+
+def _involved(loan: Loan, r: _Records) -> set[str]:
     involved = {loan.contracted_by, loan.officer}
-    if application:
-        involved |= {application.submitted_by, application.officer}
-        if application.decided_by:
-            involved.add(application.decided_by)
-    involved |= {i.recorded_by for i in investigations}
-    if rating:
-        involved.add(rating.rated_by)
-    involved |= {v.recorded_by for v in visits}
-    involved |= {a.recorded_by for a in actions}
-    for w in write_offs:
+    if r.application:
+        involved |= {r.application.submitted_by, r.application.officer}
+        if r.application.decided_by:
+            involved.add(r.application.decided_by)
+    involved |= {i.recorded_by for i in r.investigations}
+    if r.rating:
+        involved.add(r.rating.rated_by)
+    involved |= {v.recorded_by for v in r.visits}
+    involved |= {a.recorded_by for a in r.actions}
+    for w in r.write_offs:
         involved |= {who for who in (w.requested_by, w.decided_by) if who}
-    return evidence, involved
+    return involved
 
 
 # --- the steps --------------------------------------------------------------------------------
