@@ -565,6 +565,39 @@ def reverse_repayment(
 
     Reversals go latest first: a posting followed by another unreversed posting, or by an
     extension or renewal, is refused (reverse the later ones first)."""
+    effect = _reversible(loan, posting, day)
+    _refuse_if_later_postings(session, posting)
+    _restore(session, loan, posting, effect, day, subsidise_overdue_days)
+    reversal = Repayment(
+        id=uuid.uuid4(),
+        loan_id=loan.id,
+        kind="reversal",
+        reverses_id=posting.id,
+        core_transaction_id=transaction_id,
+        value_date=day,
+        reason=reason,
+        posted_by=reversed_by,
+        **{
+            name: -getattr(posting, name)
+            for name in (
+                "amount",
+                "penalty",
+                "overdue_interest",
+                "overdue_principal",
+                "interest_due",
+                "principal_due",
+                "prepaid_principal",
+                "prepayment_interest",
+            )
+        },
+    )
+    session.add(reversal)
+    return reversal
+
+
+def _reversible(loan: Loan, posting: Repayment, day: date) -> dict[str, Any]:
+    """The posting's recorded effect, if it can still be undone as of `day` (LifecycleError,
+    409 `not-reversible`, naming why not)."""
     effect = posting.effect
     if effect is None:
         raise LifecycleError(
@@ -604,7 +637,19 @@ def reverse_repayment(
             ),
             slug="not-reversible",
         )
-    _refuse_if_later_postings(session, posting)
+    return effect
+
+
+def _restore(
+    session: Session,
+    loan: Loan,
+    posting: Repayment,
+    effect: dict[str, Any],
+    day: date,
+    subsidise_overdue_days: bool,
+) -> None:
+    """The instalments as they were before the posting, the loan reopened if it paid it off,
+    the accruals corrected and the position, days past due and class recomputed as of `day`."""
     rows = instalments(session, loan.id)
     by_number = {r.number: r for r in rows}
     as_posted = _snapshot(rows)
@@ -631,31 +676,6 @@ def reverse_repayment(
         _reverse_subsidy_since(session, loan, since, day)
     _correct_accrual(session, loan, rows, as_posted, yesterday, subsidised_through, day)
     _reclassify(session, loan, day)
-    reversal = Repayment(
-        id=uuid.uuid4(),
-        loan_id=loan.id,
-        kind="reversal",
-        reverses_id=posting.id,
-        core_transaction_id=transaction_id,
-        value_date=day,
-        reason=reason,
-        posted_by=reversed_by,
-        **{
-            name: -getattr(posting, name)
-            for name in (
-                "amount",
-                "penalty",
-                "overdue_interest",
-                "overdue_principal",
-                "interest_due",
-                "principal_due",
-                "prepaid_principal",
-                "prepayment_interest",
-            )
-        },
-    )
-    session.add(reversal)
-    return reversal
 
 
 def _refuse_if_later_postings(session: Session, posting: Repayment) -> None:
