@@ -1,7 +1,7 @@
 """Paying a loan out through core banking: the request (with its instruction in the outbox, in
 the same transaction), core banking's answer, and re-sending or cancelling an instruction that
 got no answer (a loan officer asks, a second person approves). The loan's status moves only
-through app/loans/lifecycle.py."""
+through app/loans/lifecycle/."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ class InvalidTransitionError(ValueError):
 
 
 class LifecycleError(ValueError):
-    """A change the loan's state does not allow (app/loans/lifecycle.py): answered 409 with
+    """A change the loan's state does not allow (app/loans/lifecycle/): answered 409 with
     its slug wherever it rises."""
 
     def __init__(self, message: Said, slug: str = "conflict") -> None:

@@ -230,7 +230,7 @@ class Disbursement(Base):
 
 
 # The loan's ledger: repayments and their reversals, accruals, class history. Entries are
-# only ever added (STYLE §4); app/loans/lifecycle.py writes them.
+# only ever added (STYLE §4); app/loans/lifecycle/ writes them.
 
 
 class Repayment(Base):

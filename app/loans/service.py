@@ -1,6 +1,6 @@
 """Loans as readers see them: a scoped loan, lists, its position and alerts, its disbursements
 with their instructions; and a risk manager's class override. Every change to a loan goes
-through app/loans/lifecycle.py."""
+through app/loans/lifecycle/."""
 
 from __future__ import annotations
 

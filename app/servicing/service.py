@@ -1,7 +1,7 @@
 """Repayments posted by core banking, their reversals (冲正) and a loan's repayment history.
 
 The service checks what the request may do (scope, the open business date, a repeated
-transaction id) and asks the loan's owner (app/loans/lifecycle.py) to allocate or undo."""
+transaction id) and asks the loan's owner (app/loans/lifecycle/) to allocate or undo."""
 
 from __future__ import annotations
 

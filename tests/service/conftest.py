@@ -1,4 +1,4 @@
-"""The service-level tier (STYLE §6): tests that drive app/loans/lifecycle.py directly, each in
+"""The service-level tier (STYLE §6): tests that drive app/loans/lifecycle/ directly, each in
 a transaction rolled back at the end, so that a loan's year is tested without a year of HTTP
 calls and leaves nothing behind."""
 
