@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from app.applications import officers, schemas, service
+from app.applications import contract, officers, reads, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession
@@ -29,9 +29,9 @@ Reviewer = Annotated[Principal, Depends(require(Role.credit_reviewer))]
 def to_out(session: Session, application: Application) -> schemas.ApplicationOut:
     return application_out(
         application,
-        service.latest_evaluation(session, application.id),
+        reads.latest_evaluation(session, application.id),
         service.investigations(session, application.id),
-        service.loan_id_of(session, application.id),
+        reads.loan_id_of(session, application.id),
     )
 
 
@@ -152,7 +152,7 @@ def list_applications(
         uuid.UUID | None, Query(description="one household's applications")
     ] = None,
     sort: Annotated[
-        Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
+        Literal[reads.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
     ] = "-submitted_at",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
@@ -160,7 +160,7 @@ def list_applications(
 ) -> schemas.ApplicationPage:
     """Newest first (or as `sort` asks), within the caller's regions, with the total that
     match; pass `next_cursor` back as `cursor`."""
-    items, next_cursor, total = service.list_page(
+    items, next_cursor, total = reads.list_page(
         session,
         principal,
         status=status,
@@ -277,7 +277,7 @@ def sign_contract(
     """Sign the contract: the loan is created with its policy version, rate and subsidy split
     fixed for life. At most one outstanding assistance loan per household (1.1), enforced by
     the database."""
-    signed = service.sign_contract(session, principal, application_id, body)
+    signed = contract.sign_contract(session, principal, application_id, body)
     response.headers["Location"] = f"/v1/loans/{signed.loan.id}"
     preview = []
     for row in signed.preview.installments:

@@ -15,7 +15,6 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import schemas
@@ -23,28 +22,24 @@ from app.applications.models import Application, ApplicationEvaluation, Investig
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.batch import calendar
-from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.db import Base, CompiledStatement, slot
 from app.core.i18n import Said
-from app.core.pagination import keyset_page, next_cursor, total_of
 from app.core.problems import Problem, conflict, not_found
-from app.core.scoping import get_scoped, readable, within
+from app.core.scoping import get_scoped
 from app.core.settings import get_settings
 from app.decisions import service as decisions
 from app.decisions.models import Decision
-from app.domain import diversion, pricing, schedule, subsidy
+from app.domain import diversion, pricing, subsidy
 from app.domain import eligibility as rules
 from app.domain import rules as rules_
 from app.domain.decisions import DecisionKind
 from app.domain.labels import label, labelled
-from app.domain.policy import CURRENT, PolicyVersion, Purpose, RepaymentMethod, policy_for
+from app.domain.policy import Purpose, policy_for
 from app.domain.rules import RuleResult, rule
 from app.eligibility import facts
 from app.eligibility.facts import refuse_if_suspended
 from app.households.service import latest_rating
-from app.loans import lifecycle
-from app.loans.models import Loan
 from app.policy.service import rule_failures, rule_json
 from app.regions import service as regions
 
@@ -566,167 +561,6 @@ def _category(application: Application) -> subsidy.LargeProductionCategory | Non
     return subsidy.LargeProductionCategory(category) if category else None
 
 
-@dataclass
-class Contracted:
-    loan: Loan
-    warnings: list[str]
-    preview: schedule.Schedule
-    terms: subsidy.SubsidyTerms
-
-
-def sign_contract(
-    session: Session, principal: Principal, application_id: uuid.UUID, body: schemas.ContractIn
-) -> Contracted:
-    """Every eligibility rule is evaluated again as of the signing date (roster, age, region,
-    outstanding loan, rating validity …) and stored; the subsidy terms are those in force then.
-    The steps: the signing date allowed, the rules again, the loan made, recorded."""
-    application = load_for_update(session, principal, application_id)
-    _require_status(application, S.approved)
-    decisions.refuse_if_decider(principal, application.decision)
-    state = applicant_facts(session, application)
-    signed_on = _signing_date(session, application, body.signed_on or state.business_date)
-    policy = policy_for(signed_on)
-    if policy is not CURRENT:  # pragma: no cover (decisions are never before the notice)
-        raise conflict(
-            Said(
-                "新合同按现行政策签订（5.2）",
-                "New contracts are signed under the current terms (5.2)",
-            )
-        )
-    split = _judged_for_signing(session, application, state, signed_on, policy)
-    loan = _made(session, principal, application, state, signed_on, policy, split.terms)
-    _transition(
-        session, principal, application, S.contracted, "application.contract", loan_id=str(loan.id)
-    )
-    audit.record(
-        session,
-        principal,
-        "loan.contract",
-        "loan",
-        loan.id,
-        region_code=loan.region_code,
-        after={
-            "principal": str(loan.principal),
-            "annual_rate": str(loan.annual_rate),
-            "policy_version": loan.policy_version,
-            "local_subsidy_rate": str(loan.local_subsidy_rate),
-            "roster_household": loan.roster_household,
-        },
-    )
-    preview = schedule.build(
-        loan.principal,
-        loan.annual_rate,
-        loan.term_months,
-        RepaymentMethod(loan.repayment_method),
-        signed_on,
-    )
-    return Contracted(loan, split.warnings, preview, split.terms)
-
-
-def _signing_date(session: Session, application: Application, signed_on: date) -> date:
-    """The signing date, if allowed: on or before the county's business date, at most
-    BACKDATING_DAYS before it, and not before the decision (its stored evaluation's business
-    date, not the wall clock's)."""
-    decided_on = session.scalar(
-        select(ApplicationEvaluation.evaluated_on)
-        .where(
-            ApplicationEvaluation.application_id == application.id,
-            ApplicationEvaluation.stage == "decision",
-        )
-        .order_by(ApplicationEvaluation.id.desc())
-        .limit(1)
-    )
-    calendar.refuse_unless_recent(
-        session,
-        application.region_code,
-        signed_on,
-        Said("签约日期（不早于审批日）", "signing date (not before the decision)"),
-        earliest=decided_on or clock.today(session, application.region_code),
-    )
-    return signed_on
-
-
-def _judged_for_signing(
-    session: Session,
-    application: Application,
-    state: facts.HouseholdState,
-    signed_on: date,
-    policy: PolicyVersion,
-) -> subsidy.SubsidySplit:
-    """Every rule as of the day claimed and as of today (a borrower who left the roster,
-    turned 66 or was suspended since is not signed by dating the contract earlier), and the
-    borrower's share of the rate; the subsidy split in force on the signing date."""
-    assert application.approved_amount is not None and application.annual_rate is not None
-    assert application.approved_term_months is not None
-    judged_on = sorted({signed_on, state.business_date})
-    for day in judged_on:
-        refuse_if_suspended(state, application.applicant_member_id, day)
-    terms = _Terms(application.approved_amount, application.approved_term_months)
-    results = [evaluate(session, application, state, day, terms, "contract") for day in judged_on]
-    split = regions.subsidy_split(
-        session,
-        application.region_code,
-        signed_on,
-        application.annual_rate,
-        application.approved_amount,
-        bool(application.large_production_confirmed),
-        policy,
-    )
-    failed = [
-        r
-        for r in [
-            # a rule failing on both days is named once
-            *{r.code: r for result in results for r in result.rules if not r.passed}.values(),
-            subsidy.check_borrower_share(split.terms, get_settings().borrower_rate_floor),
-        ]
-        if not r.passed
-    ]
-    if failed:
-        raise _refuse(Said("该合同不能签订", "The contract cannot be signed"), failed)
-    return split
-
-
-def _made(
-    session: Session,
-    principal: Principal,
-    application: Application,
-    state: facts.HouseholdState,
-    signed_on: date,
-    policy: PolicyVersion,
-    terms: subsidy.SubsidyTerms,
-) -> Loan:
-    """The loan, through its owner (one outstanding loan per household: 409 otherwise)."""
-    assert application.approved_amount is not None and application.annual_rate is not None
-    assert application.approved_term_months is not None and application.approved_method
-    try:
-        with session.begin_nested():
-            return lifecycle.contract(
-                session,
-                lifecycle.Contract(
-                    application_id=application.id,
-                    household_id=application.household_id,
-                    borrower_member_id=application.applicant_member_id,
-                    region_code=application.region_code,
-                    policy_version=policy.code,
-                    principal=application.approved_amount,
-                    annual_rate=application.annual_rate,
-                    term_months=application.approved_term_months,
-                    repayment_method=application.approved_method,
-                    purpose=application.purpose,
-                    large_production=bool(application.large_production_confirmed),
-                    terms=terms,
-                    roster_household=state.roster_household,
-                    signed_on=signed_on,
-                    contracted_by=principal.subject,
-                    officer=application.officer,
-                ),
-            )
-    except IntegrityError as exc:
-        if "one_outstanding_per" in str(exc.orig):
-            raise _one_loan_problem() from exc
-        raise
-
-
 def _one_loan_problem() -> Problem:
     return conflict(
         Said(
@@ -744,52 +578,6 @@ def _one_loan_problem() -> Problem:
         ],
         slug="policy-refusal",
     )
-
-
-def latest_evaluation(session: Session, application_id: uuid.UUID) -> ApplicationEvaluation | None:
-    return session.scalar(
-        select(ApplicationEvaluation)
-        .where(ApplicationEvaluation.application_id == application_id)
-        .order_by(ApplicationEvaluation.id.desc())
-        .limit(1)
-    )
-
-
-def loan_id_of(session: Session, application_id: uuid.UUID) -> uuid.UUID | None:
-    return session.scalar(select(Loan.id).where(Loan.application_id == application_id))
-
-
-# What people sort applications by (`-` first: descending); every page also orders by id.
-SORTS = {"submitted_at": Application.submitted_at, "amount": Application.amount}
-SORT_CHOICES = tuple(f"{sign}{name}" for name in SORTS for sign in ("-", ""))
-
-
-def list_page(
-    session: Session,
-    principal: Principal,
-    *,
-    status: S | None,
-    region: str | None,
-    cursor: str | None,
-    limit: int,
-    officer: str | None = None,
-    sort: str = "-submitted_at",
-    household_id: uuid.UUID | None = None,
-) -> tuple[list[Application], str | None, int]:
-    """Newest first by default, keyset-paginated on (the sort's field, id), within the
-    caller's regions; and how many match in all."""
-    query = select(Application)
-    if status is not None:
-        query = query.where(Application.status == status.value)
-    if region is not None:
-        query = query.where(within(Application.region_code, region))
-    if officer is not None:
-        query = query.where(Application.officer == officer)
-    if household_id is not None:
-        query = query.where(Application.household_id == household_id)
-    query = readable(query, principal, Application.region_code)
-    items = list(session.scalars(keyset_page(query, sort, SORTS, Application.id, cursor, limit)))
-    return items, next_cursor(items, sort, SORTS, limit), total_of(session, query)
 
 
 def rate_guidance(session: Session, application: Application) -> pricing.Suggestion | None:
