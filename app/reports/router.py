@@ -30,6 +30,7 @@ from app.jobs.router import ACCEPTED, accepted
 from app.jobs.schemas import JobOut
 from app.regions.models import RegionDailyStat
 from app.reports import chart, periods, schemas, service, xlsx
+from app.reports import quality as quality_service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -197,12 +198,14 @@ def record_payment(
     return _claim_out(claim, False)
 
 
-def _quality_out(session: DbSession, quality: service.Quality) -> schemas.PortfolioQualityOut:
+def _quality_out(
+    session: DbSession, quality: quality_service.Quality
+) -> schemas.PortfolioQualityOut:
     stats = quality.stats
     balance = sum((s.balance for s in stats), ZERO)
     overdue = sum((s.overdue_balance for s in stats), ZERO)
     npl = sum((s.npl_balance for s in stats), ZERO)
-    flags = service.region_flags(session, [s.region_code for s in stats])
+    flags = quality_service.region_flags(session, [s.region_code for s in stats])
     tolerance = quality.tolerance
     return schemas.PortfolioQualityOut(
         as_of=quality.as_of,
@@ -309,7 +312,7 @@ def portfolio_quality(
     county, the 3.1 tolerance test against the bank-wide NPL ratio (query or
     BANK_NPL_RATIOS), and the counties in alert or suspended, as of an end of day. As csv or
     xlsx: a row per county (with its name) and the total."""
-    quality = service.portfolio_quality(session, principal, as_of, bank_npl_ratio, region)
+    quality = quality_service.portfolio_quality(session, principal, as_of, bank_npl_ratio, region)
     out = _quality_out(session, quality)
     form = tables.wanted(request, format)
     if form != "json":
@@ -354,7 +357,7 @@ def portfolio_chart(
         series[s.region_code].append(
             (s.business_date, ratio(s.overdue_balance, s.balance), ratio(s.npl_balance, s.balance))
         )
-    bank = service.bank_npl_ratio(end, bank_npl_ratio)
+    bank = quality_service.bank_npl_ratio(end, bank_npl_ratio)
     tolerance = bank + portfolio.NPL_TOLERANCE_POINTS if bank is not None else None
     title = f"帮扶小额信贷逾期率与不良率走势（{start} 至 {end}）"
     svg = chart.render(series, tolerance, title, (start, end))
@@ -379,7 +382,9 @@ def risk_compensation(
     within the 3.1 tolerance (4.4); otherwise nothing is claimable. As csv or xlsx: a row per
     loan (borrower masked) and the total."""
     period_ = periods.parse(period)
-    quality, funds, lines = service.risk_compensation(session, principal, period_, bank_npl_ratio)
+    quality, funds, lines = quality_service.risk_compensation(
+        session, principal, period_, bank_npl_ratio
+    )
     assert quality.tolerance is not None
     out = [schemas.CompensationLineOut(**line) for line in lines]
     answer = schemas.RiskCompensationOut(
