@@ -4,92 +4,26 @@ signed in, and renders what it answered; a refusal is shown as the API said it, 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
-from app.console import sessions
-from app.console.api import Answer, Api
+from app.console import loan_pages, sessions
+from app.console.api import Answer
 from app.console.auth import (
     COOKIE,
     SignInNeededError,
-    User,
     minting_allowed,
-    same_origin,
     secure_cookies,
-    user_of,
 )
-from app.core import clock
+from app.console.pages import Page, Signed, Write, business_day, items_of, templates, to
 from app.core.auth import Role, issue_token
-from app.core.db import get_sessionmaker
-from app.core.identity import region_name
 from app.core.middleware import session_of
 from app.core.problems import Problem
-from app.domain.labels import RATING_REASONS_ZH, ZH, labelled
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-templates.env.globals.update(
-    label=labelled,
-    labels=ZH,
-    reason_label=lambda code: RATING_REASONS_ZH.get(code, code),
-    county=lambda code: region_name(code) or "",
-    role_names=ZH["Role"],
-)
-templates.env.filters["percent"] = lambda v: "—" if v in (None, "") else f"{float(v):.2%}"
-
-
-class Signed:
-    """The person signed in and the API as them."""
-
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.user: User = user_of(request)
-        self.api = Api(request, self.user.token)
-
-    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(
-            self.request,
-            name,
-            {"user": self.user, "key": str(uuid.uuid4()), **context},
-            status_code=status,
-        )
-
-    def refused(self, answer: Answer) -> HTMLResponse:
-        status = answer.status if answer.status in (403, 404) else 200
-        return self.page("refused.html", status=status, answer=answer)
-
-
-Page = Annotated[Signed, Depends(Signed)]
-
-
-def _write_guard(request: Request) -> None:
-    if not same_origin(request):
-        raise SignInNeededError
-
-
-Write = Depends(_write_guard)
-
-
-def to(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def business_day(region_code: str) -> str:
-    """A county's business date (app/core/clock.py), a form's default day: read in a short
-    session of its own, never the wall clock."""
-
-    def read() -> str:
-        with get_sessionmaker()() as db:
-            return clock.today(db, region_code).isoformat()
-
-    return await run_in_threadpool(read)
-
 
 # --- signing in ---------------------------------------------------------------------------
 
@@ -178,30 +112,23 @@ async def today(page: Page) -> HTMLResponse:
     sections: dict[str, Any] = {}
     if user.has("loan_officer"):
         mine = await api.get("/v1/applications", status="submitted", officer=me, limit=50)
-        sections["to_investigate"] = [a for a in _items(mine) if not a["investigations"]]
+        sections["to_investigate"] = [a for a in items_of(mine) if not a["investigations"]]
         approved = await api.get("/v1/applications", status="approved", officer=me, limit=50)
-        sections["to_sign"] = _items(approved)
+        sections["to_sign"] = items_of(approved)
     if user.has("credit_reviewer"):
         waiting = await api.get("/v1/applications", status="submitted", limit=50)
         sections["to_decide"] = [
-            a for a in _items(waiting) if a["investigations"] and a["submitted_by"] != me
+            a for a in items_of(waiting) if a["investigations"] and a["submitted_by"] != me
         ]
     chain = await api.get("/v1/chain-requests", limit=50)
-    sections["chain_requests"] = _items(chain)
+    sections["chain_requests"] = items_of(chain)
     visits = await api.get("/v1/monitoring/due-visits", limit=50)
-    sections["due_visits"] = _items(visits)
+    sections["due_visits"] = items_of(visits)
     queue = await api.get("/v1/collections/work-queue")
-    sections["collections"] = _items(queue)
+    sections["collections"] = items_of(queue)
     unconfirmed = await api.get("/v1/loans", status="disbursing", limit=50)
-    sections["unconfirmed"] = _items(unconfirmed)
+    sections["unconfirmed"] = items_of(unconfirmed)
     return page.page("today.html", sections=sections)
-
-
-def _items(answer: Answer) -> list[Any]:
-    """A list's items, or none where the person's role may not read it."""
-    if not answer.ok or not isinstance(answer.body, dict):
-        return []
-    return list(answer.body.get("items", []))
 
 
 # --- households ---------------------------------------------------------------------------
@@ -243,8 +170,8 @@ async def household(page: Signed, household_id: uuid.UUID, problem: str = "") ->
         problem=problem,
         household=found.body,
         ratings=ratings.body if ratings.ok else [],
-        applications=_items(applications),
-        loans=_items(loans),
+        applications=items_of(applications),
+        loans=items_of(loans),
     )
 
 
@@ -484,163 +411,10 @@ async def sign_contract(
     return await application(page, application_id, problem=answer.problem)
 
 
-# --- a loan --------------------------------------------------------------------------------
-
-
-@router.get("/loans/{loan_id}", response_class=HTMLResponse)
-async def loan_page(page: Page, loan_id: uuid.UUID) -> HTMLResponse:
-    return await loan(page, loan_id)
-
-
-async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
-    found = await page.api.get(f"/v1/loans/{loan_id}")
-    if not found.ok:
-        return page.refused(found)
-    schedule = await page.api.get(f"/v1/loans/{loan_id}/schedule")
-    repayments = await page.api.get(f"/v1/loans/{loan_id}/repayments")
-    visits = await page.api.get(f"/v1/loans/{loan_id}/monitoring-visits")
-    requests = await page.api.get("/v1/chain-requests", loan_id=loan_id, status="any")
-    today = found.body.get("business_date") or await business_day(found.body["region_code"])
-    expected = None
-    if schedule.ok and not schedule.body["instalments"]:
-        # not disbursed yet: the schedule its terms give from today (the policy trial); the
-        # loan's own is fixed from the disbursement's value date
-        terms = found.body
-        trial = await page.api.post(
-            "/v1/policy/schedule",
-            {
-                "principal": terms["principal"],
-                "annual_rate": terms["annual_rate"],
-                "term_months": terms["term_months"],
-                "method": terms["repayment_method"],
-                "start_date": today,
-                "local_subsidy_rate": terms["local_subsidy_rate"],
-            },
-        )
-        expected = trial.body if trial.ok else None
-    return page.page(
-        "loan.html",
-        loan=found.body,
-        expected=expected,
-        schedule=schedule.body if schedule.ok else [],
-        repayments=repayments.body["items"] if repayments.ok else [],
-        visits=visits.body if visits.ok else [],
-        requests=_items(requests),
-        problem=problem,
-        today=today,
-    )
-
-
-@router.post("/loans/{loan_id}/visits", dependencies=[Write])
-async def record_visit(
-    page: Page,
-    loan_id: uuid.UUID,
-    key: Annotated[str, Form()],
-    visited_on: Annotated[str, Form()],
-    finding: Annotated[str, Form()],
-    notes: Annotated[str, Form()] = "",
-) -> Response:
-    body = {"visited_on": visited_on, "finding": finding, "notes": notes or "贷后走访"}
-    answer = await page.api.post(f"/v1/loans/{loan_id}/monitoring-visits", body, key)
-    if answer.ok:
-        return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem)
-
-
-@router.post("/loans/{loan_id}/{kind}", dependencies=[Write])
-async def ask_renewal_or_extension(
-    page: Page,
-    loan_id: uuid.UUID,
-    kind: str,
-    key: Annotated[str, Form()],
-    months: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
-    repayment_method: Annotated[str, Form()] = "",
-) -> Response:
-    """An officer asks for a renewal (at maturity) or an extension (before it)."""
-    if kind not in ("renewal", "extension"):
-        return Response(status_code=404)
-    count = int(months) if months.isdigit() else months
-    body: dict[str, Any] = (
-        {"term_months": count, "repayment_method": repayment_method, "reason": reason}
-        if kind == "renewal"
-        else {"months": count, "reason": reason}
-    )
-    answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}", body, key)
-    if answer.ok:
-        return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem)
-
-
-@router.post("/loans/{loan_id}/{kind}/decision", dependencies=[Write])
-async def decide_renewal_or_extension(
-    page: Page,
-    loan_id: uuid.UUID,
-    kind: str,
-    key: Annotated[str, Form()],
-    outcome: Annotated[str, Form()],
-    annual_rate: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    """A reviewer decides the loan's waiting renewal or extension (not their own: the API
-    refuses that, 4.1)."""
-    if kind not in ("renewal", "extension"):
-        return Response(status_code=404)
-    body: dict[str, Any] = {"outcome": outcome, "note": note or None}
-    if annual_rate:
-        body["annual_rate"] = annual_rate
-    answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}/decision", body, key)
-    if not answer.ok:
-        return await loan(page, loan_id, problem=answer.problem)
-    new_loan = answer.body.get("new_loan_id")
-    return to(f"/console/loans/{new_loan or loan_id}")
-
-
-# --- a county ------------------------------------------------------------------------------
-
-
-@router.get("/counties/{code}", response_class=HTMLResponse)
-async def county_page(page: Page, code: str) -> HTMLResponse:
-    region = await page.api.get(f"/v1/regions/{code}")
-    if not region.ok:
-        return page.refused(region)
-    figures = region.body.get("figures") or {}
-    as_of = figures.get("business_date")
-    quality = (
-        await page.api.get("/v1/reports/portfolio-quality", as_of=as_of, region=code)
-        if as_of
-        else None
-    )
-    collections = await page.api.get(f"/v1/collections/counties/{code}")
-    return page.page(
-        "county.html",
-        code=code,
-        region=region.body,
-        quality=quality.body if quality is not None and quality.ok else None,
-        quality_forbidden=quality is not None and quality.status == 403,
-        collections=collections.body if collections.ok else None,
-        as_of=as_of,
-    )
-
-
-@router.get("/counties/{code}/chart.svg")
-async def county_chart(page: Page, code: str, days: int = 90) -> Response:
-    region = await page.api.get(f"/v1/regions/{code}")
-    end = (region.body.get("figures") or {}).get("business_date") if region.ok else None
-    if not end:
-        return Response(status_code=404)
-    start = (date.fromisoformat(end) - timedelta(days=max(1, min(days, 730)))).isoformat()
-    chart = await page.api.get(
-        "/v1/reports/portfolio-quality/chart.svg", regions=code, **{"from": start, "to": end}
-    )
-    if not chart.ok:
-        return Response(status_code=chart.status)
-    return Response(chart.body, media_type="image/svg+xml")
-
-
 def install(app: FastAPI) -> None:
     """The console's pages, and the way to sign-in when a page finds nobody signed in."""
     app.include_router(router)
+    app.include_router(loan_pages.router)
 
     @app.exception_handler(SignInNeededError)
     async def _sign_in_first(request: Request, exc: SignInNeededError) -> Response:
