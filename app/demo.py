@@ -227,8 +227,8 @@ def _roster_and_programme(d: Demo, today: date, person: str) -> None:
     d.show(local_subsidy=f"{programme['value']} ({programme['basis']})")
 
 
-def _origination(d: Demo, today: date, person: str) -> dict[str, Any]:
-    """Register, rate, apply, investigate, decide, sign: the loan as signed."""
+def _registered_and_rated(d: Demo, person: str) -> dict[str, Any]:
+    """The household registered (its members masked) and rated with its reasons."""
     household = d.call(
         "Register the household (ID numbers are encrypted, shown masked)",
         "POST",
@@ -255,7 +255,12 @@ def _origination(d: Demo, today: date, person: str) -> dict[str, Any]:
         json=EXAMPLE_RATING,
     )
     d.show(grade=rating["grade"], score=rating["score"], credit_limit=rating["credit_limit"])
+    return dict(household)
 
+
+def _origination(d: Demo, today: date, person: str) -> dict[str, Any]:
+    """Register, rate, apply, investigate, decide, sign: the loan as signed."""
+    household = _registered_and_rated(d, person)
     application = d.call(
         "Apply: 30,000 for 12 months to raise cattle",
         "POST",
