@@ -17,7 +17,7 @@ from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
 from app.loans.schemas import LoanSummaryOut
-from app.policy.schemas import EligibilityOut, InstallmentOut, RuleOut
+from app.policy.schemas import EligibilityOut, RuleOut, TrialInstalmentOut
 from app.policy.service import rule_out
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -280,10 +280,10 @@ def sign_contract(
     signed = contract.sign_contract(session, principal, application_id, body)
     response.headers["Location"] = f"/v1/loans/{signed.loan.id}"
     preview = []
-    for row in signed.preview.installments:
+    for row in signed.preview.instalments:
         share = subsidy.shares(row.interest, signed.terms)
         preview.append(
-            InstallmentOut(
+            TrialInstalmentOut(
                 number=row.number,
                 due_date=row.due_date,
                 principal=row.principal,

@@ -11,7 +11,7 @@ from app.core.types import Day, Int, MoneyOut, PositiveMoney, Rate, RateOut
 from app.domain.policy import Purpose, RepaymentMethod
 from app.domain.subsidy import LargeProductionCategory
 from app.loans.schemas import LoanSummaryOut
-from app.policy.schemas import InstallmentOut, RuleOut
+from app.policy.schemas import RuleOut, TrialInstalmentOut
 
 
 class ApplicationStatus(StrEnum):
@@ -274,7 +274,7 @@ class ContractIn(BaseModel):
 class ContractOut(BaseModel):
     loan: LoanSummaryOut
     subsidy_warnings: list[str]
-    schedule_preview: list[InstallmentOut] = Field(
+    schedule_preview: list[TrialInstalmentOut] = Field(
         description="from the signing date; fixed from the disbursement's value date"
     )
 

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain.money import ZERO, daily_interest, prorate
-from app.domain.schedule import Installment
+from app.domain.schedule import PlannedInstalment
 
 OVERDUE_MARKUP_RANGE = (Decimal("0.3"), Decimal("0.5"))
 MISUSE_MARKUP_RANGE = (Decimal("0.5"), Decimal("1.0"))
@@ -42,8 +42,8 @@ def accrual_on(amount: Decimal, period_start: date, period_end: date, day: date)
     return accrued_through(amount, period_start, period_end, day) - previous
 
 
-def scheduled_accrual_on(installment: Installment, day: date) -> Decimal:
-    return accrual_on(installment.interest, installment.period_start, installment.due_date, day)
+def scheduled_accrual_on(instalment: PlannedInstalment, day: date) -> Decimal:
+    return accrual_on(instalment.interest, instalment.period_start, instalment.due_date, day)
 
 
 def penalty_rate(annual_rate: Decimal, markup: Decimal) -> Decimal:

@@ -18,7 +18,7 @@ from app.domain.policy import RepaymentMethod
 
 
 @dataclass(frozen=True, slots=True)
-class Installment:
+class PlannedInstalment:
     number: int
     period_start: date  # interest accrues from this day (inclusive) ...
     due_date: date  # ... to the due date (exclusive)
@@ -42,19 +42,19 @@ class Schedule:
     term_months: int
     method: RepaymentMethod
     start_date: date
-    installments: list[Installment]
+    instalments: list[PlannedInstalment]
 
     @property
     def total_principal(self) -> Decimal:
-        return sum((i.principal for i in self.installments), ZERO)
+        return sum((i.principal for i in self.instalments), ZERO)
 
     @property
     def total_interest(self) -> Decimal:
-        return sum((i.interest for i in self.installments), ZERO)
+        return sum((i.interest for i in self.instalments), ZERO)
 
     @property
     def maturity_date(self) -> date:
-        return self.installments[-1].due_date
+        return self.instalments[-1].due_date
 
 
 def add_months(start: date, months: int) -> date:
@@ -96,8 +96,8 @@ def build(
         RepaymentMethod.interest_then_principal: _interest_then_principal,
         RepaymentMethod.bullet: _bullet,
     }
-    installments = builders[method](principal, annual_rate, term_months, start_date)
-    return Schedule(principal, annual_rate, term_months, method, start_date, installments)
+    instalments = builders[method](principal, annual_rate, term_months, start_date)
+    return Schedule(principal, annual_rate, term_months, method, start_date, instalments)
 
 
 def _periods(start: date, term_months: int) -> list[tuple[date, date]]:
@@ -111,13 +111,13 @@ def _amortise(
     term_months: int,
     start: date,
     principal_due: list[Decimal | None],
-) -> list[Installment]:
+) -> list[PlannedInstalment]:
     """Monthly interest on the balance; `principal_due[k]` is the k-th principal (None: the
     annuity remainder), capped by the balance; the last period clears the balance."""
     r = monthly_rate(annual_rate)
     annuity = annuity_payment(principal, annual_rate, term_months)
     balance = principal
-    rows: list[Installment] = []
+    rows: list[PlannedInstalment] = []
     for k, (period_start, due) in enumerate(_periods(start, term_months)):
         interest = fen(balance * r)
         wanted = principal_due[k]
@@ -125,47 +125,52 @@ def _amortise(
             wanted = annuity - interest
         paid = balance if k == term_months - 1 else min(max(wanted, ZERO), balance)
         balance -= paid
-        rows.append(Installment(k + 1, period_start, due, paid, interest, balance))
+        rows.append(PlannedInstalment(k + 1, period_start, due, paid, interest, balance))
     return rows
 
 
-def _equal_installment(p: Decimal, rate: Decimal, n: int, start: date) -> list[Installment]:
+def _equal_installment(p: Decimal, rate: Decimal, n: int, start: date) -> list[PlannedInstalment]:
     return _amortise(p, rate, n, start, [None] * n)
 
 
-def _equal_principal(p: Decimal, rate: Decimal, n: int, start: date) -> list[Installment]:
+def _equal_principal(p: Decimal, rate: Decimal, n: int, start: date) -> list[PlannedInstalment]:
     return _amortise(p, rate, n, start, [fen(p / n)] * n)
 
 
-def _interest_then_principal(p: Decimal, rate: Decimal, n: int, start: date) -> list[Installment]:
+def _interest_then_principal(
+    p: Decimal, rate: Decimal, n: int, start: date
+) -> list[PlannedInstalment]:
     return _amortise(p, rate, n, start, [ZERO] * n)
 
 
-def _bullet(p: Decimal, rate: Decimal, n: int, start: date) -> list[Installment]:
+def _bullet(p: Decimal, rate: Decimal, n: int, start: date) -> list[PlannedInstalment]:
     """利随本清: principal plus actual-days interest (annual / 360) at maturity."""
     maturity = add_months(start, n)
     interest = daily_interest(p, rate, (maturity - start).days)
-    return [Installment(1, start, maturity, p, interest, ZERO)]
+    return [PlannedInstalment(1, start, maturity, p, interest, ZERO)]
 
 
 def reamortise(
     balance: Decimal,
     annual_rate: Decimal,
     method: RepaymentMethod,
-    remaining: list[Installment],
-) -> list[Installment]:
+    remaining: list[PlannedInstalment],
+) -> list[PlannedInstalment]:
     """After a partial prepayment: the same due dates and method, over the remaining periods,
     for the lower balance (the term does not change)."""
     if not remaining or balance <= 0:
         return [
-            Installment(i.number, i.period_start, i.due_date, ZERO, ZERO, ZERO) for i in remaining
+            PlannedInstalment(i.number, i.period_start, i.due_date, ZERO, ZERO, ZERO)
+            for i in remaining
         ]
     n = len(remaining)
     first = remaining[0]
     if method is RepaymentMethod.bullet:
         interest = daily_interest(balance, annual_rate, (first.due_date - first.period_start).days)
         return [
-            Installment(first.number, first.period_start, first.due_date, balance, interest, ZERO)
+            PlannedInstalment(
+                first.number, first.period_start, first.due_date, balance, interest, ZERO
+            )
         ]
     plan: list[Decimal | None]
     if method is RepaymentMethod.equal_installment:
@@ -178,7 +183,7 @@ def reamortise(
     # Keep the original numbering and due dates (the clamping of day-of-month may differ
     # when the remaining periods start on a clamped date).
     return [
-        Installment(
+        PlannedInstalment(
             orig.number,
             orig.period_start,
             orig.due_date,
@@ -197,7 +202,7 @@ def reschedule(
     anchor: date,
     first: int,
     last: int,
-) -> list[Installment]:
+) -> list[PlannedInstalment]:
     """Periods first..last of a loan whose due dates fall on `anchor`'s day of month (its
     value date), amortising `balance` over them: an extension lengthens the schedule this way.
     Bullet loans get one period from period `first`'s start to the new maturity."""
@@ -205,7 +210,7 @@ def reschedule(
     if method is RepaymentMethod.bullet:
         maturity = add_months(anchor, last)
         interest = daily_interest(balance, annual_rate, (maturity - start).days)
-        return [Installment(first, start, maturity, balance, interest, ZERO)]
+        return [PlannedInstalment(first, start, maturity, balance, interest, ZERO)]
     n = last - first + 1
     plan: list[Decimal | None]
     if method is RepaymentMethod.equal_installment:
@@ -216,7 +221,7 @@ def reschedule(
         plan = [ZERO] * n
     rows = _amortise(balance, annual_rate, n, start, plan)
     return [
-        Installment(
+        PlannedInstalment(
             first + i,
             add_months(anchor, first + i - 1),
             add_months(anchor, first + i),

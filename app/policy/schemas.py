@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, computed_field
 
 from app.core.i18n import Said, language_var
 from app.core.types import Day, Int, Money, MoneyOut, PositiveMoney, Rate, RateOut
@@ -203,7 +203,7 @@ class ScheduleTrialIn(BaseModel):
     local_subsidy_rate: Rate = Field(default=Decimal("0"), description="For the subsidy shares")
 
 
-class InstallmentOut(BaseModel):
+class TrialInstalmentOut(BaseModel):
     number: Int
     due_date: date
     principal: MoneyOut
@@ -217,7 +217,18 @@ class InstallmentOut(BaseModel):
 
 class TrialScheduleOut(BaseModel):
     policy_version: str
-    installments: list[InstallmentOut]
+    instalments: list[TrialInstalmentOut]
     total_principal: MoneyOut
     total_interest: MoneyOut
     maturity_date: date
+
+    # Marked deprecated in the API document only: pydantic's own `deprecated=` would warn on
+    # every answer it serialises.
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Deprecated: the same rows as `instalments`, under the earlier spelling;"
+        " it goes in API v2.",
+        json_schema_extra={"deprecated": True},
+    )
+    @property
+    def installments(self) -> list[TrialInstalmentOut]:
+        return self.instalments

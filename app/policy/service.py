@@ -133,10 +133,10 @@ def schedule_trial(body: schemas.ScheduleTrialIn) -> schemas.TrialScheduleOut:
             policy, body.annual_rate, body.principal, body.large_production, body.local_subsidy_rate
         ).terms
     rows = []
-    for row in plan.installments:
+    for row in plan.instalments:
         share = subsidy.shares(row.interest, terms) if terms is not None else None
         rows.append(
-            schemas.InstallmentOut(
+            schemas.TrialInstalmentOut(
                 number=row.number,
                 due_date=row.due_date,
                 principal=row.principal,
@@ -150,7 +150,7 @@ def schedule_trial(body: schemas.ScheduleTrialIn) -> schemas.TrialScheduleOut:
         )
     return schemas.TrialScheduleOut(
         policy_version=policy.code,
-        installments=rows,
+        instalments=rows,
         total_principal=plan.total_principal,
         total_interest=plan.total_interest,
         maturity_date=plan.maturity_date,

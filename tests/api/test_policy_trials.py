@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import httpx
@@ -138,7 +139,9 @@ def test_schedule_trial_with_subsidy_shares(client: httpx.Client, officer) -> No
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    rows = body["installments"]
+    rows = body["instalments"]
+    # the earlier spelling answers too, for one version (deprecated in the API document)
+    assert body["installments"] == rows
     assert [r["due_date"] for r in rows[:3]] == ["2026-04-30", "2026-05-31", "2026-06-30"]
     assert rows[0]["payment"] == "888.49" and rows[0]["interest"] == "100.00"
     # 100.00 of interest at 12%: central 2.5 points → 20.83, borrower the rest.
@@ -243,3 +246,19 @@ def test_trials_are_documented_with_examples(client: httpx.Client) -> None:
         assert spec["components"]["schemas"][name]["examples"]
     responses = spec["paths"]["/v1/policy/subsidy"]["post"]["responses"]
     assert {"200", "401", "409", "422"} <= responses.keys()
+
+
+def test_installments_is_a_deprecated_alias_of_instalments_in_the_api_document(
+    client: httpx.Client,
+) -> None:
+    """Issue 27: one spelling, `instalment`; the earlier `installments` of the trial schedule
+    stays one version, marked deprecated; enum codes such as `equal_installment` stay."""
+    doc = client.get("/openapi.json").json()
+    trial = doc["components"]["schemas"]["TrialScheduleOut"]["properties"]
+    assert trial["installments"]["deprecated"] is True
+    assert "deprecated" not in trial["instalments"]
+    schema = doc["components"]["schemas"]["TrialScheduleOut"]
+    del trial["installments"]
+    schema["required"].remove("installments")
+    spelled = json.dumps(doc)
+    assert "nstallment" not in spelled.replace("equal_installment", "")

@@ -127,5 +127,5 @@ def test_seeded_schedules_follow_the_domain(scratch_database) -> None:
             ).fetchall()
             expected = build(
                 Decimal(principal), Decimal(rate), 12, RepaymentMethod(method), value_date
-            ).installments
+            ).instalments
             assert rows == [(i.due_date, i.principal, i.interest) for i in expected]

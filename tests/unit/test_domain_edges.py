@@ -23,7 +23,7 @@ from app.domain.rating import SCORECARD_2026_1, rate
 from app.domain.regional import ratio
 from app.domain.renewal import ChainAction, LoanChainFacts, evaluate
 from app.domain.rules import failures, rule
-from app.domain.schedule import Installment, build, reamortise, reschedule
+from app.domain.schedule import PlannedInstalment, build, reamortise, reschedule
 from tests.unit.test_rating_boundaries import BEST
 
 D = Decimal
@@ -142,19 +142,19 @@ def test_a_schedule_keeps_its_terms_and_numbers_its_periods() -> None:
     )
     # 3,000 at 3.65%: i = 0.0030416…; month 1 interest 9.125 → 9.13; month 2 on 2,000:
     # 6.0833 → 6.08; month 3 on 1,000: 3.0416 → 3.04. Due dates clamp to month ends.
-    assert [(i.number, i.due_date, i.principal, i.interest) for i in plan.installments] == [
+    assert [(i.number, i.due_date, i.principal, i.interest) for i in plan.instalments] == [
         (1, date(2026, 2, 28), D("1000.00"), D("9.13")),
         (2, date(2026, 3, 31), D("1000.00"), D("6.08")),
         (3, date(2026, 4, 30), D("1000.00"), D("3.04")),
     ]
     bullet = build(D("3000"), D("0.0365"), 1, RepaymentMethod.bullet, date(2026, 1, 1))
     # 31 days: 3,000 × 3.65% × 31 / 360 = 9.4291… → 9.43
-    assert [(i.number, i.principal, i.interest) for i in bullet.installments] == [
+    assert [(i.number, i.principal, i.interest) for i in bullet.instalments] == [
         (1, D("3000"), D("9.43"))
     ]
 
 
-def _rows(plan: list[Installment]) -> list[tuple[object, ...]]:
+def _rows(plan: list[PlannedInstalment]) -> list[tuple[object, ...]]:
     return [
         (i.number, i.period_start, i.due_date, i.principal, i.interest, i.remaining_principal)
         for i in plan
@@ -162,9 +162,9 @@ def _rows(plan: list[Installment]) -> list[tuple[object, ...]]:
 
 
 REMAINING = [
-    Installment(3, date(2026, 3, 15), date(2026, 4, 15), D("1000"), D("9.00"), D("2000")),
-    Installment(4, date(2026, 4, 15), date(2026, 5, 15), D("1000"), D("6.00"), D("1000")),
-    Installment(5, date(2026, 5, 15), date(2026, 6, 15), D("1000"), D("3.00"), D("0")),
+    PlannedInstalment(3, date(2026, 3, 15), date(2026, 4, 15), D("1000"), D("9.00"), D("2000")),
+    PlannedInstalment(4, date(2026, 4, 15), date(2026, 5, 15), D("1000"), D("6.00"), D("1000")),
+    PlannedInstalment(5, date(2026, 5, 15), date(2026, 6, 15), D("1000"), D("3.00"), D("0")),
 ]
 
 

@@ -31,34 +31,34 @@ def test_annuity_payment_matches_the_textbook_figure() -> None:
 
 def test_equal_installment_last_payment_clears_the_balance() -> None:
     schedule = build(D("10000"), D("0.12"), 12, RepaymentMethod.equal_installment, date(2026, 3, 1))
-    payments = [i.payment for i in schedule.installments]
+    payments = [i.payment for i in schedule.instalments]
     assert payments[:-1] == [D("888.49")] * 11
-    assert schedule.installments[0].interest == D("100.00")
-    assert schedule.installments[-1].remaining_principal == 0
+    assert schedule.instalments[0].interest == D("100.00")
+    assert schedule.instalments[-1].remaining_principal == 0
     assert schedule.total_principal == D("10000")
 
 
 def test_equal_principal_pays_even_principal_and_the_remainder_last() -> None:
     schedule = build(D("10000"), D("0.06"), 3, RepaymentMethod.equal_principal, date(2026, 3, 1))
-    assert [i.principal for i in schedule.installments] == [
+    assert [i.principal for i in schedule.instalments] == [
         D("3333.33"),
         D("3333.33"),
         D("3333.34"),
     ]
-    assert [i.interest for i in schedule.installments] == [D("50.00"), D("33.33"), D("16.67")]
+    assert [i.interest for i in schedule.instalments] == [D("50.00"), D("33.33"), D("16.67")]
 
 
 def test_interest_then_principal() -> None:
     schedule = build(
         D("20000"), D("0.045"), 6, RepaymentMethod.interest_then_principal, date(2026, 3, 15)
     )
-    assert [i.interest for i in schedule.installments] == [D("75.00")] * 6
-    assert [i.principal for i in schedule.installments] == [D("0")] * 5 + [D("20000")]
+    assert [i.interest for i in schedule.instalments] == [D("75.00")] * 6
+    assert [i.principal for i in schedule.instalments] == [D("0")] * 5 + [D("20000")]
 
 
 def test_bullet_pays_actual_days_over_360_at_maturity() -> None:
     schedule = build(D("10000"), D("0.036"), 12, RepaymentMethod.bullet, date(2026, 3, 1))
-    (only,) = schedule.installments
+    (only,) = schedule.instalments
     assert only.due_date == date(2027, 3, 1)
     assert only.interest == D("365.00")  # 10,000 × 3.6% × 365 / 360
     assert only.payment == D("10365.00")
@@ -66,7 +66,7 @@ def test_bullet_pays_actual_days_over_360_at_maturity() -> None:
 
 def test_due_dates_clamp_to_the_end_of_short_months() -> None:
     schedule = build(D("1200"), D("0.05"), 4, RepaymentMethod.equal_principal, date(2026, 1, 31))
-    assert [i.due_date for i in schedule.installments] == [
+    assert [i.due_date for i in schedule.instalments] == [
         date(2026, 2, 28),
         date(2026, 3, 31),
         date(2026, 4, 30),
@@ -77,7 +77,7 @@ def test_due_dates_clamp_to_the_end_of_short_months() -> None:
 
 def test_tiny_principal_over_many_months_never_goes_negative() -> None:
     schedule = build(D("1.00"), D("0.24"), 36, RepaymentMethod.equal_principal, date(2026, 3, 1))
-    assert min(i.principal for i in schedule.installments) >= 0
+    assert min(i.principal for i in schedule.instalments) >= 0
     assert schedule.total_principal == D("1.00")
 
 
@@ -94,7 +94,7 @@ def test_property_every_schedule_reconciles(
     principal: Decimal, rate: Decimal, term: int, method: RepaymentMethod, start: date
 ) -> None:
     schedule = build(principal, rate, term, method, start)
-    rows = schedule.installments
+    rows = schedule.instalments
     assert schedule.total_principal == principal
     assert all(i.principal >= 0 and i.interest >= 0 and i.remaining_principal >= 0 for i in rows)
     balances = [principal] + [i.remaining_principal for i in rows]
@@ -124,7 +124,7 @@ def test_property_reamortised_remainder_sums_to_the_balance(
     start: date,
     paid_share: int,
 ) -> None:
-    rows = build(principal, rate, term, method, start).installments
+    rows = build(principal, rate, term, method, start).instalments
     balance = (principal * paid_share / 100).quantize(D("0.01"))
     again = reamortise(balance, rate, method, rows)
     assert sum((i.principal for i in again), D(0)) == balance
@@ -137,7 +137,7 @@ def test_property_reamortised_remainder_sums_to_the_balance(
 def test_property_a_full_period_accrues_exactly_the_scheduled_interest(
     principal: Decimal, rate: Decimal, term: int, method: RepaymentMethod, start: date
 ) -> None:
-    for row in build(principal, rate, term, method, start).installments[:3]:
+    for row in build(principal, rate, term, method, start).instalments[:3]:
         days = [row.period_start + timedelta(days=k) for k in range(row.days)]
         daily = [scheduled_accrual_on(row, day) for day in days]
         assert sum(daily, D(0)) == row.interest

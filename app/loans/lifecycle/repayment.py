@@ -105,7 +105,7 @@ def _reamortise(
     future = [r for r in rows if r.due_date > day]
     balance = sum((_unpaid_principal(r) for r in future), ZERO) - split.prepaid_principal
     old = [
-        schedule.Installment(
+        schedule.PlannedInstalment(
             r.number, r.period_start, r.due_date, r.principal_due, r.interest_due, ZERO
         )
         for r in future
@@ -119,7 +119,7 @@ def _reamortise(
 def _replace_from(
     loan: Loan,
     rows: list[Instalment],
-    fresh: list[schedule.Installment],
+    fresh: list[schedule.PlannedInstalment],
     day: date,
     *,
     prepayment_interest: Decimal = ZERO,

@@ -128,7 +128,7 @@ def activate(session: Session, loan: Loan, value_date: date) -> None:
         value_date,
     )
     terms = terms_of(loan)
-    for row in plan.installments:
+    for row in plan.instalments:
         shares = subsidy.shares(row.interest, terms)
         session.add(
             Instalment(
@@ -154,7 +154,7 @@ def activate(session: Session, loan: Loan, value_date: date) -> None:
     loan.maturity_date = plan.maturity_date
     loan.principal_outstanding = loan.principal
     loan.current_instalment = 1
-    loan.current_due_date = plan.installments[0].due_date
+    loan.current_due_date = plan.instalments[0].due_date
 
 
 def _end(session: Session, loan: Loan, to: LoanStatus) -> None:
