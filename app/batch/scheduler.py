@@ -1,5 +1,11 @@
-"""`bangfu scheduler`: each county's business day is closed at EOD_LOCAL_TIME (China Standard
-Time), and days a stopped scheduler missed are caught up in order.
+"""`bangfu scheduler`: the scheduled work of every feature, each at its own local time of day,
+per county; the first is the end of day, which closes each county's business day at
+EOD_LOCAL_TIME (China Standard Time) and catches up days a stopped scheduler missed, in order.
+
+A feature declares its work with `@scheduled(name, at=...)` (a reminder before each due date, a
+retention sweep): a function of (session factory, the business date it is due through, the
+county prefixes) that answers how much it did. The scheduler runs each work whose time of day
+has come, every tick; the work itself makes a second run harmless (as the end of day does).
 
 Every tick closes every county whose open business date is due: today's once the local time has
 passed EOD_LOCAL_TIME, else up to yesterday. A long gap is closed in steps of
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import structlog
@@ -23,9 +30,56 @@ from app.batch import eod
 from app.batch.models import RegionBusinessDate
 from app.core import clock
 from app.core.scoping import within
-from app.core.settings import get_settings
+from app.core.settings import Settings, get_settings
 
 log = structlog.get_logger("bangfu.scheduler")
+
+Work = Callable[[Callable[[], Session], date, list[str] | None], int]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledWork:
+    name: str
+    at: Callable[[Settings], time]  # the local time of day it is due (a setting, usually)
+    run: Work
+
+
+_SCHEDULED: dict[str, ScheduledWork] = {}
+
+
+def scheduled(name: str, *, at: Callable[[Settings], time]) -> Callable[[Work], Work]:
+    """Declare a feature's daily work, due at `at(settings)` local time (China Standard Time)."""
+
+    def register(work: Work) -> Work:
+        _SCHEDULED[name] = ScheduledWork(name, at, work)
+        return work
+
+    return register
+
+
+def scheduled_work() -> list[ScheduledWork]:
+    """Every work declared, the end of day first."""
+    return sorted(_SCHEDULED.values(), key=lambda w: (w.name != "eod", w.name))
+
+
+def run_due(
+    session_factory: Callable[[], Session],
+    now: datetime,
+    today: date,
+    prefixes: list[str] | None = None,
+) -> dict[str, int]:
+    """One tick: each work through the business date its time of day makes due; what each did.
+    One work failing does not stop the others (it is tried again next tick)."""
+    done: dict[str, int] = {}
+    settings = get_settings()
+    for work in scheduled_work():
+        try:
+            done[work.name] = work.run(
+                session_factory, due_through(now, work.at(settings), today), prefixes
+            )
+        except Exception:  # the database may be restarting: next tick
+            log.exception("scheduled_work_failed", work=work.name)
+    return done
 
 
 def due_through(now: datetime, at: time, today: date) -> date:
@@ -33,6 +87,7 @@ def due_through(now: datetime, at: time, today: date) -> date:
     return today if now.astimezone(clock.SHANGHAI).time() >= at else today - timedelta(days=1)
 
 
+@scheduled("eod", at=lambda settings: settings.eod_local_time)
 def tick(
     session_factory: Callable[[], Session],
     through: date,
@@ -78,11 +133,9 @@ def run(
     poll_seconds: float = 30,
 ) -> None:
     stop = stop or threading.Event()
-    settings = get_settings()
     while not stop.is_set():
         try:
-            through = due_through(clock.now(), settings.eod_local_time, clock.today())
-            tick(session_factory, through, prefixes)
+            run_due(session_factory, clock.now(), clock.today(), prefixes)
         except Exception:  # the database may be restarting: try again next tick
             log.exception("scheduler_tick_failed")
         stop.wait(poll_seconds)

@@ -1,11 +1,11 @@
-"""Outbox delivery (`bangfu worker`): each pending message is claimed with SKIP LOCKED, sent to
-core banking with the message's own idempotency key, and marked delivered in the same short
-transaction. Errors and timeouts are retried with exponential backoff and jitter, always with
-the same key, so core banking never makes one instruction into two transfers."""
+"""Outbox delivery (`bangfu worker`): each pending message is claimed with SKIP LOCKED, sent by
+its kind's sender (app/integrations/senders.py: the endpoint, timeout and retry policy) with the
+message's own idempotency key, and marked delivered in the same short transaction. Errors and
+timeouts are retried with exponential backoff and jitter, always with the same key, so core
+banking never makes one instruction into two transfers. A kind with no sender fails at once."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -17,19 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.settings import get_settings
+from app.core.settings import Settings, get_settings
 from app.integrations.models import OutboxMessage
 from app.integrations.outbox import opened, unsealed
+from app.integrations.senders import SENDERS, Sender
 
 log = structlog.get_logger("bangfu.worker")
-
-ENDPOINTS = {"core.disbursement": "/transfers"}
-PERMANENT = frozenset({400, 401, 403, 404, 422})
-
-
-def backoff(attempts: int, base: float, cap: float) -> float:
-    delay: float = min(cap, base * 2 ** max(attempts - 1, 0))
-    return delay * (0.5 + random.random() / 2)  # noqa: S311 (jitter, not secrecy)
 
 
 def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) -> bool:
@@ -46,16 +39,11 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
         if message is None:
             return False
         message.attempts += 1
-        try:
-            answer = client.post(
-                settings.core_banking_url + ENDPOINTS[message.kind],
-                json=opened(message.payload),
-                headers={"Idempotency-Key": message.idempotency_key},
-            )
-            error = None if answer.status_code < 300 else f"HTTP {answer.status_code}"
-            permanent = answer.status_code in PERMANENT
-        except httpx.HTTPError as exc:
-            error, permanent = type(exc).__name__, False
+        sender = SENDERS.get(message.kind)
+        error: str | None = f"no sender for the kind {message.kind}"
+        permanent = True
+        if sender is not None:
+            error, permanent = _send(client, sender, message, settings)
         now = clock.now(UTC)
         if error is None:
             message.status, message.delivered_at, message.last_error = "delivered", now, None
@@ -65,17 +53,32 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
             message.payload = unsealed(message.payload)
             log.error("outbox_failed", message_id=str(message.id), error=error)
         else:
-            delay = backoff(
-                message.attempts,
-                settings.outbox_backoff_base_seconds,
-                settings.outbox_backoff_cap_seconds,
-            )
+            assert sender is not None
+            delay = sender.backoff(message.attempts, settings)
             message.next_attempt_at = now + timedelta(seconds=delay)
             message.last_error = error
             log.info(
                 "outbox_retry", message_id=str(message.id), error=error, attempts=message.attempts
             )
         return True
+
+
+def _send(
+    client: httpx.Client, sender: Sender, message: OutboxMessage, settings: Settings
+) -> tuple[str | None, bool]:
+    """(the error, if any; whether it is final) of one try."""
+    try:
+        answer = client.post(
+            sender.url(settings),
+            json=opened(message.payload),
+            headers={"Idempotency-Key": message.idempotency_key},
+            timeout=sender.timeout_seconds(settings),
+        )
+    except httpx.HTTPError as exc:
+        return type(exc).__name__, False
+    if answer.status_code < 300:
+        return None, False
+    return f"HTTP {answer.status_code}", answer.status_code in sender.permanent
 
 
 def pending(session_factory: Callable[[], Session]) -> int:
