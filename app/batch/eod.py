@@ -192,13 +192,20 @@ FROM amounts
 """
 )
 
+# What an instalment leaves unpaid, as app/domain/position.py states it (the batch's rules test
+# holds them together): `{i}` is the instalments' alias.
+UNPAID_PRINCIPAL_SQL = "({i}.principal_due - {i}.principal_paid)"
+UNPAID_INTEREST_SQL = "({i}.interest_due - {i}.interest_paid)"
+HAS_UNPAID_SQL = "({i}.principal_due > {i}.principal_paid OR {i}.interest_due > {i}.interest_paid)"
+
+# At the close of an instalment's due date its unpaid amounts become overdue (the domain's
+# `position` the next day), and the next instalment becomes the current one.
 _FALL_DUE = text(f"""
 UPDATE loans l
-SET overdue_principal = l.overdue_principal + (i.principal_due - i.principal_paid),
-    overdue_interest = l.overdue_interest + (i.interest_due - i.interest_paid),
+SET overdue_principal = l.overdue_principal + {UNPAID_PRINCIPAL_SQL.format(i="i")},
+    overdue_interest = l.overdue_interest + {UNPAID_INTEREST_SQL.format(i="i")},
     oldest_overdue_due = CASE
-        WHEN l.oldest_overdue_due IS NULL
-         AND (i.principal_due > i.principal_paid OR i.interest_due > i.interest_paid)
+        WHEN l.oldest_overdue_due IS NULL AND {HAS_UNPAID_SQL.format(i="i")}
         THEN CAST(:d AS date) ELSE l.oldest_overdue_due END,
     current_instalment = nxt.number,
     current_due_date = nxt.due_date

@@ -14,6 +14,7 @@ from app.core import tables
 from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
+from app.domain import position as arithmetic
 from app.domain.classification import RiskClass
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
@@ -64,7 +65,7 @@ def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> sche
 
 
 def _instalment_out(row: Instalment, business_date: object) -> schemas.InstalmentOut:
-    outstanding = row.principal_due - row.principal_paid + row.interest_due - row.interest_paid
+    outstanding = arithmetic.unpaid_principal(row) + arithmetic.unpaid_interest(row)
     if outstanding == ZERO:
         status = "paid"
     elif business_date is not None and row.due_date < business_date:  # type: ignore[operator]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Select, column, select, table
@@ -23,7 +22,7 @@ from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.decisions import service as decisions
 from app.decisions.models import Decision
-from app.domain import diversion, renewal, subsidy
+from app.domain import diversion, position, renewal, subsidy
 from app.domain import eligibility as rules
 from app.domain.decisions import DecisionKind
 from app.domain.labels import label
@@ -34,7 +33,7 @@ from app.domain.rules import RuleResult
 from app.eligibility import facts as household_facts
 from app.loans import lifecycle
 from app.loans import service as loans
-from app.loans.models import Instalment, Loan
+from app.loans.models import Loan
 from app.policy.schemas import RuleOut
 from app.policy.service import rule_failures, rule_json
 from app.regions import service as regions
@@ -42,23 +41,6 @@ from app.renewals import schemas
 from app.renewals.models import ChainRequest
 
 Kind = renewal.ChainAction
-
-
-def _unpaid_interest(rows: list[Instalment], day: date) -> Decimal:
-    return sum((r.interest_due - r.interest_paid for r in rows if r.due_date <= day), ZERO)
-
-
-def _maturing_principal(rows: list[Instalment], maturity: date, day: date) -> Decimal:
-    """The unpaid principal of instalments that fell due at maturity: what a renewal takes over,
-    not an overdue amount of a borrower in difficulty (3.1)."""
-    return sum(
-        (
-            r.principal_due - r.principal_paid
-            for r in rows
-            if r.due_date == maturity and r.due_date <= day
-        ),
-        ZERO,
-    )
 
 
 def evaluate(
@@ -69,7 +51,9 @@ def evaluate(
     assert state is not None and loan.value_date is not None
     assert loan.maturity_date is not None
     rows = lifecycle.instalments(session, loan.id)
-    renewed = _maturing_principal(rows, loan.maturity_date, day) if kind is Kind.renewal else ZERO
+    renewed = (
+        position.maturing_principal(rows, loan.maturity_date, day) if kind is Kind.renewal else ZERO
+    )
     facts = renewal.LoanChainFacts(
         policy_version=loan.policy_version,
         issue_date=loan.signed_on,
@@ -97,7 +81,9 @@ def evaluate(
             else renewal.check_renewal_window(day, loan.maturity_date)
         )
         found.append(
-            renewal.check_interest_settled(_unpaid_interest(rows, day), loan.penalty_outstanding)
+            renewal.check_interest_settled(
+                position.unpaid_interest_through(rows, day), loan.penalty_outstanding
+            )
         )
     # 2.3, 5.2: a renewal, and a legacy loan's extension, run the full 2026 eligibility.
     if renewal.runs_new_notice_eligibility(loan.policy_version, kind):

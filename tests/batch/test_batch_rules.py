@@ -125,3 +125,51 @@ def test_the_batch_charges_the_penalty_the_domain_computes(
         assert in_sql == daily_penalty(p, r, m) == Decimal(penalty)
     if misuse is not None:
         assert misuse_in_sql == daily_misuse_penalty(p, r, m) == Decimal(misuse)
+
+
+def test_the_batch_makes_overdue_what_the_domains_position_does(engine: sa.Engine) -> None:
+    """Issue 27: at the close of an instalment's due date the batch adds its unpaid amounts to
+    the overdue ones (and starts the overdue days if any is unpaid); the domain's `position`
+    the next day says the same."""
+    from app.batch.eod import HAS_UNPAID_SQL, UNPAID_INTEREST_SQL, UNPAID_PRINCIPAL_SQL
+    from app.domain.position import has_unpaid, position, unpaid_interest, unpaid_principal
+
+    query = sa.text(
+        f"SELECT {UNPAID_PRINCIPAL_SQL.format(i='x')}, {UNPAID_INTEREST_SQL.format(i='x')},"
+        f" {HAS_UNPAID_SQL.format(i='x')} FROM (SELECT CAST(:pd AS numeric) AS principal_due,"
+        " CAST(:pp AS numeric) AS principal_paid, CAST(:idue AS numeric) AS interest_due,"
+        " CAST(:ip AS numeric) AS interest_paid) x"
+    )
+    amounts = (Decimal("0"), Decimal("0.01"), Decimal("833.33"))
+    with engine.connect() as conn:
+        for pd, pp, idue, ip in itertools.product(amounts, repeat=4):
+            if pp > pd or ip > idue:
+                continue
+            row = _Row(1, DAY - timedelta(days=30), DAY, pd, pp, idue, ip)
+            principal, interest, unpaid = conn.execute(
+                query, {"pd": pd, "pp": pp, "idue": idue, "ip": ip}
+            ).one()
+            assert (principal, interest, unpaid) == (
+                unpaid_principal(row),
+                unpaid_interest(row),
+                has_unpaid(row),
+            )
+            after = position([row], DAY + timedelta(days=1))  # the next day's open position
+            assert (after.overdue_principal, after.overdue_interest) == (principal, interest)
+            assert after.oldest_overdue_due == (DAY if unpaid else None)
+
+
+class _Row:
+    def __init__(
+        self,
+        number: int,
+        period_start: date,
+        due_date: date,
+        principal_due: Decimal,
+        principal_paid: Decimal,
+        interest_due: Decimal,
+        interest_paid: Decimal,
+    ) -> None:
+        self.number, self.period_start, self.due_date = number, period_start, due_date
+        self.principal_due, self.principal_paid = principal_due, principal_paid
+        self.interest_due, self.interest_paid = interest_due, interest_paid

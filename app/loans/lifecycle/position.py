@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.domain import position as arithmetic
 from app.domain import repayment as allocation
 from app.domain import subsidy
 from app.domain.accrual import accrued_through
@@ -57,48 +58,26 @@ def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
     )
 
 
-def _unpaid_interest(row: Instalment) -> Decimal:
-    return row.interest_due - row.interest_paid
-
-
-def _unpaid_principal(row: Instalment) -> Decimal:
-    return row.principal_due - row.principal_paid
-
-
-def _current(rows: list[Instalment], day: date) -> Instalment | None:
-    return next((r for r in rows if r.period_start <= day < r.due_date), None)
+# The arithmetic is the domain's (app/domain/position.py); here it is applied to a loan.
+_unpaid_interest = arithmetic.unpaid_interest
+_unpaid_principal = arithmetic.unpaid_principal
+_current = arithmetic.current
 
 
 def _settle_position(loan: Loan, rows: list[Instalment], day: date) -> None:
-    """The loan's derived balances as of its open business date `day`, from its instalments:
-    what fell due before `day` and is unpaid is overdue (the batch makes an instalment overdue
-    at the close of its due date), the current instalment is the first not yet past due."""
-    past = [r for r in rows if r.due_date < day]
-    unpaid = [r for r in past if _unpaid_interest(r) > 0 or _unpaid_principal(r) > 0]
-    loan.overdue_principal = sum((_unpaid_principal(r) for r in past), ZERO)
-    loan.overdue_interest = sum((_unpaid_interest(r) for r in past), ZERO)
-    loan.oldest_overdue_due = unpaid[0].due_date if unpaid else None
-    loan.principal_outstanding = sum((_unpaid_principal(r) for r in rows), ZERO)
-    current = next((r for r in rows if r.due_date >= day), None)
-    loan.current_instalment = current.number if current else None
-    loan.current_due_date = current.due_date if current else None
+    """The loan's derived balances as of its open business date `day`, from its instalments."""
+    found = arithmetic.position(rows, day)
+    loan.overdue_principal = found.overdue_principal
+    loan.overdue_interest = found.overdue_interest
+    loan.oldest_overdue_due = found.oldest_overdue_due
+    loan.principal_outstanding = found.principal_outstanding
+    loan.current_instalment = found.current_instalment
+    loan.current_due_date = found.current_due_date
 
 
 def owed(loan: Loan, rows: list[Instalment], day: date) -> allocation.Owed:
-    past = [r for r in rows if r.due_date < day]
-    today = [r for r in rows if r.due_date == day]
-    future = [r for r in rows if r.due_date > day]
-    current = _current(rows, day)
-    return allocation.Owed(
-        penalty=loan.penalty_outstanding,
-        overdue_interest=sum((_unpaid_interest(r) for r in past), ZERO),
-        overdue_principal=sum((_unpaid_principal(r) for r in past), ZERO),
-        interest_due=sum((_unpaid_interest(r) for r in today), ZERO),
-        principal_due=sum((_unpaid_principal(r) for r in today), ZERO),
-        future_principal=sum((_unpaid_principal(r) for r in future), ZERO),
-        annual_rate=loan.annual_rate,
-        days_into_period=(day - current.period_start).days if current else 0,
-    )
+    """What a repayment dated `day` is allocated against."""
+    return arithmetic.owed(rows, day, loan.penalty_outstanding, loan.annual_rate)
 
 
 @dataclass(frozen=True, slots=True)

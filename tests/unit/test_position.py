@@ -1,0 +1,119 @@
+"""What a loan owes, from its instalments (app/domain/position.py, issue 27): properties over any
+schedule and any payments, and the edges by example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.domain.money import ZERO
+from app.domain.position import (
+    current,
+    has_unpaid,
+    maturing_principal,
+    owed,
+    position,
+    unpaid_interest,
+    unpaid_interest_through,
+    unpaid_principal,
+)
+
+START = date(2026, 3, 1)
+D = Decimal
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    period_start: date
+    due_date: date
+    principal_due: Decimal
+    principal_paid: Decimal
+    interest_due: Decimal
+    interest_paid: Decimal
+
+
+cents = st.integers(min_value=0, max_value=5_000_000).map(lambda c: D(c) / 100)
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> list[Row]:
+    n = draw(st.integers(min_value=1, max_value=36))
+    rows, start = [], START
+    for k in range(1, n + 1):
+        due = start + timedelta(days=draw(st.integers(min_value=28, max_value=31)))
+        principal, interest = draw(cents), draw(cents)
+        paid_p = draw(st.integers(min_value=0, max_value=int(principal * 100))) / D(100)
+        paid_i = draw(st.integers(min_value=0, max_value=int(interest * 100))) / D(100)
+        rows.append(Row(k, start, due, principal, paid_p, interest, paid_i))
+        start = due
+    return rows
+
+
+@given(schedules(), st.integers(min_value=0, max_value=1200))
+def test_a_position_adds_up_and_nothing_is_negative(rows: list[Row], offset: int) -> None:
+    day = START + timedelta(days=offset)
+    found = position(rows, day)
+    assert found.principal_outstanding == sum((unpaid_principal(r) for r in rows), ZERO)
+    assert ZERO <= found.overdue_principal <= found.principal_outstanding
+    assert found.overdue_interest >= ZERO
+    unpaid_past = [r.due_date for r in rows if r.due_date < day and has_unpaid(r)]
+    assert found.oldest_overdue_due == (min(unpaid_past) if unpaid_past else None)
+    upcoming = [r for r in rows if r.due_date >= day]
+    assert found.current_due_date == (upcoming[0].due_date if upcoming else None)
+    assert found.current_instalment == (upcoming[0].number if upcoming else None)
+
+
+@given(schedules(), st.integers(min_value=0, max_value=1200), cents)
+def test_what_is_owed_is_the_position_split_by_when_it_falls_due(
+    rows: list[Row], offset: int, penalty: Decimal
+) -> None:
+    day = START + timedelta(days=offset)
+    found, due = position(rows, day), owed(rows, day, penalty, D("0.0435"))
+    assert due.penalty == penalty and due.annual_rate == D("0.0435")
+    assert due.overdue_principal == found.overdue_principal
+    assert due.overdue_interest == found.overdue_interest
+    assert due.overdue_principal + due.principal_due + due.future_principal == (
+        found.principal_outstanding
+    )
+    period = current(rows, day)
+    if period is None:
+        assert due.days_into_period == 0
+    else:
+        assert 0 <= due.days_into_period < (period.due_date - period.period_start).days
+        assert period.period_start <= day < period.due_date
+
+
+def _row(number: int, due: date, principal: str, paid: str, interest: str, ipaid: str) -> Row:
+    return Row(number, due - timedelta(days=30), due, D(principal), D(paid), D(interest), D(ipaid))
+
+
+def test_the_edges_by_example() -> None:
+    first = _row(1, date(2026, 4, 1), "100", "100", "10", "4")
+    second = _row(2, date(2026, 5, 1), "100", "30", "8", "0")
+    rows = [first, second]
+    assert (unpaid_principal(first), unpaid_interest(first)) == (D("0"), D("6"))
+    assert has_unpaid(first) and not has_unpaid(_row(3, date(2026, 6, 1), "1", "1", "0", "0"))
+    # on the due date the instalment is due, not overdue; the day after it is
+    on_due = position(rows, date(2026, 4, 1))
+    assert on_due.overdue_interest == ZERO and on_due.current_instalment == 1
+    after = position(rows, date(2026, 4, 2))
+    assert after.overdue_interest == D("6") and after.oldest_overdue_due == date(2026, 4, 1)
+    assert after.current_instalment == 2 and after.principal_outstanding == D("70")
+    done = position(rows, date(2026, 6, 1))
+    assert done.current_instalment is None and done.overdue_principal == D("70")
+    assert unpaid_interest_through(rows, date(2026, 4, 1)) == D("6")
+    assert unpaid_interest_through(rows, date(2026, 5, 1)) == D("14")
+    assert unpaid_interest_through(rows, date(2026, 3, 31)) == ZERO
+    assert maturing_principal(rows, date(2026, 5, 1), date(2026, 5, 1)) == D("70")
+    assert maturing_principal(rows, date(2026, 5, 1), date(2026, 4, 30)) == ZERO
+    assert maturing_principal(rows, date(2026, 4, 1), date(2026, 5, 1)) == ZERO
+    assert current(rows, date(2026, 4, 1)) is second and current(rows, date(2026, 3, 2)) is first
+    assert current(rows, date(2026, 5, 1)) is None
+    due = owed(rows, date(2026, 4, 1), D("1.5"), D("0.04"))
+    assert (due.interest_due, due.principal_due, due.future_principal) == (D("6"), ZERO, D("70"))
+    assert due.days_into_period == 0  # the first day of the second period
