@@ -101,6 +101,14 @@ def owed(rows: Sequence[ScheduleRow], day: date, penalty: Decimal, annual_rate: 
     )
 
 
+def days_past_due(oldest_overdue_due: date | None, closed: date) -> int:
+    """Days past due at the close of `closed`: from the oldest unpaid due date (3.1), never
+    negative; none without an overdue instalment."""
+    if oldest_overdue_due is None:
+        return 0
+    return max((closed - oldest_overdue_due).days, 0)
+
+
 def unpaid_interest_through(rows: Sequence[ScheduleRow], day: date) -> Decimal:
     """Interest of the instalments due on or before `day` still unpaid (2.3: a renewal or an
     extension needs it settled)."""

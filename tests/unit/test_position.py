@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app.domain.money import ZERO
 from app.domain.position import (
     current,
+    days_past_due,
     has_unpaid,
     maturing_principal,
     owed,
@@ -117,3 +118,12 @@ def test_the_edges_by_example() -> None:
     due = owed(rows, date(2026, 4, 1), D("1.5"), D("0.04"))
     assert (due.interest_due, due.principal_due, due.future_principal) == (D("6"), ZERO, D("70"))
     assert due.days_into_period == 0  # the first day of the second period
+
+
+def test_days_past_due_count_from_the_oldest_unpaid_due_date() -> None:
+    due = date(2026, 4, 1)
+    assert days_past_due(None, date(2026, 5, 1)) == 0
+    assert days_past_due(due, due) == 0
+    assert days_past_due(due, date(2026, 4, 2)) == 1
+    assert days_past_due(due, date(2026, 3, 31)) == 0  # never negative
+    assert days_past_due(due, date(2026, 7, 1)) == 91

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.domain import position as arithmetic
 from app.domain.classification import (
     Restructuring,
     RiskClass,
@@ -22,7 +23,7 @@ def _reclassify(session: Session, loan: Loan, day: date) -> None:
     """Days past due and the class as the batch had them at last night's close, had the
     reversed repayment never been posted."""
     last_close = day - timedelta(days=1)
-    dpd = max((last_close - loan.oldest_overdue_due).days, 0) if loan.oldest_overdue_due else 0
+    dpd = arithmetic.days_past_due(loan.oldest_overdue_due, last_close)
     loan.days_past_due = dpd
     restructuring = (
         Restructuring(
