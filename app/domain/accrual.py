@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from app.domain.money import ZERO, daily_interest, prorate
 from app.domain.schedule import PlannedInstalment
@@ -79,3 +81,61 @@ def daily_detail_from(open_date: date, months: int) -> date:
     month's end, once the month-end totals hold them)."""
     month = open_date.year * 12 + open_date.month - 1 - months
     return date(month // 12, month % 12 + 1, 1)
+
+
+class AccrualBasis(Protocol):
+    """An instalment's accrual basis: what its period charges, what it had accrued before
+    `accrual_start` (a prepayment moves the start to its value date), and its due date."""
+
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def interest_due(self) -> Decimal: ...
+    @property
+    def prepaid_interest(self) -> Decimal: ...
+    @property
+    def central_share(self) -> Decimal: ...
+    @property
+    def local_share(self) -> Decimal: ...
+    @property
+    def accrual_start(self) -> date: ...
+    @property
+    def accrued_interest_before(self) -> Decimal: ...
+    @property
+    def accrued_central_before(self) -> Decimal: ...
+    @property
+    def accrued_local_before(self) -> Decimal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """An accrual basis as it stood (a reversal compares the restored one with it)."""
+
+    due_date: date
+    interest_due: Decimal
+    prepaid_interest: Decimal
+    central_share: Decimal
+    local_share: Decimal
+    accrual_start: date
+    accrued_interest_before: Decimal
+    accrued_central_before: Decimal
+    accrued_local_before: Decimal
+
+
+BASIS_FIELDS = tuple(f.name for f in fields(Basis))
+
+
+def accrued_on_basis(row: AccrualBasis, through: date) -> tuple[Decimal, Decimal, Decimal]:
+    """(interest, central, local) the period has accrued through `through`: what it had before
+    its accrual start, and the rest spread evenly from the start to the due date."""
+    if row.accrual_start >= row.due_date:  # paid off: all it charges was accrued
+        return row.accrued_interest_before, row.accrued_central_before, row.accrued_local_before
+
+    def part(total: Decimal, before: Decimal) -> Decimal:
+        return before + accrued_through(total - before, row.accrual_start, row.due_date, through)
+
+    return (
+        part(row.interest_due + row.prepaid_interest, row.accrued_interest_before),
+        part(row.central_share, row.accrued_central_before),
+        part(row.local_share, row.accrued_local_before),
+    )

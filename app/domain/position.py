@@ -121,3 +121,35 @@ def maturing_principal(rows: Sequence[ScheduleRow], maturity: date, day: date) -
     return sum(
         (unpaid_principal(r) for r in rows if r.due_date == maturity and r.due_date <= day), ZERO
     )
+
+
+def oldest_first(unpaid: Sequence[Decimal], amount: Decimal) -> list[Decimal]:
+    """What `amount` pays of each unpaid amount, oldest first (never more than is unpaid)."""
+    taken = []
+    for owed_here in unpaid:
+        part = max(min(owed_here, amount), ZERO)
+        taken.append(part)
+        amount -= part
+    return taken
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenOff:
+    """What a loan written off owed (2.1 账销案存): recoveries are set against it."""
+
+    principal: Decimal
+    interest: Decimal  # overdue, due today and accrued in the current period
+    penalty: Decimal
+
+    @property
+    def claim(self) -> Decimal:
+        return self.principal + self.interest + self.penalty
+
+
+def written_off(principal_outstanding: Decimal, due: Owed) -> WrittenOff:
+    """What stays owed when a loan leaves the book on the day `due` is owed as of."""
+    return WrittenOff(
+        principal=principal_outstanding,
+        interest=due.overdue_interest + due.interest_due + due.payoff_interest,
+        penalty=due.penalty,
+    )

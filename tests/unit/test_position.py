@@ -10,17 +10,20 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.domain.accrual import BASIS_FIELDS, Basis, accrued_on_basis
 from app.domain.money import ZERO
 from app.domain.position import (
     current,
     days_past_due,
     has_unpaid,
     maturing_principal,
+    oldest_first,
     owed,
     position,
     unpaid_interest,
     unpaid_interest_through,
     unpaid_principal,
+    written_off,
 )
 
 START = date(2026, 3, 1)
@@ -127,3 +130,75 @@ def test_days_past_due_count_from_the_oldest_unpaid_due_date() -> None:
     assert days_past_due(due, date(2026, 4, 2)) == 1
     assert days_past_due(due, date(2026, 3, 31)) == 0  # never negative
     assert days_past_due(due, date(2026, 7, 1)) == 91
+
+
+@given(st.lists(cents, max_size=12), cents)
+def test_a_payment_takes_the_oldest_first_and_never_more_than_is_owed(
+    unpaid: list[Decimal], amount: Decimal
+) -> None:
+    taken = oldest_first(unpaid, amount)
+    assert len(taken) == len(unpaid)
+    assert all(ZERO <= t <= u for t, u in zip(taken, unpaid, strict=True))
+    assert sum(taken, ZERO) == min(amount, sum(unpaid, ZERO))
+    # an amount is only left on a later row once every earlier one is paid in full
+    for k, t in enumerate(taken):
+        if t > 0:
+            assert all(taken[j] == unpaid[j] for j in range(k))
+
+
+def test_oldest_first_by_example() -> None:
+    assert oldest_first([D("5"), D("3"), D("4")], D("7")) == [D("5"), D("2"), D("0")]
+    assert oldest_first([D("5")], D("0")) == [D("0")]
+    assert oldest_first([], D("9")) == []
+
+
+def test_what_a_written_off_loan_still_owes() -> None:
+    rows = [
+        _row(1, date(2026, 4, 1), "100", "0", "10", "0"),
+        _row(2, date(2026, 5, 1), "100", "0", "9", "0"),
+    ]
+    due = owed(rows, date(2026, 4, 16), D("2.50"), D("0.0365"))
+    gone = written_off(D("200"), due)
+    assert gone.principal == D("200") and gone.penalty == D("2.50")
+    assert gone.interest == D("10") + due.payoff_interest and due.payoff_interest > 0
+    assert gone.claim == gone.principal + gone.interest + gone.penalty
+
+
+def _basis(**changes: object) -> Basis:
+    base = {
+        "due_date": date(2026, 5, 1),
+        "interest_due": D("30.00"),
+        "prepaid_interest": D("0"),
+        "central_share": D("9.00"),
+        "local_share": D("3.00"),
+        "accrual_start": date(2026, 4, 1),
+        "accrued_interest_before": D("0"),
+        "accrued_central_before": D("0"),
+        "accrued_local_before": D("0"),
+    }
+    return Basis(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_a_period_accrues_evenly_from_its_start_to_its_due_date() -> None:
+    basis = _basis()
+    assert accrued_on_basis(basis, date(2026, 3, 31)) == (D("0.00"), D("0.00"), D("0.00"))
+    assert accrued_on_basis(basis, date(2026, 4, 30)) == (D("30.00"), D("9.00"), D("3.00"))
+    half = accrued_on_basis(basis, date(2026, 4, 15))
+    assert half == (D("15.00"), D("4.50"), D("1.50"))
+    assert BASIS_FIELDS[0] == "due_date" and len(BASIS_FIELDS) == 9
+
+
+def test_a_moved_start_keeps_what_was_accrued_before_it() -> None:
+    # a prepayment on 04-16 moved the start: 15 days had accrued 15.00 of interest
+    basis = _basis(
+        accrual_start=date(2026, 4, 16),
+        interest_due=D("20.00"),
+        prepaid_interest=D("0"),
+        accrued_interest_before=D("15.00"),
+        accrued_central_before=D("4.50"),
+        accrued_local_before=D("1.50"),
+    )
+    assert accrued_on_basis(basis, date(2026, 4, 15)) == (D("15.00"), D("4.50"), D("1.50"))
+    assert accrued_on_basis(basis, date(2026, 4, 30)) == (D("20.00"), D("9.00"), D("3.00"))
+    paid_off = _basis(accrual_start=date(2026, 5, 1), accrued_interest_before=D("18.00"))
+    assert accrued_on_basis(paid_off, date(2026, 4, 20))[0] == D("18.00")

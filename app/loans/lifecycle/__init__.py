@@ -16,6 +16,7 @@ repayment, reversal, chain, legacy, write_off."""
 
 from __future__ import annotations
 
+from app.domain.position import WrittenOff
 from app.loans.lifecycle.chain import extend, renew
 from app.loans.lifecycle.classification import override_class
 from app.loans.lifecycle.legacy import take_over
@@ -33,7 +34,7 @@ from app.loans.lifecycle.status import (
     return_to_contracted,
     start_disbursing,
 )
-from app.loans.lifecycle.write_off import WrittenOff, record_recovery, write_off
+from app.loans.lifecycle.write_off import record_recovery, write_off
 
 __all__ = [
     "_SCHEDULE_FIELDS",

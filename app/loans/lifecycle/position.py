@@ -4,7 +4,6 @@ accrual basis."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import position as arithmetic
 from app.domain import repayment as allocation
 from app.domain import subsidy
-from app.domain.accrual import accrued_through
+from app.domain.accrual import BASIS_FIELDS, Basis, accrued_on_basis
 from app.domain.money import ZERO
 from app.loans.models import Accrual, Instalment, Loan
 
@@ -80,41 +79,15 @@ def owed(loan: Loan, rows: list[Instalment], day: date) -> allocation.Owed:
     return arithmetic.owed(rows, day, loan.penalty_outstanding, loan.annual_rate)
 
 
-@dataclass(frozen=True, slots=True)
-class _Basis:
-    """An instalment's accrual basis, as `_accrued_so_far` reads it."""
-
-    due_date: date
-    interest_due: Decimal
-    prepaid_interest: Decimal
-    central_share: Decimal
-    local_share: Decimal
-    accrual_start: date
-    accrued_interest_before: Decimal
-    accrued_central_before: Decimal
-    accrued_local_before: Decimal
+# The accrual basis and what it has accrued are the domain's (app/domain/accrual.py).
+_Basis = Basis
+_BASIS_FIELDS = BASIS_FIELDS
+_accrued_through = accrued_on_basis
 
 
-_BASIS_FIELDS = tuple(f.name for f in fields(_Basis))
-
-
-def _accrued_so_far(row: Instalment | _Basis, day: date) -> tuple[Decimal, Decimal, Decimal]:
+def _accrued_so_far(row: Instalment | Basis, day: date) -> tuple[Decimal, Decimal, Decimal]:
     """(interest, central, local) accrued on the period through the day before `day`."""
-    return _accrued_through(row, day - timedelta(days=1))
-
-
-def _accrued_through(row: Instalment | _Basis, through: date) -> tuple[Decimal, Decimal, Decimal]:
-    if row.accrual_start >= row.due_date:  # paid off: all it charges was accrued
-        return row.accrued_interest_before, row.accrued_central_before, row.accrued_local_before
-
-    def part(total: Decimal, before: Decimal) -> Decimal:
-        return before + accrued_through(total - before, row.accrual_start, row.due_date, through)
-
-    return (
-        part(row.interest_due + row.prepaid_interest, row.accrued_interest_before),
-        part(row.central_share, row.accrued_central_before),
-        part(row.local_share, row.accrued_local_before),
-    )
+    return accrued_on_basis(row, day - timedelta(days=1))
 
 
 def _adjust_accrual(

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from app.domain import position as arithmetic
 from app.domain import repayment as allocation
 from app.domain import schedule, subsidy
 from app.domain.loan_status import LoanStatus
@@ -90,13 +91,9 @@ def apply_repayment(
 
 def _pay(rows: list[Instalment], amount: Decimal, field: str) -> None:
     """Pay `field` ('interest' or 'principal') of `rows`, oldest first."""
-    for row in rows:
-        if amount <= 0:
-            return
-        unpaid = getattr(row, f"{field}_due") - getattr(row, f"{field}_paid")
-        taken = min(unpaid, amount)
+    unpaid = [getattr(r, f"{field}_due") - getattr(r, f"{field}_paid") for r in rows]
+    for row, taken in zip(rows, arithmetic.oldest_first(unpaid, amount), strict=True):
         setattr(row, f"{field}_paid", getattr(row, f"{field}_paid") + taken)
-        amount -= taken
 
 
 def _reamortise(

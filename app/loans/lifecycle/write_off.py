@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -12,31 +11,18 @@ from sqlalchemy.orm import Session
 
 from app.domain.loan_status import LifecycleError, LoanStatus
 from app.domain.money import ZERO
+from app.domain.position import WrittenOff, written_off
 from app.domain.wording import Said
 from app.loans.lifecycle.position import instalments, owed
 from app.loans.lifecycle.status import _close, _end
 from app.loans.models import Loan, LoanRecovery
 
 
-@dataclass(frozen=True, slots=True)
-class WrittenOff:
-    principal: Decimal
-    interest: Decimal  # overdue, due today and accrued in the current period
-    penalty: Decimal
-
-    @property
-    def claim(self) -> Decimal:
-        return self.principal + self.interest + self.penalty
-
-
 def write_off(session: Session, loan: Loan, day: date) -> WrittenOff:
     """The loan leaves the book: no more accrual or classification by the batch (it serves
     active loans); what it owed on `day` stays owed, as the claim recoveries are set against."""
-    position = owed(loan, instalments(session, loan.id), day)
-    amounts = WrittenOff(
-        principal=loan.principal_outstanding,
-        interest=position.overdue_interest + position.interest_due + position.payoff_interest,
-        penalty=loan.penalty_outstanding,
+    amounts = written_off(
+        loan.principal_outstanding, owed(loan, instalments(session, loan.id), day)
     )
     _end(session, loan, LoanStatus.written_off)
     # it leaves the book today: this month's totals still count it, so the subsidy it earned
