@@ -202,3 +202,31 @@ def test_a_moved_start_keeps_what_was_accrued_before_it() -> None:
     assert accrued_on_basis(basis, date(2026, 4, 30)) == (D("20.00"), D("9.00"), D("3.00"))
     paid_off = _basis(accrual_start=date(2026, 5, 1), accrued_interest_before=D("18.00"))
     assert accrued_on_basis(paid_off, date(2026, 4, 20))[0] == D("18.00")
+
+
+def test_the_edges_that_a_mutant_would_move() -> None:
+    """What the property tests could pass by luck: a fraction of a yuan unpaid, a row due on
+    the day itself, sums over nothing (a Decimal, not the integer 0)."""
+    cent = _row(1, date(2026, 4, 1), "0.50", "0", "1", "1")
+    assert has_unpaid(cent) and unpaid_principal(cent) == D("0.50")
+    interest_only = _row(1, date(2026, 4, 1), "1", "1", "0.50", "0")
+    assert has_unpaid(interest_only)
+    rows = [_row(1, date(2026, 4, 1), "100", "0", "10", "0")]
+    due = owed(rows, date(2026, 4, 1), ZERO, D("0.04"))  # due today: due, not overdue
+    assert (due.overdue_principal, due.overdue_interest) == (ZERO, ZERO)
+    assert (due.principal_due, due.interest_due) == (D("100"), D("10"))
+    gone = written_off(D("100"), due)
+    assert gone.interest == D("10") + due.payoff_interest
+    for total in (
+        position([], date(2026, 4, 1)).overdue_principal,
+        position([], date(2026, 4, 1)).overdue_interest,
+        position([], date(2026, 4, 1)).principal_outstanding,
+        owed([], date(2026, 4, 1), ZERO, D("0.04")).overdue_interest,
+        owed([], date(2026, 4, 1), ZERO, D("0.04")).overdue_principal,
+        owed([], date(2026, 4, 1), ZERO, D("0.04")).interest_due,
+        owed([], date(2026, 4, 1), ZERO, D("0.04")).principal_due,
+        owed([], date(2026, 4, 1), ZERO, D("0.04")).future_principal,
+        unpaid_interest_through([], date(2026, 4, 1)),
+        maturing_principal([], date(2026, 4, 1), date(2026, 4, 1)),
+    ):
+        assert isinstance(total, Decimal) and total == ZERO
