@@ -33,12 +33,6 @@ def try_lock_region_exclusive(session: Session, region_code: str) -> bool:
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_lock_id(region_code)))))
 
 
-def open_date(session: Session, region_code: str) -> date | None:
-    return session.scalar(
-        select(RegionBusinessDate.open_date).where(RegionBusinessDate.region_code == region_code)
-    )
-
-
 def ensure_open_from(session: Session, region_code: str, day: date) -> date:
     """The region's open date, starting it at `day` if the region has none yet."""
     session.execute(
@@ -46,7 +40,7 @@ def ensure_open_from(session: Session, region_code: str, day: date) -> date:
         .values(region_code=region_code, open_date=day)
         .on_conflict_do_nothing(index_elements=["region_code"])
     )
-    found = open_date(session, region_code)
+    found = clock.open_date(session, region_code)
     assert found is not None
     return found
 

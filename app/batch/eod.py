@@ -374,7 +374,7 @@ def _close_region(
             with session_factory() as session, session.begin():
                 if not calendar.try_lock_region_exclusive(session, region):
                     return closed, True
-                day = calendar.open_date(session, region)
+                day = clock.open_date(session, region)
                 if day is None or day > business_date:
                     return closed, False
                 close_day(session, region, day)

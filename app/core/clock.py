@@ -44,9 +44,14 @@ def county_day(open_date: date | None) -> date:
     return open_date if open_date is not None else _national_today()
 
 
+def open_date(session: Session, region_code: str) -> date | None:
+    """A county's open date in the batch's calendar; None before its calendar starts."""
+    found: date | None = session.scalar(_OPEN_DATE, {"code": region_code})
+    return found
+
+
 def today(session: Session | None = None, region_code: str | None = None) -> date:
     """The business date of a county (with `session` and `region_code`), else the nation's."""
     if session is None or region_code is None:
         return _national_today()
-    open_date: date | None = session.scalar(_OPEN_DATE, {"code": region_code})
-    return county_day(open_date)
+    return county_day(open_date(session, region_code))

@@ -128,7 +128,7 @@ class Position:
 
 
 def position(session: Session, loan: Loan) -> Position:
-    as_of = calendar.open_date(session, loan.region_code)
+    as_of = clock.open_date(session, loan.region_code)
     return Position(
         as_of,
         loan.overdue_principal,

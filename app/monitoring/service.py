@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.batch import calendar
+from app.core import clock
 from app.core.auth import Principal, Role
 from app.core.i18n import Said
 from app.core.problems import conflict, loan_is
@@ -70,7 +71,7 @@ def record(
             session,
             loan,
             visited_on=body.visited_on,
-            open_date=calendar.open_date(session, loan.region_code) or body.visited_on,
+            open_date=clock.open_date(session, loan.region_code) or body.visited_on,
             finding=body.finding.value,
             amount=body.misused_amount,
         )

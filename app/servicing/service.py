@@ -53,7 +53,7 @@ def post(
         raise loan_is(
             loan.status, Said("只对在贷贷款入账还款", "repayments are posted on active loans")
         )
-    open_date = calendar.open_date(session, loan.region_code)
+    open_date = clock.open_date(session, loan.region_code)
     if body.value_date != open_date:
         raise conflict(
             Said(
