@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import position as arithmetic
 from app.domain import repayment as allocation
 from app.domain import subsidy
-from app.domain.accrual import BASIS_FIELDS, Basis, accrued_on_basis
+from app.domain.accrual import Basis, accrued_on_basis
 from app.domain.money import ZERO
 from app.loans.models import Accrual, Instalment, Loan
 
@@ -58,9 +58,6 @@ def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
 
 
 # The arithmetic is the domain's (app/domain/position.py); here it is applied to a loan.
-_unpaid_interest = arithmetic.unpaid_interest
-_unpaid_principal = arithmetic.unpaid_principal
-_current = arithmetic.current
 
 
 def _settle_position(loan: Loan, rows: list[Instalment], day: date) -> None:
@@ -80,9 +77,6 @@ def owed(loan: Loan, rows: list[Instalment], day: date) -> allocation.Owed:
 
 
 # The accrual basis and what it has accrued are the domain's (app/domain/accrual.py).
-_Basis = Basis
-_BASIS_FIELDS = BASIS_FIELDS
-_accrued_through = accrued_on_basis
 
 
 def _accrued_so_far(row: Instalment | Basis, day: date) -> tuple[Decimal, Decimal, Decimal]:

@@ -18,11 +18,8 @@ from app.loans.lifecycle.position import (
     _accrued_so_far,
     _adjust_accrual,
     _changed,
-    _current,
     _settle_position,
     _snapshot,
-    _unpaid_interest,
-    _unpaid_principal,
     instalments,
     owed,
     terms_of,
@@ -61,7 +58,10 @@ def apply_repayment(
     if (
         loan.principal_outstanding == 0
         and loan.penalty_outstanding == 0
-        and all(_unpaid_interest(r) == 0 and _unpaid_principal(r) == 0 for r in past + today)
+        and all(
+            arithmetic.unpaid_interest(r) == 0 and arithmetic.unpaid_principal(r) == 0
+            for r in past + today
+        )
     ):
         _close(session, loan, day)
     posting = Repayment(
@@ -100,7 +100,7 @@ def _reamortise(
     loan: Loan, rows: list[Instalment], split: allocation.Allocation, day: date
 ) -> None:
     future = [r for r in rows if r.due_date > day]
-    balance = sum((_unpaid_principal(r) for r in future), ZERO) - split.prepaid_principal
+    balance = sum((arithmetic.unpaid_principal(r) for r in future), ZERO) - split.prepaid_principal
     old = [
         schedule.PlannedInstalment(
             r.number, r.period_start, r.due_date, r.principal_due, r.interest_due, ZERO
@@ -126,7 +126,7 @@ def _replace_from(
     its new interest from `day`, so each period's accrual equals what it charges. Returns the
     instalments that did not exist before."""
     by_number = {r.number: r for r in rows}
-    current = _current(rows, day)
+    current = arithmetic.current(rows, day)
     added = []
     for new in fresh:
         row = by_number.get(new.number)
@@ -165,7 +165,7 @@ def _pay_off(
 ) -> None:
     """Everything is repaid: the current period's interest becomes the interest on the prepaid
     principal to the value date, and the difference to what had accrued is posted now."""
-    current = _current(rows, day)
+    current = arithmetic.current(rows, day)
     trued = (ZERO, ZERO, ZERO)
     if current is not None:
         interest, central, local = _accrued_so_far(current, day)

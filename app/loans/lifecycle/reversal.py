@@ -10,17 +10,15 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from app.domain.accrual import BASIS_FIELDS, Basis, accrued_on_basis
 from app.domain.loan_status import LifecycleError, LoanStatus
 from app.domain.money import ZERO
 from app.domain.wording import Said
 from app.loans.lifecycle.classification import _reclassify
 from app.loans.lifecycle.misuse import _reverse_subsidy_since
 from app.loans.lifecycle.position import (
-    _BASIS_FIELDS,
     _SCHEDULE_FIELDS,
-    _accrued_through,
     _adjust_accrual,
-    _Basis,
     _is_date,
     _settle_position,
     _snapshot,
@@ -199,12 +197,12 @@ def _correct_accrual(
     `through`, subsidy through `subsidised_through`; one 'correction' entry dated `day`."""
     interest = central = local = ZERO
     for row in rows:
-        was = _Basis(**{f: as_posted[row.number][f] for f in _BASIS_FIELDS})
-        if all(getattr(row, f) == getattr(was, f) for f in _BASIS_FIELDS):
+        was = Basis(**{f: as_posted[row.number][f] for f in BASIS_FIELDS})
+        if all(getattr(row, f) == getattr(was, f) for f in BASIS_FIELDS):
             continue
-        interest += _accrued_through(row, through)[0] - _accrued_through(was, through)[0]
-        restored = _accrued_through(row, subsidised_through)
-        posted = _accrued_through(was, subsidised_through)
+        interest += accrued_on_basis(row, through)[0] - accrued_on_basis(was, through)[0]
+        restored = accrued_on_basis(row, subsidised_through)
+        posted = accrued_on_basis(was, subsidised_through)
         central += restored[1] - posted[1]
         local += restored[2] - posted[2]
     if loan.subsidy_forfeited_from is not None:
