@@ -134,8 +134,7 @@ def run(
 ) -> None:
     stop = stop or threading.Event()
     while not stop.is_set():
-        try:
-            run_due(session_factory, clock.now(), clock.today(), prefixes)
-        except Exception:  # the database may be restarting: try again next tick
-            log.exception("scheduler_tick_failed")
+        run_due(
+            session_factory, clock.now(), clock.today(), prefixes
+        )  # each work's failure: its own
         stop.wait(poll_seconds)

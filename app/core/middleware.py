@@ -517,17 +517,19 @@ def _is_workbook(content_type: str, query: str) -> bool:
     return media_type == XLSX_MEDIA_TYPE
 
 
+def _query(scope: Scope) -> str:
+    return urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
+
+
 def _unstorable_query(scope: Scope) -> bool:
-    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
-    return "\x00" in query or "\x00" in scope["path"]
+    return "\x00" in _query(scope) or "\x00" in scope["path"]
 
 
 def _unstorable_upload(scope: Scope, upload: Upload) -> bool:
     """A NUL in a text file (CSV, JSON lines) is refused at the door; a workbook is a zip."""
     if _unstorable_query(scope):
         return True
-    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
-    return upload.has_nul and not _is_workbook(_header(scope, b"content-type") or "", query)
+    return upload.has_nul and not _is_workbook(_header(scope, b"content-type") or "", _query(scope))
 
 
 def _unstorable_text(scope: Scope, body: bytes) -> bool:
@@ -535,7 +537,7 @@ def _unstorable_text(scope: Scope, body: bytes) -> bool:
     rather than fail deep inside (500)."""
     if _unstorable_query(scope):
         return True
-    query = urllib.parse.unquote(scope.get("query_string", b"").decode("latin-1"))
+    query = _query(scope)
     content_type = _header(scope, b"content-type") or ""
     if _is_workbook(content_type, query):
         return False  # a zip file: its NULs are structure, and XML cells cannot hold one

@@ -96,18 +96,18 @@ class Run:
         removed when the handler is done with it."""
         if self.parts is None:
             raise LookupError(f"job {self.job_id} has no file")
-        with holding(Upload()) as upload:
+        with holding(Upload()) as upload, get_sessionmaker()() as session:
             cipher = get_cipher()
-            for part in range(self.parts):
-                with get_sessionmaker()() as session:
-                    sealed = session.scalar(
-                        select(JobPayloadPart.sealed).where(
-                            JobPayloadPart.job_id == self.job_id, JobPayloadPart.part == part
-                        )
+            for part in range(self.parts):  # a part at a time: never the whole file in memory
+                sealed = session.scalar(
+                    select(JobPayloadPart.sealed).where(
+                        JobPayloadPart.job_id == self.job_id, JobPayloadPart.part == part
                     )
+                )
                 if sealed is None:
                     raise LookupError(f"job {self.job_id} lacks part {part} of its file")
                 upload.write(cipher.decrypt_bytes(sealed, _sealed(self.job_id, part)))
+            session.close()  # the connection goes back before the handler's long work
             yield upload.ready()
 
     def progress(self, done: int, total: int | None = None) -> None:
