@@ -42,13 +42,24 @@ INSERT INTO loans (id, household_id, borrower_member_id, region_code, status, po
                    principal, annual_rate, term_months, repayment_method, purpose,
                    large_production, central_subsidy_rate, local_subsidy_rate,
                    subsidised_principal, local_subsidised_principal, penalty_markup,
-                   misuse_markup, signed_on, contracted_by, officer, value_date, maturity_date)
+                   misuse_markup, signed_on, contracted_by, officer, value_date, maturity_date,
+                   contract_number)
 SELECT loan_id, household_id, member_id, region, 'active', 'ASSIST_2026', principal, rate, 12,
        method, 'livestock', false, least(0.7 * rate, 0.025), 0.005, least(principal, 50000),
        least(principal, 50000), 0.5, 1.0,
        value_date, 'seed', 'officer-' || region, value_date,
-       (value_date + interval '12 months')::date
-FROM seed;
+       (value_date + interval '12 months')::date,
+       left(region, 6) || '-' || extract(year FROM value_date) || '-' || to_char(
+           coalesce(cs.last_number, 0) + row_number() OVER (
+               PARTITION BY region, extract(year FROM value_date) ORDER BY g),
+           'FM000000')
+FROM seed LEFT JOIN contract_sequences cs
+    ON cs.county = left(seed.region, 6) AND cs.year = extract(year FROM seed.value_date);
+
+INSERT INTO contract_sequences (county, year, last_number)
+SELECT left(region, 6), extract(year FROM value_date), count(*) FROM seed GROUP BY 1, 2
+ON CONFLICT (county, year)
+DO UPDATE SET last_number = contract_sequences.last_number + excluded.last_number;
 
 INSERT INTO instalments (loan_id, number, period_start, due_date, principal_due, interest_due,
                          prepaid_interest, central_share, local_share, accrual_start,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,6 +17,7 @@ from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
+from app.households.service import borrower_names
 from app.loans.schemas import LoanSummaryOut
 from app.policy.schemas import EligibilityOut, RuleOut, TrialInstalmentOut
 from app.policy.service import rule_out
@@ -26,13 +28,24 @@ Officer = Annotated[Principal, Depends(require(Role.loan_officer))]
 Reviewer = Annotated[Principal, Depends(require(Role.credit_reviewer))]
 
 
-def to_out(session: Session, application: Application) -> schemas.ApplicationOut:
-    return application_out(
+def to_out(
+    session: Session,
+    application: Application,
+    principal: Principal,
+    names: Mapping[uuid.UUID, str] | None = None,
+) -> schemas.ApplicationOut:
+    """The application, its applicant's name beside it (from `names` when a list read them
+    all at once)."""
+    if names is None:
+        names = borrower_names(session, principal, [application.applicant_member_id])
+    out = application_out(
         application,
         reads.latest_evaluation(session, application.id),
         service.investigations(session, application.id),
         reads.loan_id_of(session, application.id),
     )
+    out.borrower_name = names.get(application.applicant_member_id)
+    return out
 
 
 def application_out(
@@ -119,7 +132,10 @@ def submit_application(
     clause) and stored. A suspended region (4.3) refuses new applications with 409."""
     submitted = service.submit(session, principal, body)
     _location(response, submitted.application)
-    return application_out(submitted.application, submitted.evaluation, [], None)
+    out = application_out(submitted.application, submitted.evaluation, [], None)
+    member = submitted.application.applicant_member_id
+    out.borrower_name = borrower_names(session, principal, [member]).get(member)
+    return out
 
 
 @router.post("/trials", response_model=EligibilityOut, responses=problem_responses(403, 404))
@@ -171,8 +187,11 @@ def list_applications(
         sort=sort,
         household_id=household_id,
     )
+    names = borrower_names(session, principal, (a.applicant_member_id for a in items))
     return schemas.ApplicationPage(
-        items=[to_out(session, a) for a in items], next_cursor=next_cursor, total=total
+        items=[to_out(session, a, principal, names) for a in items],
+        next_cursor=next_cursor,
+        total=total,
     )
 
 
@@ -186,7 +205,7 @@ def get_application(
 ) -> schemas.ApplicationOut:
     """The application with its eligibility evaluations (every rule with its clause), the
     investigation and the decision."""
-    return to_out(session, service.get(session, principal, application_id))
+    return to_out(session, service.get(session, principal, application_id), principal)
 
 
 @router.post(
@@ -245,7 +264,7 @@ def decide_application(
     application, warnings = service.decide(session, principal, application_id, body)
     if warnings:
         response.headers["X-Subsidy-Warnings"] = "; ".join(w.split(":")[0] for w in warnings)
-    return to_out(session, application)
+    return to_out(session, application, principal)
 
 
 @router.post(
@@ -258,7 +277,7 @@ def withdraw_application(
 ) -> schemas.ApplicationOut:
     """Withdraw an application not yet decided (the applicant's wish or the officer's);
     audited. 409 once it is decided."""
-    return to_out(session, service.withdraw(session, principal, application_id))
+    return to_out(session, service.withdraw(session, principal, application_id), principal)
 
 
 @router.post(
@@ -296,7 +315,13 @@ def sign_contract(
             )
         )
     return schemas.ContractOut(
-        loan=LoanSummaryOut.model_validate(signed.loan),
+        loan=LoanSummaryOut.model_validate(signed.loan).model_copy(
+            update={
+                "borrower_name": borrower_names(
+                    session, principal, [signed.loan.borrower_member_id]
+                ).get(signed.loan.borrower_member_id)
+            }
+        ),
         subsidy_warnings=signed.warnings,
         schedule_preview=preview,
     )

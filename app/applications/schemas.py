@@ -231,6 +231,10 @@ class ApplicationOut(BaseModel):
     id: uuid.UUID
     household_id: uuid.UUID
     applicant_member_id: uuid.UUID
+    borrower_name: str | None = Field(
+        default=None,
+        description="the applicant's name; masked (张**) for roles that need no names",
+    )
     region_code: str
     status: ApplicationStatus
     application_date: date

@@ -83,6 +83,12 @@ class Principal:
     def primary_role(self) -> Role:
         return sorted(self.roles)[0]
 
+    @property
+    def sees_names(self) -> bool:
+        """Whether borrowers' names are shown in full: to those who serve, decide on or
+        manage the loans; auditors and core banking see them masked (张**)."""
+        return bool(self.roles & NAME_ROLES)
+
     def sees_region(self, region_code: str) -> bool:
         return any(p == NATIONAL_SCOPE or region_code.startswith(p) for p in self.regions)
 
@@ -327,6 +333,15 @@ AnyRole = Annotated[Principal, Depends(current_principal)]
 # The role sets, in one place. "Readers" read the loan book within their regions (households,
 # applications, visits, the reviewer's queue); a loan and what hangs off it (its disbursements,
 # its repayments) is read by core banking too.
+NAME_ROLES = frozenset(
+    {
+        Role.loan_officer,
+        Role.credit_reviewer,
+        Role.risk_manager,
+        Role.exemption_committee,
+        Role.admin,
+    }
+)
 READERS = (Role.loan_officer, Role.credit_reviewer, Role.risk_manager, Role.auditor)
 Reader = Annotated[Principal, Depends(require(*READERS))]
 LoanReader = Annotated[Principal, Depends(require(*READERS, Role.core_banking))]

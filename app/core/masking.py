@@ -38,6 +38,12 @@ def mask_text(text: str) -> str:
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+def mask_name(name: str) -> str:
+    """The family name and a star per other character: '张三丰' → '张**'."""
+    value = name.strip()
+    return value[:1] + "*" * (len(value) - 1)
+
+
 def mask_account(account: str) -> str:
     """Bank account: first 4 and last 4 digits."""
     return mask_id_number(account)

@@ -252,6 +252,9 @@ _VALIDATION_ZH = {
     "too_long": "至多 {max_length} 项",
     "json_invalid": "不是有效的 JSON",
     "value_error": "取值无效：{error}",
+    "amount_format": "应为金额（元），最多两位小数，如 {example}",
+    "positive_amount_format": "应为大于零的金额（元），最多两位小数，如 {example}",
+    "rate_format": "应为小数形式的年利率，如 {example}（即 4.35%）",
     "assertion_error": "取值无效",
     "union_tag_invalid": "类型标记无效",
 }

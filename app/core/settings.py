@@ -182,7 +182,8 @@ class Settings(BaseSettings):
     # counties with a risk compensation fund and its share ("520102:0.5,520103:0.4").
     bank_npl_ratios: str = ""
     risk_compensation_funds: str = ""
-    # The bank as the finance departments' claim form names it (填报单位).
+    # The bank as the finance departments' forms and every report name it (填报银行, 填报单位);
+    # required in production. Unset elsewhere, a workbook says so in its place.
     bank_name: str = ""
 
     log_level: str = "INFO"
@@ -228,6 +229,12 @@ class Settings(BaseSettings):
     # Penalty markup on misused funds (same rule: 50%–100%).
     misuse_penalty_markup: Decimal = Decimal("1.0")
 
+    @property
+    def filing_bank(self) -> str:
+        """The bank as a form names it (填报银行); outside production it may be unset, and the
+        form says so rather than leave a blank to be filled by hand."""
+        return self.bank_name.strip() or "（未设置银行名称）"
+
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> Settings:
         if self.environment is Environment.production and (
@@ -250,6 +257,10 @@ class Settings(BaseSettings):
             raise ValueError("SIMULATED_TODAY is for tests and simulations, not production")
         if self.environment is Environment.production and self.allow_future_business_dates:
             raise ValueError("ALLOW_FUTURE_BUSINESS_DATES is for simulations, not production")
+        if self.environment is Environment.production and not self.bank_name.strip():
+            raise ValueError(
+                "ENVIRONMENT=production needs BANK_NAME: the bank as every form it files names it"
+            )
         if self.environment is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         for name, markup, (low, high) in (

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import Request
@@ -23,8 +24,11 @@ from app.core.workbook import Book
 CSV_MEDIA_TYPE = "text/csv"
 Format = Literal["json", "csv", "xlsx"]
 FORMAT_HELP = "json, csv (UTF-8 with a byte-order mark) or xlsx; by default from `Accept`"
+# Declared as binary, so a client generated from the API document saves the file rather than
+# parse it as JSON.
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}
+    200: {"content": {CSV_MEDIA_TYPE: _BINARY, XLSX_MEDIA_TYPE: _BINARY}}
 }
 
 
@@ -38,10 +42,18 @@ def wanted(request: Request, format: Format | None) -> Format:
     return "csv" if CSV_MEDIA_TYPE in accept else "json"
 
 
+Kind = Literal["text", "money", "date", "percent", "whole"]
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
-    header: str  # Chinese, as the sheet shows it
-    money: bool = False
+    header: str  # Chinese, as the sheet shows it (元 for amounts, as the bank writes it)
+    kind: Kind = "text"
+    summed: bool | None = None  # in the totals row; by default the money columns are
+
+    @property
+    def in_totals(self) -> bool:
+        return self.kind == "money" if self.summed is None else self.summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +62,16 @@ class Table:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
     title: str | None = None  # a first line above the headers (xlsx)
+    notes: Sequence[str] = ()  # lines under the title: the bank, the date, the scope
+    totals: bool = False  # a 合计 row under the rows, summing the columns `in_totals`
+    after: Sequence[str] = ()  # lines under the table: tests, signature blocks
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, kind: Kind = "text") -> Any:
     if value is None:
         return ""
+    if kind == "percent" and isinstance(value, Decimal | float | int):
+        return f"{Decimal(str(value)):.2%}"
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -65,36 +82,70 @@ def csv_bytes(table: Table) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.header for c in table.columns])
     for row in table.rows:
-        writer.writerow([csvsafe.cell(_plain(v)) for v in row])
+        writer.writerow(
+            [csvsafe.cell(_plain(v, c.kind)) for c, v in zip(table.columns, row, strict=True)]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def xlsx_bytes(*tables: Table) -> bytes:
-    """One sheet per table: the title, bold headers, money as numbers formatted to the fen."""
+    """One sheet per table, as a clerk prints it: the title and notes, a frozen, filtered
+    header row, amounts as numbers to the fen with thousands separators, dates as dates,
+    rates as percents, the totals row and the lines after (workbook.Book sets widths from the
+    content, A4 landscape and the page footer)."""
     book = Book()
     bold = book.style(bold=True)
-    money = book.style(num_format="#,##0.00")
+    title = book.style(bold=True, font_size=14)
+    header = book.style(bold=True, bg_color="#EEEEEE", border=1, text_wrap=True)
+    styles: dict[str, Any] = {
+        "money": book.style(num_format="#,##0.00"),
+        "percent": book.style(num_format="0.00%"),
+        "whole": book.style(num_format="0"),
+    }
+    total_styles = {
+        "money": book.style(num_format="#,##0.00", bold=True),
+        "whole": book.style(num_format="0", bold=True),
+    }
     for table in tables:
         sheet = book.sheet(table.sheet)
         row = 0
         if table.title:
-            sheet.cell(row, 0, table.title, bold)
+            sheet.line(row, table.title, title)
             row += 1
-        sheet.row(row, 0, [c.header for c in table.columns], bold)
-        sheet.widths(0, len(table.columns) - 1, 14)
+        for note in table.notes:
+            sheet.line(row, note)
+            row += 1
+        sheet.header(row, [c.header for c in table.columns], header)
+        sums = [Decimal(0) for _ in table.columns]
         for values in table.rows:
             row += 1
             for col, (column, value) in enumerate(zip(table.columns, values, strict=True)):
-                sheet.cell(row, col, _plain(value), money if column.money else None)
+                shown = None if value in (None, "") else value
+                sheet.cell(row, col, shown, styles.get(column.kind))
+                if column.in_totals and isinstance(value, Decimal | int):
+                    sums[col] += value
+        sheet.end_table(row)
+        if table.totals:
+            row += 1
+            sheet.cell(row, 0, "合计", bold)
+            for col, column in enumerate(table.columns):
+                if column.in_totals:
+                    sheet.cell(row, col, sums[col], total_styles.get(column.kind, bold))
+        row += 1
+        for line in table.after:
+            row += 1
+            sheet.line(row, line, bold if line.endswith("：") else None)
     return book.bytes()
 
 
-def file_response(table: Table, form: Format, name: str) -> Response:
-    """The table as a download named `name` (without extension)."""
+def file_response(table: Table | tuple[Table, ...], form: Format, name: str) -> Response:
+    """The table as a download named `name` (without extension): a workbook has a sheet per
+    table, a CSV the first."""
+    every = table if isinstance(table, tuple) else (table,)
     if form == "xlsx":
-        body, media_type, ext = xlsx_bytes(table), XLSX_MEDIA_TYPE, "xlsx"
+        body, media_type, ext = xlsx_bytes(*every), XLSX_MEDIA_TYPE, "xlsx"
     else:
-        body, media_type, ext = csv_bytes(table), CSV_MEDIA_TYPE + "; charset=utf-8", "csv"
+        body, media_type, ext = csv_bytes(every[0]), CSV_MEDIA_TYPE + "; charset=utf-8", "csv"
     return Response(
         body,
         media_type=media_type,

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 POSITIVE_MONEY_PATTERN = r"^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d{0,11}(\.\d{1,2})?)$"
@@ -16,15 +17,24 @@ RATE_PATTERN = r"^0(\.\d{1,10})?$"
 
 
 def _parser(pattern: str, what: str, example: str) -> Any:
+    """A decimal string matching `pattern`; a mismatch is a `decimal_format` error whose words
+    name what is expected by example (app/core/problems.py has them in Chinese), never the
+    regular expression: the API document states that."""
     compiled = re.compile(pattern)
+    kind = {"A rate": "rate", "A positive amount": "positive_amount"}.get(what, "amount")
+
+    def refuse() -> PydanticCustomError:
+        return PydanticCustomError(
+            f"{kind}_format",
+            '{what} must be a decimal string such as "{example}"',
+            {"what": what, "example": example},
+        )
 
     def parse(value: object) -> Decimal:
         if isinstance(value, Decimal):
             return value
-        if not isinstance(value, str):
-            raise ValueError(f'{what} must be a decimal string such as "{example}"')
-        if not compiled.fullmatch(value):
-            raise ValueError(f'{what} must match {pattern}, e.g. "{example}"')
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise refuse()
         try:
             return Decimal(value)
         except InvalidOperation as exc:  # pragma: no cover (the pattern admits only decimals)

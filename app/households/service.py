@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from app.core.auth import Principal
 from app.core.crypto import ACCOUNT, ID_NUMBER, PHONE, get_cipher
 from app.core.i18n import Said, said_of
 from app.core.identity import InvalidIdNumberError, parse_id_number
-from app.core.masking import mask_account, mask_id_number, mask_phone
+from app.core.masking import mask_account, mask_id_number, mask_name, mask_phone
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped, readable, within
 from app.domain import rating as scorecard
@@ -247,6 +249,19 @@ def roster_status(session: Session, household_id: uuid.UUID, on: date) -> Roster
     )
 
 
+def borrower_names(
+    session: Session, principal: Principal, member_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The names beside loans and applications, in one read: in full, or masked for the roles
+    that need no names (Principal.sees_names)."""
+    wanted = set(member_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(wanted)))
+    shown = (lambda n: n) if principal.sees_names else mask_name
+    return {member_id: shown(name) for member_id, name in rows}
+
+
 def to_out(session: Session, household: Household) -> schemas.HouseholdOut:
     statuses = member_statuses(session, household, clock.today(session, household.region_code))
     return schemas.HouseholdOut(
@@ -333,21 +348,15 @@ def latest_rating(session: Session, household_id: uuid.UUID) -> CreditRating | N
     )
 
 
-def search(
-    session: Session,
-    principal: Principal,
-    *,
-    id_number: str | None,
-    name: str | None,
-    household_number: str | None,
-    region: str | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[Household], int]:
-    """Households within the caller's regions: by a member's ID number (exact, through its
-    blind index: the number itself is never searched or stored), a member's name (its
-    beginning), the roster household number (exact) or a region prefix; newest first."""
-    query = select(Household)
+def households_matching(
+    *, id_number: str | None, name: str | None, household_number: str | None
+) -> Select[Any] | None:
+    """The ids of households with a member of this ID number (exact, through its blind index:
+    the number itself is never searched or stored), a member whose name begins so, or this
+    roster household number; None when nothing is asked. A malformed ID number is 422."""
+    query = select(Household.id)
+    if id_number is None and name is None and household_number is None:
+        return None
     if id_number is not None:
         try:
             number = parse_id_number(id_number, clock.today()).value
@@ -370,6 +379,29 @@ def search(
         )
     if household_number is not None:
         query = query.where(Household.household_number == household_number)
+    return query
+
+
+def search(
+    session: Session,
+    principal: Principal,
+    *,
+    id_number: str | None,
+    name: str | None,
+    household_number: str | None,
+    region: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Household], int]:
+    """Households within the caller's regions: by a member's ID number (exact, through its
+    blind index: the number itself is never searched or stored), a member's name (its
+    beginning), the roster household number (exact) or a region prefix; newest first."""
+    query = select(Household)
+    matching = households_matching(
+        id_number=id_number, name=name, household_number=household_number
+    )
+    if matching is not None:
+        query = query.where(Household.id.in_(matching))
     if region is not None:
         query = query.where(within(Household.region_code, region))
     query = readable(query, principal, Household.region_code)

@@ -142,7 +142,7 @@ def _flat(value: object) -> object:
 @router.get(
     "/{job_id}/output",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(403, 404, 409)},
+    responses={**tables.FILE_RESPONSES, **problem_responses(403, 404, 409)},
 )
 def job_output(job_id: uuid.UUID, session: DbSession, principal: Follower) -> Response:
     """The file the job made (a claim export); 409 until it has made one."""

@@ -140,6 +140,8 @@ class Loan(Base):
     misuse_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     # Contracts brought over from the bank's earlier system (脱贫人口小额信贷).
     external_ref: Mapped[str | None] = mapped_column(String(60), unique=True)
+    # 合同编号: county, year and sequence, assigned at signing (contract_numbers.next_number)
+    contract_number: Mapped[str] = mapped_column(String(24), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
@@ -335,3 +337,15 @@ class LoanRecovery(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+class ContractSequence(Base):
+    """The last contract number given in a county and year (合同编号, issue 28): a signing
+    takes the next under this row's lock, so numbers are unique and, as a rolled-back signing
+    rolls its number back too, without gaps."""
+
+    __tablename__ = "contract_sequences"
+
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -3,22 +3,27 @@ override."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.core import tables
+from app.core import clock, tables
 from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
+from app.core.identity import region_name
 from app.core.problems import problem_responses
+from app.core.settings import get_settings
 from app.domain import position as arithmetic
 from app.domain.classification import RiskClass
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
+from app.households.service import borrower_names, households_matching
 from app.loans import lifecycle, schemas, service
 from app.loans.models import Instalment, Loan
 
@@ -27,13 +32,16 @@ router = APIRouter(prefix="/v1", tags=["loans"])
 Reader = LoanReader
 
 
-def loan_out(session: Session, loan: Loan, *, with_roster: bool = False) -> schemas.LoanOut:
-    """The loan; `with_roster` (the single loan view): its borrower's roster status and its
-    current disbursement too."""
+def loan_out(
+    session: Session, loan: Loan, name: str | None, *, with_roster: bool = False
+) -> schemas.LoanOut:
+    """The loan and its borrower's `name` (households.borrower_names); `with_roster` (the
+    single loan view): its borrower's roster status and its current disbursement too."""
     position = service.position(session, loan)
     roster = service.borrower_roster_status(session, loan) if with_roster else None
     return schemas.LoanOut(
-        **schemas.LoanSummaryOut.model_validate(loan).model_dump(),
+        **schemas.LoanSummaryOut.model_validate(loan).model_dump(exclude={"borrower_name"}),
+        borrower_name=name,
         value_date=loan.value_date,
         maturity_date=loan.maturity_date,
         closed_on=loan.closed_on,
@@ -91,37 +99,42 @@ def _instalment_out(row: Instalment, business_date: object) -> schemas.Instalmen
 
 
 _LOAN_COLUMNS = (
-    tables.Column("贷款编号"),
+    tables.Column("合同编号"),
+    tables.Column("借款人"),
     tables.Column("县级区划代码"),
+    tables.Column("县（市、区）"),
     tables.Column("状态"),
     tables.Column("风险分类"),
     tables.Column("客户经理"),
     tables.Column("政策版本"),
-    tables.Column("合同金额", money=True),
-    tables.Column("年利率"),
-    tables.Column("期限（月）"),
+    tables.Column("合同金额（元）", "money"),
+    tables.Column("年利率", "percent"),
+    tables.Column("期限（月）", "whole"),
     tables.Column("还款方式"),
-    tables.Column("签约日"),
-    tables.Column("起息日"),
-    tables.Column("到期日"),
-    tables.Column("本金余额", money=True),
-    tables.Column("逾期本金", money=True),
-    tables.Column("逾期利息", money=True),
-    tables.Column("逾期天数"),
+    tables.Column("签约日", "date"),
+    tables.Column("起息日", "date"),
+    tables.Column("到期日", "date"),
+    tables.Column("本金余额（元）", "money"),
+    tables.Column("逾期本金（元）", "money"),
+    tables.Column("逾期利息（元）", "money"),
+    tables.Column("逾期天数", "whole", summed=False),
     tables.Column("原系统合同号"),
+    tables.Column("贷款编号"),
 )
 
 
-def _loan_row(loan: Loan) -> list[object]:
+def _loan_row(loan: Loan, name: str | None) -> list[object]:
     return [
-        str(loan.id),
+        loan.contract_number,
+        name,
         loan.region_code,
+        region_name(loan.region_code) or "",
         labelled("LoanStatus", loan.status),
         labelled("RiskClass", loan.risk_class),
         loan.officer,
         loan.policy_version,
         loan.principal,
-        f"{loan.annual_rate:.4%}",
+        loan.annual_rate,
         loan.term_months,
         labelled("RepaymentMethod", loan.repayment_method),
         loan.signed_on,
@@ -132,7 +145,18 @@ def _loan_row(loan: Loan) -> list[object]:
         loan.overdue_interest,
         loan.days_past_due,
         loan.external_ref,
+        str(loan.id),
     ]
+
+
+def _named_rows(
+    session: Session, principal: Principal, loans: Iterator[Loan]
+) -> Iterator[list[object]]:
+    """The file's rows, the borrowers' names read a thousand loans at a time."""
+    while batch := list(itertools.islice(loans, 1000)):
+        names = borrower_names(session, principal, (loan.borrower_member_id for loan in batch))
+        for loan in batch:
+            yield _loan_row(loan, names.get(loan.borrower_member_id))
 
 
 @router.get(
@@ -157,6 +181,19 @@ def list_loans(
         str | None, Query(max_length=100, description="core banking's disbursement reference")
     ] = None,
     household_id: Annotated[uuid.UUID | None, Query(description="one household's loans")] = None,
+    contract_number: Annotated[
+        str | None, Query(max_length=24, description="合同编号, e.g. 520102-2027-000123")
+    ] = None,
+    name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="a household member's name, its start"),
+    ] = None,
+    id_number: Annotated[
+        str | None, Query(max_length=18, description="a household member's ID number (exact)")
+    ] = None,
+    household_number: Annotated[
+        str | None, Query(max_length=40, description="the roster household number (exact)")
+    ] = None,
     sort: Annotated[
         Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
@@ -177,17 +214,34 @@ def list_loans(
         core_transaction_id=core_transaction_id,
         officer=officer,
         household_id=household_id,
+        contract_number=contract_number,
+        households=households_matching(
+            id_number=id_number, name=name, household_number=household_number
+        ),
     )
     form = tables.wanted(request, format)
     if form != "json":
-        rows = (_loan_row(loan) for loan in service.export_rows(session, principal, where, sort))
-        table = tables.Table("贷款清单", _LOAN_COLUMNS, rows, title="帮扶小额信贷贷款清单")
+        rows = _named_rows(session, principal, service.export_rows(session, principal, where, sort))
+        table = tables.Table(
+            "贷款清单",
+            _LOAN_COLUMNS,
+            rows,
+            title="帮扶小额信贷贷款清单",
+            notes=(
+                f"填报银行：{get_settings().filing_bank}    截至：{clock.today().isoformat()}"
+                "    金额单位：元",
+            ),
+            totals=True,
+        )
         return tables.file_response(table, form, "loans")
     items, next_cursor, total = service.list_page(
         session, principal, where, sort=sort, cursor=cursor, limit=limit
     )
+    names = borrower_names(session, principal, (loan.borrower_member_id for loan in items))
     return schemas.LoanPage(
-        items=[loan_out(session, loan) for loan in items], next_cursor=next_cursor, total=total
+        items=[loan_out(session, loan, names.get(loan.borrower_member_id)) for loan in items],
+        next_cursor=next_cursor,
+        total=total,
     )
 
 
@@ -196,7 +250,9 @@ def list_loans(
 )
 def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.LoanOut:
     """Balances, days past due, risk class and subsidy to date."""
-    return loan_out(session, service.get(session, principal, loan_id), with_roster=True)
+    loan = service.get(session, principal, loan_id)
+    name = borrower_names(session, principal, [loan.borrower_member_id])
+    return loan_out(session, loan, name.get(loan.borrower_member_id), with_roster=True)
 
 
 @router.get(
@@ -243,7 +299,8 @@ def worsen_risk_class(
     if request is not None:
         response.status_code = 202
         response.headers["Location"] = f"/v1/decisions/{request.id}"
-    return loan_out(session, loan)
+    name = borrower_names(session, principal, [loan.borrower_member_id])
+    return loan_out(session, loan, name.get(loan.borrower_member_id))
 
 
 @router.get(

@@ -53,8 +53,17 @@ class LoanSummaryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    contract_number: str = Field(
+        description="合同编号: county, year and sequence, assigned at signing",
+        examples=["520102-2027-000123"],
+    )
     application_id: uuid.UUID | None
     household_id: uuid.UUID
+    borrower_member_id: uuid.UUID
+    borrower_name: str | None = Field(
+        default=None,
+        description="the borrower's name; masked (张**) for roles that need no names",
+    )
     region_code: str
     status: LoanStatus
     officer: str = Field(description="the loan officer who looks after the loan")

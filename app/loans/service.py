@@ -149,6 +149,14 @@ SORTS = {
 SORT_CHOICES = tuple(f"{sign}{name}" for name in SORTS for sign in ("", "-"))
 
 
+def contract_numbers(session: Session, loan_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The loans' contract numbers (合同编号), for a report that names its loans."""
+    if not loan_ids:
+        return {}
+    rows = session.execute(select(Loan.id, Loan.contract_number).where(Loan.id.in_(loan_ids)))
+    return {loan_id: number for loan_id, number in rows}
+
+
 @dataclass(frozen=True, slots=True)
 class LoanFilter:
     status: LoanStatus | None = None
@@ -158,6 +166,9 @@ class LoanFilter:
     core_transaction_id: str | None = None
     officer: str | None = None
     household_id: uuid.UUID | None = None
+    contract_number: str | None = None
+    # households.households_matching: by a member's name, ID number or the household number
+    households: Select[Any] | None = None
 
 
 def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
@@ -167,6 +178,10 @@ def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
         query = query.where(Loan.officer == where.officer)
     if where.household_id is not None:
         query = query.where(Loan.household_id == where.household_id)
+    if where.households is not None:
+        query = query.where(Loan.household_id.in_(where.households))
+    if where.contract_number is not None:
+        query = query.where(Loan.contract_number == where.contract_number)
     if where.status is not None:
         query = query.where(Loan.status == where.status)
     if where.external_ref is not None:

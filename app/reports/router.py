@@ -28,6 +28,7 @@ from app.jobs import service as jobs
 from app.jobs.models import JobKind
 from app.jobs.router import ACCEPTED, accepted
 from app.jobs.schemas import JobOut
+from app.loans.service import contract_numbers
 from app.regions.models import RegionDailyStat
 from app.reports import chart, periods, schemas, service, xlsx
 from app.reports import quality as quality_service
@@ -112,7 +113,7 @@ def subsidy_claims(
                 period_,
                 service.loan_facts(session, codes, period_),
                 service.county_facts(session, codes, period_),
-                get_settings().bank_name,
+                get_settings().filing_bank,
             ),
             media_type=sheets.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
@@ -247,51 +248,94 @@ def _percent(value: Decimal) -> str:
     return f"{value:.2%}"
 
 
-def _quality_table(out: schemas.PortfolioQualityOut) -> tables.Table:
-    yes_no = {True: "是", False: "否"}
-    rows = [
-        [
-            r.region_code,
-            region_name(r.region_code) or "",
-            r.active_loans,
-            r.balance,
-            _percent(r.overdue_ratio),
-            _percent(r.npl_ratio),
-            yes_no[r.alert],
-            yes_no[r.suspension_recommended],
-            labelled("LendingStatus", r.lending_status),
-        ]
-        for r in out.regions
+def _tolerance_lines(tolerance: schemas.ToleranceOut | None) -> list[str]:
+    """The 3.1 tolerance test in words: the product's NPL ratio against the bank's plus the
+    points the notice allows."""
+    if tolerance is None:
+        return ["不良容忍度测试（3.1）：未提供全行不良率，无法测试"]
+    verdict = "在容忍度以内" if tolerance.within else "超出容忍度"
+    return [
+        f"不良容忍度测试（{tolerance.clause}）："
+        f"本产品不良率 {_percent(tolerance.product_npl_ratio)}，"
+        f"全行不良率 {_percent(tolerance.bank_npl_ratio)}，"
+        f"容忍上限 {_percent(tolerance.limit)}，{verdict}",
     ]
-    rows.append(
-        [
-            "合计",
-            "",
-            out.active_loans,
-            out.balance,
-            _percent(out.overdue_ratio),
-            _percent(out.npl_ratio),
-            "",
-            "",
-            "",
-        ]
-    )
-    return tables.Table(
+
+
+def _filing_notes(as_of: object) -> tuple[str, ...]:
+    return (f"填报银行：{get_settings().filing_bank}    截至：{as_of}    金额单位：元",)
+
+
+_SIGNATURE_LINES = ("填报人：　　　　　　复核人：　　　　　　负责人：　　　　　　填报日期：",)
+
+
+def _quality_tables(out: schemas.PortfolioQualityOut) -> tuple[tables.Table, tables.Table]:
+    """资产质量 (a row per county and the total) and 五级分类 (the five classes, with the
+    overdue and non-performing balances), as the JSON has them."""
+    yes_no = {True: "是", False: "否"}
+    counties = tables.Table(
         "资产质量",
         [
             tables.Column("县级区划代码"),
             tables.Column("县（市、区）"),
-            tables.Column("在贷笔数"),
-            tables.Column("贷款余额", money=True),
-            tables.Column("逾期率"),
-            tables.Column("不良率"),
+            tables.Column("在贷笔数", "whole", summed=True),
+            tables.Column("贷款余额（元）", "money"),
+            tables.Column("逾期率", "percent"),
+            tables.Column("不良率", "percent"),
             tables.Column("预警"),
             tables.Column("建议暂停"),
             tables.Column("放款状态"),
         ],
-        rows,
+        [
+            [
+                r.region_code,
+                region_name(r.region_code) or "",
+                r.active_loans,
+                r.balance,
+                r.overdue_ratio,
+                r.npl_ratio,
+                yes_no[r.alert],
+                yes_no[r.suspension_recommended],
+                labelled("LendingStatus", r.lending_status),
+            ]
+            for r in out.regions
+        ],
         title=f"帮扶小额信贷资产质量（截至 {out.as_of}）",
+        notes=_filing_notes(out.as_of),
+        totals=True,
+        after=[
+            f"全部在贷 {out.active_loans} 笔，余额 {out.balance:,.2f} 元，"
+            f"逾期余额 {out.overdue_balance:,.2f} 元（逾期率 {_percent(out.overdue_ratio)}），"
+            f"不良余额 {out.npl_balance:,.2f} 元（不良率 {_percent(out.npl_ratio)}）",
+            *_tolerance_lines(out.tolerance),
+            *_SIGNATURE_LINES,
+        ],
     )
+    classes = tables.Table(
+        "五级分类",
+        [
+            tables.Column("风险分类"),
+            tables.Column("笔数", "whole", summed=True),
+            tables.Column("余额（元）", "money"),
+            tables.Column("占比", "percent"),
+        ],
+        [
+            [
+                labelled("RiskClass", c.risk_class),
+                c.loans,
+                c.balance,
+                c.balance / out.balance if out.balance else Decimal(0),
+            ]
+            for c in out.by_class
+        ]
+        + [
+            ["其中：逾期贷款", "", out.overdue_balance, out.overdue_ratio],
+            ["其中：不良贷款（次级、可疑、损失）", "", out.npl_balance, out.npl_ratio],
+        ],
+        title=f"帮扶小额信贷五级分类（截至 {out.as_of}）",
+        notes=_filing_notes(out.as_of),
+    )
+    return counties, classes
 
 
 @router.get(
@@ -316,7 +360,7 @@ def portfolio_quality(
     out = _quality_out(session, quality)
     form = tables.wanted(request, format)
     if form != "json":
-        return tables.file_response(_quality_table(out), form, f"portfolio-quality-{as_of}")
+        return tables.file_response(_quality_tables(out), form, f"portfolio-quality-{as_of}")
     return out
 
 
@@ -407,35 +451,46 @@ def risk_compensation(
     form = tables.wanted(request, format)
     if form == "json":
         return answer
-    rows: list[list[object]] = [
-        [
-            line.region_code,
-            region_name(line.region_code) or "",
-            str(line.loan_id),
-            line.borrower,
-            labelled("RiskClass", line.risk_class),
-            line.principal_outstanding,
-            _percent(line.fund_share),
-            line.claimable,
-        ]
-        for line in out
-    ]
-    npl = sum((x.principal_outstanding for x in out), ZERO)
-    rows.append(["合计", "", "", "", "", npl, "", answer.claimable])
+    names = contract_numbers(session, [line.loan_id for line in out])
     table = tables.Table(
         "风险补偿",
         [
             tables.Column("县级区划代码"),
             tables.Column("县（市、区）"),
-            tables.Column("贷款编号"),
+            tables.Column("合同编号"),
             tables.Column("借款人（身份证号脱敏）"),
             tables.Column("风险分类"),
-            tables.Column("本金余额", money=True),
-            tables.Column("补偿比例"),
-            tables.Column("可申请补偿", money=True),
+            tables.Column("本金余额（元）", "money"),
+            tables.Column("补偿比例", "percent"),
+            tables.Column("可申请补偿（元）", "money"),
         ],
-        rows,
+        [
+            [
+                line.region_code,
+                region_name(line.region_code) or "",
+                names.get(line.loan_id, str(line.loan_id)),
+                line.borrower,
+                labelled("RiskClass", line.risk_class),
+                line.principal_outstanding,
+                line.fund_share,
+                line.claimable,
+            ]
+            for line in out
+        ],
         title=f"风险补偿金申请（{period}，截至 {period_.end}）",
+        notes=_filing_notes(period_.end),
+        totals=True,
+        after=[
+            *(
+                f"{region_name(f.region_code) or f.region_code}（{f.region_code}）：补偿比例 "
+                f"{_percent(f.fund_share)}，不良本金 {f.npl_principal:,.2f} 元，"
+                f"可申请 {f.claimable:,.2f} 元；" + _tolerance_lines(f.tolerance)[0]
+                for f in answer.funds
+            ),
+            *([] if answer.funds else ["所辖地区未设立风险补偿金"]),
+            *_tolerance_lines(answer.tolerance),
+            *_SIGNATURE_LINES,
+        ],
     )
     return tables.file_response(table, form, f"risk-compensation-{period}")
 

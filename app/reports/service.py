@@ -485,6 +485,7 @@ class LoanFacts:
     """What the finance form shows of a claimed loan beside its subsidy."""
 
     household_region: str
+    contract_number: str
     principal: Decimal
     value_date: date | None
     term_months: int
@@ -519,7 +520,8 @@ WITH prev AS (
     WHERE l.region_code = ANY(:regions) AND r.value_date BETWEEN :start AND :end
     GROUP BY r.loan_id
 )
-SELECT l.id AS loan_id, h.region_code AS household_region, l.principal, l.value_date,
+SELECT l.id AS loan_id, h.region_code AS household_region, l.contract_number,
+       l.principal, l.value_date,
        l.term_months, l.annual_rate,
        COALESCE(prev.principal_outstanding, 0) AS balance_start,
        COALESCE(last.principal_outstanding, 0) AS balance_end,

@@ -48,10 +48,10 @@ _LINE_HEADERS = (
     "县级区划代码",
     "户籍所在县",
     "状态",
-    "贷款编号",
+    "合同编号",
     "借款人（身份证号脱敏）",
     "政策版本",
-    "贷款金额",
+    "贷款金额（元）",
     "放款日期",
     "期限（月）",
     "年利率",
@@ -65,7 +65,7 @@ _LINE_HEADERS = (
     "地方调整",
 )
 SIGNATURES = ("填报人：", "复核人：", "负责人：", "联系电话：", "填报日期：")
-_NO_FACTS = LoanFacts("", ZERO, None, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
+_NO_FACTS = LoanFacts("", "", ZERO, None, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
 
 
 def _county(code: str) -> str:
@@ -134,10 +134,11 @@ def _totals_sheet(
     bank_name: str,
 ) -> None:
     """汇总: a row per county, the total row, and the signature blocks."""
-    totals.widths(0, len(_TOTAL_HEADERS) - 1, 14)
-    totals.cell(0, 0, f"帮扶小额信贷贴息资金申领表（{period.code}）", styles.title)
-    totals.cell(1, 0, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}")
-    totals.row(2, 0, _TOTAL_HEADERS, styles.bold)
+    totals.line(0, f"帮扶小额信贷贴息资金申领表（{period.code}）", styles.title)
+    totals.line(
+        1, f"申领期间：{period.start} 至 {period.end}    填报银行：{bank_name}    金额单位：元"
+    )
+    totals.header(2, _TOTAL_HEADERS, styles.bold)
     row = 3
     sums: list[Decimal] = [ZERO] * 13
     for claim in claims:
@@ -152,6 +153,7 @@ def _totals_sheet(
             totals.cell(row, col + 3, value, styles.money if col >= 3 else None)
             sums[col] += Decimal(value)
         row += 1
+    totals.end_table(row - 1)
     totals.cell(row, 0, "合计", styles.bold)
     for col, value in enumerate(sums):
         totals.cell(row, col + 3, value, styles.money_bold if col >= 3 else styles.bold)
@@ -159,22 +161,19 @@ def _totals_sheet(
 
 
 def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> None:
-    totals.cell(row, 0, f"填报单位（盖章）：{bank_name}", styles.bold)
+    totals.line(row, f"填报单位（盖章）：{bank_name}", styles.bold)
     row += 1
-    for offset, label in enumerate(SIGNATURES):
-        totals.cell(row, offset * 3, label)
+    totals.line(row, "　　　　".join(SIGNATURES))
     row += 2
-    totals.cell(row, 0, "财政部门审核意见：", styles.bold)
-    totals.cell(row + 1, 0, "审核人：")
-    totals.cell(row + 1, 3, "审核日期：")
+    totals.line(row, "财政部门审核意见：", styles.bold)
+    totals.line(row + 1, "审核人：　　　　　　　　审核日期：")
 
 
 def _lines_sheet(
     lines: Sheet, styles: _Styles, claims: list[CountyClaim], facts: dict[uuid.UUID, LoanFacts]
 ) -> None:
     """明细: a row per claimed loan."""
-    lines.widths(0, len(_LINE_HEADERS) - 1, 14)
-    lines.row(0, 0, _LINE_HEADERS, styles.bold)
+    lines.header(0, _LINE_HEADERS, styles.bold)
     row = 1
     for claim in claims:
         status = STATUS_ZH.get(claim.status, claim.status)
@@ -187,13 +186,13 @@ def _lines_sheet(
                     line.region_code,
                     _county(f.household_region) if f.household_region else "",
                     status,
-                    str(line.loan_id),
+                    f.contract_number or str(line.loan_id),
                     line.borrower,
                     line.policy_version,
                 ],
             )
             lines.cell(row, 6, f.principal, styles.money)
-            lines.cell(row, 7, f.value_date.isoformat() if f.value_date else "")
+            lines.cell(row, 7, f.value_date)
             lines.cell(row, 8, f.term_months)
             lines.cell(row, 9, f.annual_rate, styles.rate)
             for col, value in enumerate(
@@ -211,3 +210,4 @@ def _lines_sheet(
             ):
                 lines.cell(row, col, value, styles.money)
             row += 1
+    lines.end_table(row - 1)

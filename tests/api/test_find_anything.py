@@ -62,15 +62,18 @@ def test_the_loan_list_counts_sorts_and_exports(svc: Servicing) -> None:
     )
     assert workbook.status_code == 200 and workbook.headers["content-type"] == XLSX_MEDIA_TYPE
     rows = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content)).get_sheet_by_index(0)
-    title, header, *lines = rows.to_python()
-    assert title[0] == "帮扶小额信贷贷款清单"
-    assert header[:4] == ["贷款编号", "县级区划代码", "状态", "风险分类"]
-    assert [line[header.index("合同金额")] for line in lines] == [20000.0, 15000.0, 12000.0]
-    assert {line[2] for line in lines} == {"在贷"} and {line[3] for line in lines} == {"正常"}
+    title, note, header, *lines, total = rows.to_python()
+    assert title[0] == "帮扶小额信贷贷款清单" and note[0].startswith("填报银行：")
+    assert header[:6] == ["合同编号", "借款人", "县级区划代码", "县（市、区）", "状态", "风险分类"]
+    amounts = [line[header.index("合同金额（元）")] for line in lines]
+    assert amounts == [20000.0, 15000.0, 12000.0]
+    assert total[0] == "合计" and total[header.index("合同金额（元）")] == 47000.0
+    assert {line[4] for line in lines} == {"在贷"} and {line[5] for line in lines} == {"正常"}
+    assert all(line[0].startswith(f"{county}-") and line[1] for line in lines)
     as_csv = svc.client.get(
         "/v1/loans", params={"region": county}, headers={**svc.flow.officer, "Accept": "text/csv"}
     )
-    assert as_csv.content.startswith("\ufeff贷款编号,县级区划代码,状态".encode())
+    assert as_csv.content.startswith("\ufeff合同编号,借款人,县级区划代码".encode())
     assert as_csv.text.count("\n") == 4
 
 

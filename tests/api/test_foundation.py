@@ -348,6 +348,7 @@ def test_production_refuses_development_secrets() -> None:
         "data_hash_key": base64.b64encode(os.urandom(32)).decode(),
         "allow_future_business_dates": False,
         "simulated_today": None,
+        "bank_name": "某县农村商业银行",
     }
     with pytest.raises(ValueError, match="development JWT secret"):
         Settings(environment=Environment.production, jwt_secret=DEV_JWT_SECRET, **keys)
@@ -370,6 +371,8 @@ def test_production_refuses_development_secrets() -> None:
             jwt_secret="x" * 48,
             **{**keys, "allow_future_business_dates": True},
         )
+    with pytest.raises(ValueError, match="BANK_NAME"):
+        Settings(environment=Environment.production, jwt_secret="x" * 48, **keys, bank_name=" ")
     ok = Settings(environment=Environment.production, jwt_secret="x" * 48, **keys)
     assert ok.environment is Environment.production
 

@@ -148,7 +148,7 @@ def test_a_member_named_as_a_formula_is_that_name_in_the_claim_workbook(
     assert book.status_code == 200, book.text
     lines = CalamineWorkbook.from_filelike(io.BytesIO(book.content))
     rows = lines.get_sheet_by_name("明细").to_python()
-    (line,) = [r for r in rows[1:] if r[3] == loan["id"]]
+    (line,) = [r for r in rows[1:] if r[3] == loan["contract_number"]]
     assert isinstance(line[4], str) and line[4].startswith(name + " "), line
     assert _formulas(book.content) == []
 
@@ -175,7 +175,9 @@ def test_a_contract_number_as_a_formula_is_text_in_the_loan_list_workbook(
     )
     assert book.status_code == 200, book.text
     rows = CalamineWorkbook.from_filelike(io.BytesIO(book.content)).get_sheet_by_index(0)
-    assert [r[-1] for r in rows.to_python()[2:]] == ["=1+2"]
+    header = rows.to_python()[2]
+    column = header.index("原系统合同号")
+    assert [r[column] for r in rows.to_python()[3:-1]] == ["=1+2"]
     assert _formulas(book.content) == []
 
 
@@ -205,11 +207,11 @@ def test_a_rejected_contract_number_as_a_formula_is_text_in_the_row_errors_workb
 @pytest.mark.parametrize("value", HOSTILE)
 def test_every_text_is_a_string_cell_whatever_it_starts_with(value: str) -> None:
     table = tables.Table(
-        "名单", [tables.Column("姓名"), tables.Column("金额", money=True)], [[value, 5]]
+        "名单", [tables.Column("姓名"), tables.Column("金额", "money")], [[value, 5]]
     )
     book = tables.xlsx_bytes(table)
     rows = CalamineWorkbook.from_filelike(io.BytesIO(book)).get_sheet_by_index(0).to_python()
-    assert rows[1] == [value, 5.0]
+    assert rows[1] == [value, 5.0]  # under the header row
     assert _formulas(book) == []
 
 

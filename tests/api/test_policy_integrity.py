@@ -184,7 +184,8 @@ def test_clause_1_1_one_outstanding_loan_per_roster_household_even_when_register
         conn.execute(
             "INSERT INTO loans SELECT (jsonb_populate_record(l, jsonb_build_object("
             " 'id', gen_random_uuid(), 'application_id', NULL, 'household_id', %s::uuid,"
-            " 'external_ref', NULL))).* FROM loans l WHERE id = %s",
+            " 'external_ref', NULL, 'contract_number', 'copy-' || l.contract_number)))"
+            ".* FROM loans l WHERE id = %s",
             (second["id"], signed.json()["loan"]["id"]),
         )
     assert "uq_loans_one_outstanding_per_roster_household" in str(e.value)

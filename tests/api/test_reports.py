@@ -19,11 +19,13 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from python_calamine import CalamineWorkbook
 
 from app.core import clock
 from app.core.auth import Role
 from app.core.identity import region_name
 from app.core.settings import get_settings
+from app.domain.labels import labelled
 from app.reports.periods import parse
 from bench.seed import seed_loans
 from tests.api.factories import Origination, Servicing, headers, own_county
@@ -244,14 +246,29 @@ def test_portfolio_quality_equals_an_independent_computation(
         headers=reader,
         params={"as_of": SEEDED.isoformat(), "bank_npl_ratio": "0.015", "format": "xlsx"},
     )
-    title, header, *rows = read_first_sheet(sheet.content)
+    title, note, header, *rows = read_first_sheet(sheet.content)
     assert title[0] == f"帮扶小额信贷资产质量（截至 {SEEDED}）"
-    assert header[:4] == ["县级区划代码", "县（市、区）", "在贷笔数", "贷款余额"]
-    assert [r[0] for r in rows[:-1]] == [r["region_code"] for r in body["regions"]]
-    assert rows[-1][0] == "合计" and rows[-1][2] == body["active_loans"]
-    assert D(str(rows[-1][3])).quantize(D("0.01")) == D(body["balance"])
+    assert note[0].startswith("填报银行：")
+    assert header[:4] == ["县级区划代码", "县（市、区）", "在贷笔数", "贷款余额（元）"]
+    counties = rows[: len(body["regions"])]
+    total, _, *after = rows[len(body["regions"]) :]
+    assert [r[0] for r in counties] == [r["region_code"] for r in body["regions"]]
+    assert total[0] == "合计" and total[2] == body["active_loans"]
+    assert D(str(total[3])).quantize(D("0.01")) == D(body["balance"])
+    assert isinstance(counties[0][header.index("逾期率")], float)  # a percent cell, not text
     alert = next(r for r in rows if r[0] == "560000")
     assert alert[header.index("预警")] == "是"
+    words = " ".join(str(line[0]) for line in after)
+    assert f"逾期余额 {D(body['overdue_balance']):,.2f} 元" in words
+    assert "不良容忍度测试（3.1）" in words and "填报人：" in words
+    # the five classes, as the JSON has them
+    book = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content))
+    _, _, class_header, *classes = book.get_sheet_by_name("五级分类").to_python()
+    assert class_header == ["风险分类", "笔数", "余额（元）", "占比"]
+    shown = {r[0]: (r[1], D(str(r[2])).quantize(D("0.01"))) for r in classes}
+    for row in body["by_class"]:
+        assert shown[labelled("RiskClass", row["risk_class"])] == (row["loans"], D(row["balance"]))
+    assert shown["其中：逾期贷款"][1] == D(body["overdue_balance"])
     as_csv = client.get(
         "/v1/reports/portfolio-quality",
         headers={**reader, "Accept": "text/csv"},
@@ -289,9 +306,16 @@ def test_risk_compensation_within_and_beyond_tolerance(
         headers=reader,
         params={"period": "2026-06", "bank_npl_ratio": "0.02", "format": "xlsx"},
     )
-    _, header, *rows = read_first_sheet(sheet.content)
-    assert header[2:5] == ["贷款编号", "借款人（身份证号脱敏）", "风险分类"]
-    assert sorted(r[2] for r in rows[:-1]) == sorted(x["loan_id"] for x in within["lines"])
+    _, _, header, *rows = read_first_sheet(sheet.content)
+    assert header[2:5] == ["合同编号", "借款人（身份证号脱敏）", "风险分类"]
+    rows = rows[: len(within["lines"]) + 1]  # the loans and the total; then the tests
+    numbers = {
+        x["loan_id"]: client.get(f"/v1/loans/{x['loan_id']}", headers=reader).json()
+        for x in within["lines"]
+    }
+    assert sorted(r[2] for r in rows[:-1] if r[2]) == sorted(
+        loan["contract_number"] for loan in numbers.values()
+    )
     assert {r[4] for r in rows[:-1]} == {"次级"}
     assert D(str(rows[-1][-1])).quantize(D("0.01")) == D(within["claimable"])
     # The seeded NPL ratios are all below 3 points, so no bank ratio puts them beyond the
@@ -421,7 +445,8 @@ def test_the_claim_as_an_excel_workbook_in_chinese(client: httpx.Client) -> None
         row["中央贴息"]
     )
     block = [cell for line in totals[5:] for cell in line if cell]
-    assert "填报人：" in block and "复核人：" in block and "财政部门审核意见：" in block
+    signed = " ".join(str(cell) for cell in block)
+    assert "填报人：" in signed and "复核人：" in signed and "财政部门审核意见：" in block
     assert any(str(cell).startswith("填报单位（盖章）") for cell in block)
     lines = workbook.get_sheet_by_name("明细").to_python()
     columns = lines[0]
@@ -429,14 +454,16 @@ def test_the_claim_as_an_excel_workbook_in_chinese(client: httpx.Client) -> None
         "县级区划代码",
         "户籍所在县",
         "状态",
-        "贷款编号",
+        "合同编号",
         "借款人（身份证号脱敏）",
     ]
-    by_loan = {r[3]: dict(zip(columns, r, strict=True)) for r in lines[1:]}
+    by_number = {r[3]: dict(zip(columns, r, strict=True)) for r in lines[1:]}
+    by_loan = {loan["id"]: by_number[loan["contract_number"]] for loan in loans}
     assert sorted(by_loan) == sorted(x["loan_id"] for x in county["lines"])
     assert all("**********" in r["借款人（身份证号脱敏）"] for r in by_loan.values())
     for loan in loans:
         line = by_loan[loan["id"]]
-        assert fen(line["贷款金额"]) == D(loan["principal"])
-        assert line["放款日期"] == loan["value_date"] and line["期限（月）"] == loan["term_months"]
+        assert fen(line["贷款金额（元）"]) == D(loan["principal"])
+        assert line["放款日期"] == date.fromisoformat(loan["value_date"])  # a date cell
+        assert line["期限（月）"] == loan["term_months"]
         assert fen(line["期末余额"]) == D(loan["principal_outstanding"])

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.core.scoping import prefixes_filter
@@ -23,7 +24,7 @@ from app.domain.money import ZERO
 from app.domain.policy import RepaymentMethod
 from app.domain.wording import Said
 from app.loans.lifecycle.position import terms_of
-from app.loans.models import Instalment, Loan
+from app.loans.models import ContractSequence, Instalment, Loan
 
 
 def _move(loan: Loan, to: LoanStatus) -> None:
@@ -69,11 +70,26 @@ class Contract:
     risk_class_override: RiskClass | None = None
 
 
+def next_contract_number(session: Session, region_code: str, year: int) -> str:
+    """合同编号: the county's six digits, the year and the next of that county-year's
+    sequence, e.g. `520102-2027-000123`."""
+    county = region_code[:6]
+    first = insert(ContractSequence).values(county=county, year=year, last_number=1)
+    taken = first.on_conflict_do_update(
+        index_elements=[ContractSequence.county, ContractSequence.year],
+        set_={"last_number": ContractSequence.last_number + 1},
+    ).returning(ContractSequence.last_number)
+    number = session.execute(taken).scalar_one()
+    return f"{county}-{year}-{number:06d}"
+
+
 def contract(session: Session, signed: Contract) -> Loan:
-    """A new loan, contracted. Penalty markups are the settings' at signing (银发〔2003〕251号)."""
+    """A new loan, contracted, with its contract number. Penalty markups are the settings' at
+    signing (银发〔2003〕251号)."""
     settings = get_settings()
     loan = Loan(
         id=uuid.uuid4(),
+        contract_number=next_contract_number(session, signed.region_code, signed.signed_on.year),
         application_id=signed.application_id,
         household_id=signed.household_id,
         borrower_member_id=signed.borrower_member_id,
