@@ -47,6 +47,7 @@ def list_page(
     officer: str | None = None,
     sort: str = "-submitted_at",
     household_id: uuid.UUID | None = None,
+    ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[Application], str | None, int]:
     """Newest first by default, keyset-paginated on (the sort's field, id), within the
     caller's regions; and how many match in all."""
@@ -59,6 +60,8 @@ def list_page(
         query = query.where(Application.officer == officer)
     if household_id is not None:
         query = query.where(Application.household_id == household_id)
+    if ids:
+        query = query.where(Application.id.in_(ids))
     query = readable(query, principal, Application.region_code)
     items = list(session.scalars(keyset_page(query, sort, SORTS, Application.id, cursor, limit)))
     return items, next_cursor(items, sort, SORTS, limit), total_of(session, query)

@@ -167,6 +167,10 @@ def list_applications(
     household_id: Annotated[
         uuid.UUID | None, Query(description="one household's applications")
     ] = None,
+    id: Annotated[
+        list[uuid.UUID] | None,
+        Query(max_length=200, description="these applications (a reviewer's inbox names them)"),
+    ] = None,
     sort: Annotated[
         Literal[reads.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
@@ -186,6 +190,7 @@ def list_applications(
         limit=limit,
         sort=sort,
         household_id=household_id,
+        ids=id,
     )
     names = borrower_names(session, principal, (a.applicant_member_id for a in items))
     return schemas.ApplicationPage(

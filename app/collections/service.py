@@ -16,7 +16,7 @@ from app.collections import schemas
 from app.collections.models import CollectionAction, CollectionCase, PromiseToPay
 from app.core import clock
 from app.core.auth import Principal
-from app.core.i18n import Said
+from app.core.i18n import Said, language_var
 from app.core.problems import conflict, not_found
 from app.core.scoping import readable, within
 from app.core.settings import get_settings
@@ -314,7 +314,7 @@ def county(session: Session, principal: Principal, code: str) -> schemas.CountyC
         overdue_growth=growth,
         alert=bool(found and found.alert),
         suspension_recommended=bool(found and found.suspension_recommended),
-        reasons=found.reasons if found else [],
+        reasons=[r.in_(language_var.get()) for r in found.reasons] if found else [],
         open_cases={str(k): int(v) for k, v in by_bucket.items()},
         cases_never_acted_on=int(never_acted or 0),
         promises_broken_last_30_days=int(broken or 0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,17 @@ class Answer:
         ]
         if len(rules) == 1 and rules[0].startswith(said):  # one rule: it says it all
             said = ""
-        fields = [
-            f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}：{e.get('msg', '')}"
-            for e in self.body.get("errors") or []
-        ]
+        fields = [_where(e) for e in self.body.get("errors") or []]
         return "；".join(part for part in (said, *rules, *fields) if part)
+
+
+def _where(error: dict[str, Any]) -> str:
+    """A field's or a file row's problem: `第 3 行：…` for a row, else the field and the words."""
+    loc = [str(p) for p in error.get("loc", [])]
+    message = str(error.get("msg", ""))
+    if loc and loc[0].startswith("line "):
+        return f"第 {loc[0].removeprefix('line ')} 行：{message}"
+    return f"{'.'.join(loc[1:])}：{message}" if loc[1:] else message
 
 
 class Api:
@@ -71,3 +78,38 @@ class Api:
 
     async def put(self, path: str, body: dict[str, Any]) -> Answer:
         return await self._send("PUT", path, json=body)
+
+    async def write(
+        self, method: str, path: str, body: dict[str, Any] | None, key: str | None
+    ) -> Answer:
+        """A write by any method; POST carries the form's Idempotency-Key."""
+        if method == "POST":
+            headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+            if body is None:
+                return await self._send("POST", path, headers=headers)
+            return await self._send("POST", path, json=body, headers=headers)
+        return await self._send(method, path, json=body or {})
+
+    async def upload(
+        self,
+        path: str,
+        content: AsyncIterator[bytes],
+        content_type: str,
+        key: str,
+        **params: Any,
+    ) -> Answer:
+        """A file to an import, as a job (`Prefer: respond-async`), streamed as it arrives."""
+        headers = {
+            "Content-Type": content_type,
+            "Prefer": "respond-async",
+            "Idempotency-Key": key or str(uuid.uuid4()),
+        }
+        return await self._send("POST", path, headers=headers, content=content, params=params)
+
+    async def file(self, path: str, **params: Any) -> httpx.Response:
+        """A download as the API answered it (a workbook, a CSV), to hand on unchanged."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        async with httpx.AsyncClient(
+            transport=self._transport, base_url="http://console.internal", timeout=300
+        ) as client:
+            return await client.get(path, params=clean, headers=self._headers)

@@ -9,6 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
+from app.console import forms
+from app.console.actions import ACTIONS
+from app.console.forms import Shown
 from app.console.pages import Page, Signed, Write, business_day, items_of, to
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -22,10 +25,36 @@ async def loan_page(page: Page, loan_id: uuid.UUID) -> HTMLResponse:
     return await loan(page, loan_id)
 
 
+# What may be done to a loan from its page, by whom it may be seen (the API still decides).
+LOAN_ACTIONS = {
+    "disburse": ("loan_officer",),
+    "risk_class": ("risk_manager",),
+    "propose_write_off": ("loan_officer", "risk_manager"),
+    "open_exemption": ("loan_officer", "credit_reviewer", "risk_manager"),
+}
+
+
+def _loan_forms(page: Signed, loan: dict[str, Any], today: str) -> dict[str, Shown]:
+    status = loan["status"]
+    shown = {
+        name: Shown(ACTIONS[name].form, f"/console/do/{name}/{loan['id']}", today=today, id=name)
+        for name, roles in LOAN_ACTIONS.items()
+        if page.user.has(*roles)
+    }
+    if status != "contracted":
+        shown.pop("disburse", None)
+    if status not in ("active", "overdue"):
+        for name in ("risk_class", "propose_write_off"):
+            shown.pop(name, None)
+    return shown
+
+
 async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
     found = await page.api.get(f"/v1/loans/{loan_id}")
     if not found.ok:
         return page.refused(found)
+    disbursements = await page.api.get(f"/v1/loans/{loan_id}/disbursements")
+    cases = await page.api.get("/v1/collection-cases", loan_id=loan_id, limit=5)
     schedule = await page.api.get(f"/v1/loans/{loan_id}/schedule")
     repayments = await page.api.get(f"/v1/loans/{loan_id}/repayments")
     visits = await page.api.get(f"/v1/loans/{loan_id}/monitoring-visits")
@@ -50,6 +79,9 @@ async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLRespo
         expected = trial.body if trial.ok else None
     return page.page(
         "loan.html",
+        forms=_loan_forms(page, found.body, today),
+        disbursements=disbursements.body if disbursements.ok else [],
+        cases=items_of(cases),
         loan=found.body,
         expected=expected,
         schedule=schedule.body if schedule.ok else [],
@@ -70,7 +102,10 @@ async def record_visit(
     finding: Annotated[str, Form()],
     notes: Annotated[str, Form()] = "",
 ) -> Response:
-    body = {"visited_on": visited_on, "finding": finding, "notes": notes or "贷后走访"}
+    day, errors = forms.read({"visited_on": visited_on}, *forms.VISITED)
+    if errors:
+        return await loan(page, loan_id, problem="；".join(errors))
+    body = {"visited_on": day["visited_on"], "finding": finding, "notes": notes or "贷后走访"}
     answer = await page.api.post(f"/v1/loans/{loan_id}/monitoring-visits", body, key)
     if answer.ok:
         return to(f"/console/loans/{loan_id}")
@@ -90,7 +125,10 @@ async def ask_renewal_or_extension(
     """An officer asks for a renewal (at maturity) or an extension (before it)."""
     if kind not in ("renewal", "extension"):
         return Response(status_code=404)
-    count = int(months) if months.isdigit() else months
+    read, errors = forms.read({"months": months}, *forms.MONTHS)
+    if errors:
+        return await loan(page, loan_id, problem="；".join(errors))
+    count = read["months"]
     body: dict[str, Any] = (
         {"term_months": count, "repayment_method": repayment_method, "reason": reason}
         if kind == "renewal"
@@ -116,9 +154,10 @@ async def decide_renewal_or_extension(
     refuses that, 4.1)."""
     if kind not in ("renewal", "extension"):
         return Response(status_code=404)
-    body: dict[str, Any] = {"outcome": outcome, "note": note or None}
-    if annual_rate:
-        body["annual_rate"] = annual_rate
+    rate, errors = forms.read({"annual_rate": annual_rate}, *forms.RENEWAL_RATE)
+    if errors:
+        return await loan(page, loan_id, problem="；".join(errors))
+    body: dict[str, Any] = {"outcome": outcome, "note": note or None, **rate}
     answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}/decision", body, key)
     if not answer.ok:
         return await loan(page, loan_id, problem=answer.problem)
@@ -127,6 +166,17 @@ async def decide_renewal_or_extension(
 
 
 # --- a county ------------------------------------------------------------------------------
+
+
+@router.get("/counties", response_class=HTMLResponse)
+async def counties(page: Page, within: str = "") -> HTMLResponse:
+    """县域概况 for a person whose region is wider than a county: the counties within it, from
+    the portfolio-quality report where the person may read it, and a box for a county's code."""
+    within = within if within.isdigit() and len(within) <= 12 else ""
+    today = await business_day(within or "")
+    quality = await page.api.get("/v1/reports/portfolio-quality", as_of=today, region=within)
+    regions = quality.body.get("regions", []) if quality.ok else []
+    return page.page("counties.html", within=within, regions=regions, as_of=today)
 
 
 @router.get("/counties/{code}", response_class=HTMLResponse)
@@ -150,6 +200,11 @@ async def county_page(page: Page, code: str) -> HTMLResponse:
         quality_forbidden=quality is not None and quality.status == 403,
         collections=collections.body if collections.ok else None,
         as_of=as_of,
+        status_form=Shown(
+            ACTIONS["lending_status"].form, f"/console/do/lending_status/{code}", id="status"
+        )
+        if page.user.has("risk_manager") and code.isdigit()
+        else None,
     )
 
 

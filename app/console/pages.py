@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +21,10 @@ from app.console.auth import (
     same_origin,
     user_of,
 )
-from app.core import clock
+from app.core import clock, zh_input
 from app.core.db import get_sessionmaker
 from app.core.identity import region_name
-from app.domain.labels import RATING_REASONS_ZH, ZH, labelled
+from app.domain.labels import AUDIT_ACTIONS_ZH, RATING_REASONS_ZH, ZH, labelled
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.globals.update(
@@ -32,7 +34,28 @@ templates.env.globals.update(
     county=lambda code: region_name(code) or "",
     role_names=ZH["Role"],
 )
-templates.env.filters["percent"] = lambda v: "—" if v in (None, "") else f"{float(v):.2%}"
+templates.env.filters["percent"] = zh_input.rate_text
+templates.env.filters["money"] = zh_input.money_text
+
+
+def _total(items: Any, attribute: str) -> str:
+    """A column's sum, to the fen (the API's amounts are decimal strings)."""
+    return zh_input.money_text(sum((Decimal(str(i[attribute] or 0)) for i in items), Decimal(0)))
+
+
+templates.env.filters["total"] = _total
+
+
+def _changes(values: Any) -> str:
+    """An audit event's before or after, field by field (the fields' codes as recorded)."""
+    if not isinstance(values, dict):
+        return "" if values is None else str(values)
+    return "；".join(f"{k}：{'—' if v is None else v}" for k, v in values.items())
+
+
+templates.env.globals.update(
+    action_label=lambda code: AUDIT_ACTIONS_ZH.get(code, code), changes=_changes
+)
 
 
 class Signed:
@@ -77,9 +100,28 @@ async def business_day(region_code: str) -> str:
 
     def read() -> str:
         with get_sessionmaker()() as db:
-            return clock.today(db, region_code).isoformat()
+            return clock.today(db, region_code or None).isoformat()
 
     return await run_in_threadpool(read)
+
+
+async def loans_named(api: Api, ids: Iterable[str | None]) -> dict[str, Any]:
+    """The loans a page names, by id, in one call: each shown by its contract number and its
+    borrower's name, never by a fragment of its id."""
+    wanted = sorted({i for i in ids if i})[:200]
+    if not wanted:
+        return {}
+    found = await api.get("/v1/loans", id=wanted, limit=200)
+    return {loan["id"]: loan for loan in items_of(found)}
+
+
+async def applications_named(api: Api, ids: Iterable[str | None]) -> dict[str, Any]:
+    """The applications a page names, by id, in one call (their applicants' names)."""
+    wanted = sorted({i for i in ids if i})[:200]
+    if not wanted:
+        return {}
+    found = await api.get("/v1/applications", id=wanted, limit=200)
+    return {a["id"]: a for a in items_of(found)}
 
 
 def items_of(answer: Answer) -> list[Any]:

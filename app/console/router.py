@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.console import loan_pages, sessions
+from app.console import doing, files, forms, lists, loan_pages, sessions
 from app.console.api import Answer
 from app.console.auth import (
     COOKIE,
@@ -18,7 +18,16 @@ from app.console.auth import (
     minting_allowed,
     secure_cookies,
 )
-from app.console.pages import Page, Signed, Write, business_day, items_of, templates, to
+from app.console.pages import (
+    Page,
+    Signed,
+    Write,
+    business_day,
+    items_of,
+    loans_named,
+    templates,
+    to,
+)
 from app.core.auth import Role, issue_token
 from app.core.middleware import session_of
 from app.core.problems import Problem
@@ -128,7 +137,15 @@ async def today(page: Page) -> HTMLResponse:
     sections["collections"] = items_of(queue)
     unconfirmed = await api.get("/v1/loans", status="disbursing", limit=50)
     sections["unconfirmed"] = items_of(unconfirmed)
-    return page.page("today.html", sections=sections)
+    named = await loans_named(
+        api,
+        [r["loan_id"] for r in sections["chain_requests"]]
+        + [v["loan_id"] for v in sections["due_visits"]]
+        + [w["case"]["loan_id"] for w in sections["collections"]],
+    )
+    decisions = await api.get("/v1/decisions", status="pending", limit=100)
+    inbox = sum(1 for d in items_of(decisions) if d["may_decide"])
+    return page.page("today.html", sections=sections, named=named, inbox=inbox)
 
 
 # --- households ---------------------------------------------------------------------------
@@ -157,8 +174,11 @@ async def household_page(page: Page, household_id: uuid.UUID) -> HTMLResponse:
     return await household(page, household_id)
 
 
-async def household(page: Signed, household_id: uuid.UUID, problem: str = "") -> HTMLResponse:
-    """The page, with what the API refused of the last write (`problem`, the API's words)."""
+async def household(
+    page: Signed, household_id: uuid.UUID, problem: str = "", typed: dict[str, Any] | None = None
+) -> HTMLResponse:
+    """The page, with what the API refused of the last write (`problem`, the API's words) and
+    the rating form as it was typed."""
     found = await page.api.get(f"/v1/households/{household_id}")
     if not found.ok:
         return page.refused(found)
@@ -168,15 +188,12 @@ async def household(page: Signed, household_id: uuid.UUID, problem: str = "") ->
     return page.page(
         "household.html",
         problem=problem,
+        typed=typed or {},
         household=found.body,
         ratings=ratings.body if ratings.ok else [],
         applications=items_of(applications),
         loans=items_of(loans),
     )
-
-
-def _whole(value: str) -> int | str:
-    return int(value) if value.strip().isdigit() else value
 
 
 @router.post("/households/{household_id}/rating", dependencies=[Write])
@@ -196,16 +213,27 @@ async def rate(
     bureau_major_bad_record: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    """A credit rating (2.2): the scorecard is the API's; the page sends what was found."""
-    body = {
+    """A credit rating (2.2): the scorecard is the API's; the page sends what was found, its
+    amounts as people write them (58,000, 5.8万)."""
+    typed = {
         "annual_household_income": annual_household_income,
         "annual_production_income": annual_production_income,
         "assets": assets,
         "liabilities": liabilities,
         "annual_existing_repayments": annual_existing_repayments,
-        "production_experience_years": _whole(production_experience_years),
+        "production_experience_years": production_experience_years,
+        "bureau_worst_days_past_due_24m": bureau_worst_days_past_due_24m,
+        "bureau_current_overdue": bureau_current_overdue,
+        "bureau_major_bad_record": bureau_major_bad_record,
+        "village_opinion": village_opinion,
+        "note": note,
+    }
+    read, errors = forms.read(typed, *forms.RATING)
+    if errors:
+        return await household(page, household_id, problem="；".join(errors), typed=typed)
+    body = {
+        **read,
         "bureau_current_overdue": bool(bureau_current_overdue),
-        "bureau_worst_days_past_due_24m": _whole(bureau_worst_days_past_due_24m),
         "bureau_major_bad_record": bool(bureau_major_bad_record),
         "village_opinion": village_opinion,
         "note": note or None,
@@ -213,7 +241,7 @@ async def rate(
     answer = await page.api.post(f"/v1/households/{household_id}/ratings", body, key)
     if answer.ok:
         return to(f"/console/households/{household_id}")
-    return await household(page, household_id, problem=answer.problem)
+    return await household(page, household_id, problem=answer.problem, typed=typed)
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -241,8 +269,16 @@ async def apply_preview(
     """The trials as the officer types: every eligibility rule with its clause, from the facts
     a submission would read (the application trial), and the subsidy split (the policy
     trial). Nothing is stored."""
-    if not (amount and term_months.isdigit() and purpose):
+    read, errors = forms.read(
+        {"amount": amount, "term_months": term_months, "annual_rate": annual_rate},
+        *forms.APPLYING,
+        *forms.TRIAL_RATE,
+    )
+    if not (amount and term_months and purpose):
         return page.page("_preview.html", eligibility=None, subsidy=None, problem="")
+    if errors:
+        return page.page("_preview.html", eligibility=None, subsidy=None, problem="；".join(errors))
+    amount, annual_rate = read["amount"], read["annual_rate"]
     found = await page.api.get(f"/v1/households/{household_id}")
     if not found.ok:
         return page.page("_preview.html", eligibility=None, subsidy=None, problem=found.problem)
@@ -252,7 +288,7 @@ async def apply_preview(
             "household_id": str(household_id),
             "applicant_member_id": applicant_member_id,
             "amount": amount,
-            "term_months": int(term_months),
+            "term_months": read["term_months"],
             "purpose": purpose,
             "large_production": bool(large_production),
         },
@@ -290,11 +326,12 @@ async def apply(
     large_production_reason: Annotated[str, Form()] = "",
     large_production_category: Annotated[str, Form()] = "",
 ) -> Response:
+    read, errors = forms.read({"amount": amount, "term_months": term_months}, *forms.APPLYING)
     body: dict[str, Any] = {
         "household_id": str(household_id),
         "applicant_member_id": applicant_member_id,
-        "amount": amount,
-        "term_months": int(term_months) if term_months.isdigit() else term_months,
+        "amount": read.get("amount", amount),
+        "term_months": read.get("term_months", term_months),
         "purpose": purpose,
         "purpose_detail": purpose_detail,
         "repayment_method": repayment_method,
@@ -303,16 +340,19 @@ async def apply(
     if large_production:
         body["large_production_reason"] = large_production_reason
         body["large_production_category"] = large_production_category
-    answer = await page.api.post("/v1/applications", body, key)
-    if answer.ok:
-        return to(f"/console/applications/{answer.body['id']}")
+    problem = "；".join(errors)
+    if not errors:
+        answer = await page.api.post("/v1/applications", body, key)
+        if answer.ok:
+            return to(f"/console/applications/{answer.body['id']}")
+        problem = answer.problem
     found = await page.api.get(f"/v1/households/{household_id}")
     return page.page(
         "apply.html",
         status=200,
         household=found.body if found.ok else None,
-        form=body,
-        problem=answer.problem,
+        form={**body, "amount": amount, "term_months": term_months},
+        problem=problem,
     )
 
 
@@ -324,7 +364,9 @@ async def application_page(page: Page, application_id: uuid.UUID) -> HTMLRespons
     return await application(page, application_id)
 
 
-async def application(page: Signed, application_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+async def application(
+    page: Signed, application_id: uuid.UUID, problem: str = "", typed: dict[str, Any] | None = None
+) -> HTMLResponse:
     found = await page.api.get(f"/v1/applications/{application_id}")
     if not found.ok:
         return page.refused(found)
@@ -332,6 +374,7 @@ async def application(page: Signed, application_id: uuid.UUID, problem: str = ""
     guidance = await page.api.get(f"/v1/applications/{application_id}/rate-guidance")
     return page.page(
         "application.html",
+        typed=typed or {},
         application=found.body,
         household=household.body if household.ok else None,
         guidance=guidance.body if guidance.ok else None,
@@ -340,10 +383,12 @@ async def application(page: Signed, application_id: uuid.UUID, problem: str = ""
     )
 
 
-async def _after(page: Signed, application_id: uuid.UUID, answer: Answer) -> Response:
+async def _after(
+    page: Signed, application_id: uuid.UUID, answer: Answer, typed: dict[str, Any] | None = None
+) -> Response:
     if answer.ok:
         return to(f"/console/applications/{application_id}")
-    return await application(page, application_id, problem=answer.problem)
+    return await application(page, application_id, problem=answer.problem, typed=typed)
 
 
 @router.post("/applications/{application_id}/investigation", dependencies=[Write])
@@ -358,8 +403,11 @@ async def investigate(
     project_is_lawful: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
 ) -> Response:
+    day, errors = forms.read({"visited_on": visited_on}, *forms.VISITED)
+    if errors:
+        return await application(page, application_id, problem="；".join(errors))
     body = {
-        "visited_on": visited_on,
+        "visited_on": day["visited_on"],
         "investigators": [i.strip() for i in investigators.replace("，", ",").split(",") if i],
         "project_findings": project_findings,
         "need_is_genuine": bool(need_is_genuine),
@@ -383,14 +431,21 @@ async def decide(
     rate_reason: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
+    typed = {
+        "outcome": outcome,
+        "amount": amount,
+        "term_months": term_months,
+        "annual_rate": annual_rate,
+        "repayment_method": repayment_method,
+        "rate_reason": rate_reason,
+        "note": note,
+    }
     decision: dict[str, Any] = {"outcome": outcome}
     if outcome == "approve":
-        decision |= {
-            "amount": amount,
-            "term_months": int(term_months) if term_months.isdigit() else term_months,
-            "annual_rate": annual_rate,
-            "repayment_method": repayment_method,
-        }
+        terms, errors = forms.read(typed, *forms.DECIDING)
+        if errors:
+            return await application(page, application_id, problem="；".join(errors), typed=typed)
+        decision |= {**terms, "repayment_method": repayment_method}
         if rate_reason:
             decision["rate_reason"] = rate_reason
     else:
@@ -398,7 +453,7 @@ async def decide(
     answer = await page.api.post(
         f"/v1/applications/{application_id}/decision", {"decision": decision}, key
     )
-    return await _after(page, application_id, answer)
+    return await _after(page, application_id, answer, typed)
 
 
 @router.post("/applications/{application_id}/contract", dependencies=[Write])
@@ -414,6 +469,9 @@ async def sign_contract(
 def install(app: FastAPI) -> None:
     """The console's pages, and the way to sign-in when a page finds nobody signed in."""
     app.include_router(router)
+    app.include_router(lists.router)  # /console/loans before /console/loans/{id}
+    app.include_router(files.router)
+    app.include_router(doing.router)
     app.include_router(loan_pages.router)
 
     @app.exception_handler(SignInNeededError)

@@ -213,3 +213,40 @@ def code_of(enum_name: str, written: str, aliases: dict[str, str] | None = None)
 def labelled(enum_name: str, code: str) -> str:
     """`code` of the enum named `enum_name` in Chinese (for values read back from storage)."""
     return ZH.get(enum_name, {}).get(code, code)
+
+
+# What the audit trail records, as the console's audit page names it (codes stay in the API).
+AUDIT_ACTIONS_ZH = {
+    "application.submit": "提交贷款申请",
+    "application.investigate": "登记贷前调查",
+    "application.re_evaluate": "重新审查资格",
+    "application.approve": "批准申请",
+    "application.decline": "拒绝申请",
+    "application.contract": "签订借款合同",
+    "loan.contract": "生成贷款",
+    "loan.disbursement_request": "发起放款",
+    "loan.disbursement_late_answer": "核心系统迟到的放款回告",
+    "core.disbursement": "核心系统确认放款",
+    "loan.repayment": "还款入账",
+    "loan.repayment_reversal": "还款冲正",
+    "loan.repayment_reversal_kept": "冲正保留",
+    "loan.reversal_case_settled": "冲正案件处理完毕",
+    "loan.monitoring_visit": "贷后走访",
+    "loan.misuse_corrected": "挪用整改确认",
+    "loan.risk_class_override": "调整风险分类",
+    "collection.action": "登记催收",
+    "collection.promise": "登记还款承诺",
+    "write_off.proposed": "提议核销",
+    "write_off.approved": "核销",
+    "write_off.recovery": "核销后收回",
+    "officer.reassigned": "客户经理移交",
+    "officer.reassignment_requested": "申请客户经理移交",
+    "officer.reassignment_decided": "审批客户经理移交",
+    "legacy.loan": "存量贷款迁入",
+    "legacy.import": "存量贷款导入",
+    "region.lending_status": "调整放贷状态",
+    "region.subsidy_settings": "调整贴息设置",
+    "household.create": "登记农户",
+    "household.member_facts": "核实成员情况",
+    "household.rate": "信用评级",
+}

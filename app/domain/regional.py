@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.domain.money import precise_div
+from app.domain.wording import Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,11 @@ class Assessment:
     npl_growth: Decimal | None
     alert: bool
     suspension_recommended: bool
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Said] = field(default_factory=list)
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value * 100:.2f}%"
 
 
 def ratio(part: Decimal, whole: Decimal) -> Decimal:
@@ -51,18 +56,36 @@ def assess(now: Figures, month_ago: Figures | None, limits: Thresholds) -> Asses
         npl_growth = npl - ratio(month_ago.npl_balance, month_ago.balance)
     reasons = []
     if overdue >= limits.alert_overdue_ratio:
-        reasons.append(f"4.3 overdue ratio {overdue} ≥ alert level {limits.alert_overdue_ratio}")
+        reasons.append(
+            Said(
+                f"逾期率 {_pct(overdue)}，达到预警线 {_pct(limits.alert_overdue_ratio)}（4.3）",
+                f"4.3 overdue ratio {overdue} ≥ alert level {limits.alert_overdue_ratio}",
+            )
+        )
     if overdue_growth is not None and overdue_growth >= limits.alert_overdue_growth:
         reasons.append(
-            f"4.3 overdue ratio rose {overdue_growth} in a month (≥ {limits.alert_overdue_growth})"
+            Said(
+                f"逾期率一个月内上升 {_pct(overdue_growth)}，"
+                f"达到预警线 {_pct(limits.alert_overdue_growth)}（4.3）",
+                f"4.3 overdue ratio rose {overdue_growth} in a month"
+                f" (≥ {limits.alert_overdue_growth})",
+            )
         )
     suspend = []
     if overdue >= limits.suspend_overdue_ratio:
         suspend.append(
-            f"4.3 overdue ratio {overdue} ≥ suspension level {limits.suspend_overdue_ratio}"
+            Said(
+                f"逾期率 {_pct(overdue)}，达到暂停线 {_pct(limits.suspend_overdue_ratio)}（4.3）",
+                f"4.3 overdue ratio {overdue} ≥ suspension level {limits.suspend_overdue_ratio}",
+            )
         )
     if npl >= limits.suspend_npl_ratio:
-        suspend.append(f"4.3 NPL ratio {npl} ≥ suspension level {limits.suspend_npl_ratio}")
+        suspend.append(
+            Said(
+                f"不良率 {_pct(npl)}，达到暂停线 {_pct(limits.suspend_npl_ratio)}（4.3）",
+                f"4.3 NPL ratio {npl} ≥ suspension level {limits.suspend_npl_ratio}",
+            )
+        )
     return Assessment(
         overdue,
         npl,

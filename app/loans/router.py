@@ -194,6 +194,10 @@ def list_loans(
     household_number: Annotated[
         str | None, Query(max_length=40, description="the roster household number (exact)")
     ] = None,
+    id: Annotated[
+        list[uuid.UUID] | None,
+        Query(max_length=200, description="these loans (a reviewer's inbox names them)"),
+    ] = None,
     sort: Annotated[
         Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
@@ -215,6 +219,7 @@ def list_loans(
         officer=officer,
         household_id=household_id,
         contract_number=contract_number,
+        ids=tuple(id or ()),
         households=households_matching(
             id_number=id_number, name=name, household_number=household_number
         ),
@@ -234,14 +239,20 @@ def list_loans(
             totals=True,
         )
         return tables.file_response(table, form, "loans")
-    items, next_cursor, total = service.list_page(
+    items, next_cursor, totals = service.list_page(
         session, principal, where, sort=sort, cursor=cursor, limit=limit
     )
     names = borrower_names(session, principal, (loan.borrower_member_id for loan in items))
     return schemas.LoanPage(
         items=[loan_out(session, loan, names.get(loan.borrower_member_id)) for loan in items],
         next_cursor=next_cursor,
-        total=total,
+        total=totals.loans,
+        totals=schemas.LoanTotalsOut(
+            principal=totals.principal,
+            principal_outstanding=totals.principal_outstanding,
+            overdue_principal=totals.overdue_principal,
+            overdue_interest=totals.overdue_interest,
+        ),
     )
 
 

@@ -144,10 +144,20 @@ class LoanOut(LoanSummaryOut):
     )
 
 
+class LoanTotalsOut(BaseModel):
+    """The sums over every loan the filters match (not only the page's)."""
+
+    principal: MoneyOut = Field(description="合同金额合计")
+    principal_outstanding: MoneyOut = Field(description="本金余额合计")
+    overdue_principal: MoneyOut = Field(description="逾期本金合计")
+    overdue_interest: MoneyOut = Field(description="逾期利息合计")
+
+
 class LoanPage(BaseModel):
     items: list[LoanOut]
     next_cursor: str | None
     total: Int = Field(description="how many loans the filters match, on every page")
+    totals: LoanTotalsOut
 
 
 class InstalmentOut(BaseModel):

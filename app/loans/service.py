@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, literal, select
+from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -167,6 +167,7 @@ class LoanFilter:
     officer: str | None = None
     household_id: uuid.UUID | None = None
     contract_number: str | None = None
+    ids: tuple[uuid.UUID, ...] = ()
     # households.households_matching: by a member's name, ID number or the household number
     households: Select[Any] | None = None
 
@@ -182,6 +183,8 @@ def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
         query = query.where(Loan.household_id.in_(where.households))
     if where.contract_number is not None:
         query = query.where(Loan.contract_number == where.contract_number)
+    if where.ids:
+        query = query.where(Loan.id.in_(where.ids))
     if where.status is not None:
         query = query.where(Loan.status == where.status)
     if where.external_ref is not None:
@@ -202,6 +205,30 @@ def filtered(principal: Principal, where: LoanFilter) -> Select[Any]:
     return readable(query, principal, Loan.region_code)
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    loans: int
+    principal: Decimal
+    principal_outstanding: Decimal
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+
+
+def totals_of(session: Session, query: Select[Any]) -> Totals:
+    """How many loans the filters match and their sums, in one statement."""
+    matched = query.order_by(None).subquery()
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(matched.c.principal), 0),
+            func.coalesce(func.sum(matched.c.principal_outstanding), 0),
+            func.coalesce(func.sum(matched.c.overdue_principal), 0),
+            func.coalesce(func.sum(matched.c.overdue_interest), 0),
+        )
+    ).one()
+    return Totals(int(row[0]), *(Decimal(v) for v in row[1:]))
+
+
 def list_page(
     session: Session,
     principal: Principal,
@@ -210,12 +237,12 @@ def list_page(
     sort: str = "id",
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Loan], str | None, int]:
-    """A page of loans, the cursor to the next, and how many match in all."""
+) -> tuple[list[Loan], str | None, Totals]:
+    """A page of loans, the cursor to the next, and how many match in all with their sums."""
     query = filtered(principal, where)
     page = keyset_page(query, sort, SORTS, Loan.id, cursor, limit)
     items = list(session.scalars(page))
-    return items, next_cursor(items, sort, SORTS, limit), total_of(session, query)
+    return items, next_cursor(items, sort, SORTS, limit), totals_of(session, query)
 
 
 EXPORT_MAX_ROWS = 100_000

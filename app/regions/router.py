@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
+from app.core.i18n import language_var
 from app.core.problems import problem_responses
 from app.decisions.models import Decision
 from app.regions import schemas, service
@@ -58,7 +59,7 @@ def _out(session: Session, code: str) -> schemas.RegionOut:
         figures=figures,
         alert=bool(found and found.alert),
         suspension_recommended=bool(found and found.suspension_recommended),
-        reasons=found.reasons if found else [],
+        reasons=[r.in_(language_var.get()) for r in found.reasons] if found else [],
         history=[schemas.StatusChangeOut.model_validate(h) for h in service.history(session, code)],
     )
 

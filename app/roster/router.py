@@ -6,10 +6,10 @@ from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.core import sheets
+from app.core import sheets, tables
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said, said_of
@@ -110,3 +110,40 @@ async def import_roster(
     except service.UnsupportedFormatError as exc:
         raise Problem(422, said_of(exc), slug="validation-error") from exc
     return RosterImportOut.model_validate(result, from_attributes=True)
+
+
+_TEMPLATE = (
+    ("身份证号", "18 位公民身份号码", "52010219900101123X"),
+    ("姓名", "与身份证一致", "张三"),
+    ("户编号", "防返贫监测系统的户编号", "5201020001"),
+    ("行政区划代码", "6 位县级区划代码", "520102"),
+    ("人员类别", "防止返贫监测对象，或脱贫人口", "防止返贫监测对象"),
+    ("纳入日期", "如 2025-03-01、2025/3/1 或 2025年3月1日", "2025年3月1日"),
+    ("退出日期", "仅移出名单时填写", ""),
+)
+
+
+@router.get(
+    "/imports/template",
+    response_class=Response,
+    responses={**tables.FILE_RESPONSES, **problem_responses(403)},
+)
+def roster_template(
+    principal: Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))],
+) -> Response:
+    """名单导入模板: an Excel workbook whose first sheet has the Chinese column headers the
+    import reads (fill it in and import it as it is), and a second sheet saying what each
+    column takes, with an example."""
+    sheet = tables.Table("名单", [tables.Column(name) for name, _, _ in _TEMPLATE], [])
+    guide = tables.Table(
+        "填写说明",
+        [tables.Column("列名"), tables.Column("填写要求"), tables.Column("示例")],
+        [list(row) for row in _TEMPLATE],
+        title="帮扶人口名单导入模板：在“名单”工作表表头下逐行填写，一人一行",
+    )
+    body = tables.xlsx_bytes(sheet, guide)
+    return Response(
+        body,
+        media_type=sheets.XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
+    )

@@ -166,7 +166,7 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     reviewer = Person(browser, live_server, "2-reviewer")
     reviewer.sign_in("reviewer-qian", ["credit_reviewer"], county)
     waiting = reviewer.page.get_by_role("region", name=re.compile("待审批的申请"))
-    waiting.get_by_role("link", name=application_url.rsplit("/", 1)[1][:8]).click()
+    waiting.get_by_role("link", name=people[0].name).click()  # named, not an id fragment
     reviewer.every_field_is_labelled()
     if not reviewer.page.get_by_label("年利率").input_value():
         reviewer.page.get_by_label("年利率").fill("0.0345")
@@ -211,7 +211,8 @@ def test_an_officer_applies_a_reviewer_decides_and_another_county_sees_nothing(
     second.sign_in("reviewer-zhou", ["credit_reviewer"], county)
     second.page.get_by_role("link", name="今日工作").click()
     queue = second.page.get_by_role("region", name=re.compile("续贷、展期待审批"))
-    queue.get_by_role("link", name=loan_id[:8]).click()
+    contract = client.get(f"/v1/loans/{loan_id}", headers=svc.flow.officer).json()
+    queue.get_by_role("link", name=re.compile(contract["contract_number"])).click()
     second.every_field_is_labelled()
     second.page.get_by_label("审批意见").fill("受灾属实，同意展期")
     second.page.get_by_role("button", name="提交审批").click()

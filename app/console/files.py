@@ -1,0 +1,188 @@
+"""/console pages of files (issue 28): the finance clerk's claims and reports, every download
+the API gives (handed on as the API wrote it), and imports: the roster and legacy contracts,
+with the roster's template and each job's row errors to download."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from app.console.actions import ACTIONS
+from app.console.forms import Shown
+from app.console.pages import Page, Signed, Write, business_day, items_of, to
+from app.reports.periods import PERIOD_PATTERN
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+_PERIOD = re.compile(PERIOD_PATTERN)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _last_month(today: str) -> str:
+    year, month = int(today[:4]), int(today[5:7])
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+
+
+@router.get("/finance", response_class=HTMLResponse)
+async def finance(page: Page, period: str = "", as_of: str = "") -> HTMLResponse:
+    """财务与报表: a period's subsidy claims by county (submit one, record the finance
+    department's payment), and every report to download."""
+    region = page.user.principal.regions[0]
+    today = await business_day(region if region != "*" else "")
+    period = period if _PERIOD.fullmatch(period) else _last_month(today)
+    as_of = as_of if _DAY.fullmatch(as_of) else today
+    claims = await page.api.get("/v1/reports/subsidy-claims", period=period, lines="false")
+    counties = claims.body.get("counties", []) if claims.ok else []
+    forms = {
+        c["region_code"]: Shown(
+            ACTIONS["claim_payment"].form,
+            f"/console/do/claim_payment/{c['claim_id']}",
+            today=today,
+            id=f"pay{n}",
+        )
+        for n, c in enumerate(counties)
+        if c.get("claim_id") and c.get("status") == "submitted"
+    }
+    submit = Shown(
+        ACTIONS["claim_submit"].form,
+        "/console/do/claim_submit/-",
+        typed={"period": period},
+        id="submit",
+    )
+    return page.page(
+        "finance.html",
+        period=period,
+        as_of=as_of,
+        claims=claims.body if claims.ok else None,
+        counties=counties,
+        problem=claims.problem,
+        forms=forms,
+        submit=submit,
+    )
+
+
+# The API's downloads the console hands on: a name here, the API's path and the params the
+# page may pass through.
+DOWNLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "loans": (
+        "/v1/loans",
+        (
+            "status",
+            "risk_class",
+            "officer",
+            "region",
+            "sort",
+            "name",
+            "contract_number",
+            "id_number",
+            "household_number",
+        ),
+    ),
+    "subsidy-claims": ("/v1/reports/subsidy-claims", ("period", "region")),
+    "portfolio-quality": ("/v1/reports/portfolio-quality", ("as_of", "region", "bank_npl_ratio")),
+    "risk-compensation": ("/v1/reports/risk-compensation", ("period", "bank_npl_ratio")),
+    "exemption-cases": ("/v1/reports/exemption-cases", ("region",)),
+}
+
+
+@router.get("/files/{name}.{ext}")
+async def download(page: Page, name: str, ext: str) -> Response:
+    """A download as the API wrote it, asked as the person signed in."""
+    if name not in DOWNLOADS or ext not in ("xlsx", "csv"):
+        return Response(status_code=404)
+    path, allowed = DOWNLOADS[name]
+    params = {k: v for k, v in page.request.query_params.items() if k in allowed}
+    answer = await page.api.file(path, **params, format=ext)
+    return _handed_on(answer)
+
+
+@router.get("/files/jobs/{job_id}/{what}")
+async def job_file(page: Page, job_id: uuid.UUID, what: str) -> Response:
+    """A job's row errors (as a workbook) or the file it made."""
+    if what == "row-errors.xlsx":
+        answer = await page.api.file(f"/v1/jobs/{job_id}/row-errors", format="xlsx")
+    elif what == "output":
+        answer = await page.api.file(f"/v1/jobs/{job_id}/output")
+    else:
+        return Response(status_code=404)
+    return _handed_on(answer)
+
+
+@router.get("/files/roster-template.xlsx")
+async def roster_template(page: Page) -> Response:
+    return _handed_on(await page.api.file("/v1/roster/imports/template"))
+
+
+def _handed_on(answer: Any) -> Response:
+    if answer.status_code >= 400:
+        kind = answer.headers.get("content-type", "")
+        said = answer.json().get("detail", "") if "json" in kind else ""
+        return HTMLResponse(f"<p>无法下载：{said}</p>", status_code=answer.status_code)
+    keep = {k: v for k, v in answer.headers.items() if k.lower() == "content-disposition"}
+    return Response(answer.content, media_type=answer.headers.get("content-type"), headers=keep)
+
+
+# --- imports -------------------------------------------------------------------------------
+
+_IMPORTS = {
+    "roster": ("/v1/roster/imports", "名单导入"),
+    "legacy": ("/v1/legacy-loans/sheet-imports", "存量贷款导入"),
+}
+_KINDS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/imports", response_class=HTMLResponse)
+async def imports(page: Page, problem: str = "") -> HTMLResponse:
+    del problem  # a page shows only what the service wrote (app/console/router.py NOTICES)
+    found = await page.api.get("/v1/jobs", limit=20)
+    return page.page("imports.html", jobs=items_of(found), problem="", result=None)
+
+
+@router.post("/imports/{what}", response_class=HTMLResponse, dependencies=[Write])
+async def start_import(
+    page: Page,
+    what: str,
+    key: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+    on_errors: Annotated[str, Form()] = "refuse",
+) -> Response:
+    """The file goes to the API as it is, as a job (Prefer: respond-async); the page then
+    follows the job (its progress and its row errors)."""
+    if what not in _IMPORTS:
+        return Response(status_code=404)
+    path, title = _IMPORTS[what]
+    ext = (file.filename or "").rsplit(".", 1)[-1].lower()
+    if ext not in _KINDS:
+        return await _import_refused(page, f"{title}：请选择 .xlsx 或 .csv 文件")
+    answer = await page.api.upload(
+        path,
+        _chunks(file),
+        _KINDS[ext],
+        key,
+        on_errors="import_valid" if on_errors == "import_valid" else "refuse",
+    )
+    if answer.status == 202:  # a job: its page follows it
+        return to("/console/jobs")
+    if answer.ok:  # done at once (the legacy sheet): what it did
+        found = await page.api.get("/v1/jobs", limit=20)
+        return page.page("imports.html", jobs=items_of(found), problem="", result=answer.body)
+    return await _import_refused(page, f"{title}：{answer.problem}")
+
+
+async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+    """The uploaded file a megabyte at a time (never held whole: the API streams it to disk)."""
+    while chunk := await file.read(1 << 20):
+        yield chunk
+
+
+async def _import_refused(page: Signed, problem: str) -> HTMLResponse:
+    found = await page.api.get("/v1/jobs", limit=20)
+    return page.page("imports.html", status=422, jobs=items_of(found), problem=problem, result=None)
