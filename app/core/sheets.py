@@ -69,18 +69,39 @@ def text_lines(upload: Upload) -> Iterator[str]:
             yield line
 
 
-def _header(names: list[str], aliases: Mapping[str, str], required: set[str]) -> list[str]:
-    mapped = [aliases.get(name.strip(), name.strip()) for name in names]
+def chinese_name(field: str, aliases: Mapping[str, str]) -> str:
+    """A column's first Chinese name among the aliases (the one a template writes)."""
+    return next((name for name, canon in aliases.items() if canon == field), field)
+
+
+def _header(
+    names: list[str],
+    aliases: Mapping[str, str],
+    required: set[str],
+    named: dict[str, str] | None = None,
+) -> list[str]:
+    """The columns by their fields. `named` is filled with each field's header as the file
+    wrote it, so a row's errors name the column as the file does; a missing column is named in
+    the language of the file's headers (Chinese if any header is)."""
+    stripped = [name.strip() for name in names]
+    mapped = [aliases.get(name, name) for name in stripped]
+    if named is not None:
+        named.update({field: name for field, name in zip(mapped, stripped, strict=True) if name})
     missing = sorted(required - set(mapped))
     if missing:
+        chinese = any(not name.isascii() for name in stripped)
+        shown = [chinese_name(m, aliases) for m in missing] if chinese else missing
         raise UnreadableFileError(
-            Said("表头缺少：" + "、".join(missing), "the header lacks: " + ", ".join(missing))
+            Said("表头缺少：" + "、".join(shown), "the header lacks: " + ", ".join(shown))
         )
     return mapped
 
 
 def csv_rows(
-    upload: Upload, aliases: Mapping[str, str], required: set[str]
+    upload: Upload,
+    aliases: Mapping[str, str],
+    required: set[str],
+    named: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Decoded as a stream: a million-row file is never held as one string. A field longer
     than UPLOAD_MAX_FIELD_CHARS, or a line that is not CSV, refuses the file naming its line."""
@@ -88,7 +109,7 @@ def csv_rows(
     csv.field_size_limit(limit)  # the module's one setting: every reader here uses this limit
     reader = csv.DictReader(text_lines(upload))
     try:
-        reader.fieldnames = _header(list(reader.fieldnames or ()), aliases, required)
+        reader.fieldnames = _header(list(reader.fieldnames or ()), aliases, required, named)
         for row in reader:
             yield reader.line_num, row
     except csv.Error as exc:
@@ -147,7 +168,10 @@ def checked_workbook(upload: Upload) -> workbook_limits.Shape:
 
 
 def xlsx_rows(
-    upload: Upload, aliases: Mapping[str, str], required: set[str]
+    upload: Upload,
+    aliases: Mapping[str, str],
+    required: set[str],
+    named: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any] | Said]]:
     """The first sheet: its first row names the columns; a blank row is skipped. A row with a
     cell that cannot be read is (line, reason). The workbook is checked first."""
@@ -160,7 +184,7 @@ def xlsx_rows(
         raise UnreadableFileError(_NOT_A_WORKBOOK) from exc
     if first is None:
         raise UnreadableFileError(Said("工作表是空的", "the sheet is empty"))
-    names = _header([str(v) if v is not None else "" for v in first], aliases, required)
+    names = _header([str(v) if v is not None else "" for v in first], aliases, required, named)
     for line, values in enumerate(rows, start=2):
         try:
             cells = [_text(v) for v in values]

@@ -5,16 +5,16 @@ the same import as the JSON body."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
-from app.core import sheets
+from app.core import sheets, zh_input
 from app.core.i18n import Said
 from app.core.problems import field_message
 from app.core.uploads import Upload
-from app.domain.labels import code_of
+from app.domain.labels import ZH, code_of
 from app.legacy import schemas
 
 # The sheet's columns: the API's field names, the borrower's flattened (borrower_name, ...).
@@ -91,11 +91,34 @@ _PURPOSE_ALIASES = {
 
 
 _WHOLE_NUMBERS = ("term_months", "instalments_paid", "renewals_or_extensions")
+# Cells read as people write them (app/core/zh_input.py): 58,000 and 5.8万, 3.45%, 2024/5/10
+# and 2024年5月10日. A cell that cannot be read is left as it was, for the schema to refuse.
+_AS_WRITTEN: dict[str, Callable[[str], object]] = {
+    "principal": lambda t: f"{zh_input.amount(t):.2f}",
+    "subsidised_principal": lambda t: f"{zh_input.amount(t):.2f}",
+    "annual_rate": lambda t: format(zh_input.rate(t), "f"),
+    "central_subsidy_rate": lambda t: format(zh_input.rate(t), "f"),
+    "local_subsidy_rate": lambda t: format(zh_input.rate(t), "f"),
+    "signed_on": lambda t: zh_input.day(t).isoformat(),
+    "value_date": lambda t: zh_input.day(t).isoformat(),
+}
+
+
+def _as_written(name: str, value: object) -> object:
+    read = _AS_WRITTEN.get(name)
+    if read is None or not isinstance(value, str):
+        return value
+    try:
+        return read(value)
+    except zh_input.InputError:
+        return value
 
 
 def _contract(row: dict[str, Any]) -> dict[str, Any]:
     contract = {
-        k: v for k, v in row.items() if not k.startswith("borrower_") and v not in (None, "")
+        k: _as_written(k, v)
+        for k, v in row.items()
+        if not k.startswith("borrower_") and v not in (None, "")
     }
     contract["borrower"] = {
         "name": row.get("borrower_name"),
@@ -107,7 +130,7 @@ def _contract(row: dict[str, Any]) -> dict[str, Any]:
         ("purpose", "Purpose", _PURPOSE_ALIASES),
     ):
         if isinstance(contract.get(name), str):
-            contract[name] = code_of(enum, contract[name], aliases)
+            contract[name] = code_of(enum, str(contract[name]), aliases)
     contract.setdefault("instalments_paid", 0)
     # 续贷展期次数 has no default: a sheet without it would give old loans a second renewal
     # (2.3), so a row without it is refused, as the JSON import refuses it
@@ -118,21 +141,33 @@ def _contract(row: dict[str, Any]) -> dict[str, Any]:
     return contract
 
 
-def _invalid(exc: ValidationError) -> Said:
-    """A row's first problems, each naming its field."""
-    found = [(".".join(str(p) for p in e["loc"]), field_message(dict(e))) for e in exc.errors()]
+_ENUMS = {"repayment_method": "RepaymentMethod", "purpose": "Purpose"}
+
+
+def _invalid(exc: ValidationError, named: dict[str, str]) -> Said:
+    """Every problem of a row, each naming its column as the file's header does (the
+    borrower's fields flattened: borrower.name is the borrower_name column)."""
+    found = []
+    for e in exc.errors():
+        path = [str(p) for p in e["loc"]]
+        said = field_message(dict(e))
+        enum = _ENUMS.get(path[-1])
+        if e["type"] == "enum" and enum is not None:  # the labels the sheet may use
+            said = Said("应为以下之一：" + "、".join(ZH[enum].values()), said.en)
+        found.append((named.get("_".join(path), ".".join(path)), said))
     return Said(
-        "；".join(f"{where}：{said.zh}" for where, said in found[:5]),
-        "; ".join(f"{where}: {said.en}" for where, said in found[:5]),
+        "；".join(f"{where}：{said.zh}" for where, said in found),
+        "; ".join(f"{where}: {said.en}" for where, said in found),
     )
 
 
 def contracts(upload: Upload, fmt: str) -> Iterator[tuple[int, schemas.LegacyLoanIn | Said]]:
     """(line, contract) per row, or (line, why the row is not a contract)."""
+    named: dict[str, str] = {}
     rows = (
-        sheets.xlsx_rows(upload, HEADER_ALIASES, REQUIRED)
+        sheets.xlsx_rows(upload, HEADER_ALIASES, REQUIRED, named)
         if fmt == "xlsx"
-        else sheets.csv_rows(upload, HEADER_ALIASES, REQUIRED)
+        else sheets.csv_rows(upload, HEADER_ALIASES, REQUIRED, named)
     )
     for line, row in rows:
         if isinstance(row, Said):
@@ -141,4 +176,4 @@ def contracts(upload: Upload, fmt: str) -> Iterator[tuple[int, schemas.LegacyLoa
         try:
             yield line, schemas.LegacyLoanIn.model_validate(_contract(row))
         except ValidationError as exc:
-            yield line, _invalid(exc)
+            yield line, _invalid(exc, named)

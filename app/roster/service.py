@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.core import clock, sheets
+from app.core import clock, sheets, zh_input
 from app.core.auth import Principal
 from app.core.crypto import ID_NUMBER, FieldCipher, get_cipher
 from app.core.db import get_sessionmaker
@@ -112,13 +112,16 @@ CATEGORY_ALIASES = {
 }
 
 
-def _rows(upload: Upload, fmt: str) -> Iterator[tuple[int, dict[str, Any] | Said]]:
-    """(line number, row dict) per data line, or (line number, reason) for unreadable ones."""
+def _rows(
+    upload: Upload, fmt: str, named: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, Any] | Said]]:
+    """(line number, row dict) per data line, or (line number, reason) for unreadable ones;
+    `named` gets each column's header as the file wrote it."""
     required = set(COLUMNS) - {"removed_date"}
     if fmt == "csv":
-        yield from sheets.csv_rows(upload, HEADER_ALIASES, required)
+        yield from sheets.csv_rows(upload, HEADER_ALIASES, required, named)
     elif fmt == "xlsx":
-        yield from sheets.xlsx_rows(upload, HEADER_ALIASES, required)
+        yield from sheets.xlsx_rows(upload, HEADER_ALIASES, required, named)
     else:
         yield from _jsonl_rows(sheets.text_lines(upload))
 
@@ -136,59 +139,116 @@ def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Sa
 
 
 def _date(value: Any, name: str) -> date:
-    if not isinstance(value, str):
-        raise ValueError(Said(f"{name} 应为日期 YYYY-MM-DD", f"{name} must be a date YYYY-MM-DD"))
+    """A date as people write it: 2025-03-01, 2025/3/1, 2025年3月1日 (app/core/zh_input.py)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(Said(f"{name} 为必填项", f"{name} is required"))
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValueError(Said(f"{name} 不是有效日期", f"{name} is not a valid date")) from exc
+        return zh_input.day(value)
+    except zh_input.InputError as exc:
+        raise ValueError(
+            Said(
+                f"{name}：{exc}",
+                f"{name} must be a date such as 2025-03-01, 2025/3/1 or 2025年3月1日",
+            )
+        ) from exc
 
 
-def _text(row: dict[str, Any], name: str, limit: int) -> str:
+def _text(row: dict[str, Any], name: str, limit: int, label: str | None = None) -> str:
     value = row.get(name)
+    label = label or name
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
         raise ValueError(
             Said(
-                f"{name} 为必填项（至多 {limit} 个字符）",
-                f"{name} is required (at most {limit} characters)",
+                f"{label} 为必填项（至多 {limit} 个字符）",
+                f"{label} is required (at most {limit} characters)",
             )
         )
     return value.strip()
 
 
-def _validate(
-    row: dict[str, Any], today: date, cipher: FieldCipher
-) -> tuple[tuple[Any, ...], str | None]:
-    """The staging row, and a warning if any; raises ValueError with the reason to reject."""
+class _Checks:
+    """A row's checks, each run whatever the others found, so a row lists every error; each
+    column named as the file's header names it (`named`: field → header)."""
+
+    def __init__(self, named: dict[str, str]) -> None:
+        self.named = named
+        self.errors: list[Said] = []
+
+    def name(self, field: str) -> str:
+        return self.named.get(field, field)
+
+    def check(self, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except ValueError as exc:
+            self.errors.append(said_of(exc))
+            return None
+
+    def refuse(self, said: Said) -> None:
+        self.errors.append(said)
+
+
+def _person(row: dict[str, Any], today: date, name: str) -> Any:
     raw_id = row.get("id_number")
-    if not isinstance(raw_id, str):
-        raise ValueError(Said("id_number 为必填项", "id_number is required"))
+    if not isinstance(raw_id, str) or not raw_id.strip():
+        raise ValueError(Said(f"{name} 为必填项", f"{name} is required"))
     try:
-        person = parse_id_number(raw_id, today)
+        return parse_id_number(raw_id, today)
     except InvalidIdNumberError as exc:
-        raise ValueError(Said("id_number：", "id_number: ") + said_of(exc)) from exc
-    region = _text(row, "region_code", 12)
+        raise ValueError(Said(f"{name}：", f"{name}: ") + said_of(exc)) from exc
+
+
+def _region(row: dict[str, Any], name: str) -> str:
+    region = _text(row, "region_code", 12, name)
     if len(region) != 6 or not region.isdigit():
         raise ValueError(
             Said(
-                "region_code 应为 6 位 GB/T 2260 行政区划代码",
-                "region_code must be a 6-digit GB/T 2260 code",
+                f"{name} 应为 6 位 GB/T 2260 行政区划代码",
+                f"{name} must be a 6-digit GB/T 2260 code",
             )
         )
-    category = _text(row, "category", 30)
-    category = code_of("RosterStatus", category, CATEGORY_ALIASES)
+    return region
+
+
+def _category(row: dict[str, Any], name: str) -> str:
+    category = code_of("RosterStatus", _text(row, "category", 30, name), CATEGORY_ALIASES)
     if category not in CATEGORIES:
         raise ValueError(
             Said(
-                "category 应为防止返贫监测对象（monitoring_target）或脱贫人口（continued_support）",
-                "category must be monitoring_target or continued_support",
+                f"{name} 应为防止返贫监测对象或脱贫人口",
+                f"{name} must be monitoring_target or continued_support",
             )
         )
-    listed = _date(row.get("listed_date"), "listed_date")
+    return category
+
+
+def _validate(
+    row: dict[str, Any], today: date, cipher: FieldCipher, named: dict[str, str] | None = None
+) -> tuple[tuple[Any, ...], str | None]:
+    """The staging row, and a warning if any; raises ValueError with every reason to reject
+    the row, each naming its column as the file does."""
+    checks = _Checks(named or {})
+    person = checks.check(lambda: _person(row, today, checks.name("id_number")))
+    name = checks.check(lambda: _text(row, "name", 100, checks.name("name")))
+    number = checks.check(
+        lambda: _text(row, "household_number", 40, checks.name("household_number"))
+    )
+    region = checks.check(lambda: _region(row, checks.name("region_code")))
+    category = checks.check(lambda: _category(row, checks.name("category")))
+    listed = checks.check(lambda: _date(row.get("listed_date"), checks.name("listed_date")))
     removed_raw = row.get("removed_date")
-    removed = _date(removed_raw, "removed_date") if removed_raw not in (None, "") else None
-    if removed is not None and removed < listed:
-        raise ValueError(Said("退出日期早于纳入日期", "removed_date is before listed_date"))
+    removed = (
+        checks.check(lambda: _date(removed_raw, checks.name("removed_date")))
+        if removed_raw not in (None, "")
+        else None
+    )
+    if removed is not None and listed is not None and removed < listed:
+        checks.refuse(Said("退出日期早于纳入日期", "removed_date is before listed_date"))
+    if checks.errors:
+        first, *more = checks.errors
+        for said in more:
+            first = first + Said("；", "; ") + said
+        raise ValueError(first)
     warning = None
     if not region_code_known(region):
         warning = Said(
@@ -199,8 +259,8 @@ def _validate(
         cipher.blind_index(person.value, ID_NUMBER),
         mask_id_number(person.value),
         cipher.encrypt(person.value, ID_NUMBER),
-        _text(row, "name", 100),
-        _text(row, "household_number", 40),
+        name,
+        number,
         region,
         category,
         listed,
@@ -210,7 +270,9 @@ def _validate(
 
 
 def _staged_rows(
-    rows: Iterable[tuple[int, dict[str, Any] | Said]], result: ImportResult
+    rows: Iterable[tuple[int, dict[str, Any] | Said]],
+    result: ImportResult,
+    named: dict[str, str] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Valid rows for staging (with their line number). Nothing grows with the file here but
     the counts: repeats and regions are found in the staging table."""
@@ -222,7 +284,7 @@ def _staged_rows(
         try:
             if isinstance(row, Said):
                 raise ValueError(row)
-            staged, warning = _validate(row, today, cipher)
+            staged, warning = _validate(row, today, cipher, named)
         except ValueError as exc:
             result.reject(line, said_of(exc).in_(language))
             continue
@@ -333,11 +395,12 @@ def import_roster(
                 "send CSV, JSON lines or Excel (.xlsx)",
             )
         )
-    rows = _rows(upload, fmt)
+    named: dict[str, str] = {}
+    rows = _rows(upload, fmt, named)
     if on_progress is not None:
         rows = _counted(rows, on_progress, estimated_rows(upload, fmt))
     result = ImportResult(import_id=uuid.uuid4())
-    _stage(session, rows, result)
+    _stage(session, rows, result, named)
     _refuse_outside(session, principal)
     if result.rejected and not import_valid:
         raise rows_in_error(result.rejected, result.rejections)
@@ -349,7 +412,10 @@ def import_roster(
 
 
 def _stage(
-    session: Session, rows: Iterator[tuple[int, dict[str, Any] | Said]], result: ImportResult
+    session: Session,
+    rows: Iterator[tuple[int, dict[str, Any] | Said]],
+    result: ImportResult,
+    named: dict[str, str],
 ) -> None:
     """The valid rows through COPY into the staging table; a person's repeats dropped."""
     connection = session.connection()
@@ -363,7 +429,7 @@ def _stage(
             " region_code, category, listed_date, removed_date, line) FROM STDIN"
         ) as copy,
     ):
-        for staged in _staged_rows(rows, result):
+        for staged in _staged_rows(rows, result, named):
             copy.write_row(staged)
     _drop_repeats(session, result)
 

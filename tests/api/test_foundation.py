@@ -372,7 +372,9 @@ def test_production_refuses_development_secrets() -> None:
             **{**keys, "allow_future_business_dates": True},
         )
     with pytest.raises(ValueError, match="BANK_NAME"):
-        Settings(environment=Environment.production, jwt_secret="x" * 48, **keys, bank_name=" ")
+        Settings(
+            environment=Environment.production, jwt_secret="x" * 48, **{**keys, "bank_name": " "}
+        )
     ok = Settings(environment=Environment.production, jwt_secret="x" * 48, **keys)
     assert ok.environment is Environment.production
 

@@ -94,7 +94,8 @@ def test_a_workbook_with_errors_writes_nothing_unless_asked(client: httpx.Client
     assert refused["detail"].startswith("文件中有 2 行有错误，未写入任何数据")
     reasons = {e["loc"][0]: e["msg"] for e in refused["errors"]}
     assert set(reasons) == {"line 3", "line 4"}
-    assert "15 位" in reasons["line 3"] and "category" in reasons["line 4"]
+    # named by the file's own (Chinese) headers
+    assert "15 位" in reasons["line 3"] and "人员类别" in reasons["line 4"]
     partly = client.post("/v1/roster/imports?on_errors=import_valid", **send)
     assert partly.status_code == 201, partly.text
     # the good row is new: the refusal before wrote nothing
@@ -212,7 +213,8 @@ def test_legacy_contracts_from_the_earlier_systems_workbook(client: httpx.Client
     )
     reasons = {e["loc"][0]: e["msg"] for e in refused["errors"]}
     assert set(reasons) == {"line 3", "line 4"}, reasons
-    assert "LPR" in reasons["line 3"] and "repayment_method" in reasons["line 4"]
+    assert "LPR" in reasons["line 3"] and reasons["line 4"].startswith("还款方式：应为以下之一：")
+    assert "repayment_method" not in reasons["line 4"] and "等额本金" in reasons["line 4"]
     kept = client.post(
         "/v1/legacy-loans/sheet-imports?as_of=2026-11-20&on_errors=import_valid", **send
     )

@@ -146,6 +146,7 @@ def _production_keys() -> dict[str, Any]:
         "allow_future_business_dates": False,
         "data_encryption_key": base64.b64encode(os.urandom(32)).decode(),
         "data_hash_key": base64.b64encode(os.urandom(32)).decode(),
+        "bank_name": "某县农村商业银行",
     }
 
 
