@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.console.actions import ACTIONS
 from app.console.forms import Shown
 from app.console.pages import Page, Signed, Write, business_day, items_of, to
+from app.core import zh_input
 from app.reports.periods import PERIOD_PATTERN
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -29,7 +30,9 @@ def _last_month(today: str) -> str:
 
 
 @router.get("/finance", response_class=HTMLResponse)
-async def finance(page: Page, period: str = "", as_of: str = "") -> HTMLResponse:
+async def finance(
+    page: Page, period: str = "", as_of: str = "", bank_npl_ratio: str = ""
+) -> HTMLResponse:
     """财务与报表: a period's subsidy claims by county (submit one, record the finance
     department's payment), and every report to download."""
     region = page.user.principal.regions[0]
@@ -63,6 +66,7 @@ async def finance(page: Page, period: str = "", as_of: str = "") -> HTMLResponse
         problem=claims.problem,
         forms=forms,
         submit=submit,
+        bank_npl_ratio=bank_npl_ratio,
     )
 
 
@@ -87,6 +91,7 @@ DOWNLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
     "portfolio-quality": ("/v1/reports/portfolio-quality", ("as_of", "region", "bank_npl_ratio")),
     "risk-compensation": ("/v1/reports/risk-compensation", ("period", "bank_npl_ratio")),
     "exemption-cases": ("/v1/reports/exemption-cases", ("region",)),
+    "roster-template": ("/v1/roster/imports/template", ()),
 }
 
 
@@ -97,6 +102,11 @@ async def download(page: Page, name: str, ext: str) -> Response:
         return Response(status_code=404)
     path, allowed = DOWNLOADS[name]
     params = {k: v for k, v in page.request.query_params.items() if k in allowed}
+    if params.get("bank_npl_ratio"):  # typed as people write rates: 1.5% or 1.5
+        try:
+            params["bank_npl_ratio"] = format(zh_input.rate(params["bank_npl_ratio"]), "f")
+        except zh_input.InputError as exc:
+            return HTMLResponse(f"<p>全行不良率：{exc}</p>", status_code=422)
     answer = await page.api.file(path, **params, format=ext)
     return _handed_on(answer)
 
@@ -111,11 +121,6 @@ async def job_file(page: Page, job_id: uuid.UUID, what: str) -> Response:
     else:
         return Response(status_code=404)
     return _handed_on(answer)
-
-
-@router.get("/files/roster-template.xlsx")
-async def roster_template(page: Page) -> Response:
-    return _handed_on(await page.api.file("/v1/roster/imports/template"))
 
 
 def _handed_on(answer: Any) -> Response:
@@ -161,7 +166,7 @@ async def start_import(
     path, title = _IMPORTS[what]
     ext = (file.filename or "").rsplit(".", 1)[-1].lower()
     if ext not in _KINDS:
-        return await _import_refused(page, f"{title}：请选择 .xlsx 或 .csv 文件")
+        return await _import_refused(page, f"{title}：请选择 Excel 或 CSV 文件")
     answer = await page.api.upload(
         path,
         _chunks(file),

@@ -24,7 +24,13 @@ from app.console.auth import (
 from app.core import clock, zh_input
 from app.core.db import get_sessionmaker
 from app.core.identity import region_name
-from app.domain.labels import AUDIT_ACTIONS_ZH, RATING_REASONS_ZH, ZH, labelled
+from app.domain.labels import (
+    AUDIT_ACTIONS_ZH,
+    AUDIT_FIELDS_ZH,
+    RATING_REASONS_ZH,
+    ZH,
+    labelled,
+)
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.globals.update(
@@ -46,11 +52,28 @@ def _total(items: Any, attribute: str) -> str:
 templates.env.filters["total"] = _total
 
 
+_STATUS_ENUMS = ("LoanStatus", "ApplicationStatus", "DisbursementStatus", "DecisionStatus")
+
+
+def _value(key: str, value: Any) -> str:
+    """A recorded value as the page shows it: a status or class by its label, yes or no."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    enums = {"risk_class": ("RiskClass",), "lending_status": ("LendingStatus",)}
+    for enum in enums.get(key, _STATUS_ENUMS if key == "status" else ()):
+        if str(value) in ZH[enum]:
+            return ZH[enum][str(value)]
+    return str(value)
+
+
 def _changes(values: Any) -> str:
-    """An audit event's before or after, field by field (the fields' codes as recorded)."""
+    """An audit event's before or after, field by field, in Chinese where the field is known
+    (an unknown one keeps its code, as recorded)."""
     if not isinstance(values, dict):
         return "" if values is None else str(values)
-    return "；".join(f"{k}：{'—' if v is None else v}" for k, v in values.items())
+    return "；".join(f"{AUDIT_FIELDS_ZH.get(k, k)}：{_value(k, v)}" for k, v in values.items())
 
 
 templates.env.globals.update(

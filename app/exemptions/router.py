@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
+from app.core import tables
 from app.core.auth import LoanReader, Principal, Role, require
 from app.core.deps import DbSession
+from app.core.identity import region_name
 from app.core.problems import problem_responses
 from app.domain.exemption import CaseStatus
+from app.domain.labels import labelled
 from app.exemptions import schemas, service
 
 router = APIRouter(prefix="/v1", tags=["exemption"])
@@ -148,12 +152,43 @@ def final_exemption_decision(
 
 
 @router.get(
-    "/reports/exemption-cases", response_model=schemas.ReportOut, responses=problem_responses(403)
+    "/reports/exemption-cases",
+    response_model=schemas.ReportOut,
+    responses={**tables.FILE_RESPONSES, **problem_responses(403)},
 )
 def exemption_report(
+    request: Request,
     session: DbSession,
     principal: Reader,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
-) -> schemas.ReportOut:
-    """Due-diligence exemption cases by county, step and outcome, within the caller's regions."""
-    return schemas.ReportOut(rows=service.report(session, principal, region))
+    format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
+) -> schemas.ReportOut | Response:
+    """Due-diligence exemption cases by county, step and outcome, within the caller's regions;
+    as csv or xlsx, the same rows with Chinese headers and labels, and their total."""
+    rows = service.report(session, principal, region)
+    form = tables.wanted(request, format)
+    if form == "json":
+        return schemas.ReportOut(rows=rows)
+    table = tables.Table(
+        "尽职免责",
+        [
+            tables.Column("县级区划代码"),
+            tables.Column("县（市、区）"),
+            tables.Column("办理阶段"),
+            tables.Column("认定结果"),
+            tables.Column("案件数", "whole", summed=True),
+        ],
+        [
+            [
+                r.region_code,
+                region_name(r.region_code) or "",
+                labelled("CaseStatus", r.status),
+                labelled("Outcome", r.outcome) if r.outcome else "",
+                r.cases,
+            ]
+            for r in rows
+        ],
+        title="尽职免责案件统计",
+        totals=True,
+    )
+    return tables.file_response(table, form, "exemption-cases")
