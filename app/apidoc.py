@@ -41,6 +41,7 @@ SUMMARIES = {
     "subsidy_trial": "贴息试算",
     "schedule_trial": "还款计划试算",
     "import_roster": "导入帮扶人口名单",
+    "roster_template": "下载名单导入模板",
     "create_household": "登记农户",
     "search_households": "查找农户",
     "get_household": "查看农户",

@@ -208,8 +208,10 @@ def list_loans(
 ) -> schemas.LoanPage | Response:
     """贷款清单. Loans within the caller's regions; filter by status, region, class, officer,
     or the references the bank's other systems know them by; sort by the fields people sort
-    by. A page carries the total that match. As csv or xlsx (`format`, or `Accept`) the whole
-    list (up to 100,000 loans) comes as one file with Chinese headers and labels."""
+    by; find them by contract number, a member's name or ID number, or the household number.
+    A page carries the total that match and their sums. As csv or xlsx (`format`, or
+    `Accept`) the whole list (up to 100,000 loans) comes as one file with Chinese headers and
+    labels, the borrowers' names and the totals."""
     where = service.LoanFilter(
         status=status,
         region=region,
@@ -226,19 +228,7 @@ def list_loans(
     )
     form = tables.wanted(request, format)
     if form != "json":
-        rows = _named_rows(session, principal, service.export_rows(session, principal, where, sort))
-        table = tables.Table(
-            "贷款清单",
-            _LOAN_COLUMNS,
-            rows,
-            title="帮扶小额信贷贷款清单",
-            notes=(
-                f"填报银行：{get_settings().filing_bank}    截至：{clock.today().isoformat()}"
-                "    金额单位：元",
-            ),
-            totals=True,
-        )
-        return tables.file_response(table, form, "loans")
+        return _loans_file(session, principal, where, sort, form)
     items, next_cursor, totals = service.list_page(
         session, principal, where, sort=sort, cursor=cursor, limit=limit
     )
@@ -254,6 +244,29 @@ def list_loans(
             overdue_interest=totals.overdue_interest,
         ),
     )
+
+
+def _loans_file(
+    session: Session,
+    principal: Principal,
+    where: service.LoanFilter,
+    sort: str,
+    form: tables.Format,
+) -> Response:
+    """The whole list as one file: the borrowers' names, the filing bank, the totals."""
+    rows = _named_rows(session, principal, service.export_rows(session, principal, where, sort))
+    table = tables.Table(
+        "贷款清单",
+        _LOAN_COLUMNS,
+        rows,
+        title="帮扶小额信贷贷款清单",
+        notes=(
+            f"填报银行：{get_settings().filing_bank}    截至：{clock.today().isoformat()}"
+            "    金额单位：元",
+        ),
+        totals=True,
+    )
+    return tables.file_response(table, form, "loans")
 
 
 @router.get(
