@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from app.console.actions import ACTIONS
 from app.console.api import Answer, Api
 from app.console.auth import (
     SignInNeededError,
@@ -77,7 +78,9 @@ def _changes(values: Any) -> str:
 
 
 templates.env.globals.update(
-    action_label=lambda code: AUDIT_ACTIONS_ZH.get(code, code), changes=_changes
+    action_title=lambda name: ACTIONS[name].title,
+    action_label=lambda code: AUDIT_ACTIONS_ZH.get(code, code),
+    changes=_changes,
 )
 
 

@@ -13,7 +13,15 @@ from typing import Any
 import httpx
 
 from app.core import clock
-from tests.api.factories import Origination, Person, Servicing, id_number, own_county
+from app.core.auth import Role
+from tests.api.factories import (
+    Origination,
+    Person,
+    Servicing,
+    headers,
+    id_number,
+    own_county,
+)
 
 
 @dataclass
@@ -54,7 +62,7 @@ def a_county_day(client: httpx.Client) -> Day:
     colleague.rate(household["id"])  # an officer the service knows, to take the loans over
     asked = client.post(
         "/v1/officer-reassignments",
-        headers=flow.risk,
+        headers=headers(Role.risk_manager, sub=f"risk-{flow.tag}", regions=[flow.region]),
         json={
             "from_officer": f"officer-{flow.tag}",
             "to_officer": f"officer-{colleague.tag}",
