@@ -58,15 +58,15 @@ def assess(now: Figures, month_ago: Figures | None, limits: Thresholds) -> Asses
     if overdue >= limits.alert_overdue_ratio:
         reasons.append(
             Said(
-                f"逾期率 {_pct(overdue)}，达到预警线 {_pct(limits.alert_overdue_ratio)}（4.3）",
+                f"4.3 逾期率 {_pct(overdue)}，达到预警线 {_pct(limits.alert_overdue_ratio)}",
                 f"4.3 overdue ratio {overdue} ≥ alert level {limits.alert_overdue_ratio}",
             )
         )
     if overdue_growth is not None and overdue_growth >= limits.alert_overdue_growth:
         reasons.append(
             Said(
-                f"逾期率一个月内上升 {_pct(overdue_growth)}，"
-                f"达到预警线 {_pct(limits.alert_overdue_growth)}（4.3）",
+                f"4.3 逾期率一个月内上升 {_pct(overdue_growth)}，"
+                f"达到预警线 {_pct(limits.alert_overdue_growth)}",
                 f"4.3 overdue ratio rose {overdue_growth} in a month"
                 f" (≥ {limits.alert_overdue_growth})",
             )
@@ -75,14 +75,14 @@ def assess(now: Figures, month_ago: Figures | None, limits: Thresholds) -> Asses
     if overdue >= limits.suspend_overdue_ratio:
         suspend.append(
             Said(
-                f"逾期率 {_pct(overdue)}，达到暂停线 {_pct(limits.suspend_overdue_ratio)}（4.3）",
+                f"4.3 逾期率 {_pct(overdue)}，达到暂停线 {_pct(limits.suspend_overdue_ratio)}",
                 f"4.3 overdue ratio {overdue} ≥ suspension level {limits.suspend_overdue_ratio}",
             )
         )
     if npl >= limits.suspend_npl_ratio:
         suspend.append(
             Said(
-                f"不良率 {_pct(npl)}，达到暂停线 {_pct(limits.suspend_npl_ratio)}（4.3）",
+                f"4.3 不良率 {_pct(npl)}，达到暂停线 {_pct(limits.suspend_npl_ratio)}",
                 f"4.3 NPL ratio {npl} ≥ suspension level {limits.suspend_npl_ratio}",
             )
         )

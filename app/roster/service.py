@@ -245,10 +245,9 @@ def _validate(
     if removed is not None and listed is not None and removed < listed:
         checks.refuse(Said("退出日期早于纳入日期", "removed_date is before listed_date"))
     if checks.errors:
-        first, *more = checks.errors
-        for said in more:
-            first = first + Said("；", "; ") + said
-        raise ValueError(first)
+        raise ValueError(
+            Said("；".join(e.zh for e in checks.errors), "; ".join(e.en for e in checks.errors))
+        )
     warning = None
     if not region_code_known(region):
         warning = Said(

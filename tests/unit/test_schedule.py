@@ -216,5 +216,6 @@ def test_regional_assessment_clause_4_3() -> None:
     assert rising.overdue_growth == D("0.03")
     bad = assess(Figures(D("1000000"), D("200000"), D("120000")), None, Thresholds())
     assert bad.alert and bad.suspension_recommended
-    assert all(reason.startswith("4.3") for reason in bad.reasons)
+    assert all(reason.zh.startswith("4.3 ") for reason in bad.reasons)
+    assert all(reason.en.startswith("4.3 ") for reason in bad.reasons)
     assert assess(Figures(D("0"), D("0"), D("0")), None, Thresholds()).overdue_ratio == 0

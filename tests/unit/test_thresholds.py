@@ -70,7 +70,8 @@ def test_clause_4_3_npl_suspension_level(npl: str, suspend: bool) -> None:
         D(npl) / D("1000000"),
     )
     if suspend:  # the reason names the level
-        assert found.reasons == ["4.3 NPL ratio 0.100000 ≥ suspension level 0.10"]
+        assert [r.en for r in found.reasons] == ["4.3 NPL ratio 0.100000 ≥ suspension level 0.10"]
+        assert [r.zh for r in found.reasons] == ["4.3 不良率 10.00%，达到暂停线 10.00%"]
 
 
 @pytest.mark.parametrize(("before", "alert"), [("20001", False), ("20000", True)])
@@ -81,7 +82,9 @@ def test_clause_4_3_growth_in_a_month(before: str, alert: bool) -> None:
     assert found.overdue_growth == D("0.04") - D(before) / D("1000000")
     assert found.npl_growth == D("0.02")
     if alert:
-        assert found.reasons == ["4.3 overdue ratio rose 0.020000 in a month (≥ 0.02)"]
+        assert [r.en for r in found.reasons] == [
+            "4.3 overdue ratio rose 0.020000 in a month (≥ 0.02)"
+        ]
 
 
 def test_ratio_of_nothing_is_zero() -> None:
