@@ -33,6 +33,17 @@ def timed(call: Callable[[], httpx.Response], runs: int = RUNS) -> tuple[float, 
     return statistics.median(seconds), answer
 
 
+BASE = "http://127.0.0.1:8766"
+
+
+def _console_session(token: str) -> httpx.Client:
+    """A browser's session: signed in with the token, the session's cookie kept."""
+    desk = httpx.Client(base_url=BASE, timeout=600, headers={"Origin": BASE})
+    answer = desk.post("/console/sign-in", data={"token": token})
+    assert answer.status_code == 303 and "bangfu_console" in desk.cookies, answer.text
+    return desk
+
+
 def main() -> None:
     url = reuse_database("bangfu_bench_eod")
     with psycopg.connect(url) as conn:
@@ -42,9 +53,10 @@ def main() -> None:
         assert row is not None, "run python -m bench.eod first"
         county, loans_there = row
         some_loan = conn.execute(
-            "SELECT id FROM loans WHERE region_code = %s LIMIT 1", (county,)
+            "SELECT id, contract_number FROM loans WHERE region_code = %s LIMIT 1", (county,)
         ).fetchone()
         assert some_loan is not None
+        number = some_loan[1]
     server = _serve(url, 8766)
     from app.core.auth import Role, issue_token
 
@@ -101,14 +113,36 @@ def main() -> None:
             )
             size = len(answer.content)
             rows.append((label, f"{seconds * 1000:,.0f} ms, {size / 1e6:.2f} MB"))
-        console = {"Cookie": f"bangfu_console={officer_token}"}
-        for label, path in (
-            ("console: today's work of a county's officer", "/console/"),
-            ("console: a loan's page", f"/console/loans/{some_loan[0]}"),
-            ("console: a county's page", f"/console/counties/{county}"),
+        for who, token, pages in (
+            (
+                "a county's officer",
+                officer_token,
+                (
+                    ("today's work", "/console/"),
+                    ("a loan's page", f"/console/loans/{some_loan[0]}"),
+                    ("a county's page", f"/console/counties/{county}"),
+                    ("the county's loan list with its totals", "/console/loans"),
+                    ("the inbox", "/console/inbox"),
+                    ("collections", "/console/collections"),
+                ),
+            ),
+            (
+                "a national risk manager",
+                issue_token("bench-risk", [Role.risk_manager, Role.auditor], ["*"]),
+                (
+                    ("the national loan list with its totals", "/console/loans"),
+                    ("a contract number searched nationally", f"/console/loans?q={number}"),
+                    ("a name searched nationally", "/console/loans?q=%E5%BC%A0"),
+                    ("the inbox", "/console/inbox"),
+                    ("finance and reports", "/console/finance?period=2026Q3"),
+                ),
+            ),
         ):
-            seconds, _ = timed(lambda p=path: client.get(p, headers=console))
-            rows.append((label, f"{seconds * 1000:,.0f} ms"))
+            desk = _console_session(token)
+            for label, path in pages:
+                seconds, _ = timed(lambda p=path, d=desk: d.get(p))
+                rows.append((f"console, {who}: {label}", f"{seconds * 1000:,.0f} ms"))
+            desk.close()
     for label, figure in rows:
         print(f"{label}: {figure}")
     print(f"median of {RUNS} after one warm call; {machine()}")

@@ -40,11 +40,12 @@ def search_params(q: str) -> dict[str, str]:
 
 
 LOAN_SORTS = {
+    "-contract_number": "合同编号（新到旧）",
+    "contract_number": "合同编号（旧到新）",
     "-signed_on": "签约日（新到旧）",
     "signed_on": "签约日（旧到新）",
     "-principal_outstanding": "本金余额（大到小）",
     "-days_past_due": "逾期天数（多到少）",
-    "id": "默认",
 }
 
 
@@ -55,12 +56,12 @@ async def loan_list(
     status: str = "",
     risk_class: str = "",
     officer: str = "",
-    sort: str = "-signed_on",
+    sort: str = "-contract_number",
     cursor: str = "",
 ) -> HTMLResponse:
     """贷款清单: filters, sort, the totals over every loan that matches, and the same list as
     a workbook to download."""
-    sort = sort if sort in LOAN_SORTS else "id"
+    sort = sort if sort in LOAN_SORTS else "-contract_number"
     params: dict[str, Any] = {
         **search_params(q),
         "status": status,

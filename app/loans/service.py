@@ -141,6 +141,7 @@ def position(session: Session, loan: Loan) -> Position:
 # What people sort loan lists by (`-` first: descending); every page also orders by id.
 SORTS = {
     "id": Loan.id,
+    "contract_number": Loan.contract_number,
     "signed_on": Loan.signed_on,
     "principal": Loan.principal,
     "principal_outstanding": Loan.principal_outstanding,
