@@ -131,3 +131,12 @@ SUMMARIES = {
     "risk_compensation": "风险补偿金申请",
     "list_audit_events": "审计记录",
 }
+
+
+def name_the_twins() -> None:
+    """The lists' file twins (app/core/tables.file_twins), named after their list."""
+    from app.core.tables import TWINS
+
+    for name, form in TWINS:
+        kind = "（Excel 文件）" if form == "xlsx" else "（CSV 文件）"
+        SUMMARIES.setdefault(f"{name}_{form}", SUMMARIES[name] + kind)

@@ -233,6 +233,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     _label_enums(schemas)
+    apidoc.name_the_twins()
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
             operation["summary"] = apidoc.SUMMARIES.get(operation["operationId"], "")

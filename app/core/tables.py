@@ -7,14 +7,15 @@ columns beside their labels. Workbooks are written by XlsxWriter in constant-mem
 from __future__ import annotations
 
 import csv
+import inspect
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.core import csvsafe
@@ -151,3 +152,51 @@ def file_response(table: Table | tuple[Table, ...], form: Format, name: str) -> 
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"'},
     )
+
+
+# What a file twin leaves out of its list's parameters: the form is its path's, and a file
+# holds the whole list, not a page.
+_NOT_FOR_FILES = ("format", "cursor", "limit")
+FILE_FORMS: dict[str, str] = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
+# The twins registered, as `(operation, form)`: app/apidoc.py names them after their list.
+TWINS: list[tuple[str, str]] = []
+
+
+def file_twins(router: APIRouter, path: str, endpoint: Callable[..., Any]) -> None:
+    """`{path}.xlsx` and `{path}.csv` beside a list that answers JSON by default: the same
+    filters and roles, but declared as nothing but a file (binary), so a client generated from
+    the API document saves it rather than parse it as the list's JSON (which a generator, taking
+    an operation's first content type, would). Operation ids `{list}_xlsx`, `{list}_csv`."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    kept = [
+        parameter.replace(annotation=hints.get(name, parameter.annotation))
+        for name, parameter in signature.parameters.items()
+        if name not in _NOT_FOR_FILES
+    ]
+    name = endpoint.__name__
+    for form, media_type in FILE_FORMS.items():
+
+        def twin(*args: Any, _form: str = form, **kwargs: Any) -> Any:
+            return endpoint(*args, format=_form, **kwargs)
+
+        twin.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=kept, return_annotation=Response
+        )
+        twin.__name__ = f"{name}_{form}"
+        twin.__doc__ = (endpoint.__doc__ or "") + f"\n\nThe whole list as one {form} file."
+        route = next(r for r in router.routes if getattr(r, "endpoint", None) is endpoint)
+        router.add_api_route(
+            f"{path}.{form}",
+            twin,
+            methods=["GET"],
+            response_class=Response,
+            operation_id=twin.__name__,
+            tags=list(getattr(route, "tags", []) or []),
+            dependencies=list(getattr(route, "dependencies", []) or []),
+            responses={
+                200: {"content": {media_type: _BINARY}, "description": "the file"},
+                **{k: v for k, v in getattr(route, "responses", {}).items() if k != 200},
+            },
+        )
+        TWINS.append((name, form))

@@ -192,3 +192,6 @@ def exemption_report(
         totals=True,
     )
     return tables.file_response(table, form, "exemption-cases")
+
+
+tables.file_twins(router, "/reports/exemption-cases", exemption_report)

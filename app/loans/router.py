@@ -338,3 +338,6 @@ def list_disbursements(
     """The loan's disbursements, newest first: each request with core banking's answer (or
     none yet)."""
     return service.disbursements_of(session, principal, loan_id)
+
+
+tables.file_twins(router, "/loans", list_loans)  # GET /v1/loans.xlsx and .csv

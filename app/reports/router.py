@@ -503,3 +503,12 @@ def _tolerance_out(tolerance: portfolio.Tolerance) -> schemas.ToleranceOut:
         limit=tolerance.limit,
         within=tolerance.within,
     )
+
+
+# GET /v1/reports/….xlsx and .csv: the files alone, for generated clients
+for _path, _list in (
+    ("/subsidy-claims", subsidy_claims),
+    ("/portfolio-quality", portfolio_quality),
+    ("/risk-compensation", risk_compensation),
+):
+    tables.file_twins(router, _path, _list)

@@ -221,6 +221,29 @@ def test_downloads_are_declared_binary_for_generated_clients(client: httpx.Clien
     ):
         content = paths[path]["get"]["responses"]["200"]["content"]
         assert content[XLSX_MEDIA_TYPE]["schema"] == {"type": "string", "format": "binary"}, path
+    # a list that answers JSON has file twins that answer nothing else (a generator takes an
+    # operation's first content type), with the list's own filters
+    for path in (
+        "/v1/loans",
+        "/v1/reports/subsidy-claims",
+        "/v1/reports/portfolio-quality",
+        "/v1/reports/risk-compensation",
+        "/v1/reports/exemption-cases",
+    ):
+        listed = {p["name"] for p in paths[path]["get"]["parameters"]}
+        for form, media in (("xlsx", XLSX_MEDIA_TYPE), ("csv", "text/csv")):
+            twin = paths[f"{path}.{form}"]["get"]
+            assert list(twin["responses"]["200"]["content"]) == [media], path
+            assert {p["name"] for p in twin["parameters"]} == listed - {"format", "cursor", "limit"}
+    county = own_county("53")
+    officer = headers(Role.loan_officer, sub="twin", regions=[county])
+    book = client.get("/v1/loans.xlsx", params={"region": county}, headers=officer)
+    assert book.status_code == 200 and book.content.startswith(b"PK")
+    assert book.headers["content-type"] == XLSX_MEDIA_TYPE
+    refused = client.get(
+        "/v1/reports/portfolio-quality.csv", params={"as_of": "2027-03-10"}, headers=officer
+    )
+    assert refused.status_code == 403  # the list's roles, not more
 
 
 def test_an_amount_in_the_wrong_form_is_refused_without_a_pattern(client: httpx.Client) -> None:
