@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.console.forms import Field, Form, choices_of
+from app.console.forms import Field, Form, Shown, choices_of
 
 Body = dict[str, Any]
 
@@ -61,6 +61,18 @@ def _facts(body: Body) -> Body:
         k: v == "yes" for k in ("full_civil_capacity", "has_labor_skills") if (v := body.get(k))
     }
     return {**found, "reason": body["reason"]}
+
+
+def _outcome_form(step: str, button: str) -> Form:
+    """The committee's decision and its final one after an appeal (2.1): the same fields."""
+    return Form(
+        (
+            Field("outcome", f"{step}结果", "choice", choices=choices_of("Outcome")),
+            Field("reasons", f"{step}理由", "long", max_length=4000),
+            Field("situations", "适用的免责情形（代码）", "list", required=False),
+        ),
+        button,
+    )
 
 
 YES_NO = (("yes", "是"), ("no", "否"))
@@ -223,27 +235,13 @@ ACTIONS: dict[str, Action] = {
     ),
     "exemption_decision": Action(
         "免责认定",
-        Form(
-            (
-                Field("outcome", "认定结果", "choice", choices=choices_of("Outcome")),
-                Field("reasons", "认定理由", "long", max_length=4000),
-                Field("situations", "适用的免责情形（代码）", "list", required=False),
-            ),
-            "提交认定",
-        ),
+        _outcome_form("认定", "提交认定"),
         "/v1/exemption-cases/{0}/decision",
         "/console/exemptions/{0}",
     ),
     "exemption_final": Action(
         "复议决定",
-        Form(
-            (
-                Field("outcome", "复议结果", "choice", choices=choices_of("Outcome")),
-                Field("reasons", "复议理由", "long", max_length=4000),
-                Field("situations", "适用的免责情形（代码）", "list", required=False),
-            ),
-            "提交复议决定",
-        ),
+        _outcome_form("复议", "提交复议决定"),
         "/v1/exemption-cases/{0}/final-decision",
         "/console/exemptions/{0}",
     ),
@@ -322,3 +320,11 @@ ACTIONS: dict[str, Action] = {
         "/console/finance",
     ),
 }
+
+
+def shown(names: tuple[str, ...], subject: str, today: str = "") -> dict[str, Shown]:
+    """Actions' forms as a page embeds them, posting to /console/do/{name}/{subject}."""
+    return {
+        name: Shown(ACTIONS[name].form, f"/console/do/{name}/{subject}", today=today, id=name)
+        for name in names
+    }

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from app.console.actions import ACTIONS
+from app.console.actions import ACTIONS, shown
 from app.console.forms import Shown
 from app.console.pages import Page, applications_named, business_day, items_of, loans_named
 
@@ -152,10 +152,7 @@ async def collection_case(page: Page, case_id: uuid.UUID) -> HTMLResponse:
     case = found.body
     named = await loans_named(page.api, [case["loan_id"]])
     today = await business_day(case["region_code"])
-    forms = {
-        name: Shown(ACTIONS[name].form, f"/console/do/{name}/{case_id}", today=today, id=name)
-        for name in ("collection_action", "promise")
-    }
+    forms = shown(("collection_action", "promise"), str(case_id), today)
     return page.page("collection_case.html", case=case, named=named, forms=forms)
 
 

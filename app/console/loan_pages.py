@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from app.console import forms
-from app.console.actions import ACTIONS
+from app.console.actions import ACTIONS, shown
 from app.console.forms import Shown
 from app.console.pages import Page, Signed, Write, business_day, items_of, to
 
@@ -36,17 +36,17 @@ LOAN_ACTIONS = {
 
 def _loan_forms(page: Signed, loan: dict[str, Any], today: str) -> dict[str, Shown]:
     status = loan["status"]
-    shown = {
-        name: Shown(ACTIONS[name].form, f"/console/do/{name}/{loan['id']}", today=today, id=name)
-        for name, roles in LOAN_ACTIONS.items()
-        if page.user.has(*roles)
-    }
+    forms = shown(
+        tuple(name for name, roles in LOAN_ACTIONS.items() if page.user.has(*roles)),
+        loan["id"],
+        today,
+    )
     if status != "contracted":
-        shown.pop("disburse", None)
+        forms.pop("disburse", None)
     if status not in ("active", "overdue"):
         for name in ("risk_class", "propose_write_off"):
-            shown.pop(name, None)
-    return shown
+            forms.pop(name, None)
+    return forms
 
 
 async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
