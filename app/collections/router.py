@@ -93,10 +93,13 @@ def work_queue(
     session: DbSession,
     principal: LoanReader,
     officer: Annotated[str | None, Query(max_length=200, description="default: yourself")] = None,
+    limit: Annotated[int, Query(ge=1, le=2000, description="the first this many")] = 2000,
 ) -> schemas.WorkQueue:
     """Today's work on an officer's open cases, each with why: a broken promise, a promise or a
-    planned step due, an escalation not yet followed up, a case never acted on."""
-    return service.work_queue(session, principal, officer or principal.subject)
+    planned step due, an escalation not yet followed up, a case never acted on; `total` says
+    how many in all when `limit` shows the first."""
+    queue = service.work_queue(session, principal, officer or principal.subject)
+    return queue.model_copy(update={"items": queue.items[:limit]})
 
 
 @router.get(

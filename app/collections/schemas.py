@@ -121,6 +121,7 @@ class WorkQueue(BaseModel):
     officer: str
     as_of: date
     items: list[WorkItem] = Field(description="broken promises first, then most days past due")
+    total: int = Field(description="how many cases need work today (items holds up to `limit`)")
 
 
 class WriteOffIn(BaseModel):

@@ -268,7 +268,7 @@ def work_queue(session: Session, principal: Principal, officer: str) -> schemas.
         return (not broken, -item.case.days_past_due, str(item.case.id))
 
     return schemas.WorkQueue(
-        officer=officer, as_of=clock.today(), items=sorted(items, key=priority)
+        officer=officer, as_of=clock.today(), items=sorted(items, key=priority), total=len(items)
     )
 
 

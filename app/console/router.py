@@ -133,8 +133,9 @@ async def today(page: Page) -> HTMLResponse:
     sections["chain_requests"] = items_of(chain)
     visits = await api.get("/v1/monitoring/due-visits", limit=50)
     sections["due_visits"] = items_of(visits)
-    queue = await api.get("/v1/collections/work-queue")
+    queue = await api.get("/v1/collections/work-queue", limit=20)
     sections["collections"] = items_of(queue)
+    sections["collections_total"] = queue.body.get("total", 0) if queue.ok else 0
     unconfirmed = await api.get("/v1/loans", status="disbursing", limit=50)
     sections["unconfirmed"] = items_of(unconfirmed)
     named = await loans_named(

@@ -156,7 +156,7 @@ def file_response(table: Table | tuple[Table, ...], form: Format, name: str) -> 
 
 # What a file twin leaves out of its list's parameters: the form is its path's, and a file
 # holds the whole list, not a page.
-_NOT_FOR_FILES = ("format", "cursor", "limit")
+_NOT_FOR_FILES = ("format", "cursor", "limit", "totals")
 FILE_FORMS: dict[str, str] = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 # The twins registered, as `(operation, form)`: app/apidoc.py names them after their list.
 TWINS: list[tuple[str, str]] = []

@@ -204,6 +204,9 @@ def list_loans(
     ] = "id",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    totals: Annotated[
+        bool, Query(description="also the sums over every loan that matches (reads them all)")
+    ] = False,
     format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
 ) -> schemas.LoanPage | Response:
     """贷款清单. Loans within the caller's regions; filter by status, region, class, officer,
@@ -229,20 +232,22 @@ def list_loans(
     form = tables.wanted(request, format)
     if form != "json":
         return _loans_file(session, principal, where, sort, form)
-    items, next_cursor, totals = service.list_page(
-        session, principal, where, sort=sort, cursor=cursor, limit=limit
+    items, next_cursor, sums = service.list_page(
+        session, principal, where, sort=sort, cursor=cursor, limit=limit, with_sums=totals
     )
     names = borrower_names(session, principal, (loan.borrower_member_id for loan in items))
     return schemas.LoanPage(
         items=[loan_out(session, loan, names.get(loan.borrower_member_id)) for loan in items],
         next_cursor=next_cursor,
-        total=totals.loans,
+        total=sums.loans,
         totals=schemas.LoanTotalsOut(
-            principal=totals.principal,
-            principal_outstanding=totals.principal_outstanding,
-            overdue_principal=totals.overdue_principal,
-            overdue_interest=totals.overdue_interest,
-        ),
+            principal=sums.principal,
+            principal_outstanding=sums.principal_outstanding,
+            overdue_principal=sums.overdue_principal,
+            overdue_interest=sums.overdue_interest,
+        )
+        if totals
+        else None,
     )
 
 

@@ -157,7 +157,7 @@ class LoanPage(BaseModel):
     items: list[LoanOut]
     next_cursor: str | None
     total: Int = Field(description="how many loans the filters match, on every page")
-    totals: LoanTotalsOut
+    totals: LoanTotalsOut | None = Field(description="their sums, when asked (`totals=true`)")
 
 
 class InstalmentOut(BaseModel):

@@ -249,15 +249,22 @@ def list_page(
     sort: str = "id",
     cursor: str | None = None,
     limit: int = 50,
+    with_sums: bool = False,
 ) -> tuple[list[Loan], str | None, Totals]:
-    """A page of loans, the cursor to the next, and how many match in all with their sums."""
+    """A page of loans, the cursor to the next, and how many match in all; with their sums
+    when asked (a sum reads every matching row; a count alone reads the index)."""
     query = filtered(principal, where)
     ordered = query
     if sort.lstrip("-") == "contract_number":
         ordered = query.where(_contract_ranges(principal, where))
     page = keyset_page(ordered, sort, SORTS, Loan.id, cursor, limit)
     items = list(session.scalars(page))
-    return items, next_cursor(items, sort, SORTS, limit), totals_of(session, query)
+    totals = (
+        totals_of(session, query)
+        if with_sums
+        else Totals(total_of(session, query), *([Decimal(0)] * 4))
+    )
+    return items, next_cursor(items, sort, SORTS, limit), totals
 
 
 EXPORT_MAX_ROWS = 100_000

@@ -75,7 +75,11 @@ def test_names_are_masked_for_the_roles_that_need_none_and_totals_cover_every_ma
     made = [_signed(svc, "王小明"), _signed(svc, "赵大")]
     county = svc.flow.region
     auditor = headers(Role.auditor, sub="auditor-names", regions=[county])
-    listed = client.get("/v1/loans", params={"region": county, "limit": 1}, headers=auditor)
+    plain = client.get("/v1/loans", params={"region": county}, headers=auditor).json()
+    assert plain["total"] == 2 and plain["totals"] is None  # sums only when asked
+    listed = client.get(
+        "/v1/loans", params={"region": county, "limit": 1, "totals": "true"}, headers=auditor
+    )
     body = listed.json()
     assert body["items"][0]["borrower_name"] in ("王**", "赵*")
     assert body["total"] == 2 and len(body["items"]) == 1
@@ -234,7 +238,8 @@ def test_downloads_are_declared_binary_for_generated_clients(client: httpx.Clien
         for form, media in (("xlsx", XLSX_MEDIA_TYPE), ("csv", "text/csv")):
             twin = paths[f"{path}.{form}"]["get"]
             assert list(twin["responses"]["200"]["content"]) == [media], path
-            assert {p["name"] for p in twin["parameters"]} == listed - {"format", "cursor", "limit"}
+            not_for_files = {"format", "cursor", "limit", "totals"}
+            assert {p["name"] for p in twin["parameters"]} == listed - not_for_files
     county = own_county("53")
     officer = headers(Role.loan_officer, sub="twin", regions=[county])
     book = client.get("/v1/loans.xlsx", params={"region": county}, headers=officer)
