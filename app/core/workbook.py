@@ -42,6 +42,8 @@ def shown_width(value: Any) -> int:
         text = "2027-03-10"
     else:
         text = str(value)
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
