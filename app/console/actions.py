@@ -25,6 +25,12 @@ class Action:
     method: Literal["POST", "PUT", "PATCH"] = "POST"
     shape: Callable[[Body], Body] | None = None  # the form's values into the API's body
     send_body: bool = True
+    # the API's field paths the form's labels do not name by themselves (a shaped body's)
+    paths: tuple[tuple[str, str], ...] = ()
+
+    def labels(self) -> dict[str, str]:
+        """The API's fields by the labels the form shows, for naming its refusals."""
+        return {**{f.name: f.label for f in self.form.fields}, **dict(self.paths)}
 
 
 def _members(body: Body) -> Body:
@@ -109,6 +115,15 @@ ACTIONS: dict[str, Action] = {
         "/v1/households",
         "/console/households/{id}",
         shape=_members,
+        paths=(
+            ("members.0.name", "户主姓名"),
+            ("members.0.id_number", "户主身份证号"),
+            ("members.0.phone", "户主手机号"),
+            ("members.1.name", "其他成员姓名"),
+            ("members.1.id_number", "其他成员身份证号"),
+            ("members.1.relation", "其他成员与户主关系"),
+            ("members", "家庭成员"),
+        ),
     ),
     "member_facts": Action(
         "核实成员情况",
@@ -171,6 +186,7 @@ ACTIONS: dict[str, Action] = {
         "/v1/collection-cases/{0}/actions",
         "/console/collections/{0}",
         shape=_participants,
+        paths=(("participants", "参与人姓名"),),
     ),
     "promise": Action(
         "登记还款承诺",

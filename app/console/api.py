@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import Request
+
+from app.console.forms import FIELD_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,11 @@ class Answer:
     @property
     def problem(self) -> str:
         """A refusal as the API said it (in Chinese), with each failing rule and its clause."""
+        return self.problem_naming(FIELD_LABELS)
+
+    def problem_naming(self, labels: Mapping[str, str]) -> str:
+        """The refusal, each field named by its form's label (`labels`: the API's field path,
+        e.g. `members.0.id_number`, or its last part, to the label)."""
         if self.ok or not isinstance(self.body, dict):
             return ""
         said = str(self.body.get("detail", ""))
@@ -32,17 +39,22 @@ class Answer:
         ]
         if len(rules) == 1 and rules[0].startswith(said):  # one rule: it says it all
             said = ""
-        fields = [_where(e) for e in self.body.get("errors") or []]
-        return "；".join(part for part in (said, *rules, *fields) if part)
+        fields = [_where(e, {**FIELD_LABELS, **labels}) for e in self.body.get("errors") or []]
+        if fields and str(self.body.get("type", "")).endswith(":validation-error"):
+            said = "请修改：" if said else ""  # the fields say it (the API's words point at them)
+        return "；".join(part for part in (said, *rules, *fields) if part).replace("：；", "：")
 
 
-def _where(error: dict[str, Any]) -> str:
-    """A field's or a file row's problem: `第 3 行：…` for a row, else the field and the words."""
+def _where(error: dict[str, Any], labels: Mapping[str, str]) -> str:
+    """A field's or a file row's problem: `第 3 行：…` for a row, else the field (by its form's
+    label where the form has one) and the words."""
     loc = [str(p) for p in error.get("loc", [])]
     message = str(error.get("msg", ""))
     if loc and loc[0].startswith("line "):
         return f"第 {loc[0].removeprefix('line ')} 行：{message}"
-    return f"{'.'.join(loc[1:])}：{message}" if loc[1:] else message
+    path = ".".join(loc[1:])
+    named = labels.get(path) or (labels.get(loc[-1]) if loc[1:] else None)
+    return f"{named or path}：{message}" if loc[1:] else message
 
 
 class Api:

@@ -71,5 +71,6 @@ async def act(page: Page, request: Request, name: str, subject: str) -> Response
     if answer.ok:
         made = answer.body.get("id", "") if isinstance(answer.body, dict) else ""
         return to(action.back.format(subject.split("~")[0], id=made))
-    context = _shown(action, name, subject, today, typed=typed, problem=answer.problem)
+    problem = answer.problem_naming(action.labels())
+    context = _shown(action, name, subject, today, typed=typed, problem=problem)
     return page.page("action.html", status=answer.status if answer.status < 500 else 502, **context)

@@ -145,3 +145,49 @@ TRIAL_RATE = (Field("annual_rate", "参考年利率", "rate"),)
 RENEWAL_RATE = (Field("annual_rate", "新贷款年利率", "rate", required=False),)
 MONTHS = (Field("months", "月数", "whole"),)
 VISITED = (Field("visited_on", "日期", "date"),)
+
+
+# The API's fields as the console's pages name them, for naming a refusal's fields where a
+# page's own form does not (app/console/api.Answer.problem).
+FIELD_LABELS = {
+    "amount": "金额",
+    "term_months": "期限（月）",
+    "annual_rate": "年利率",
+    "purpose": "用途",
+    "purpose_detail": "用途说明",
+    "repayment_method": "还款方式",
+    "applicant_member_id": "借款人",
+    "large_production_reason": "扩大生产的理由",
+    "large_production_category": "扩大生产的类别",
+    "rate_reason": "利率偏离建议的理由",
+    "reason_codes": "拒绝理由",
+    "note": "说明",
+    "notes": "记录",
+    "reason": "事由",
+    "visited_on": "日期",
+    "investigators": "调查人",
+    "project_findings": "调查情况",
+    "finding": "资金使用情况",
+    "months": "月数",
+    "village_opinion": "村委会评议意见",
+    "annual_household_income": "家庭年收入",
+    "annual_production_income": "生产经营年收入",
+    "assets": "家庭资产",
+    "liabilities": "家庭负债",
+    "annual_existing_repayments": "现有年还款额",
+    "production_experience_years": "生产经营年限",
+    "bureau_worst_days_past_due_24m": "近 24 个月征信最长逾期天数",
+    "region_code": "县级区划代码",
+    "address": "家庭住址",
+    "household_number": "户编号",
+    "disbursement_account": "放款账号",
+    "name": "姓名",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "relation": "与户主关系",
+    "status": "状态",
+    "risk_class": "风险分类",
+    "evidence": "材料",
+    "period": "期间",
+    "outcome": "结果",
+}

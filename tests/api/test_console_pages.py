@@ -259,6 +259,22 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(
         text = visible(refused.text)
         assert "家庭负债（元）：应为金额" in text
         assert 'value="58,000"' in refused.text and 'value="4.5万"' in refused.text
+        # the API's own refusal names the fields by the form's labels, never by their paths
+        registered = officer.post(
+            "/console/do/register_household/-",
+            data={
+                "key": str(uuid.uuid4()),
+                "region_code": day.county,
+                "address": "某村三组 12 号",
+                "disbursement_account": "6217000011112222333",
+                "head_name": "钱多多",
+                "head_id_number": "12345",
+            },
+        )
+        text = visible(registered.text)
+        assert registered.status_code == 422 and "户主身份证号：" in text, text[-800:]
+        assert english_words(text) == [] and "members" not in text, text[-600:]
+        assert 'value="钱多多"' in registered.text
         rated = officer.post(
             f"/console/households/{household}/rating",
             data={**form, "liabilities": "1万", "key": str(uuid.uuid4())},
