@@ -49,7 +49,11 @@ def _loan_forms(page: Signed, loan: dict[str, Any], today: str) -> dict[str, Sho
     return forms
 
 
-async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLResponse:
+async def loan(
+    page: Signed, loan_id: uuid.UUID, problem: str = "", typed: dict[str, Any] | None = None
+) -> HTMLResponse:
+    """The page, with what the API refused of the last write and that form as it was typed
+    (`typed`, keyed by the form: visit, renewal, extension, decision)."""
     found = await page.api.get(f"/v1/loans/{loan_id}")
     if not found.ok:
         return page.refused(found)
@@ -89,6 +93,7 @@ async def loan(page: Signed, loan_id: uuid.UUID, problem: str = "") -> HTMLRespo
         visits=visits.body if visits.ok else [],
         requests=items_of(requests),
         problem=problem,
+        typed=typed or {},
         today=today,
     )
 
@@ -102,14 +107,15 @@ async def record_visit(
     finding: Annotated[str, Form()],
     notes: Annotated[str, Form()] = "",
 ) -> Response:
+    typed = {"visit": {"visited_on": visited_on, "finding": finding, "notes": notes}}
     day, errors = forms.read({"visited_on": visited_on}, *forms.VISITED)
     if errors:
-        return await loan(page, loan_id, problem="；".join(errors))
+        return await loan(page, loan_id, problem="；".join(errors), typed=typed)
     body = {"visited_on": day["visited_on"], "finding": finding, "notes": notes or "贷后走访"}
     answer = await page.api.post(f"/v1/loans/{loan_id}/monitoring-visits", body, key)
     if answer.ok:
         return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem)
+    return await loan(page, loan_id, problem=answer.problem, typed=typed)
 
 
 @router.post("/loans/{loan_id}/{kind}", dependencies=[Write])
@@ -125,9 +131,10 @@ async def ask_renewal_or_extension(
     """An officer asks for a renewal (at maturity) or an extension (before it)."""
     if kind not in ("renewal", "extension"):
         return Response(status_code=404)
+    typed = {kind: {"months": months, "reason": reason, "repayment_method": repayment_method}}
     read, errors = forms.read({"months": months}, *forms.MONTHS)
     if errors:
-        return await loan(page, loan_id, problem="；".join(errors))
+        return await loan(page, loan_id, problem="；".join(errors), typed=typed)
     count = read["months"]
     body: dict[str, Any] = (
         {"term_months": count, "repayment_method": repayment_method, "reason": reason}
@@ -137,7 +144,7 @@ async def ask_renewal_or_extension(
     answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}", body, key)
     if answer.ok:
         return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem)
+    return await loan(page, loan_id, problem=answer.problem, typed=typed)
 
 
 @router.post("/loans/{loan_id}/{kind}/decision", dependencies=[Write])
@@ -154,13 +161,14 @@ async def decide_renewal_or_extension(
     refuses that, 4.1)."""
     if kind not in ("renewal", "extension"):
         return Response(status_code=404)
+    typed = {"decision": {"outcome": outcome, "annual_rate": annual_rate, "note": note}}
     rate, errors = forms.read({"annual_rate": annual_rate}, *forms.RENEWAL_RATE)
     if errors:
-        return await loan(page, loan_id, problem="；".join(errors))
+        return await loan(page, loan_id, problem="；".join(errors), typed=typed)
     body: dict[str, Any] = {"outcome": outcome, "note": note or None, **rate}
     answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}/decision", body, key)
     if not answer.ok:
-        return await loan(page, loan_id, problem=answer.problem)
+        return await loan(page, loan_id, problem=answer.problem, typed=typed)
     new_loan = answer.body.get("new_loan_id")
     return to(f"/console/loans/{new_loan or loan_id}")
 

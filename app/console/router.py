@@ -404,19 +404,28 @@ async def investigate(
     project_is_lawful: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
 ) -> Response:
+    typed = {
+        "visited_on": visited_on,
+        "investigators": investigators,
+        "project_findings": project_findings,
+    }
     day, errors = forms.read({"visited_on": visited_on}, *forms.VISITED)
     if errors:
-        return await application(page, application_id, problem="；".join(errors))
+        return await application(
+            page, application_id, problem="；".join(errors), typed={"investigation": typed}
+        )
     body = {
         "visited_on": day["visited_on"],
-        "investigators": [i.strip() for i in investigators.replace("，", ",").split(",") if i],
+        "investigators": [
+            i.strip() for i in investigators.replace("，", ",").replace("、", ",").split(",") if i
+        ],
         "project_findings": project_findings,
         "need_is_genuine": bool(need_is_genuine),
         "project_is_lawful": bool(project_is_lawful),
         "notes": notes or None,
     }
     answer = await page.api.post(f"/v1/applications/{application_id}/investigations", body, key)
-    return await _after(page, application_id, answer)
+    return await _after(page, application_id, answer, {"investigation": typed})
 
 
 @router.post("/applications/{application_id}/decision", dependencies=[Write])
