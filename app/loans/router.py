@@ -159,6 +159,29 @@ def _named_rows(
             yield _loan_row(loan, names.get(loan.borrower_member_id))
 
 
+# How a loan is found (issue 28), and the list's sums on request.
+ContractNumber = Annotated[
+    str | None, Query(max_length=24, description="合同编号, e.g. 520102-2027-000123")
+]
+MemberName = Annotated[
+    str | None,
+    Query(min_length=1, max_length=100, description="a household member's name, its start"),
+]
+IdNumber = Annotated[
+    str | None, Query(max_length=18, description="a household member's ID number (exact)")
+]
+HouseholdNumber = Annotated[
+    str | None, Query(max_length=40, description="the roster household number (exact)")
+]
+LoanIds = Annotated[
+    list[uuid.UUID] | None,
+    Query(max_length=200, description="these loans (a reviewer's inbox names them)"),
+]
+WithSums = Annotated[
+    bool, Query(description="also the sums over every loan that matches (reads them all)")
+]
+
+
 @router.get(
     "/loans",
     response_model=schemas.LoanPage,
@@ -181,32 +204,18 @@ def list_loans(
         str | None, Query(max_length=100, description="core banking's disbursement reference")
     ] = None,
     household_id: Annotated[uuid.UUID | None, Query(description="one household's loans")] = None,
-    contract_number: Annotated[
-        str | None, Query(max_length=24, description="合同编号, e.g. 520102-2027-000123")
-    ] = None,
-    name: Annotated[
-        str | None,
-        Query(min_length=1, max_length=100, description="a household member's name, its start"),
-    ] = None,
-    id_number: Annotated[
-        str | None, Query(max_length=18, description="a household member's ID number (exact)")
-    ] = None,
-    household_number: Annotated[
-        str | None, Query(max_length=40, description="the roster household number (exact)")
-    ] = None,
-    id: Annotated[
-        list[uuid.UUID] | None,
-        Query(max_length=200, description="these loans (a reviewer's inbox names them)"),
-    ] = None,
+    contract_number: ContractNumber = None,
+    name: MemberName = None,
+    id_number: IdNumber = None,
+    household_number: HouseholdNumber = None,
+    id: LoanIds = None,
     sort: Annotated[
         Literal[service.SORT_CHOICES],  # type: ignore[valid-type]
         Query(description="a field to order by, `-` first for descending; then by id"),
     ] = "id",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    totals: Annotated[
-        bool, Query(description="also the sums over every loan that matches (reads them all)")
-    ] = False,
+    totals: WithSums = False,
     format: Annotated[tables.Format | None, Query(description=tables.FORMAT_HELP)] = None,
 ) -> schemas.LoanPage | Response:
     """贷款清单. Loans within the caller's regions; filter by status, region, class, officer,

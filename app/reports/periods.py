@@ -30,10 +30,12 @@ class Period:
 
     @property
     def previous(self) -> Period:
+        """The period before (of the same kind), even before the first a caller may ask for
+        (1900Q1's is 1899Q4: a form's opening balances)."""
         before = date.fromordinal(self.start.toordinal() - 1)
         if "Q" in self.code:
-            return parse(f"{before.year}Q{(before.month - 1) // 3 + 1}")
-        return parse(f"{before.year}-{before.month:02d}")
+            return _period(f"{before.year}Q{(before.month - 1) // 3 + 1}")
+        return _period(f"{before.year}-{before.month:02d}")
 
 
 def parse(code: str) -> Period:
@@ -46,6 +48,10 @@ def parse(code: str) -> Period:
             ),
             slug="validation-error",
         )
+    return _period(code)
+
+
+def _period(code: str) -> Period:
     year = int(code[:4])
     if "Q" in code:
         quarter = int(code[-1])

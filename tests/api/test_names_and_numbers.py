@@ -249,6 +249,10 @@ def test_downloads_are_declared_binary_for_generated_clients(client: httpx.Clien
         "/v1/reports/portfolio-quality.csv", params={"as_of": "2027-03-10"}, headers=officer
     )
     assert refused.status_code == 403  # the list's roles, not more
+    # the earliest period's form has opening balances from the period before it (1899Q4)
+    risk = headers(Role.risk_manager, sub="twin-risk", regions=[county])
+    first = client.get("/v1/reports/subsidy-claims.xlsx", params={"period": "1900Q1"}, headers=risk)
+    assert first.status_code == 200 and first.content.startswith(b"PK"), first.text[:300]
 
 
 def test_an_amount_in_the_wrong_form_is_refused_without_a_pattern(client: httpx.Client) -> None:
