@@ -54,7 +54,7 @@ async def finance(
     submit = Shown(
         ACTIONS["claim_submit"].form,
         "/console/do/claim_submit/-",
-        typed={"period": period},
+        typed={"period": period, "region_code": region if len(region) == 6 else ""},
         id="submit",
     )
     return page.page(
