@@ -84,7 +84,8 @@ def test_the_consoles_forms_default_to_the_countys_business_date(
     )
     assert signed.status_code == 303
     page = desk.get(f"/console/loans/{loan['id']}")
-    assert f'name="visited_on" type="date" required value="{ahead.isoformat()}"' in page.text
+    # a text field (dates as people write them), filled with the county's business date
+    assert f'name="visited_on" required value="{ahead.isoformat()}"' in page.text
     people = [Person(id_number(svc.flow.region))]
     svc.flow.import_roster(people)
     household = svc.flow.household(people)
