@@ -16,6 +16,8 @@ from app.console.actions import ACTIONS
 from app.console.forms import Shown
 from app.console.pages import Page, Signed, Write, business_day, items_of, to
 from app.core import zh_input
+from app.core.sheets import XLSX_MEDIA_TYPE
+from app.core.tables import CSV_MEDIA_TYPE
 from app.reports.periods import PERIOD_PATTERN
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -138,10 +140,7 @@ _IMPORTS = {
     "roster": ("/v1/roster/imports", "名单导入"),
     "legacy": ("/v1/legacy-loans/sheet-imports", "存量贷款导入"),
 }
-_KINDS = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+_KINDS = {"csv": CSV_MEDIA_TYPE, "xlsx": XLSX_MEDIA_TYPE}
 
 
 @router.get("/imports", response_class=HTMLResponse)
