@@ -98,8 +98,7 @@ def work_queue(
     """Today's work on an officer's open cases, each with why: a broken promise, a promise or a
     planned step due, an escalation not yet followed up, a case never acted on; `total` says
     how many in all when `limit` shows the first."""
-    queue = service.work_queue(session, principal, officer or principal.subject)
-    return queue.model_copy(update={"items": queue.items[:limit]})
+    return service.work_queue(session, principal, officer or principal.subject, limit)
 
 
 @router.get(

@@ -18,7 +18,7 @@ from app.core import clock
 from app.core.auth import Principal
 from app.core.i18n import Said, language_var
 from app.core.problems import conflict, not_found
-from app.core.scoping import readable, within
+from app.core.scoping import readable, scope_filter, within
 from app.core.settings import get_settings
 from app.domain.collections import (
     MAX_PROMISE_DAYS,
@@ -61,18 +61,10 @@ def outs(session: Session, cases: list[CollectionCase]) -> list[schemas.Collecti
         loan.id: loan
         for loan in session.scalars(select(Loan).where(Loan.id.in_({c.loan_id for c in cases})))
     }
-    actions: dict[uuid.UUID, list[CollectionAction]] = defaultdict(list)
-    for action in session.scalars(
-        select(CollectionAction)
-        .where(CollectionAction.case_id.in_(ids))
-        .order_by(CollectionAction.taken_on, CollectionAction.recorded_at)
-    ):
-        actions[action.case_id].append(action)
-    promises: dict[uuid.UUID, list[PromiseToPay]] = defaultdict(list)
-    for promise in session.scalars(
-        select(PromiseToPay).where(PromiseToPay.case_id.in_(ids)).order_by(PromiseToPay.made_on)
-    ):
-        promises[promise.case_id].append(promise)
+    actions = _grouped(
+        session, CollectionAction, ids, CollectionAction.taken_on, CollectionAction.recorded_at
+    )
+    promises = _grouped(session, PromiseToPay, ids, PromiseToPay.made_on)
     starts = get_settings().bucket_starts()
     result = []
     for case in cases:
@@ -221,54 +213,87 @@ def record_promise(
     return get(session, principal, case.id)
 
 
-def _reasons(case: schemas.CollectionCaseOut, today: date) -> list[schemas.WorkReason]:
-    last_action = max((a.taken_on for a in case.actions), default=None)
+def _reasons(
+    escalated_on: date,
+    actions: list[CollectionAction],
+    promises: list[PromiseToPay],
+    today: date,
+) -> list[schemas.WorkReason]:
+    """Why a case needs work today: its actions (oldest first) and promises as recorded."""
+    last_action = max((a.taken_on for a in actions), default=None)
     reasons = []
     if any(
         p.status == PromiseStatus.broken
         and p.judged_on is not None
         and (last_action is None or p.judged_on > last_action)
-        for p in case.promises
+        for p in promises
     ):
         reasons.append(schemas.WorkReason.broken_promise)
-    if any(p.status == PromiseStatus.open and p.promised_on <= today for p in case.promises):
+    if any(p.status == PromiseStatus.open and p.promised_on <= today for p in promises):
         reasons.append(schemas.WorkReason.promise_due)
-    latest = case.actions[-1] if case.actions else None
+    latest = actions[-1] if actions else None
     if latest is not None and latest.next_action_on is not None and latest.next_action_on <= today:
         reasons.append(schemas.WorkReason.action_due)
-    if last_action is not None and case.escalated_on > last_action:
+    if last_action is not None and escalated_on > last_action:
         reasons.append(schemas.WorkReason.escalated)
     if last_action is None:
         reasons.append(schemas.WorkReason.no_action_yet)
     return reasons
 
 
-def work_queue(session: Session, principal: Principal, officer: str) -> schemas.WorkQueue:
+def _grouped(
+    session: Session, model: Any, ids: list[uuid.UUID], *order: Any
+) -> dict[Any, list[Any]]:
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in session.scalars(select(model).where(model.case_id.in_(ids)).order_by(*order)):
+        found[row.case_id].append(row)
+    return found
+
+
+def work_queue(
+    session: Session, principal: Principal, officer: str, limit: int = 2000
+) -> schemas.WorkQueue:
     """What `officer` has to do today on their open cases, and why: each case judged on its
-    county's business date."""
-    cases = listed(
-        session,
-        principal,
-        open_only=True,
-        officer=officer,
-        bucket=None,
-        region=None,
-        loan_id=None,
-        limit=2000,
+    county's business date from its own rows (no answer is built to judge it); the first
+    `limit` by priority are answered in full, and `total` says how many need work."""
+    query = (
+        select(CollectionCase, Loan.days_past_due)
+        .join(Loan, Loan.id == CollectionCase.loan_id)
+        .where(
+            CollectionCase.closed_on.is_(None),
+            Loan.officer == officer,
+            scope_filter(principal, CollectionCase.region_code),
+        )
+        .order_by(Loan.days_past_due.desc(), CollectionCase.id)
+        .limit(2000)
     )
-    dates = {code: clock.today(session, code) for code in {c.region_code for c in cases}}
-    items = [
-        schemas.WorkItem(case=case, reasons=reasons)
-        for case in cases
-        if (reasons := _reasons(case, dates[case.region_code]))
+    rows = [(case, days) for case, days in session.execute(query)]
+    ids = [case.id for case, _ in rows]
+    actions = _grouped(
+        session, CollectionAction, ids, CollectionAction.taken_on, CollectionAction.recorded_at
+    )
+    promises = _grouped(session, PromiseToPay, ids, PromiseToPay.made_on)
+    dates = {code: clock.today(session, code) for code in {c.region_code for c, _ in rows}}
+    judged = [
+        (case, days, reasons)
+        for case, days in rows
+        if (
+            reasons := _reasons(
+                case.escalated_on, actions[case.id], promises[case.id], dates[case.region_code]
+            )
+        )
     ]
-
-    def priority(item: schemas.WorkItem) -> tuple[Any, ...]:
-        broken = schemas.WorkReason.broken_promise in item.reasons
-        return (not broken, -item.case.days_past_due, str(item.case.id))
-
+    judged.sort(key=lambda j: (schemas.WorkReason.broken_promise not in j[2], -j[1], str(j[0].id)))
+    chosen = judged[:limit]
+    full = outs(session, [case for case, _, _ in chosen])
     return schemas.WorkQueue(
-        officer=officer, as_of=clock.today(), items=sorted(items, key=priority), total=len(items)
+        officer=officer,
+        as_of=clock.today(),
+        items=[
+            schemas.WorkItem(case=out, reasons=reasons)
+            for out, (_, _, reasons) in zip(full, chosen, strict=True)
+        ],
+        total=len(judged),
     )
 
 
