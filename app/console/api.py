@@ -41,8 +41,9 @@ class Answer:
             said = ""
         fields = [_where(e, {**FIELD_LABELS, **labels}) for e in self.body.get("errors") or []]
         if fields and str(self.body.get("type", "")).endswith(":validation-error"):
-            said = "请修改：" if said else ""  # the fields say it (the API's words point at them)
-        return "；".join(part for part in (said, *rules, *fields) if part).replace("：；", "：")
+            # the fields say it: the API's own words only point at them
+            return "请修改：" + "；".join((*rules, *fields))
+        return "；".join(part for part in (said, *rules, *fields) if part)
 
 
 def _where(error: dict[str, Any], labels: Mapping[str, str]) -> str:

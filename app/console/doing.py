@@ -55,9 +55,12 @@ async def act(page: Page, request: Request, name: str, subject: str) -> Response
     if action is None:
         return Response(status_code=404)
     form = await request.form()
-    typed = {k: (form.getlist(k) if len(form.getlist(k)) > 1 else form[k]) for k in form}
-    typed = {k: v for k, v in typed.items() if isinstance(v, str | list)}
-    body, errors = action.form.read(typed)  # type: ignore[arg-type]
+    typed: dict[str, str | list[str]] = {}
+    for field in form:  # a box ticked more than once is a list; files are not taken here
+        values = [v for v in form.getlist(field) if isinstance(v, str)]
+        if values:
+            typed[field] = values if len(values) > 1 else values[0]
+    body, errors = action.form.read(typed)
     today = await _today(page, subject)
     if errors:
         context = _shown(action, name, subject, today, typed=typed, errors=errors)

@@ -14,7 +14,14 @@ from fastapi.responses import HTMLResponse
 
 from app.console.actions import ACTIONS, shown
 from app.console.forms import Shown
-from app.console.pages import Page, applications_named, business_day, items_of, loans_named
+from app.console.pages import (
+    Page,
+    Signed,
+    applications_named,
+    business_day,
+    items_of,
+    loans_named,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -167,24 +174,23 @@ async def collection_case(page: Page, case_id: uuid.UUID) -> HTMLResponse:
 # --- write-offs and exemption cases --------------------------------------------------------
 
 
+async def _loans_records(page: Signed, path: str, status: str, template: str) -> HTMLResponse:
+    """A list of records about loans (write-offs, exemption cases) by status, each named by
+    its loan's contract number and borrower."""
+    found = await page.api.get(path, status=status)
+    items = items_of(found)
+    named = await loans_named(page.api, (i["loan_id"] for i in items))
+    return page.page(template, items=items, named=named, chosen=status, problem=found.problem)
+
+
 @router.get("/write-offs", response_class=HTMLResponse)
 async def write_offs(page: Page, status: str = "") -> HTMLResponse:
-    found = await page.api.get("/v1/write-offs", status=status)
-    items = items_of(found)
-    named = await loans_named(page.api, (w["loan_id"] for w in items))
-    return page.page(
-        "write_offs.html", items=items, named=named, chosen=status, problem=found.problem
-    )
+    return await _loans_records(page, "/v1/write-offs", status, "write_offs.html")
 
 
 @router.get("/exemptions", response_class=HTMLResponse)
 async def exemptions(page: Page, status: str = "") -> HTMLResponse:
-    found = await page.api.get("/v1/exemption-cases", status=status)
-    items = items_of(found)
-    named = await loans_named(page.api, (c["loan_id"] for c in items))
-    return page.page(
-        "exemptions.html", items=items, named=named, chosen=status, problem=found.problem
-    )
+    return await _loans_records(page, "/v1/exemption-cases", status, "exemptions.html")
 
 
 EXEMPTION_STEPS = {

@@ -98,6 +98,17 @@ async def loan(
     )
 
 
+async def _sent(
+    page: Signed, loan_id: uuid.UUID, what: str, body: dict[str, Any], key: str, typed: Any
+) -> Response:
+    """A loan page's form sent to `/v1/loans/{id}/{what}`: back to the loan, or the page again
+    with the API's refusal and the form as it was typed."""
+    answer = await page.api.post(f"/v1/loans/{loan_id}/{what}", body, key)
+    if answer.ok:
+        return to(f"/console/loans/{loan_id}")
+    return await loan(page, loan_id, problem=answer.problem, typed=typed)
+
+
 @router.post("/loans/{loan_id}/visits", dependencies=[Write])
 async def record_visit(
     page: Page,
@@ -112,10 +123,7 @@ async def record_visit(
     if errors:
         return await loan(page, loan_id, problem="；".join(errors), typed=typed)
     body = {"visited_on": day["visited_on"], "finding": finding, "notes": notes or "贷后走访"}
-    answer = await page.api.post(f"/v1/loans/{loan_id}/monitoring-visits", body, key)
-    if answer.ok:
-        return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem, typed=typed)
+    return await _sent(page, loan_id, "monitoring-visits", body, key, typed)
 
 
 @router.post("/loans/{loan_id}/{kind}", dependencies=[Write])
@@ -141,10 +149,7 @@ async def ask_renewal_or_extension(
         if kind == "renewal"
         else {"months": count, "reason": reason}
     )
-    answer = await page.api.post(f"/v1/loans/{loan_id}/{kind}", body, key)
-    if answer.ok:
-        return to(f"/console/loans/{loan_id}")
-    return await loan(page, loan_id, problem=answer.problem, typed=typed)
+    return await _sent(page, loan_id, kind, body, key, typed)
 
 
 @router.post("/loans/{loan_id}/{kind}/decision", dependencies=[Write])
