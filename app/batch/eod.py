@@ -322,26 +322,58 @@ class EodResult:
     seconds: float = 0.0
 
 
-def close_day(session: Session, region_code: str, day: date) -> None:
-    """Penalty: overdue principal at the contract rate × (1 + the loan's penalty markup), and
-    misused funds at the contract rate × its misuse markup on top of the contract interest
-    (markups fixed at signing). Subsidy only on days the loan performs."""
-    params = {
+def day_statements(
+    session: Session, region_code: str, day: date
+) -> list[tuple[str, TextClause, dict[str, object]]]:
+    """A county-day's statements in order, each named and with its parameters."""
+    params: dict[str, object] = {
         "r": region_code,
         "d": day,
         "subsidise_overdue_days": regions.subsidises_overdue_days(session, region_code),
     }
-    session.execute(_CLOSE_DAY, params)
-    session.execute(_FALL_DUE, params)
-    for statement in _collections(get_settings().bucket_starts()):
-        session.execute(statement, {"r": region_code, "d": day})
+    plain: dict[str, object] = {"r": region_code, "d": day}
+    statements: list[tuple[str, TextClause, dict[str, object]]] = [
+        ("close the day", _CLOSE_DAY, params),
+        ("fall due", _FALL_DUE, params),
+    ]
+    names = ("close cases", "escalate cases", "open cases", "judge promises")
+    for name, statement in zip(names, _collections(get_settings().bucket_starts()), strict=True):
+        statements.append((name, statement, plain))
     if (day + timedelta(days=1)).day == 1:
-        session.execute(_MONTH_END, params)
+        statements.append(("month end", _MONTH_END, params))
         months = get_settings().accrual_daily_retention_months
         if months:
             horizon = daily_detail_from(day + timedelta(days=1), months)
-            session.execute(_PURGE_DAILY, {"r": region_code, "horizon": horizon})
-    session.execute(_ADVANCE, params)
+            statements.append(("purge daily", _PURGE_DAILY, {"r": region_code, "horizon": horizon}))
+    statements.append(("advance", _ADVANCE, params))
+    return statements
+
+
+def close_day(session: Session, region_code: str, day: date) -> None:
+    """Penalty: overdue principal at the contract rate × (1 + the loan's penalty markup), and
+    misused funds at the contract rate × its misuse markup on top of the contract interest
+    (markups fixed at signing). Subsidy only on days the loan performs."""
+    for _name, statement, params in day_statements(session, region_code, day):
+        session.execute(statement, params)
+
+
+def profile_county_day(session: Session, region_code: str) -> str:
+    """The next county-day's statements as `EXPLAIN (ANALYZE, BUFFERS)` runs them (for the
+    benchmark's output, so that a regression shows by statement): the caller rolls back."""
+    day = clock.open_date(session, region_code)
+    assert day is not None
+    lines = [f"profile of {region_code} {day}, EXPLAIN (ANALYZE, BUFFERS) of each statement:"]
+    for name, statement, params in day_statements(session, region_code, day):
+        plan = session.execute(
+            text(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement.text}"), params
+        ).scalar_one()
+        top = plan[0]
+        blocks = {k: top["Plan"].get(f"Shared {k} Blocks", 0) for k in ("Hit", "Read", "Dirtied")}
+        lines.append(
+            f"  {name:<15} {top['Execution Time']:9.1f} ms  shared hit {blocks['Hit']:,}"
+            f" read {blocks['Read']:,} dirtied {blocks['Dirtied']:,}"
+        )
+    return "\n".join(lines)
 
 
 def _regions_due(

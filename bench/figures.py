@@ -1,0 +1,240 @@
+"""Issue 29's figures in one run, each with its ratio against a base measured in the same run:
+
+1. submissions with eligibility, closed loop, against pgbench TPC-B on the same server; the same
+   submissions in open loop at half the closed-loop rate (p99); a loan and its schedule;
+2. end of day over N seeded loans (5% overdue, their collection cases open) against a bare
+   UPDATE of every loan, with a statement-level profile (EXPLAIN (ANALYZE, BUFFERS)) of one
+   county-day;
+3. right after that batch, before any vacuum: the list of loans with the national total, the
+   national list by largest balance, and one county's finance form as a workbook;
+4. end of day with every loan overdue and in collections, against a bare UPDATE.
+
+    .venv/bin/python -m bench.figures [--loans 200000] [--regions 20] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy import text
+
+from bench import driver
+from bench.common import ROOT, fresh_database, machine
+from bench.eod import BUSINESS_DATE
+from bench.load import PORT, pgbench_tps, requests, start_api
+from bench.seed import seed_loans
+
+NAME = "bangfu_bench_figures"
+# A county's business date behind the calendar moves to this (the quarter `bench.reports`
+# synthesises ends the day before).
+AFTER_QUARTER = date(2026, 10, 1)
+EVERY_LOAN_OVERDUE = """
+UPDATE loans SET overdue_principal = principal_outstanding,
+                 oldest_overdue_due = DATE '2026-10-01' - 200
+WHERE status = 'active'
+"""
+
+
+def _load(seconds: float, concurrency: int, server_url: str) -> list[tuple[str, str]]:
+    """Closed loop, open loop at half its rate, reads; then pgbench on the same server."""
+    url = fresh_database("bangfu_bench_load")
+    api = start_api(url)
+    try:
+        submissions, reads = requests(households=16)
+
+        def run(scenario: Any) -> driver.Result:
+            with driver.no_collector_pauses():
+                return asyncio.run(scenario)
+
+        closed = run(
+            driver.run("127.0.0.1", PORT, seconds, concurrency, lambda n, i: [submissions[n % 16]])
+        )
+        half = closed.rps / 2
+        opened = run(
+            driver.run_at_rate(
+                "127.0.0.1", PORT, seconds, half, 64, lambda n, i: submissions[i % 16]
+            )
+        )
+        pairs = run(driver.run("127.0.0.1", PORT, seconds, concurrency, lambda n, i: reads))
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+    os.environ["DATABASE_URL"] = server_url
+    tps = pgbench_tps(server_url, int(seconds))
+    return [
+        (
+            f"submit with eligibility, closed loop, {concurrency} connections / pgbench TPC-B"
+            " 8 clients",
+            f"{closed.rps:,.0f} req/s (p99 {closed.quantile_ms(99):.1f} ms) / {tps:,.0f} tps"
+            f" = {closed.rps / tps:.1%}",
+        ),
+        (
+            f"the same, open loop at half the closed-loop rate ({half:,.0f}/s)",
+            f"p50 {opened.quantile_ms(50):.1f} ms, p99 {opened.quantile_ms(99):.1f} ms,"
+            f" max {max(opened.latencies) * 1000:.0f} ms",
+        ),
+        (
+            "read a loan and its schedule, closed loop",
+            f"{pairs.rps / 2:,.0f} pairs/s (p99 {pairs.quantile_ms(99):.1f} ms a request)",
+        ),
+    ]
+
+
+def _close_next_day(url: str, workers: int) -> tuple[date, int, float]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT min(open_date) FROM region_business_dates),"
+            " (SELECT count(*) FROM loans WHERE status = 'active')"
+        ).fetchone()
+    assert row is not None
+    day, loans = row
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "eod", "--date", str(day), "--workers", str(workers)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        check=True,
+    )
+    return day, loans, time.perf_counter() - started
+
+
+def _bare_update(url: str) -> float:
+    """The ratio's base: every loan rewritten once, after the same vacuum the batch had."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE loans")
+        started = time.perf_counter()
+        conn.execute("UPDATE loans SET updated_at = updated_at")
+        seconds = time.perf_counter() - started
+        conn.execute("VACUUM ANALYZE loans")
+    return seconds
+
+
+def _eod_figure(url: str, workers: int, label: str) -> tuple[str, str]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE loans")
+    day, loans, seconds = _close_next_day(url, workers)
+    bare = _bare_update(url)
+    return (
+        f"{label}, {loans:,} loans, {workers} workers, {day} / bare UPDATE of every loan",
+        f"{seconds:.1f} s / {bare:.1f} s = {seconds / bare:.2f}",
+    )
+
+
+def _profile(url: str) -> str:
+    """Each statement of one county-day, as EXPLAIN (ANALYZE, BUFFERS) sees it, rolled back."""
+    from app.batch import eod
+    from app.core import db
+    from app.core.settings import get_settings
+
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    db.reset_engine()
+    with db.get_sessionmaker()() as session:
+        county = session.execute(text("SELECT min(region_code) FROM region_business_dates"))
+        try:
+            return eod.profile_county_day(session, county.scalar_one())
+        finally:
+            session.rollback()
+
+
+def _reads(url: str) -> list[tuple[str, str]]:
+    """Right after the batch (no vacuum between): the reads the issue names, median of 5."""
+    from app.core.auth import Role, issue_token
+    from bench.lists import timed
+    from bench.reports import QUARTER, _prepare, _serve
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT min(region_code), (SELECT max(business_date) FROM region_daily_stats)"
+            " FROM loans"
+        ).fetchone()
+    assert row is not None
+    county, closed = row
+    server = _serve(url, PORT + 1)
+    token = issue_token("bench", [Role.admin, Role.auditor], ["*"])
+    national = {"Authorization": f"Bearer {token}"}
+    found = []
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{PORT + 1}", timeout=600, headers=national
+        ) as client:
+            for label, path, params in (
+                ("a page of 50 loans with the national total", "/v1/loans", {"limit": 50}),
+                (
+                    "the national list by largest balance",
+                    "/v1/loans",
+                    {"limit": 50, "sort": "-principal_outstanding"},
+                ),
+                (
+                    "national portfolio quality (totals by county and class)",
+                    "/v1/reports/portfolio-quality",
+                    {"as_of": closed.isoformat(), "bank_npl_ratio": "0.0125"},
+                ),
+            ):
+                seconds, _ = timed(lambda p=path, q=params: client.get(p, params=q))
+                found.append((f"{label}, right after the batch", f"{seconds * 1000:,.0f} ms"))
+            _prepare(url)
+            seconds, answer = timed(
+                lambda: client.get(
+                    "/v1/reports/subsidy-claims",
+                    params={"period": QUARTER, "region": county, "format": "xlsx"},
+                )
+            )
+            found.append(
+                (
+                    f"county {county}'s finance form for {QUARTER} as a workbook",
+                    f"{seconds * 1000:,.0f} ms ({len(answer.content) / 1e6:.2f} MB)",
+                )
+            )
+    finally:
+        server.should_exit = True
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loans", type=int, default=200_000)
+    parser.add_argument("--regions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL", "")
+    figures: list[tuple[str, str]] = []
+    if not args.skip_load:
+        figures += _load(args.seconds, args.concurrency, server_url)
+        for label, figure in figures:
+            print(f"{label}: {figure}", flush=True)
+    os.environ["DATABASE_URL"] = server_url
+    url = fresh_database(NAME)
+    started = time.perf_counter()
+    seed_loans(url, args.loans, args.regions, BUSINESS_DATE)
+    print(f"seeded {args.loans:,} loans in {time.perf_counter() - started:.0f} s", flush=True)
+    _close_next_day(url, args.workers)  # the first day opens the overdue loans' cases
+    figures.append(_eod_figure(url, args.workers, "end of day, 5% overdue"))
+    print(_profile(url), flush=True)
+    figures += _reads(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(EVERY_LOAN_OVERDUE)
+    _close_next_day(url, args.workers)  # every loan's case opens
+    figures.append(_eod_figure(url, args.workers, "end of day, every loan overdue and in cases"))
+    print()
+    width = max(len(label) for label, _ in figures)
+    for label, figure in figures:
+        print(f"{label:<{width}}  {figure}")
+    print(machine())
+
+
+if __name__ == "__main__":
+    main()
