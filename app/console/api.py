@@ -11,6 +11,7 @@ import httpx
 from fastapi import Request
 
 from app.console.forms import FIELD_LABELS
+from app.core import replica
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,10 @@ class Api:
     def __init__(self, request: Request, token: str) -> None:
         self._transport = httpx.ASGITransport(app=request.app)
         self._headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+        self._request = request
+        # read-your-writes through a standby: the person's last write, as the browser keeps it
+        if lsn := request.cookies.get(replica.LSN_COOKIE):
+            self._headers[replica.LSN_HEADER] = lsn
 
     async def _send(
         self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
@@ -74,6 +79,9 @@ class Api:
             response = await client.request(
                 method, path, headers={**self._headers, **(headers or {})}, **kwargs
             )
+        if lsn := replica.parse_lsn(response.headers.get(replica.LSN_HEADER)):
+            self._headers[replica.LSN_HEADER] = replica.format_lsn(lsn)
+            self._request.state.written_lsn = lsn
         kind = response.headers.get("content-type", "")
         if kind.startswith(("application/json", "application/problem")):
             return Answer(response.status_code, response.json())

@@ -89,6 +89,13 @@ def reset_engine() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    from app.core import replica  # the standby's engine and state go with the primary's
+
+    standby = replica.replica_sessionmaker()
+    if standby is not None:
+        standby.kw["bind"].dispose()
+    replica.replica_sessionmaker.cache_clear()
+    replica.standby.cache_clear()
 
 
 def slot(name: str) -> BindParameter[Any]:

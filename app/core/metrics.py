@@ -36,6 +36,11 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+READS = Counter(
+    "bangfu_routed_reads_total",
+    "Reads a standby may serve (app/core/replica.py), by where they were served",
+    ["source"],
+)
 DISBURSEMENTS = Counter(
     "bangfu_disbursements_total",
     "Disbursements by outcome: requested, succeeded, failed, cancelled, resent,"

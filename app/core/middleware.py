@@ -24,12 +24,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import idempotency
+from app.core import idempotency, replica
 from app.core.auth import decode_token
 from app.core.context import request_id_var
-from app.core.db import DatabaseNotConfiguredError, get_sessionmaker
+from app.core.db import DatabaseNotConfiguredError, get_engine, get_sessionmaker
 from app.core.i18n import Said, language_var, negotiate
-from app.core.metrics import observe_request
+from app.core.metrics import READS, observe_request
 from app.core.problems import Problem, problem_response
 from app.core.settings import get_settings
 from app.core.sheets import XLSX_MEDIA_TYPE
@@ -104,16 +104,32 @@ class RequestContextMiddleware:
 
 
 class UnitOfWork:
-    """The request's database session, opened on first use."""
+    """The request's database session, opened on first use: on the standby for a read it may
+    serve (app/core/replica.py), on the primary otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, scope: Scope | None = None, *, primary_only: bool = False) -> None:
         self._session: Session | None = None
+        self._scope = scope
+        self._primary_only = primary_only
+        self.on_standby = False
 
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = get_sessionmaker()()
+            self._session = self._standby_session() or get_sessionmaker()()
         return self._session
+
+    def _standby_session(self) -> Session | None:
+        if self._primary_only or self._scope is None or not replica.routed(self._scope):
+            return None
+        wanted = replica.wanted_lsn(self._scope, _caller(self._scope))
+        made = replica.replica_sessionmaker()
+        if made is None or not replica.standby().serves(get_engine(), wanted):
+            READS.labels("primary").inc()
+            return None
+        self.on_standby = True
+        READS.labels("standby").inc()
+        return made()
 
     @property
     def opened(self) -> bool:
@@ -183,10 +199,16 @@ class UnitOfWorkMiddleware:
             await self._in_transaction(scope, _replaying(b""), send, idem)
 
     async def _in_transaction(
-        self, scope: Scope, replay_receive: Receive, send: Send, idem: _IdempotencyContext | None
+        self,
+        scope: Scope,
+        replay_receive: Receive,
+        send: Send,
+        idem: _IdempotencyContext | None,
+        *,
+        primary_only: bool = False,
     ) -> None:
         request = Request(scope)
-        uow = UnitOfWork()
+        uow = UnitOfWork(scope, primary_only=primary_only)
         scope.setdefault("state", {})["uow"] = uow
         buffered: list[Message] = []
         status = 500
@@ -206,23 +228,35 @@ class UnitOfWorkMiddleware:
                     return
             await self.app(scope, replay_receive, buffer)
             if uow.opened:  # one thread hop to end the transaction
-                await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered)
+                await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered, scope)
         except Exception as exc:
             await anyio.to_thread.run_sync(lambda: _close_quietly(uow))
+            if uow.on_standby and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+                # the standby failed this read: the primary answers it, the client never knows
+                replica.standby().failed(exc)
+                await self._in_transaction(scope, _replaying(b""), send, idem, primary_only=True)
+                return
             await _failure_response(request, exc)(scope, replay_receive, send)
             return
+        replica.console_remembers_write(scope, buffered)
         for message in buffered:
             await send(message)
 
 
 def _finish(
-    uow: UnitOfWork, idem: _IdempotencyContext | None, status: int, buffered: list[Message]
+    uow: UnitOfWork,
+    idem: _IdempotencyContext | None,
+    status: int,
+    buffered: list[Message],
+    scope: Scope,
 ) -> None:
     """Commit a success (with its idempotent answer), roll back anything else."""
     if status < 400:
         if idem is not None:
             _store_answer(uow, idem, status, buffered)
         uow.commit()
+        if scope["method"] not in ("GET", "HEAD") and replica.replica_sessionmaker() is not None:
+            replica.answer_with_lsn(uow.session, _caller(scope), buffered)
     uow.close(rollback=status >= 400)
 
 

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         " DATABASE_URL as a role of its own (no DDL, the audit trail append-only); unset: the"
         " same URL (one role, development only).",
     )
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A streaming hot standby's libpq URL: lists, reports and exports read from"
+        " it while it keeps up (app/core/replica.py); unset: every read goes to the primary.",
+    )
+    replica_max_lag_seconds: float = Field(default=5.0, ge=0)
+    replica_check_seconds: float = Field(default=1.0, ge=0)
+    replica_retry_seconds: float = Field(default=10.0, ge=0)
     service_role: str = Field(
         default="bangfu_app", description="the embedded database's service role"
     )
