@@ -87,7 +87,9 @@ def _eod_command(sub: Subcommands) -> None:
     eod = sub.add_parser("eod", help="run the end-of-day batch up to and including a date")
     eod.add_argument("--date", required=True, help="business date, YYYY-MM-DD")
     eod.add_argument("--regions", default=None, help="comma-separated region code prefixes")
-    eod.add_argument("--workers", type=int, default=2, help="regions closed at a time")
+    eod.add_argument(
+        "--workers", type=int, default=None, help="regions closed at a time (EOD_WORKERS)"
+    )
     eod.set_defaults(func=cmd_eod)
 
 

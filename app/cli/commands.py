@@ -195,7 +195,7 @@ def cmd_eod(args: argparse.Namespace) -> int:
             get_sessionmaker(),
             date.fromisoformat(args.date),
             prefixes,
-            workers=args.workers,
+            workers=args.workers or get_settings().eod_workers,
             on_progress=Progress(f"end of day {args.date}, counties"),
         )
     except eod.FutureDateError as exc:

@@ -6,6 +6,7 @@ docs/operations.md "Configuration" and docs/policy.md "Policy decisions".
 
 from __future__ import annotations
 
+import os
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
@@ -121,7 +122,11 @@ class Settings(BaseSettings):
         description="`bangfu scheduler` closes each county's business day at this local time"
         " (China Standard Time)",
     )
-    eod_workers: int = Field(default=2, ge=1, description="counties the scheduler closes at a time")
+    eod_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 2,
+        ge=1,
+        description="counties the batch closes at a time (default: one per core)",
+    )
     accrual_daily_retention_months: int = Field(
         default=2,
         ge=0,
