@@ -3,11 +3,14 @@
 For each region whose open business date is on or before the requested date, each date in
 turn, in one transaction per (region, date):
 
-1. accrue the day's scheduled interest (split into central, local and borrower shares) and the
-   penalty on overdue principal; set days past due and the risk class (with its history); and
-   write the region's figures for the day. One statement.
-2. instalments falling due today and still unpaid become overdue tomorrow; the loan moves on
-   to its next instalment.
+1. one statement that writes each loan row once (HOT: no index on loans covers a column it
+   writes, `BATCH_WRITES`): accrue the day's scheduled interest (split into central, local and
+   borrower shares) and the penalty on overdue principal; set days past due and the risk class
+   (with its history); move the instalment falling due today (its unpaid amounts overdue
+   tomorrow, the next one current); open a case for a loan newly past due; and write the
+   region's figures for the day.
+2. the collection cases due for a look (their bucket moves, their loan changed) and the
+   promises whose date has come.
 3. the region's open date moves to the next day.
 
 A crash rolls back the (region, date) in hand; a re-run resumes there, so the result equals an
@@ -42,7 +45,7 @@ from app.core.scoping import readable, within
 from app.core.settings import get_settings
 from app.domain.accrual import daily_detail_from
 from app.domain.classification import DAYS_PAST_DUE_FLOORS, RiskClass
-from app.domain.collections import CloseReason, PromiseStatus, bucket_sql
+from app.domain.collections import CloseReason, PromiseStatus, bucket_sql, next_review_sql
 from app.domain.loan_status import LoanStatus
 from app.domain.money import DAYS_IN_YEAR
 from app.jobs.models import JobKind
@@ -78,6 +81,30 @@ def risk_class_sql(dpd: str, override: str, restructure_floor: str, observing: s
 
 ACTIVE = LoanStatus.active.value  # the loans the batch serves
 
+# The loan columns the day's statement writes: no index on loans may cover one of them, so that
+# each loan's daily write is a HOT update (tests/batch/test_batch_rules.py holds both).
+BATCH_WRITES = frozenset(
+    {
+        "interest_accrued",
+        "central_accrued",
+        "local_accrued",
+        "penalty_accrued",
+        "penalty_outstanding",
+        "days_past_due",
+        "risk_class",
+        "observation_breached",
+        "restructured_on",
+        "restructure_floor",
+        "observation_start",
+        "observation_end",
+        "overdue_principal",
+        "overdue_interest",
+        "oldest_overdue_due",
+        "current_instalment",
+        "current_due_date",
+    }
+)
+
 # Penalty interest as app/domain/accrual.daily_penalty and daily_misuse_penalty state it
 # (PostgreSQL's round() is half away from zero: half-up for these amounts); a test holds the
 # SQL equal to the domain on the same inputs.
@@ -110,8 +137,23 @@ _CLASS_SUMS = ", ".join(
 # app/domain/accrual.py, which this mirrors (a test holds them equal to the fen).
 _SPREAD = "COALESCE(round({a} * k / n, 2) - round({a} * (k - 1) / n, 2), 0)"
 
-_CLOSE_DAY = text(
-    f"""
+# What an instalment leaves unpaid, as app/domain/position.py states it (the batch's rules test
+# holds them together): `{i}` is the instalments' alias.
+UNPAID_PRINCIPAL_SQL = "({i}.principal_due - {i}.principal_paid)"
+UNPAID_INTEREST_SQL = "({i}.interest_due - {i}.interest_paid)"
+HAS_UNPAID_SQL = "({i}.principal_due > {i}.principal_paid OR {i}.interest_due > {i}.interest_paid)"
+
+
+@lru_cache
+def _close_day(starts: tuple[int, ...]) -> TextClause:
+    """The county-day in one statement, each loan row written once: the day's accrual, days past
+    due and class (with its history), the instalment falling due today (its unpaid amounts
+    become overdue tomorrow, the next one becomes current), a case opened for a loan newly past
+    due, and the county's figures for the day."""
+    bucket = bucket_sql(starts, "dpd")
+    review = next_review_sql(starts, "dpd", ":d")
+    return text(
+        f"""
 WITH calc AS (
     SELECT l.id, l.region_code, l.principal_outstanding, l.risk_class AS old_class,
            l.risk_class_override, l.restructured_on, l.restructure_floor, l.observation_end,
@@ -127,16 +169,31 @@ WITH calc AS (
            {PENALTY_SQL.format(p="l.overdue_principal", r="l.annual_rate", m="l.penalty_markup")}
            + CASE WHEN l.misuse_since <= CAST(:d AS date)
                   THEN {
-        MISUSE_PENALTY_SQL.format(p="l.misuse_amount", r="l.annual_rate", m="l.misuse_markup")
-    }
+            MISUSE_PENALTY_SQL.format(p="l.misuse_amount", r="l.annual_rate", m="l.misuse_markup")
+        }
                   ELSE 0 END AS penalty,
-           COALESCE(CAST(:d AS date) - l.oldest_overdue_due, 0) AS dpd
+           COALESCE(CAST(:d AS date) - l.oldest_overdue_due, 0) AS dpd,
+           l.oldest_overdue_due, falling.principal AS falling_principal,
+           falling.interest AS falling_interest, falling.unpaid AS falling_unpaid,
+           falling.next_number, falling.next_due,
+           l.current_instalment, l.current_due_date
     FROM loans l
     LEFT JOIN instalments i
       ON i.loan_id = l.id
      AND i.number = l.current_instalment
                     + CASE WHEN l.current_due_date = CAST(:d AS date) THEN 1 ELSE 0 END
      AND i.accrual_start <= CAST(:d AS date) AND CAST(:d AS date) < i.due_date
+    -- the instalment falling due today and the one after it (looked up only on its due date)
+    LEFT JOIN LATERAL (
+        SELECT {UNPAID_PRINCIPAL_SQL.format(i="f")} AS principal,
+               {UNPAID_INTEREST_SQL.format(i="f")} AS interest,
+               {HAS_UNPAID_SQL.format(i="f")} AS unpaid,
+               nx.number AS next_number, nx.due_date AS next_due
+        FROM instalments f
+        LEFT JOIN instalments nx ON nx.loan_id = f.loan_id AND nx.number = f.number + 1
+        WHERE l.current_due_date = CAST(:d AS date)
+          AND f.loan_id = l.id AND f.number = l.current_instalment
+    ) falling ON true
     WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.value_date <= CAST(:d AS date)
 ), amounts AS (
     SELECT calc.*,
@@ -173,9 +230,24 @@ WITH calc AS (
         restructured_on = CASE WHEN a.observed_on_time THEN NULL ELSE l.restructured_on END,
         restructure_floor = CASE WHEN a.observed_on_time THEN NULL ELSE l.restructure_floor END,
         observation_start = CASE WHEN a.observed_on_time THEN NULL ELSE l.observation_start END,
-        observation_end = CASE WHEN a.observed_on_time THEN NULL ELSE l.observation_end END
+        observation_end = CASE WHEN a.observed_on_time THEN NULL ELSE l.observation_end END,
+        overdue_principal = l.overdue_principal + COALESCE(a.falling_principal, 0),
+        overdue_interest = l.overdue_interest + COALESCE(a.falling_interest, 0),
+        oldest_overdue_due = CASE WHEN l.oldest_overdue_due IS NULL AND a.falling_unpaid
+                                  THEN CAST(:d AS date) ELSE l.oldest_overdue_due END,
+        current_instalment = CASE WHEN a.falling_unpaid IS NULL THEN l.current_instalment
+                                  ELSE a.next_number END,
+        current_due_date = CASE WHEN a.falling_unpaid IS NULL THEN l.current_due_date
+                                ELSE a.next_due END
     FROM amounts a
     WHERE l.id = a.id
+), opened AS (
+    -- a loan past due has one open case (the partial unique index): opened when it has none
+    INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, escalated_on,
+                                  review_on)
+    SELECT gen_random_uuid(), id, region_code, :d, {bucket}, :d, {review}
+    FROM amounts WHERE dpd > 0
+    ON CONFLICT (loan_id) WHERE closed_on IS NULL DO NOTHING
 )
 INSERT INTO region_daily_stats (region_code, business_date, active_loans, overdue_loans,
     npl_loans, balance, overdue_balance, npl_balance, interest_accrued,
@@ -190,30 +262,8 @@ SELECT :r, :d, count(*),
        COALESCE(sum(penalty), 0), {_CLASS_SUMS}
 FROM amounts
 """
-)
+    )
 
-# What an instalment leaves unpaid, as app/domain/position.py states it (the batch's rules test
-# holds them together): `{i}` is the instalments' alias.
-UNPAID_PRINCIPAL_SQL = "({i}.principal_due - {i}.principal_paid)"
-UNPAID_INTEREST_SQL = "({i}.interest_due - {i}.interest_paid)"
-HAS_UNPAID_SQL = "({i}.principal_due > {i}.principal_paid OR {i}.interest_due > {i}.interest_paid)"
-
-# At the close of an instalment's due date its unpaid amounts become overdue (the domain's
-# `position` the next day), and the next instalment becomes the current one.
-_FALL_DUE = text(f"""
-UPDATE loans l
-SET overdue_principal = l.overdue_principal + {UNPAID_PRINCIPAL_SQL.format(i="i")},
-    overdue_interest = l.overdue_interest + {UNPAID_INTEREST_SQL.format(i="i")},
-    oldest_overdue_due = CASE
-        WHEN l.oldest_overdue_due IS NULL AND {HAS_UNPAID_SQL.format(i="i")}
-        THEN CAST(:d AS date) ELSE l.oldest_overdue_due END,
-    current_instalment = nxt.number,
-    current_due_date = nxt.due_date
-FROM instalments i
-LEFT JOIN instalments nxt ON nxt.loan_id = i.loan_id AND nxt.number = i.number + 1
-WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.current_due_date = CAST(:d AS date)
-  AND i.loan_id = l.id AND i.number = l.current_instalment
-""")
 
 # On a month's last day: each loan's running totals, so that a period's accruals per loan are
 # differences of two snapshots (see app/reports). Loans that left the book during the month
@@ -240,38 +290,34 @@ WHERE region_code = :r AND kind = 'daily' AND business_date < CAST(:horizon AS d
 """)
 
 
-# Collections (4.3, app/domain/collections.py): after the day's classification, a loan past due
-# has one open case; its bucket follows the loan's days past due (a case row is written only
-# when the bucket moves: escalated_on); a case whose loan performs again, or left the book,
-# closes. A promise whose date has come is judged at that day's end on what was paid since it
-# was made (postings not reversed).
+# Collections (4.3, app/domain/collections.py): a loan past due has one open case (opened by the
+# day's statement); its bucket follows the loan's days past due. The batch looks only at the
+# cases due (`review_on`): the day the bucket moves if nothing happens, or the next close when
+# the loan's overdue date or status changed (a trigger on loans marks it, migration 0030). A
+# case whose loan performs again, or left the book, closes. A promise whose date has come is
+# judged at that day's end on what was paid since it was made (postings not reversed).
 @lru_cache
 def _collections(starts: tuple[int, ...]) -> tuple[TextClause, ...]:
     bucket = bucket_sql(starts, "l.days_past_due")
+    review = next_review_sql(starts, "l.days_past_due", ":d")
     return (
         text(f"""
 UPDATE collection_cases c
-SET closed_on = :d,
-    close_reason = CASE WHEN l.status = '{LoanStatus.active.value}'
-                        THEN '{CloseReason.current.value}' ELSE l.status END
-FROM loans l
-WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
-  AND (l.status <> '{LoanStatus.active.value}' OR l.days_past_due = 0)
-"""),
-        text(f"""
-UPDATE collection_cases c
-SET bucket = {bucket}, escalated_on = :d
-FROM loans l
-WHERE c.loan_id = l.id AND c.region_code = :r AND c.closed_on IS NULL
-  AND l.days_past_due > 0 AND c.bucket <> {bucket}
-"""),
-        text(f"""
-INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, escalated_on)
-SELECT gen_random_uuid(), l.id, l.region_code, :d, {bucket}, :d
-FROM loans l
-WHERE l.region_code = :r AND l.status = '{LoanStatus.active.value}' AND l.days_past_due > 0
-  AND NOT EXISTS (SELECT 1 FROM collection_cases c WHERE c.loan_id = l.id
-                  AND c.closed_on IS NULL)
+SET closed_on = CASE WHEN due.gone THEN CAST(:d AS date) END,
+    close_reason = CASE WHEN due.gone THEN due.reason END,
+    bucket = CASE WHEN due.gone THEN c.bucket ELSE due.bucket END,
+    escalated_on = CASE WHEN NOT due.gone AND due.bucket <> c.bucket THEN CAST(:d AS date)
+                        ELSE c.escalated_on END,
+    review_on = CASE WHEN due.gone THEN c.review_on ELSE due.review_on END
+FROM (
+    SELECT c.id, l.status <> '{LoanStatus.active.value}' OR l.days_past_due = 0 AS gone,
+           CASE WHEN l.status = '{LoanStatus.active.value}' THEN '{CloseReason.current.value}'
+                ELSE l.status END AS reason,
+           {bucket} AS bucket, {review} AS review_on
+    FROM collection_cases c JOIN loans l ON l.id = c.loan_id
+    WHERE c.region_code = :r AND c.closed_on IS NULL AND c.review_on <= CAST(:d AS date)
+) due
+WHERE c.id = due.id
 """),
         text(f"""
 UPDATE promises_to_pay p
@@ -307,6 +353,17 @@ def _accrual_months(
         )
 
 
+# The county's loan count changes since its last close become its counts (app/loans/counts.py).
+FOLD_COUNTS = text("""
+WITH folded AS (
+    DELETE FROM loan_count_changes WHERE region_code = :r RETURNING status, change
+)
+INSERT INTO loan_counts (region_code, status, loans)
+SELECT :r, status, sum(change) FROM folded GROUP BY status
+ON CONFLICT (region_code, status) DO UPDATE SET loans = loan_counts.loans + excluded.loans
+""")
+
+
 _ADVANCE = text("""
 UPDATE region_business_dates SET open_date = open_date + 1, updated_at = now()
 WHERE region_code = :r AND open_date = :d
@@ -332,12 +389,13 @@ def day_statements(
         "subsidise_overdue_days": regions.subsidises_overdue_days(session, region_code),
     }
     plain: dict[str, object] = {"r": region_code, "d": day}
+    starts = get_settings().bucket_starts()
     statements: list[tuple[str, TextClause, dict[str, object]]] = [
-        ("close the day", _CLOSE_DAY, params),
-        ("fall due", _FALL_DUE, params),
+        ("close the day", _close_day(starts), params)
     ]
-    names = ("close cases", "escalate cases", "open cases", "judge promises")
-    for name, statement in zip(names, _collections(get_settings().bucket_starts()), strict=True):
+    for name, statement in zip(
+        ("review cases", "judge promises"), _collections(starts), strict=True
+    ):
         statements.append((name, statement, plain))
     if (day + timedelta(days=1)).day == 1:
         statements.append(("month end", _MONTH_END, params))
@@ -345,6 +403,7 @@ def day_statements(
         if months:
             horizon = daily_detail_from(day + timedelta(days=1), months)
             statements.append(("purge daily", _PURGE_DAILY, {"r": region_code, "horizon": horizon}))
+    statements.append(("fold counts", FOLD_COUNTS, {"r": region_code}))
     statements.append(("advance", _ADVANCE, params))
     return statements
 

@@ -28,7 +28,8 @@ from app.loans.models import MONEY
 class CollectionCase(Base):
     """One overdue spell of a loan: opened by the batch on the first day past due, escalated
     through the buckets, closed by the batch (app/batch/eod.py owns these writes). Its days past
-    due are the loan's: a case row changes only when its bucket does."""
+    due are the loan's: a case row changes only when its bucket does, and the batch reads only
+    the cases due for a look (`review_on`)."""
 
     __tablename__ = "collection_cases"
     __table_args__ = (
@@ -38,9 +39,11 @@ class CollectionCase(Base):
             unique=True,
             postgresql_where=text("closed_on IS NULL"),
         ),
+        # the batch reads only the open cases due for a look (migration 0030)
         Index(
-            "ix_collection_cases_open_region",
+            "ix_collection_cases_open_review",
             "region_code",
+            "review_on",
             postgresql_where=text("closed_on IS NULL"),
         ),
     )
@@ -53,6 +56,10 @@ class CollectionCase(Base):
     close_reason: Mapped[str | None] = mapped_column(String(20))
     bucket: Mapped[str] = mapped_column(String(12), nullable=False)
     escalated_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # When the batch next looks at the open case: the day its bucket moves if nothing happens
+    # (domain.collections.next_review); a change to its loan's overdue date or status marks it
+    # for the next close (a trigger on loans, migration 0030).
+    review_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CollectionAction(Base):

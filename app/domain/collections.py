@@ -86,6 +86,29 @@ def bucket_of(starts: Sequence[int], days_past_due: int) -> str | None:
     return bucket_label(starts, index)
 
 
+# A case with nothing to look at until something happens to its loan (it is in the last bucket).
+NO_TRANSITION = date(9999, 12, 31)
+# A case whose loan changed since its last look (migration 0030's trigger): looked at next close.
+REVIEW_AT_NEXT_CLOSE = date(1900, 1, 1)
+
+
+def next_review(starts: Sequence[int], days_past_due: int, day: date) -> date:
+    """The day a case's bucket moves if its loan stays as it is: its days past due grow by one
+    a day, so the next bucket's start is that many days away. A payment, a reversal or the loan
+    leaving the book moves it sooner; the database marks those (migration 0030)."""
+    later = [start for start in starts if start > days_past_due]
+    return day + timedelta(days=later[0] - days_past_due) if later else NO_TRANSITION
+
+
+def next_review_sql(starts: Sequence[int], column: str, day: str) -> str:
+    """`next_review` as a SQL expression over an integer column and a date parameter."""
+    arms = " ".join(
+        f"WHEN {column} < {start} THEN CAST({day} AS date) + ({start} - {column})"
+        for start in starts
+    )
+    return f"CASE {arms} ELSE DATE '{NO_TRANSITION.isoformat()}' END"
+
+
 def bucket_sql(starts: Sequence[int], column: str) -> str:
     """`bucket_of` as a SQL CASE over an integer column (code constants only)."""
     arms = " ".join(

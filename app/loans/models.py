@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -165,7 +166,33 @@ class Loan(Base):
         Index(None, "region_code", "status"),
         # Loans closed in a period (subsidy claims read their last month-end totals).
         Index("ix_loans_closed_on", "closed_on", postgresql_where=text("closed_on IS NOT NULL")),
+        # The national list by balance; the batch never writes the balance (its update is HOT).
+        Index("ix_loans_principal_outstanding", "principal_outstanding", "id"),
     )
+
+
+class LoanCount(Base):
+    """A county's loans of a status as of its last close (migration 0031): the batch folds the
+    county's `LoanCountChange`s into it when it closes the county's day; the count now is the two
+    together (app/loans/counts.py)."""
+
+    __tablename__ = "loan_counts"
+
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    loans: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LoanCountChange(Base):
+    """A loan made (+1), or moved out of (-1) and into (+1) a status or county: written by a
+    trigger on loans (migration 0031), so that no code path can miss one."""
+
+    __tablename__ = "loan_count_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    change: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class Instalment(Base):

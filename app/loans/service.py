@@ -37,7 +37,7 @@ from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import next_visit_due
 from app.households import service as households
 from app.integrations.models import OutboxMessage
-from app.loans import lifecycle, schemas
+from app.loans import counts, lifecycle, schemas
 from app.loans.models import Disbursement, Loan
 
 
@@ -262,9 +262,18 @@ def list_page(
     totals = (
         totals_of(session, query)
         if with_sums
-        else Totals(total_of(session, query), *([Decimal(0)] * 4))
+        else Totals(count_of(session, principal, where), *([Decimal(0)] * 4))
     )
     return items, next_cursor(items, sort, SORTS, limit), totals
+
+
+def count_of(session: Session, principal: Principal, where: LoanFilter) -> int:
+    """How many loans the filters match: from the counts kept by county and status when only
+    those narrow the list (app/loans/counts.py), else counted."""
+    if where == LoanFilter(status=where.status, region=where.region):
+        status = where.status.value if where.status is not None else None
+        return counts.counted(session, principal, where.region, status)
+    return total_of(session, filtered(principal, where))
 
 
 EXPORT_MAX_ROWS = 100_000
@@ -276,7 +285,7 @@ def export_rows(
     """Every loan the filters match, in the list's order, for a file (at most
     EXPORT_MAX_ROWS: a larger list is refused, to be narrowed by region or status)."""
     query = filtered(principal, where)
-    if total_of(session, query) > EXPORT_MAX_ROWS:
+    if count_of(session, principal, where) > EXPORT_MAX_ROWS:
         raise Problem(
             422,
             Said(

@@ -173,3 +173,50 @@ class _Row:
         self.number, self.period_start, self.due_date = number, period_start, due_date
         self.principal_due, self.principal_paid = principal_due, principal_paid
         self.interest_due, self.interest_paid = interest_due, interest_paid
+
+
+def _written_by_the_batch() -> set[str]:
+    """The loan columns the day's statement sets (read from its SQL, not restated)."""
+    import re
+
+    from app.batch.eod import _close_day
+    from app.domain.collections import DEFAULT_BUCKET_STARTS
+
+    sql = _close_day(DEFAULT_BUCKET_STARTS).text
+    update = sql[sql.index("UPDATE loans l") : sql.index("FROM amounts a")]
+    return set(re.findall(r"^\s+(?:SET )?(\w+) = ", update, re.M))
+
+
+def test_the_batch_writes_each_loan_row_once_and_no_index_covers_what_it_writes(
+    engine: sa.Engine,
+) -> None:
+    """HOT updates (the new row version on the same page, no index entry written) need every
+    column the batch changes to be outside every index on loans: an index on one of them would
+    turn each loan's daily write into an index write per index."""
+    from app.batch.eod import BATCH_WRITES
+
+    written = _written_by_the_batch()
+    assert written == BATCH_WRITES
+    assert {"interest_accrued", "days_past_due", "overdue_principal", "current_due_date"} <= written
+    with engine.connect() as conn:
+        indexed = set(
+            conn.scalars(
+                sa.text(
+                    "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
+                    " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+                    " WHERE i.indrelid = 'loans'::regclass"
+                )
+            )
+        )
+        expressions = conn.scalars(
+            sa.text(
+                "SELECT pg_get_expr(indexprs, indrelid) || ' ' ||"
+                " coalesce(pg_get_expr(indpred, indrelid), '') FROM pg_index"
+                " WHERE indrelid = 'loans'::regclass AND (indexprs IS NOT NULL"
+                " OR indpred IS NOT NULL)"
+            )
+        ).all()
+    assert indexed, "no index on loans found"
+    assert not (written & indexed)
+    for expression in expressions:
+        assert not any(column in (expression or "") for column in written), expression

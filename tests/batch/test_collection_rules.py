@@ -11,9 +11,12 @@ import pytest
 
 from app.domain.collections import (
     DEFAULT_BUCKET_STARTS,
+    NO_TRANSITION,
     PromiseStatus,
     bucket_of,
     bucket_sql,
+    next_review,
+    next_review_sql,
     promise_date_allowed,
     promise_outcome,
     suggested_actions,
@@ -46,6 +49,31 @@ def test_the_batch_sql_is_the_domain_rule(database_url: str, starts: tuple[int, 
             f"SELECT d, {bucket_sql(starts, 'd')} FROM unnest(%s::int[]) d ORDER BY d", (days,)
         ).fetchall()
     assert [(d, bucket_of(starts, d)) for d in days] == [(d, b) for d, b in rows]
+
+
+@pytest.mark.parametrize("starts", [DEFAULT_BUCKET_STARTS, (1, 8, 61), (1,)])
+def test_a_case_is_looked_at_again_on_the_day_its_bucket_moves(
+    database_url: str, starts: tuple[int, ...]
+) -> None:
+    """The batch looks at an open case on `next_review`: on that day, and on no day between, the
+    bucket of a loan left as it is changes (the SQL gives the same day as the domain)."""
+    day = date(2027, 3, 10)
+    days = list(range(1, 400))
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            f"SELECT d, {next_review_sql(starts, 'd', '%(day)s')} FROM unnest(%(days)s::int[]) d"
+            " ORDER BY d",
+            {"days": days, "day": day},
+        ).fetchall()
+    assert [(d, next_review(starts, d, day)) for d in days] == [(d, r) for d, r in rows]
+    for dpd in days:
+        review = next_review(starts, dpd, day)
+        if review == NO_TRANSITION:
+            assert bucket_of(starts, dpd + 5000) == bucket_of(starts, dpd)
+            continue
+        waited = (review - day).days
+        assert bucket_of(starts, dpd + waited) != bucket_of(starts, dpd)
+        assert all(bucket_of(starts, dpd + k) == bucket_of(starts, dpd) for k in range(waited))
 
 
 def test_buckets_must_start_at_one_and_rise() -> None:
