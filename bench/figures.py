@@ -149,7 +149,7 @@ def _eod_figure(url: str, workers: int, label: str) -> tuple[str, str]:
 
 def _profile(url: str) -> str:
     """Each statement of one county-day, as EXPLAIN (ANALYZE, BUFFERS) sees it, rolled back."""
-    from app.batch import eod
+    from app.batch import day
     from app.core import db
     from app.core.settings import get_settings
 
@@ -159,7 +159,7 @@ def _profile(url: str) -> str:
     with db.get_sessionmaker()() as session:
         county = session.execute(text("SELECT min(region_code) FROM region_business_dates"))
         try:
-            return eod.profile_county_day(session, county.scalar_one())
+            return day.profile_county_day(session, county.scalar_one())
         finally:
             session.rollback()
 

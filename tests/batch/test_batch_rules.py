@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.batch.eod import (
+from app.batch.day import (
     MISUSE_PENALTY_SQL,
     OBSERVING,
     PENALTY_SQL,
@@ -131,7 +131,7 @@ def test_the_batch_makes_overdue_what_the_domains_position_does(engine: sa.Engin
     """Issue 27: at the close of an instalment's due date the batch adds its unpaid amounts to
     the overdue ones (and starts the overdue days if any is unpaid); the domain's `position`
     the next day says the same."""
-    from app.batch.eod import HAS_UNPAID_SQL, UNPAID_INTEREST_SQL, UNPAID_PRINCIPAL_SQL
+    from app.batch.day import HAS_UNPAID_SQL, UNPAID_INTEREST_SQL, UNPAID_PRINCIPAL_SQL
     from app.domain.position import has_unpaid, position, unpaid_interest, unpaid_principal
 
     query = sa.text(
@@ -179,7 +179,7 @@ def _written_by_the_batch() -> set[str]:
     """The loan columns the day's statement sets (read from its SQL, not restated)."""
     import re
 
-    from app.batch.eod import _close_day
+    from app.batch.day import _close_day
     from app.domain.collections import DEFAULT_BUCKET_STARTS
 
     sql = _close_day(DEFAULT_BUCKET_STARTS).text
@@ -193,7 +193,7 @@ def test_the_batch_writes_each_loan_row_once_and_no_index_covers_what_it_writes(
     """HOT updates (the new row version on the same page, no index entry written) need every
     column the batch changes to be outside every index on loans: an index on one of them would
     turn each loan's daily write into an index write per index."""
-    from app.batch.eod import BATCH_WRITES
+    from app.batch.day import BATCH_WRITES
 
     written = _written_by_the_batch()
     assert written == BATCH_WRITES

@@ -10,7 +10,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 OWNER = APP / "loans" / "lifecycle"  # the package, by concern
-BATCH = APP / "batch" / "eod.py"
+BATCH = APP / "batch" / "day.py"  # the batch's statements
 
 # Created only by the owner.
 LEDGER = {"Loan", "Instalment", "Repayment", "Accrual", "RiskClassChange", "LoanRecovery"}
