@@ -17,7 +17,7 @@ from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
 from app.domain.policy import Purpose, RepaymentMethod
-from app.households.service import borrower_names
+from app.households.service import borrower_names, name_as_shown
 from app.loans.schemas import LoanSummaryOut
 from app.policy.schemas import EligibilityOut, RuleOut, TrialInstalmentOut
 from app.policy.service import rule_out
@@ -133,8 +133,7 @@ def submit_application(
     submitted = service.submit(session, principal, body)
     _location(response, submitted.application)
     out = application_out(submitted.application, submitted.evaluation, [], None)
-    member = submitted.application.applicant_member_id
-    out.borrower_name = borrower_names(session, principal, [member]).get(member)
+    out.borrower_name = name_as_shown(principal, submitted.applicant_name)
     return out
 
 

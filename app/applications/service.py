@@ -163,6 +163,7 @@ _INSERT_SUBMISSION = _insert_submission()
 class Submitted:
     application: Application
     evaluation: ApplicationEvaluation
+    applicant_name: str  # as registered (the facts read it)
 
 
 def _applicants_household(
@@ -274,7 +275,11 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
             "decision_summary": Jsonb(request["summary"]),
         },
     ).scalar_one()
-    return Submitted(application, ApplicationEvaluation(**evaluation))
+    return Submitted(
+        application,
+        ApplicationEvaluation(**evaluation),
+        state.members[body.applicant_member_id].name,
+    )
 
 
 def load_for_update(

@@ -14,6 +14,7 @@ simulations; refused in production), so that nothing depends on the real date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The batch's calendar (app/batch/models.py, RegionBusinessDate), read here by name: the clock
 # sits below every feature, the batch that keeps the calendar above most of them.
 _OPEN_DATE = text("SELECT open_date FROM region_business_dates WHERE region_code = :code")
+_OPEN_DATES = text(
+    "SELECT region_code, open_date FROM region_business_dates WHERE region_code = ANY(:codes)"
+)
 
 
 def now(tz: tzinfo = SHANGHAI) -> datetime:
@@ -48,6 +52,16 @@ def open_date(session: Session, region_code: str) -> date | None:
     """A county's open date in the batch's calendar; None before its calendar starts."""
     found: date | None = session.scalar(_OPEN_DATE, {"code": region_code})
     return found
+
+
+def open_dates(session: Session, region_codes: Iterable[str]) -> dict[str, date]:
+    """Several counties' open dates in one read (a county whose calendar has not started is
+    missing)."""
+    codes = sorted(set(region_codes))
+    if not codes:
+        return {}
+    rows = session.execute(_OPEN_DATES, {"codes": codes})
+    return {code: day for code, day in rows}
 
 
 def today(session: Session | None = None, region_code: str | None = None) -> date:

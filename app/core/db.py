@@ -62,18 +62,28 @@ def database_url() -> str:
 
 @lru_cache
 def get_engine() -> Engine:
+    return _engine(read_only=False)
+
+
+def _engine(*, read_only: bool) -> Engine:
     settings = get_settings()
+    options = f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=Asia/Shanghai"
     return create_engine(
         sqlalchemy_url(database_url()),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # each statement its own read-only transaction: no BEGIN and COMMIT to send
+        **({"isolation_level": "AUTOCOMMIT"} if read_only else {}),
+        # No ping before each use (a round trip per request): a connection that has gone (the
+        # database restarted) fails its first statement, the pool renews every connection
+        # older than that, a read is read again and a write answers 503 (nothing committed,
+        # its Idempotency-Key makes the retry safe).
+        pool_pre_ping=False,
         pool_timeout=5,
         connect_args={
-            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"
-            " -c timezone=Asia/Shanghai",
+            "options": options + (" -c default_transaction_read_only=on" if read_only else ""),
             "connect_timeout": 5,
-            "application_name": "bangfu",
+            "application_name": "bangfu-reads" if read_only else "bangfu",
         },
     )
 
@@ -83,18 +93,37 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=True)
 
 
+# The hottest reads, a loan and its schedule: a few statements, no cursor kept open, nothing
+# written. Each of their statements runs as a transaction of its own on a read-only connection
+# (a write there is refused by PostgreSQL), saving the BEGIN and COMMIT round trips; under READ
+# COMMITTED each statement had its own snapshot anyway. (Lists stream with server-side
+# cursors, which need a transaction block.)
+STATEMENT_READS = frozenset({"get_loan", "get_schedule"})
+
+
+@lru_cache
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for `STATEMENT_READS`: autocommit, read-only connections of their own pool."""
+    return sessionmaker(bind=_engine(read_only=True), expire_on_commit=False, autoflush=False)
+
+
 def reset_engine() -> None:
     """Forget the cached engine (tests and the CLI call this after changing settings)."""
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    if get_read_sessionmaker.cache_info().currsize:
+        get_read_sessionmaker().kw["bind"].dispose()
+    get_read_sessionmaker.cache_clear()
     from app.core import replica  # the standby's engine and state go with the primary's
 
     standby = replica.replica_sessionmaker()
     if standby is not None:
         standby.kw["bind"].dispose()
     replica.replica_sessionmaker.cache_clear()
+    if replica.standby.cache_info().currsize:
+        replica.standby().stop()
     replica.standby.cache_clear()
 
 

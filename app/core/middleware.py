@@ -25,14 +25,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import idempotency, replica
-from app.core.auth import decode_token
 from app.core.context import request_id_var
-from app.core.db import DatabaseNotConfiguredError, get_engine, get_sessionmaker
+from app.core.db import (
+    DatabaseNotConfiguredError,
+)
 from app.core.i18n import Said, language_var, negotiate
-from app.core.metrics import READS, observe_request
-from app.core.problems import Problem, problem_response
+from app.core.metrics import observe_request
+from app.core.problems import problem_response
 from app.core.settings import get_settings
 from app.core.sheets import XLSX_MEDIA_TYPE
+from app.core.uow import UnitOfWork, caller_of
 from app.core.uploads import CHUNK, BodyTooLargeError, Upload, holding
 
 log = structlog.get_logger("bangfu.http")
@@ -101,49 +103,6 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
             language_var.reset(spoken)
-
-
-class UnitOfWork:
-    """The request's database session, opened on first use: on the standby for a read it may
-    serve (app/core/replica.py), on the primary otherwise."""
-
-    def __init__(self, scope: Scope | None = None, *, primary_only: bool = False) -> None:
-        self._session: Session | None = None
-        self._scope = scope
-        self._primary_only = primary_only
-        self.on_standby = False
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            self._session = self._standby_session() or get_sessionmaker()()
-        return self._session
-
-    def _standby_session(self) -> Session | None:
-        if self._primary_only or self._scope is None or not replica.routed(self._scope):
-            return None
-        wanted = replica.wanted_lsn(self._scope, _caller(self._scope))
-        made = replica.replica_sessionmaker()
-        if made is None or not replica.standby().serves(get_engine(), wanted):
-            READS.labels("primary").inc()
-            return None
-        self.on_standby = True
-        READS.labels("standby").inc()
-        return made()
-
-    @property
-    def opened(self) -> bool:
-        return self._session is not None
-
-    def commit(self) -> None:
-        if self._session is not None:
-            self._session.commit()
-
-    def close(self, *, rollback: bool) -> None:
-        if self._session is not None:
-            if rollback:
-                self._session.rollback()
-            self._session.close()
 
 
 class UnitOfWorkMiddleware:
@@ -231,9 +190,9 @@ class UnitOfWorkMiddleware:
                 await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered, scope)
         except Exception as exc:
             await anyio.to_thread.run_sync(lambda: _close_quietly(uow))
-            if uow.on_standby and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-                # the standby failed this read: the primary answers it, the client never knows
-                replica.standby().failed(exc)
+            if not primary_only and _read_again(scope, uow, exc):
+                # the standby failed this read, or a pooled connection had gone (the database
+                # restarted; the pool is renewed): read once more on the primary
                 await self._in_transaction(scope, _replaying(b""), send, idem, primary_only=True)
                 return
             await _failure_response(request, exc)(scope, replay_receive, send)
@@ -241,6 +200,16 @@ class UnitOfWorkMiddleware:
         replica.console_remembers_write(scope, buffered)
         for message in buffered:
             await send(message)
+
+
+def _read_again(scope: Scope, uow: UnitOfWork, exc: Exception) -> bool:
+    """Whether a read that failed is to be read once more (a read has nothing to undo)."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    if uow.on_standby and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        replica.standby().failed(exc)
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
 
 
 def _finish(
@@ -256,7 +225,7 @@ def _finish(
             _store_answer(uow, idem, status, buffered)
         uow.commit()
         if scope["method"] not in ("GET", "HEAD") and replica.replica_sessionmaker() is not None:
-            replica.answer_with_lsn(uow.session, _caller(scope), buffered)
+            replica.answer_with_lsn(uow.session, caller_of(scope), buffered)
     uow.close(rollback=status >= 400)
 
 
@@ -345,23 +314,10 @@ def _idempotency_context(
     key = _header(scope, idempotency.HEADER.encode())
     if not key:
         return None
-    caller = _caller(scope)
+    caller = caller_of(scope)
     if caller is None:  # no valid token: the request is refused with 401 anyway
         return None
     return _IdempotencyContext(caller, key, scope["method"], scope["path"], request_hash())
-
-
-def _caller(scope: Scope) -> str | None:
-    """The verified token's subject: keys are scoped per caller, so a forged token must not
-    reach another caller's stored answers. No valid token: the request is refused with 401."""
-    authorization = _header(scope, b"authorization") or ""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    try:
-        return decode_token(token.strip(), get_settings()).subject
-    except Problem:
-        return None
 
 
 def _idempotency_gate(

@@ -44,6 +44,7 @@ class MemberFacts:
     roster_household: str | None = None
     roster_region_code: str | None = None
     roster_region_suspended: bool = False
+    name: str = ""  # as registered: what an answer shows is the caller's to mask
 
     def roster_status(self, on: date) -> RosterStatus:
         return person_roster_status(self.roster_category, self.roster_removed_date, on)
@@ -206,6 +207,7 @@ def _facts_statement(*, excluding_loan: bool) -> CompiledStatement:
             open_date.label("open_date"),
             outstanding.label("outstanding"),
             Member.id,
+            Member.name,
             Member.birth_date,
             Member.full_civil_capacity,
             Member.has_labor_skills,
@@ -259,6 +261,7 @@ def load(
                 roster_household=row.roster_household,
                 roster_region_code=row.roster_region_code,
                 roster_region_suspended=row.roster_lending_status == LendingStatus.suspended,
+                name=row.name,
             )
             for row in rows
             if row.id is not None

@@ -231,24 +231,6 @@ def member_statuses(
     return {member_id: found.get(h, RosterStatus.not_listed) for h, member_id in by_hash.items()}
 
 
-def roster_status(session: Session, household_id: uuid.UUID, on: date) -> RosterStatus:
-    """The household's roster status on `on` (1.1), in one statement."""
-    rows = session.execute(
-        select(RosterEntry.category, RosterEntry.removed_date)
-        .select_from(Member)
-        .outerjoin(RosterEntry, RosterEntry.id_hash == Member.id_hash)
-        .where(Member.household_id == household_id)
-    ).all()
-    return household_roster_status(
-        [
-            RosterStatus.not_listed
-            if category is None
-            else person_roster_status(category, removed, on)
-            for category, removed in rows
-        ]
-    )
-
-
 def borrower_names(
     session: Session, principal: Principal, member_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
@@ -258,8 +240,12 @@ def borrower_names(
     if not wanted:
         return {}
     rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(wanted)))
-    shown = (lambda n: n) if principal.sees_names else mask_name
-    return {member_id: shown(name) for member_id, name in rows}
+    return {member_id: name_as_shown(principal, name) for member_id, name in rows}
+
+
+def name_as_shown(principal: Principal, name: str) -> str:
+    """A borrower's name as this caller sees it: in full, or masked (Principal.sees_names)."""
+    return name if principal.sees_names else mask_name(name)
 
 
 def to_out(session: Session, household: Household) -> schemas.HouseholdOut:

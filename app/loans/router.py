@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,11 +21,12 @@ from app.core.problems import problem_responses
 from app.core.settings import get_settings
 from app.domain import position as arithmetic
 from app.domain.classification import RiskClass
+from app.domain.eligibility import RosterStatus
 from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.households.service import borrower_names, households_matching
-from app.loans import lifecycle, schemas, service
+from app.loans import lifecycle, schemas, service, view
 from app.loans.models import Instalment, Loan
 
 router = APIRouter(prefix="/v1", tags=["loans"])
@@ -32,13 +34,28 @@ router = APIRouter(prefix="/v1", tags=["loans"])
 Reader = LoanReader
 
 
+class Unread:
+    """Not read yet (an open date may be None: the county's calendar has not started)."""
+
+
+UNREAD = Unread()
+
+
 def loan_out(
-    session: Session, loan: Loan, name: str | None, *, with_roster: bool = False
+    session: Session,
+    loan: Loan,
+    name: str | None,
+    *,
+    open_date: date | Unread | None = UNREAD,
+    roster: RosterStatus | None = None,
+    disbursement: schemas.DisbursementStateOut | None = None,
 ) -> schemas.LoanOut:
-    """The loan and its borrower's `name` (households.borrower_names); `with_roster` (the
-    single loan view): its borrower's roster status and its current disbursement too."""
-    position = service.position(session, loan)
-    roster = service.borrower_roster_status(session, loan) if with_roster else None
+    """The loan and its borrower's `name` (households.borrower_names); the single loan view
+    gives its borrower's `roster` status and its current `disbursement` too, and the county's
+    `open_date`, all read with the loan (app/loans/view.py)."""
+    if isinstance(open_date, Unread):
+        open_date = clock.open_date(session, loan.region_code)
+    position = service.position_on(loan, open_date)
     return schemas.LoanOut(
         **schemas.LoanSummaryOut.model_validate(loan).model_dump(exclude={"borrower_name"}),
         borrower_name=name,
@@ -68,7 +85,7 @@ def loan_out(
         observation_end=loan.observation_end,
         borrower_roster_status=roster,
         alerts=service.alerts(loan, position.as_of, roster),
-        disbursement=service.current_disbursement(session, loan.id) if with_roster else None,
+        disbursement=disbursement,
     )
 
 
@@ -245,8 +262,17 @@ def list_loans(
         session, principal, where, sort=sort, cursor=cursor, limit=limit, with_sums=totals
     )
     names = borrower_names(session, principal, (loan.borrower_member_id for loan in items))
+    days = clock.open_dates(session, {loan.region_code for loan in items})
     return schemas.LoanPage(
-        items=[loan_out(session, loan, names.get(loan.borrower_member_id)) for loan in items],
+        items=[
+            loan_out(
+                session,
+                loan,
+                names.get(loan.borrower_member_id),
+                open_date=days.get(loan.region_code),
+            )
+            for loan in items
+        ],
         next_cursor=next_cursor,
         total=sums.loans,
         totals=schemas.LoanTotalsOut(
@@ -288,9 +314,15 @@ def _loans_file(
 )
 def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.LoanOut:
     """Balances, days past due, risk class and subsidy to date."""
-    loan = service.get(session, principal, loan_id)
-    name = borrower_names(session, principal, [loan.borrower_member_id])
-    return loan_out(session, loan, name.get(loan.borrower_member_id), with_roster=True)
+    found = view.viewed(session, principal, loan_id, whole=True)
+    return loan_out(
+        session,
+        found.loan,
+        found.borrower_name,
+        open_date=found.open_date,
+        roster=found.roster,
+        disbursement=found.disbursement,
+    )
 
 
 @router.get(
@@ -300,11 +332,11 @@ def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schem
 )
 def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.ScheduleOut:
     """What is due, paid and overdue per instalment, as of the region's open business date."""
-    loan = service.get(session, principal, loan_id)
-    as_of = service.position(session, loan).as_of
-    rows = lifecycle.instalments(session, loan.id)
+    found = view.viewed(session, principal, loan_id)
+    as_of = service.position_on(found.loan, found.open_date).as_of
+    rows = lifecycle.instalments(session, found.loan.id)
     return schemas.ScheduleOut(
-        loan_id=loan.id,
+        loan_id=found.loan.id,
         business_date=as_of,
         instalments=[_instalment_out(r, as_of) for r in rows],
         total_principal=sum((r.principal_due for r in rows), ZERO),

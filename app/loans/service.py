@@ -35,7 +35,6 @@ from app.domain.decisions import DecisionKind, DecisionStatus
 from app.domain.eligibility import LISTED, RosterStatus
 from app.domain.loan_status import LoanStatus
 from app.domain.monitoring import next_visit_due
-from app.households import service as households
 from app.integrations.models import OutboxMessage
 from app.loans import counts, lifecycle, schemas
 from app.loans.models import Disbursement, Loan
@@ -73,20 +72,7 @@ def disbursement_state(
         raise not_found("Disbursement")
     disbursement, message = found
     principal.ensure_region(disbursement.region_code, "Disbursement")
-    return _state(disbursement, message)
-
-
-def current_disbursement(
-    session: Session, loan_id: uuid.UUID
-) -> schemas.DisbursementStateOut | None:
-    """The loan's latest disbursement, as the loan view shows it."""
-    found = session.execute(
-        _with_instruction()
-        .where(Disbursement.loan_id == loan_id)
-        .order_by(Disbursement.created_at.desc(), Disbursement.id)
-        .limit(1)
-    ).one_or_none()
-    return _state(*found) if found is not None else None
+    return disbursement_out(disbursement, message)
 
 
 def disbursements_of(
@@ -98,10 +84,10 @@ def disbursements_of(
         .where(Disbursement.loan_id == loan.id)
         .order_by(Disbursement.created_at.desc(), Disbursement.id)
     )
-    return [_state(d, m) for d, m in rows]
+    return [disbursement_out(d, m) for d, m in rows]
 
 
-def _state(
+def disbursement_out(
     disbursement: Disbursement, message: OutboxMessage | None
 ) -> schemas.DisbursementStateOut:
     return schemas.DisbursementStateOut(
@@ -128,7 +114,11 @@ class Position:
 
 
 def position(session: Session, loan: Loan) -> Position:
-    as_of = clock.open_date(session, loan.region_code)
+    return position_on(loan, clock.open_date(session, loan.region_code))
+
+
+def position_on(loan: Loan, as_of: date | None) -> Position:
+    """The loan's position as of its county's open date (read by the caller)."""
     return Position(
         as_of,
         loan.overdue_principal,
@@ -297,12 +287,6 @@ def export_rows(
         )
     ordered = keyset_page(query, sort, SORTS, Loan.id, None, EXPORT_MAX_ROWS)
     yield from session.scalars(ordered.execution_options(yield_per=2_000))
-
-
-def borrower_roster_status(session: Session, loan: Loan) -> RosterStatus:
-    return households.roster_status(
-        session, loan.household_id, clock.today(session, loan.region_code)
-    )
 
 
 def alerts(loan: Loan, as_of: date | None, roster: RosterStatus | None) -> list[str]:

@@ -19,13 +19,11 @@ down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# app/domain/collections.REVIEW_AT_NEXT_CLOSE
-AT_NEXT_CLOSE = "DATE '1900-01-01'"
-
 
 def upgrade() -> None:
     op.add_column("collection_cases", sa.Column("review_on", sa.Date()))
-    op.execute(f"UPDATE collection_cases SET review_on = {AT_NEXT_CLOSE} WHERE closed_on IS NULL")
+    # DATE '1900-01-01' is app/domain/collections.REVIEW_AT_NEXT_CLOSE: looked at next close
+    op.execute("UPDATE collection_cases SET review_on = DATE '1900-01-01' WHERE closed_on IS NULL")
     op.drop_index("ix_collection_cases_open_region", table_name="collection_cases")
     op.create_index(
         "ix_collection_cases_open_review",
@@ -33,12 +31,12 @@ def upgrade() -> None:
         ["region_code", "review_on"],
         postgresql_where=sa.text("closed_on IS NULL"),
     )
-    op.execute(f"""
+    op.execute("""
         CREATE FUNCTION bangfu_review_collection_case() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            UPDATE collection_cases SET review_on = {AT_NEXT_CLOSE}
-            WHERE loan_id = NEW.id AND closed_on IS NULL AND review_on > {AT_NEXT_CLOSE};
+            UPDATE collection_cases SET review_on = DATE '1900-01-01'
+            WHERE loan_id = NEW.id AND closed_on IS NULL AND review_on > DATE '1900-01-01';
             RETURN NULL;
         END $$
     """)

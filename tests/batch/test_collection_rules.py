@@ -95,3 +95,17 @@ def test_a_promise_falls_due_from_today_to_90_days_on() -> None:
 def test_a_promise_is_kept_by_its_amount_to_the_fen() -> None:
     assert promise_outcome(Decimal("500.00"), Decimal("500.00")) is PromiseStatus.kept
     assert promise_outcome(Decimal("500.00"), Decimal("499.99")) is PromiseStatus.broken
+
+
+def test_a_changed_loan_marks_its_case_for_the_next_close_with_the_domain_s_date(
+    database_url: str,
+) -> None:
+    """The trigger on loans (migration 0030) and the domain name the same day."""
+    from app.domain.collections import REVIEW_AT_NEXT_CLOSE
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'bangfu_review_collection_case'"
+        ).fetchone()
+    assert row is not None
+    assert f"DATE '{REVIEW_AT_NEXT_CLOSE.isoformat()}'" in row[0]

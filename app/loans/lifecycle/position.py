@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,15 @@ from app.domain.accrual import Basis, accrued_on_basis
 from app.domain.money import ZERO
 from app.loans.models import Accrual, Instalment, Loan
 
+# Built once (a loan's schedule is read on every view of it and every posting): SQLAlchemy
+# finds its compiled form without walking a new statement each time.
+_INSTALMENTS = (
+    select(Instalment).where(Instalment.loan_id == bindparam("loan_id")).order_by(Instalment.number)
+)
+
 
 def instalments(session: Session, loan_id: uuid.UUID) -> list[Instalment]:
-    return list(
-        session.scalars(
-            select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.number)
-        )
-    )
+    return list(session.scalars(_INSTALMENTS, {"loan_id": loan_id}))
 
 
 def terms_of(loan: Loan, due_date: date | None = None) -> subsidy.SubsidyTerms:
