@@ -5,7 +5,7 @@ the queues the console's read pages show), and only when the standby
 
 - answers (a standby that fails is left alone for REPLICA_RETRY_SECONDS; a read it failed is
   run again on the primary, so a client never sees the standby's failure);
-- is within REPLICA_MAX_LAG_SECONDS of the primary (checked at most every
+- is within REPLICA_MAX_LAG_SECONDS of the primary (a thread of the service looks every
   REPLICA_CHECK_SECONDS); and
 - has replayed the caller's own last write (read-your-writes): every committed write answers
   with its position in the primary's WAL (`Bangfu-LSN`), which the service also remembers for
@@ -14,8 +14,9 @@ the queues the console's read pages show), and only when the standby
   the primary until the standby has replayed that far.
 
 Everything else (writes, single records, what a four-eyes decision reads) reads the primary.
-Lag is measured against the primary's own WAL positions sampled at each check: the standby
-is as far behind as the oldest sample it has not replayed yet (an idle primary is no lag).
+Lag is measured against the primary's own WAL positions sampled at each look: the standby is
+as far behind as the oldest sample it has not replayed yet (an idle primary is no lag; the
+figure can be short by one check interval).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def replica_sessionmaker() -> sessionmaker[Session] | None:
         sqlalchemy_url(settings.database_replica_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # a failed read is read again on the primary
         pool_timeout=2,
         connect_args={
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"
@@ -105,35 +106,52 @@ def replica_sessionmaker() -> sessionmaker[Session] | None:
 
 
 class Standby:
-    """What the service last learned of the standby: replayed how far, how far behind, up."""
+    """What the service knows of the standby: replayed how far, how far behind, up. A thread
+    looks every REPLICA_CHECK_SECONDS (whatever the traffic), so a read only reads this."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._checked = float("-inf")
+        self._watching = False
+        self._stop = threading.Event()
         self._down_until = float("-inf")
         self.replayed = 0
         self.lag_seconds = 0.0
-        # (when, the primary's WAL position then): how far behind the standby is
-        self._samples: deque[tuple[float, int]] = deque(maxlen=256)
+        # (when, the primary's WAL position then), for the positions not replayed yet: the
+        # standby is as far behind as the oldest of them
+        self._behind: deque[tuple[float, int]] = deque(maxlen=100_000)
 
     def serves(self, primary: Engine, wanted_lsn: int) -> bool:
         """Whether a read that must see `wanted_lsn` may go to the standby now."""
-        settings = get_settings()
-        now = time.monotonic()
-        if now < self._down_until:
+        self._watch_from(primary)
+        if time.monotonic() < self._down_until:
             return False
-        if now - self._checked >= settings.replica_check_seconds and self._lock.acquire(False):
-            try:
-                self._check(primary, now)
-            finally:
-                self._lock.release()
-        if now < self._down_until:
-            return False
-        return self.lag_seconds <= settings.replica_max_lag_seconds and self.replayed >= wanted_lsn
+        max_lag = get_settings().replica_max_lag_seconds
+        return self.lag_seconds <= max_lag and self.replayed >= wanted_lsn
 
-    def _check(self, primary: Engine, now: float) -> None:
+    def _watch_from(self, primary: Engine) -> None:
+        if self._watching:
+            return
+        with self._lock:
+            if self._watching:
+                return
+            self._check(primary)  # the first look before the first read
+            watcher = threading.Thread(
+                target=self._watch, args=(primary,), name="standby-watch", daemon=True
+            )
+            watcher.start()
+            self._watching = True
+
+    def _watch(self, primary: Engine) -> None:
+        while not self._stop.wait(get_settings().replica_check_seconds):
+            self._check(primary)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _check(self, primary: Engine) -> None:
         made = replica_sessionmaker()
-        assert made is not None
+        if made is None:
+            return
         try:
             with primary.connect() as conn:
                 written = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
@@ -144,18 +162,17 @@ class Standby:
         except Exception as exc:
             self.failed(exc)
             return
-        self._checked = now
-        self._samples.append((now, parse_lsn(written)))
+        now = time.monotonic()
         self.replayed = parse_lsn(replayed)
-        behind = [when for when, lsn in self._samples if lsn > self.replayed]
-        self.lag_seconds = now - behind[0] if behind else 0.0
+        self._behind.append((now, parse_lsn(written)))
+        while self._behind and self._behind[0][1] <= self.replayed:
+            self._behind.popleft()
+        self.lag_seconds = now - self._behind[0][0] if self._behind else 0.0
 
     def failed(self, exc: BaseException) -> None:
         """The standby failed a check or a read: the primary serves until the retry time."""
         log.warning("replica_unavailable", error_type=type(exc).__name__)
-        now = time.monotonic()
-        self._checked = now
-        self._down_until = now + get_settings().replica_retry_seconds
+        self._down_until = time.monotonic() + get_settings().replica_retry_seconds
 
 
 @lru_cache

@@ -20,7 +20,16 @@ def compose() -> dict[str, dict[str, dict[str, object]]]:
 
 def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
     services = compose()["services"]
-    assert set(services) == {"db", "migrate", "api", "worker", "jobs", "scheduler", "core-sim"}
+    assert set(services) == {
+        "db",
+        "db-replica",
+        "migrate",
+        "api",
+        "worker",
+        "jobs",
+        "scheduler",
+        "core-sim",
+    }
     assert services["migrate"]["command"] == ["bangfu", "migrate"]
     assert "MIGRATION_DATABASE_URL" in services["migrate"]["environment"]  # type: ignore[operator]
     commands = {name: services[name].get("command") for name in ("worker", "jobs", "scheduler")}
@@ -31,15 +40,37 @@ def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
         assert services[name]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }, name
-    for name in ("db", "api", "worker", "jobs", "scheduler", "core-sim"):
+    for name in ("db", "db-replica", "api", "worker", "jobs", "scheduler", "core-sim"):
         assert "test" in services[name]["healthcheck"], name  # type: ignore[operator]
     assert services["core-sim"]["profiles"] == ["simulator"]
     assert "profiles" not in services["api"]
 
 
+def test_the_api_reads_from_a_streaming_standby_of_the_database() -> None:
+    """db-replica follows db (a base backup with recovery settings, its own slot) and the API
+    sends the reads a standby may serve to it (docs/topology.md)."""
+    services = compose()["services"]
+    replica = services["db-replica"]
+    script = " ".join(replica["command"])  # type: ignore[arg-type]
+    assert "pg_basebackup -h db" in script and " -R " in script
+    assert "hot_standby=on" in script
+    assert replica["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert "pg_is_in_recovery" in " ".join(replica["healthcheck"]["test"])  # type: ignore[index]
+    api = services["api"]["environment"]
+    assert "@db-replica:5432/bangfu" in api["DATABASE_REPLICA_URL"]  # type: ignore[index]
+    init = services["db"]["volumes"]
+    assert any("init-replication.sh" in v for v in init)  # type: ignore[union-attr]
+
+
 def test_secrets_and_addresses_come_from_the_environment() -> None:
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    for name in ("METRICS_TOKEN", "CORE_BANKING_URL", "PUBLIC_BASE_URL", "DB_OWNER_PASSWORD"):
+    for name in (
+        "METRICS_TOKEN",
+        "CORE_BANKING_URL",
+        "PUBLIC_BASE_URL",
+        "DB_OWNER_PASSWORD",
+        "DB_REPLICATION_PASSWORD",
+    ):
         assert f"${{{name}:?" in text, name
 
 
