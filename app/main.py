@@ -137,7 +137,6 @@ def create_app() -> FastAPI:
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer carries them
-    install_console(app)
     for router in (
         health_router,
         policy_router,
@@ -165,6 +164,8 @@ def create_app() -> FastAPI:
         console_sessions_router,
     ):
         app.include_router(router)
+    # the console's pages after the API's routes: an API request is matched before them
+    install_console(app)
     # every feature has registered its four-eyes handlers by now: the table of who asks and
     # who decides each kind goes under the decisions tag
     for tag in app.openapi_tags or []:
