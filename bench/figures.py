@@ -153,7 +153,10 @@ def _eod_figure(url: str, workers: int, label: str) -> tuple[str, str]:
 
 def _profile(url: str) -> str:
     """Each statement of one county-day, as EXPLAIN (ANALYZE, BUFFERS) sees it, rolled back."""
-    from app.batch import day
+    try:
+        from app.batch.day import profile_county_day
+    except ImportError:  # a tree from before the batch's statements had a module of their own
+        from app.batch.eod import profile_county_day  # type: ignore[attr-defined,no-redef]
     from app.core import db
     from app.core.settings import get_settings
 
@@ -163,7 +166,7 @@ def _profile(url: str) -> str:
     with db.get_sessionmaker()() as session:
         county = session.execute(text("SELECT min(region_code) FROM region_business_dates"))
         try:
-            return day.profile_county_day(session, county.scalar_one())
+            return profile_county_day(session, county.scalar_one())
         finally:
             session.rollback()
 
