@@ -115,7 +115,17 @@ HAS_UNPAID_SQL = "({i}.principal_due > {i}.principal_paid OR {i}.interest_due > 
 # overdue tomorrow, the next one becomes current), a case opened for a loan newly past due, and
 # the county's figures for the day. `{bucket}` and `{review}` come from the configured buckets.
 _DAY = f"""
-WITH calc AS (
+WITH falling AS (
+    -- the county's loans with an instalment falling due today, and the instalment after it
+    SELECT f.loan_id, {UNPAID_PRINCIPAL_SQL.format(i="f")} AS principal,
+           {UNPAID_INTEREST_SQL.format(i="f")} AS interest,
+           {HAS_UNPAID_SQL.format(i="f")} AS unpaid,
+           nx.number AS next_number, nx.due_date AS next_due
+    FROM loans d
+    JOIN instalments f ON f.loan_id = d.id AND f.number = d.current_instalment
+    LEFT JOIN instalments nx ON nx.loan_id = f.loan_id AND nx.number = f.number + 1
+    WHERE d.region_code = :r AND d.status = '{ACTIVE}' AND d.current_due_date = CAST(:d AS date)
+), calc AS (
     SELECT l.id, l.region_code, l.principal_outstanding, l.risk_class AS old_class,
            l.risk_class_override, l.restructured_on, l.restructure_floor, l.observation_end,
            l.subsidy_forfeited_from,
@@ -144,17 +154,7 @@ WITH calc AS (
      AND i.number = l.current_instalment
                     + CASE WHEN l.current_due_date = CAST(:d AS date) THEN 1 ELSE 0 END
      AND i.accrual_start <= CAST(:d AS date) AND CAST(:d AS date) < i.due_date
-    -- the instalment falling due today and the one after it (looked up only on its due date)
-    LEFT JOIN LATERAL (
-        SELECT {UNPAID_PRINCIPAL_SQL.format(i="f")} AS principal,
-               {UNPAID_INTEREST_SQL.format(i="f")} AS interest,
-               {HAS_UNPAID_SQL.format(i="f")} AS unpaid,
-               nx.number AS next_number, nx.due_date AS next_due
-        FROM instalments f
-        LEFT JOIN instalments nx ON nx.loan_id = f.loan_id AND nx.number = f.number + 1
-        WHERE l.current_due_date = CAST(:d AS date)
-          AND f.loan_id = l.id AND f.number = l.current_instalment
-    ) falling ON true
+    LEFT JOIN falling ON falling.loan_id = l.id
     WHERE l.region_code = :r AND l.status = '{ACTIVE}' AND l.value_date <= CAST(:d AS date)
 ), amounts AS (
     SELECT calc.*,

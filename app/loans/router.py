@@ -26,7 +26,7 @@ from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.households.service import borrower_names, households_matching
-from app.loans import lifecycle, schemas, service, view
+from app.loans import schemas, service, view
 from app.loans.models import Instalment, Loan
 
 router = APIRouter(prefix="/v1", tags=["loans"])
@@ -332,11 +332,9 @@ def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schem
 )
 def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.ScheduleOut:
     """What is due, paid and overdue per instalment, as of the region's open business date."""
-    found = view.viewed(session, principal, loan_id)
-    as_of = service.position_on(found.loan, found.open_date).as_of
-    rows = lifecycle.instalments(session, found.loan.id)
+    as_of, rows = view.schedule(session, principal, loan_id)
     return schemas.ScheduleOut(
-        loan_id=found.loan.id,
+        loan_id=loan_id,
         business_date=as_of,
         instalments=[_instalment_out(r, as_of) for r in rows],
         total_principal=sum((r.principal_due for r in rows), ZERO),

@@ -30,7 +30,7 @@ from app.jobs.router import ACCEPTED, accepted
 from app.jobs.schemas import JobOut
 from app.loans.service import contract_numbers
 from app.regions.models import RegionDailyStat
-from app.reports import chart, periods, schemas, service, xlsx
+from app.reports import chart, form, periods, schemas, service, xlsx
 from app.reports import quality as quality_service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -87,16 +87,13 @@ def subsidy_claims(
     """Per county: the central and local subsidy accrued in the period with per-loan lines
     (borrower masked). Draft until submitted; submitted claims are frozen. Overdue and penalty
     interest and the unsubsidised principal's interest never enter. CSV gives the lines; xlsx
-    a workbook with a sheet of county totals (汇总) and one of lines (明细), in Chinese. 409
-    until every county has closed the period's last day."""
+    a workbook with a sheet of county totals (汇总) and one of lines (明细), in Chinese, or with
+    `lines=false` the form alone (汇总). 409 until every county has closed the period's last
+    day."""
     period_ = periods.parse(period)
     wanted = tables.wanted(request, format)
     claims = service.subsidy_claims(
-        session,
-        principal,
-        period_,
-        region,
-        with_lines=wanted == "xlsx" or (lines and wanted == "json"),
+        session, principal, period_, region, with_lines=lines and wanted in ("xlsx", "json")
     )
     name = f"subsidy-claims-{period}"
     if wanted == "csv":
@@ -111,9 +108,10 @@ def subsidy_claims(
             xlsx.claims_workbook(
                 claims,
                 period_,
-                service.loan_facts(session, codes, period_),
+                service.loan_facts(session, codes, period_) if lines else {},
                 service.county_facts(session, codes, period_),
                 get_settings().filing_bank,
+                None if lines else form.claimed_sums(session, claims, period_),
             ),
             media_type=sheets.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},

@@ -113,7 +113,7 @@ _CLOSED_IN_PERIOD = """\
     WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
       AND t.month_end < :last_end"""
 
-_DELTAS = f"""
+CLAIM_DELTAS = f"""
 WITH last AS (
     SELECT loan_id, region_code, central_subsidy, local_subsidy
     FROM loan_month_totals
@@ -146,7 +146,7 @@ WITH last AS (
 """
 
 _LINES = (
-    _DELTAS
+    CLAIM_DELTAS
     + """
 SELECT d.region_code, d.loan_id, m.name || ' ' || m.id_masked AS borrower, l.policy_version,
        d.central_subsidy, d.local_subsidy, d.central_adjustment, d.local_adjustment
@@ -160,7 +160,7 @@ ORDER BY d.region_code, d.loan_id
 )
 
 _TOTALS = (
-    _DELTAS
+    CLAIM_DELTAS
     + """
 SELECT region_code,
        count(*) FILTER (WHERE central_subsidy <> 0 OR central_adjustment <> 0
@@ -172,7 +172,7 @@ FROM deltas GROUP BY region_code
 )
 
 
-def _params(codes: list[str], period: Period) -> dict[str, object]:
+def claim_params(codes: list[str], period: Period) -> dict[str, object]:
     return {
         "regions": codes,
         "last_end": period.month_ends[-1],
@@ -186,13 +186,13 @@ def computed_lines(session: Session, codes: list[str], period: Period) -> list[C
     """Per loan: the central and local subsidy accrued in the period (contractual interest on
     the subsidised principal only: never overdue or penalty interest), and pay-off true-ups
     posted in it as adjustments."""
-    rows = session.execute(text(_LINES), _params(codes, period))
+    rows = session.execute(text(_LINES), claim_params(codes, period))
     return [ClaimLine(**row._mapping) for row in rows]
 
 
 def computed_totals(session: Session, codes: list[str], period: Period) -> dict[str, CountyClaim]:
     claims = {}
-    for row in session.execute(text(_TOTALS), _params(codes, period)):
+    for row in session.execute(text(_TOTALS), claim_params(codes, period)):
         claims[row.region_code] = CountyClaim(
             row.region_code,
             "draft",
@@ -227,7 +227,7 @@ def lines_csv(
     # COPY takes no server-side parameters: a client-side cursor binds them (psycopg quotes).
     with psycopg.ClientCursor(raw) as cursor:
         if drafts:
-            with cursor.copy(_COPY_DRAFT_LINES, _params(drafts, period)) as copy:
+            with cursor.copy(_COPY_DRAFT_LINES, claim_params(drafts, period)) as copy:
                 out.extend(bytes(chunk) for chunk in copy)
         if frozen:
             with cursor.copy(_COPY_FROZEN_LINES, {"ids": frozen}) as copy:
@@ -504,38 +504,46 @@ class CountyFacts:
 
 # A loan's month-end totals are cumulative: the period's interest is the last total less the
 # previous period's, a loan that closed in the period taking the total of its closing month.
-_FACTS = text(f"""
-WITH prev AS (
+# The period's facts of each loan of the counties: its month-end totals at the previous period's
+# end and at this one's (or the month it closed in), and the interest collected in the period.
+FACT_CTES = f"""fact_start AS (
     SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
     WHERE month_end = :prev_end AND region_code = ANY(:regions)
-), last AS (
+), fact_end AS (
     SELECT loan_id, interest, principal_outstanding FROM loan_month_totals
     WHERE month_end = :last_end AND region_code = ANY(:regions)
-), closing AS (
+), fact_closing AS (
     SELECT t.loan_id, t.interest
 {_CLOSED_IN_PERIOD}
-), paid AS (
+), fact_paid AS (
     SELECT r.loan_id, sum(r.overdue_interest + r.interest_due + r.prepayment_interest) AS paid
     FROM repayments r JOIN loans l ON l.id = r.loan_id
     WHERE l.region_code = ANY(:regions) AND r.value_date BETWEEN :start AND :end
     GROUP BY r.loan_id
+)"""
+# A loan's period interest: its last total less the previous period's (`f*` as in FACT_CTES).
+INTEREST_DUE = (
+    "COALESCE(fact_end.interest, fact_closing.interest, 0) - COALESCE(fact_start.interest, 0)"
 )
+
+_FACTS = text(f"""
+WITH {FACT_CTES}
 SELECT l.id AS loan_id, h.region_code AS household_region, l.contract_number,
        l.principal, l.value_date,
        l.term_months, l.annual_rate,
-       COALESCE(prev.principal_outstanding, 0) AS balance_start,
-       COALESCE(last.principal_outstanding, 0) AS balance_end,
-       COALESCE(last.interest, closing.interest, 0) - COALESCE(prev.interest, 0) AS interest_due,
-       COALESCE(paid.paid, 0) AS interest_paid
+       COALESCE(fact_start.principal_outstanding, 0) AS balance_start,
+       COALESCE(fact_end.principal_outstanding, 0) AS balance_end,
+       {INTEREST_DUE} AS interest_due,
+       COALESCE(fact_paid.paid, 0) AS interest_paid
 FROM loans l
 JOIN households h ON h.id = l.household_id
-LEFT JOIN prev ON prev.loan_id = l.id
-LEFT JOIN last ON last.loan_id = l.id
-LEFT JOIN closing ON closing.loan_id = l.id
-LEFT JOIN paid ON paid.loan_id = l.id
+LEFT JOIN fact_start ON fact_start.loan_id = l.id
+LEFT JOIN fact_end ON fact_end.loan_id = l.id
+LEFT JOIN fact_closing ON fact_closing.loan_id = l.id
+LEFT JOIN fact_paid ON fact_paid.loan_id = l.id
 WHERE l.region_code = ANY(:regions)
-  AND (prev.loan_id IS NOT NULL OR last.loan_id IS NOT NULL OR closing.loan_id IS NOT NULL
-       OR paid.loan_id IS NOT NULL)
+  AND (fact_start.loan_id IS NOT NULL OR fact_end.loan_id IS NOT NULL
+       OR fact_closing.loan_id IS NOT NULL OR fact_paid.loan_id IS NOT NULL)
 """)
 
 _COUNTY_FACTS = text("""
@@ -548,7 +556,7 @@ GROUP BY region_code
 
 
 def loan_facts(session: Session, codes: list[str], period: Period) -> dict[uuid.UUID, LoanFacts]:
-    rows = session.execute(_FACTS, _params(codes, period))
+    rows = session.execute(_FACTS, claim_params(codes, period))
     return {
         row.loan_id: LoanFacts(**{k: v for k, v in row._mapping.items() if k != "loan_id"})
         for row in rows
@@ -556,5 +564,5 @@ def loan_facts(session: Session, codes: list[str], period: Period) -> dict[uuid.
 
 
 def county_facts(session: Session, codes: list[str], period: Period) -> dict[str, CountyFacts]:
-    rows = session.execute(_COUNTY_FACTS, _params(codes, period))
+    rows = session.execute(_COUNTY_FACTS, claim_params(codes, period))
     return {row.region_code: CountyFacts(row.new_loans, row.closed_loans) for row in rows}

@@ -21,6 +21,7 @@ from decimal import Decimal
 from app.core.identity import region_name
 from app.core.workbook import Book, Format, Sheet
 from app.domain.money import ZERO
+from app.reports.form import ClaimedSums
 from app.reports.periods import Period
 from app.reports.service import CountyClaim, CountyFacts, LoanFacts
 
@@ -87,9 +88,17 @@ def claims_workbook(
     facts: dict[uuid.UUID, LoanFacts],
     counties: dict[str, CountyFacts],
     bank_name: str,
+    sums: dict[str, ClaimedSums] | None = None,
 ) -> bytes:
-    """The claim form: the counties' totals with the signature blocks, then the loans' lines."""
+    """The claim form: the counties' totals with the signature blocks, then the loans' lines;
+    given each county's `sums` (app/reports/form.py), the form alone, without its lines."""
     claims = list(claims)
+    with_lines = sums is None
+    if sums is None:
+        sums = {
+            c.region_code: ClaimedSums.of([facts.get(x.loan_id, _NO_FACTS) for x in c.lines])
+            for c in claims
+        }
     book = Book()
     styles = _Styles(
         bold=book.style(bold=True),
@@ -98,23 +107,24 @@ def claims_workbook(
         money_bold=book.style(num_format="#,##0.00", bold=True),
         rate=book.style(num_format="0.0000%"),
     )
-    _totals_sheet(book.sheet("汇总"), styles, claims, period, facts, counties, bank_name)
-    _lines_sheet(book.sheet("明细"), styles, claims, facts)
+    _totals_sheet(book.sheet("汇总"), styles, claims, period, sums, counties, bank_name)
+    if with_lines:
+        _lines_sheet(book.sheet("明细"), styles, claims, facts)
     return book.bytes()
 
 
 def _county_values(
-    claim: CountyClaim, county: CountyFacts, claimed: list[LoanFacts]
+    claim: CountyClaim, county: CountyFacts, claimed: ClaimedSums
 ) -> Sequence[Decimal | int]:
     """A county's row from its loan count on: counts, balances, interest, subsidy, claims."""
     return (
         claim.loans,
         county.new_loans,
         county.closed_loans,
-        sum((f.balance_start for f in claimed), ZERO),
-        sum((f.balance_end for f in claimed), ZERO),
-        sum((f.interest_due for f in claimed), ZERO),
-        sum((f.interest_paid for f in claimed), ZERO),
+        claimed.balance_start,
+        claimed.balance_end,
+        claimed.interest_due,
+        claimed.interest_paid,
         claim.central_subsidy,
         claim.local_subsidy,
         claim.central_adjustment,
@@ -129,7 +139,7 @@ def _totals_sheet(
     styles: _Styles,
     claims: list[CountyClaim],
     period: Period,
-    facts: dict[uuid.UUID, LoanFacts],
+    sums: dict[str, ClaimedSums],
     counties: dict[str, CountyFacts],
     bank_name: str,
 ) -> None:
@@ -140,10 +150,10 @@ def _totals_sheet(
     )
     totals.header(2, _TOTAL_HEADERS, styles.bold)
     row = 3
-    sums: list[Decimal] = [ZERO] * 13
+    total: list[Decimal] = [ZERO] * 13
     for claim in claims:
         county = counties.get(claim.region_code, CountyFacts(0, 0))
-        claimed = [facts.get(line.loan_id, _NO_FACTS) for line in claim.lines]
+        claimed = sums.get(claim.region_code, ClaimedSums())
         totals.row(
             row,
             0,
@@ -151,12 +161,12 @@ def _totals_sheet(
         )
         for col, value in enumerate(_county_values(claim, county, claimed)):
             totals.cell(row, col + 3, value, styles.money if col >= 3 else None)
-            sums[col] += Decimal(value)
+            total[col] += Decimal(value)
         row += 1
     totals.end_table(row - 1)
     totals.cell(row, 0, "合计", styles.bold)
-    for col, value in enumerate(sums):
-        totals.cell(row, col + 3, value, styles.money_bold if col >= 3 else styles.bold)
+    for col, summed in enumerate(total):
+        totals.cell(row, col + 3, summed, styles.money_bold if col >= 3 else styles.bold)
     _signatures(totals, row + 2, bank_name, styles)
 
 

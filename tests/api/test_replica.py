@@ -286,3 +286,37 @@ def test_every_read_routed_to_the_standby_is_answered_there_without_writing(
         ok = [name for name, status in answered.items() if status == 200]
         assert len(ok) >= len(REPLICA_OPERATIONS) - 6, answered
         assert standby_reads(client) - served >= len(ok)
+
+
+def test_the_console_keeps_its_person_s_last_write_so_any_host_reads_it(
+    serve: Serve, pair: Pair, loan: dict[str, object]
+) -> None:
+    """A write on one API host, the console's page on another: the page reads the standby's
+    older answer unless the browser's cookie carries the write's position, and a write made
+    through the console leaves that cookie."""
+    from tests.api.console_day import signed_in
+
+    here, elsewhere = serve(max_lag=60), serve(max_lag=60)
+    with httpx.Client(base_url=elsewhere, timeout=60) as client:
+        flow = Origination(client, region=COUNTY)
+        _, household = flow.ready_household()
+        pair.caught_up()
+        time.sleep(0.1)
+        pair.pause_replay()
+        try:
+            submitted = flow.apply(household)
+            assert submitted.status_code == 201, submitted.text
+            application = submitted.json()["id"]
+            with signed_in(here, f"officer-{flow.tag}", ["loan_officer"], COUNTY[:4]) as browser:
+                # this host has not seen the write: the page is the standby's
+                assert application not in browser.get("/console/").text
+                browser.cookies.set("bangfu_lsn", submitted.headers["bangfu-lsn"])
+                assert application in browser.get("/console/").text
+                browser.cookies.delete("bangfu_lsn")
+                withdrawn = browser.post(f"/console/do/withdraw/{application}", data={})
+                assert withdrawn.status_code == 303, withdrawn.text
+                kept = browser.cookies.get("bangfu_lsn")
+                assert kept is not None and re.fullmatch(r"[0-9A-F]+/[0-9A-F]+", kept)
+        finally:
+            pair.resume_replay()
+        pair.caught_up()

@@ -1,0 +1,58 @@
+"""The claim form without its lines (`lines=false`, issue 29): the same 汇总 sheet, cell for cell,
+as the form written with every loan's line, for a draft and for a submitted claim, when the
+period has opening balances, interest accrued and interest collected."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from python_calamine import CalamineWorkbook
+
+from app.core.auth import Role
+from tests.api.factories import Origination, Servicing, headers, own_county
+
+
+def sheets(client: httpx.Client, who: dict[str, str], **params: str) -> dict[str, list[Any]]:
+    answer = client.get(
+        "/v1/reports/subsidy-claims", params={**params, "format": "xlsx"}, headers=who
+    )
+    assert answer.status_code == 200, answer.text
+    book = CalamineWorkbook.from_filelike(io.BytesIO(answer.content))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_the_form_alone_is_the_form_with_its_lines_without_them(client: httpx.Client) -> None:
+    svc = Servicing(Origination(client, region=own_county("56")))
+    start = date(2027, 3, 10)
+    loans = [svc.active_loan(start) for _ in range(2)]
+    first_due = date.fromisoformat(svc.schedule(loans[0]["id"])[0]["due_date"])
+    svc.close_through(first_due)
+    instalment = svc.schedule(loans[0]["id"])[0]
+    owed = Decimal(instalment["principal_due"]) + Decimal(instalment["interest_due"])
+    paid = svc.repay(loans[0]["id"], f"{owed:.2f}", first_due + timedelta(days=1))
+    assert paid.status_code == 201, paid.text
+    svc.close_through(date(2027, 6, 30))
+    finance = headers(Role.risk_manager, sub="finance-form", regions=[svc.flow.region])
+    params = {"period": "2027Q2", "region": svc.flow.region}
+
+    for status in ("草稿", "已提交"):
+        whole = sheets(client, finance, **params)
+        alone = sheets(client, finance, **params, lines="false")
+        assert list(whole) == ["汇总", "明细"] and list(alone) == ["汇总"]
+        assert alone["汇总"] == whole["汇总"]
+        header, row = whole["汇总"][2], whole["汇总"][3]
+        county = dict(zip(header, row, strict=True))
+        assert county["状态"] == status and county["申领贷款笔数"] == 2
+        # a quarter with something in every column the sums fill
+        for column in ("期初贷款余额", "期末贷款余额", "本期应计利息", "本期实收利息"):
+            assert Decimal(str(county[column])) > 0, column
+        submitted = client.post(
+            "/v1/reports/subsidy-claims/submissions",
+            headers=finance,
+            json={"period": "2027Q2", "region_code": svc.flow.region},
+        )
+        assert submitted.status_code in (201, 409), submitted.text
