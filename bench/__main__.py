@@ -5,7 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.load", "bench.roster_import", "bench.eod", "bench.reports", "bench.lists"]
+BENCHMARKS = [
+    "bench.figures",
+    "bench.load",
+    "bench.roster_import",
+    "bench.eod",
+    "bench.reports",
+    "bench.lists",
+]
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -29,6 +30,8 @@ class LoanMonthTotal(Base):
     claim over a million loans never sums the daily rows."""
 
     __tablename__ = "loan_month_totals"
+    # a county's rows of a month: the finance form and the claim read them (migration 0032)
+    __table_args__ = (Index(None, "region_code", "month_end"),)
 
     month_end: Mapped[date] = mapped_column(Date, primary_key=True)
     loan_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
