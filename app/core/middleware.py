@@ -186,7 +186,9 @@ class UnitOfWorkMiddleware:
                     await early(scope, replay_receive, send)
                     return
             await self.app(scope, replay_receive, buffer)
-            if uow.opened:  # one thread hop to end the transaction
+            if uow.statement_read:  # no transaction to end: the connection goes back, no I/O
+                _finish(uow, idem, status, buffered, scope)
+            elif uow.opened:  # one thread hop to end the transaction
                 await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered, scope)
         except Exception as exc:
             await anyio.to_thread.run_sync(lambda: _close_quietly(uow))

@@ -25,6 +25,7 @@ class UnitOfWork:
         self._scope = scope
         self._primary_only = primary_only
         self.on_standby = False
+        self.statement_read = False  # autocommit and read-only: nothing to commit or undo
 
     @property
     def session(self) -> Session:
@@ -35,6 +36,7 @@ class UnitOfWork:
     def _primary_session(self) -> Session:
         route = getattr(self._scope.get("route"), "name", None)
         if route in STATEMENT_READS and self._scope["method"] == "GET":
+            self.statement_read = True
             return get_read_sessionmaker()()
         return get_sessionmaker()()
 
