@@ -14,11 +14,14 @@ from app.domain.accrual import accrual_on, daily_detail_from
 from app.domain.collections import (
     DEFAULT_BUCKET_STARTS,
     MAX_PROMISE_DAYS,
+    NO_TRANSITION,
     CollectionActionKind,
     PromiseStatus,
     bucket_label,
     bucket_of,
     bucket_sql,
+    next_review,
+    next_review_sql,
     promise_date_allowed,
     promise_outcome,
     suggested_actions,
@@ -56,6 +59,27 @@ def test_clause_4_3_the_batchs_bucket_sql_is_the_same_table() -> None:
     assert bucket_sql(STARTS, "x") == (
         "CASE WHEN x >= 181 THEN '181+' WHEN x >= 91 THEN '91-180' "
         "WHEN x >= 31 THEN '31-90' WHEN x >= 1 THEN '1-30' END"
+    )
+
+
+def test_clause_4_3_a_case_is_looked_at_again_when_its_bucket_would_move() -> None:
+    day = date(2027, 3, 10)
+    assert [next_review(STARTS, dpd, day) for dpd in (0, 1, 5, 30, 31, 90, 180)] == [
+        day + timedelta(days=1),
+        day + timedelta(days=30),
+        day + timedelta(days=26),
+        day + timedelta(days=1),
+        day + timedelta(days=60),
+        day + timedelta(days=1),
+        day + timedelta(days=1),
+    ]
+    assert next_review(STARTS, 181, day) == NO_TRANSITION
+    assert next_review(STARTS, 4000, day) == NO_TRANSITION
+    assert next_review((1,), 1, day) == NO_TRANSITION
+    assert next_review_sql((1, 31), "d", ":d") == (
+        "CASE WHEN d < 1 THEN CAST(:d AS date) + (1 - d)"
+        " WHEN d < 31 THEN CAST(:d AS date) + (31 - d)"
+        " ELSE DATE '9999-12-31' END"
     )
 
 
