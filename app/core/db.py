@@ -62,28 +62,38 @@ def database_url() -> str:
 
 @lru_cache
 def get_engine() -> Engine:
-    return _engine(read_only=False)
+    return make_engine(database_url())
 
 
-def _engine(*, read_only: bool) -> Engine:
+def make_engine(
+    libpq_url: str,
+    *,
+    read_only: bool = False,
+    autocommit: bool = False,
+    name: str = "bangfu",
+    timeout_seconds: int = 5,
+) -> Engine:
+    """An engine as the service connects: its statement timeout and time zone, pools of
+    DB_POOL_SIZE, `read_only` connections refusing writes, `autocommit` ones sending no BEGIN.
+    No ping before each use (a round trip per request): a connection that has gone (the
+    database restarted) fails its first statement, the pool renews every connection older
+    than that, a read is read again and a write answers 503 (nothing committed, its
+    Idempotency-Key makes the retry safe)."""
     settings = get_settings()
     options = f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=Asia/Shanghai"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
     return create_engine(
-        sqlalchemy_url(database_url()),
+        sqlalchemy_url(libpq_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        # each statement its own read-only transaction: no BEGIN and COMMIT to send
-        **({"isolation_level": "AUTOCOMMIT"} if read_only else {}),
-        # No ping before each use (a round trip per request): a connection that has gone (the
-        # database restarted) fails its first statement, the pool renews every connection
-        # older than that, a read is read again and a write answers 503 (nothing committed,
-        # its Idempotency-Key makes the retry safe).
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         pool_pre_ping=False,
-        pool_timeout=5,
+        pool_timeout=timeout_seconds,
         connect_args={
-            "options": options + (" -c default_transaction_read_only=on" if read_only else ""),
-            "connect_timeout": 5,
-            "application_name": "bangfu-reads" if read_only else "bangfu",
+            "options": options,
+            "connect_timeout": timeout_seconds,
+            "application_name": name,
         },
     )
 
@@ -104,7 +114,8 @@ STATEMENT_READS = frozenset({"get_loan", "get_schedule"})
 @lru_cache
 def get_read_sessionmaker() -> sessionmaker[Session]:
     """Sessions for `STATEMENT_READS`: autocommit, read-only connections of their own pool."""
-    return sessionmaker(bind=_engine(read_only=True), expire_on_commit=False, autoflush=False)
+    engine = make_engine(database_url(), read_only=True, autocommit=True, name="bangfu-reads")
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
 def reset_engine() -> None:

@@ -26,9 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import idempotency, replica
 from app.core.context import request_id_var
-from app.core.db import (
-    DatabaseNotConfiguredError,
-)
+from app.core.db import DatabaseNotConfiguredError
 from app.core.i18n import Said, language_var, negotiate
 from app.core.metrics import observe_request
 from app.core.problems import problem_response

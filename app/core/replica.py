@@ -27,11 +27,13 @@ from collections import OrderedDict, deque
 from functools import lru_cache
 
 import structlog
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import Message, Scope
 
-from app.core.settings import get_settings, sqlalchemy_url
+from app.core.settings import get_settings
 
 log = structlog.get_logger("bangfu.replica")
 
@@ -86,22 +88,13 @@ def format_lsn(lsn: int) -> str:
 @lru_cache
 def replica_sessionmaker() -> sessionmaker[Session] | None:
     """Sessions on the standby (read-only transactions), or None when none is configured."""
-    settings = get_settings()
-    if not settings.database_replica_url:
+    from app.core.db import make_engine  # db forgets this one with its own (reset_engine)
+
+    url = get_settings().database_replica_url
+    if not url:
         return None
-    engine = create_engine(
-        sqlalchemy_url(settings.database_replica_url),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-        pool_pre_ping=False,  # a failed read is read again on the primary
-        pool_timeout=2,
-        connect_args={
-            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"
-            " -c timezone=Asia/Shanghai -c default_transaction_read_only=on",
-            "connect_timeout": 2,
-            "application_name": "bangfu-replica",
-        },
-    )
+    # a read the standby failed is read again on the primary: a short wait for it is enough
+    engine = make_engine(url, read_only=True, name="bangfu-replica", timeout_seconds=2)
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
@@ -205,16 +198,9 @@ written = _Written()
 def wanted_lsn(scope: Scope, caller: str | None) -> int:
     """The position a read must see: the caller's header, the console's cookie, or the
     caller's last write through this process, whichever is furthest."""
-    from_header = from_cookie = 0
-    for name, value in scope.get("headers", ()):
-        if name == LSN_HEADER.encode():
-            from_header = parse_lsn(value.decode("latin-1"))
-        elif name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, found = part.strip().partition("=")
-                if key == LSN_COOKIE:
-                    from_cookie = parse_lsn(found)
-    return max(from_header, from_cookie, written.of(caller))
+    headers = Headers(scope=scope)
+    from_cookie = cookie_parser(headers.get("cookie", "")).get(LSN_COOKIE)
+    return max(parse_lsn(headers.get(LSN_HEADER)), parse_lsn(from_cookie), written.of(caller))
 
 
 def routed(scope: Scope) -> bool:
@@ -233,15 +219,12 @@ def lsn_cookie(lsn: int, secure: bool) -> bytes:
 
 def answer_with_lsn(session: Session, caller: str | None, buffered: list[Message]) -> None:
     """A committed write's position in the primary's WAL: in its answer (`Bangfu-LSN`) and
-    remembered for its caller, so the caller's next reads see it (app/core/py)."""
+    remembered for its caller, so the caller's next reads see it."""
     position = session.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
     lsn = parse_lsn(position)
     if caller is not None:
         written.remember(caller, lsn)
-    header = (LSN_HEADER.encode(), position.encode())
-    for message in buffered:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), header]
+    _add_header(buffered, (LSN_HEADER.encode(), position.encode()))
 
 
 def console_remembers_write(scope: Scope, buffered: list[Message]) -> None:
@@ -250,8 +233,10 @@ def console_remembers_write(scope: Scope, buffered: list[Message]) -> None:
     lsn = scope.get("state", {}).get("written_lsn")
     if not lsn:
         return
-    secure = scope.get("scheme") == "https"
+    _add_header(buffered, (b"set-cookie", lsn_cookie(lsn, scope.get("scheme") == "https")))
+
+
+def _add_header(buffered: list[Message], header: tuple[bytes, bytes]) -> None:
     for message in buffered:
         if message["type"] == "http.response.start":
-            cookie = (b"set-cookie", lsn_cookie(lsn, secure))
-            message["headers"] = [*message.get("headers", []), cookie]
+            message["headers"] = [*message.get("headers", []), header]

@@ -34,27 +34,18 @@ router = APIRouter(prefix="/v1", tags=["loans"])
 Reader = LoanReader
 
 
-class Unread:
-    """Not read yet (an open date may be None: the county's calendar has not started)."""
-
-
-UNREAD = Unread()
-
-
 def loan_out(
-    session: Session,
     loan: Loan,
     name: str | None,
+    open_date: date | None,
     *,
-    open_date: date | Unread | None = UNREAD,
     roster: RosterStatus | None = None,
     disbursement: schemas.DisbursementStateOut | None = None,
 ) -> schemas.LoanOut:
-    """The loan and its borrower's `name` (households.borrower_names); the single loan view
-    gives its borrower's `roster` status and its current `disbursement` too, and the county's
-    `open_date`, all read with the loan (app/loans/view.py)."""
-    if isinstance(open_date, Unread):
-        open_date = clock.open_date(session, loan.region_code)
+    """The loan, its borrower's `name` (households.borrower_names) and its county's open date
+    (None before the county's calendar starts); the single loan view gives its borrower's
+    `roster` status and its current `disbursement` too, all read with the loan
+    (app/loans/view.py)."""
     position = service.position_on(loan, open_date)
     return schemas.LoanOut(
         **schemas.LoanSummaryOut.model_validate(loan).model_dump(exclude={"borrower_name"}),
@@ -265,12 +256,7 @@ def list_loans(
     days = clock.open_dates(session, {loan.region_code for loan in items})
     return schemas.LoanPage(
         items=[
-            loan_out(
-                session,
-                loan,
-                names.get(loan.borrower_member_id),
-                open_date=days.get(loan.region_code),
-            )
+            loan_out(loan, names.get(loan.borrower_member_id), days.get(loan.region_code))
             for loan in items
         ],
         next_cursor=next_cursor,
@@ -316,10 +302,9 @@ def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schem
     """Balances, days past due, risk class and subsidy to date."""
     found = view.viewed(session, principal, loan_id, whole=True)
     return loan_out(
-        session,
         found.loan,
         found.borrower_name,
-        open_date=found.open_date,
+        found.open_date,
         roster=found.roster,
         disbursement=found.disbursement,
     )
@@ -368,7 +353,9 @@ def worsen_risk_class(
         response.status_code = 202
         response.headers["Location"] = f"/v1/decisions/{request.id}"
     name = borrower_names(session, principal, [loan.borrower_member_id])
-    return loan_out(session, loan, name.get(loan.borrower_member_id))
+    return loan_out(
+        loan, name.get(loan.borrower_member_id), clock.open_date(session, loan.region_code)
+    )
 
 
 @router.get(

@@ -113,10 +113,6 @@ class Position:
     next_due_date: date | None
 
 
-def position(session: Session, loan: Loan) -> Position:
-    return position_on(loan, clock.open_date(session, loan.region_code))
-
-
 def position_on(loan: Loan, as_of: date | None) -> Position:
     """The loan's position as of its county's open date (read by the caller)."""
     return Position(

@@ -125,11 +125,10 @@ def schedule(
 
 
 def _roster_status(entries: list[list[Any]], on: date) -> RosterStatus:
+    """1.1: the household's status from its members' roster entries (none: not listed)."""
     return household_roster_status(
         [
             person_roster_status(category, date.fromisoformat(removed) if removed else None, on)
-            if category is not None
-            else RosterStatus.not_listed
             for category, removed in entries
         ]
     )
