@@ -8,6 +8,11 @@ COPY app ./app
 RUN pip install .
 
 FROM python:3.11-slim-bookworm AS runtime
+# The documents' Chinese font (issue 30), embedded in every PDF: the same package and version
+# the tests print with, so a document's digest is the same here as there.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends fonts-wqy-microhei=0.2.0-beta-3.1 \
+  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 bangfu && useradd --system --uid 10001 --gid 10001 --home-dir /srv bangfu
 WORKDIR /srv
 COPY --from=build /opt/venv /opt/venv

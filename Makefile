@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test lint typecheck infra-check browser pytest bench fuzz mutate clean
+.PHONY: install run demo test lint typecheck infra-check fonts browser pytest bench fuzz mutate clean
 
 install: $(STAMP)
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Migrate and serve on 127.0.0.1:$${PORT:-8000} (embedded PostgreSQL under .data/ unless DATABASE_URL is set)
-run: install
+run: install fonts
 	ALLOW_FUTURE_BUSINESS_DATES=$${ALLOW_FUTURE_BUSINESS_DATES:-true} \
 	OUTBOX_WORKER_IN_PROCESS=$${OUTBOX_WORKER_IN_PROCESS:-true} JOBS_WORKER_IN_PROCESS=$${JOBS_WORKER_IN_PROCESS:-true} exec $(BIN)/bangfu serve --exit-with-parent
 
@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/bangfu demo
 
 ## Lint, type-check, check the container files, and run the whole test suite
-test: install lint typecheck infra-check browser pytest
+test: install lint typecheck infra-check fonts browser pytest
 
 lint:
 	$(BIN)/ruff check .
@@ -39,6 +39,15 @@ typecheck:
 infra-check:
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)/hadolint Dockerfile
+
+## The Chinese font every PDF embeds (DOCUMENT_FONT_PATH), when missing (as root)
+FONT ?= $${DOCUMENT_FONT_PATH:-/usr/share/fonts/truetype/wqy/wqy-microhei.ttc}
+fonts:
+	@test -f "$(FONT)" || { \
+	  [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q fonts-wqy-microhei >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-microhei >/dev/null; }; }; } || \
+	  echo "Install Debian's fonts-wqy-microhei: the documents (PDF) need it"
 
 ## Debian's Chromium and a Chinese font for the console's browser tests, when missing (as root)
 browser:

@@ -38,6 +38,7 @@ from app.core.settings import get_settings
 from app.decisions.router import router as decisions_router
 from app.decisions.router import who_decides
 from app.disbursements.router import router as disbursements_router
+from app.documents.router import router as documents_router
 from app.domain.labels import ZH
 from app.exemptions.router import router as exemptions_router
 from app.health.router import router as health_router
@@ -159,6 +160,7 @@ def create_app() -> FastAPI:
         regions_router,
         programmes_router,
         reports_router,
+        documents_router,
         decisions_router,
         audit_router,
         console_sessions_router,

@@ -43,7 +43,7 @@ INSERT INTO loans (id, household_id, borrower_member_id, region_code, status, po
                    large_production, central_subsidy_rate, local_subsidy_rate,
                    subsidised_principal, local_subsidised_principal, penalty_markup,
                    misuse_markup, signed_on, contracted_by, officer, value_date, maturity_date,
-                   contract_number)
+                   contract_number, document_template)
 SELECT loan_id, household_id, member_id, region, 'active', 'ASSIST_2026', principal, rate, 12,
        method, 'livestock', false, least(0.7 * rate, 0.025), 0.005, least(principal, 50000),
        least(principal, 50000), 0.5, 1.0,
@@ -52,7 +52,8 @@ SELECT loan_id, household_id, member_id, region, 'active', 'ASSIST_2026', princi
        left(region, 6) || '-' || extract(year FROM value_date) || '-' || to_char(
            coalesce(cs.last_number, 0) + row_number() OVER (
                PARTITION BY region, extract(year FROM value_date) ORDER BY g),
-           'FM000000')
+           'FM000000'),
+       '2026.1'
 FROM seed LEFT JOIN contract_sequences cs
     ON cs.county = left(seed.region, 6) AND cs.year = extract(year FROM seed.value_date);
 

@@ -1,6 +1,6 @@
 """/console pages of files (issue 28): the finance clerk's claims and reports, every download
-the API gives (handed on as the API wrote it), and imports: the roster and legacy contracts,
-with the roster's template and each job's row errors to download."""
+the API gives (handed on as the API wrote it), a loan's documents (issue 30), and imports: the
+roster and legacy contracts, with the roster's template and each job's row errors to download."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.console.pages import Page, Signed, Write, business_day, items_of, to
 from app.core import zh_input
 from app.core.sheets import XLSX_MEDIA_TYPE
 from app.core.tables import CSV_MEDIA_TYPE
+from app.domain.documents import DocumentKind
 from app.reports.periods import PERIOD_PATTERN
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -123,6 +124,15 @@ async def job_file(page: Page, job_id: uuid.UUID, what: str) -> Response:
     else:
         return Response(status_code=404)
     return _handed_on(answer)
+
+
+@router.get("/loans/{loan_id}/documents/{kind}")
+async def loan_document(page: Page, loan_id: uuid.UUID, kind: str) -> Response:
+    """A loan's contract, subsidy notice, schedule or settlement certificate (PDF), printed by
+    the API for the person signed in (and recorded there with its digest)."""
+    if kind not in DocumentKind.__members__:
+        return Response(status_code=404)
+    return _handed_on(await page.api.file(f"/v1/loans/{loan_id}/documents/{kind}"))
 
 
 def _handed_on(answer: Any) -> Response:

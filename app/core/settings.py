@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     # The bank as the finance departments' forms and every report name it (填报银行, 填报单位);
     # required in production. Unset elsewhere, a workbook says so in its place.
     bank_name: str = ""
+    # Documents (issue 30): the CJK font embedded in every PDF (Debian's fonts-wqy-microhei,
+    # installed by the image and by `make`); a document is reproducible for the same font file.
+    document_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -138,6 +138,12 @@ ZH: dict[str, dict[str, str]] = {
         "exemption_committee": "尽职免责委员会",
     },
     "LendingStatus": {"open": "正常放贷", "suspended": "暂停放贷"},
+    "DocumentKind": {
+        "contract": "借款合同",
+        "subsidy_notice": "贴息告知书",
+        "schedule": "还款计划表",
+        "settlement": "结清证明",
+    },
     "Relation": {
         "head": "户主",
         "spouse": "配偶",
@@ -234,6 +240,7 @@ AUDIT_ACTIONS_ZH = {
     "loan.monitoring_visit": "贷后走访",
     "loan.misuse_corrected": "挪用整改确认",
     "loan.risk_class_override": "调整风险分类",
+    "document.issue": "出具文书",
     "collection.action": "登记催收",
     "collection.promise": "登记还款承诺",
     "write_off.proposed": "提议核销",
@@ -287,4 +294,8 @@ AUDIT_FIELDS_ZH = {
     "need_is_genuine": "需求真实",
     "project_is_lawful": "项目合法",
     "investigation_id": "调查记录",
+    "template": "模板版本",
+    "sha256": "文件摘要（SHA-256）",
+    "bytes": "字节数",
+    "font_sha256": "字体摘要",
 }

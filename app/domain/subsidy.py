@@ -84,6 +84,7 @@ class LocalProgramme:
     principal_cap: Decimal | None
     effective_from: date
     effective_to: date | None = None  # exclusive
+    name: str = ""  # as the county's finance department calls it (the subsidy notice names it)
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)

@@ -143,6 +143,8 @@ class Loan(Base):
     external_ref: Mapped[str | None] = mapped_column(String(60), unique=True)
     # 合同编号: county, year and sequence, assigned at signing (contract_numbers.next_number)
     contract_number: Mapped[str] = mapped_column(String(24), nullable=False, unique=True)
+    # The document templates it prints from (domain.documents.TEMPLATES), pinned at signing.
+    document_template: Mapped[str] = mapped_column(String(12), nullable=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

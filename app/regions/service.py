@@ -320,6 +320,7 @@ def _programme(row: SubsidyProgramme) -> subsidy.LocalProgramme:
         principal_cap=row.principal_cap,
         effective_from=row.effective_from,
         effective_to=row.effective_to,
+        name=row.name,
     )
 
 

@@ -1,8 +1,9 @@
 """Each role's day in the console, in Chromium at 1366×768 (issue 28): the officer's
 collections, promises, disbursement and registering a household; the reviewer's one inbox;
 the risk manager's county, suspension, class override and roster import; the finance clerk's
-claims and downloads; the auditor's loan trail. Every page is screenshotted; one pass is done
-with the keyboard alone; a refused form keeps what was typed."""
+claims and downloads; the auditor's loan trail; a loan's documents printed (issue 30). Every
+page is screenshotted; one pass is done with the keyboard alone; a refused form keeps what was
+typed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
 from tests.api.console_day import Day, a_county_day
@@ -75,8 +77,16 @@ def test_the_officer_s_day(browser: Any, live_server: str, day: Day) -> None:
     rows = CalamineWorkbook.from_path(done.value.path()).get_sheet_by_index(0).to_python()
     assert rows[3][0] == day.contracted["contract_number"] and rows[-1][0] == "合计"
 
-    # disbursing the contracted loan, and following it
+    # the contract printed from the loan's page (issue 30): the PDF the API signed off
     page.get_by_role("link", name=day.contracted["contract_number"]).click()
+    with page.expect_download() as printed:
+        page.locator("#documents").get_by_role("link", name="借款合同").click()
+    assert printed.value.suggested_filename == f"{day.contracted['contract_number']}-contract.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(printed.value.path()).pages)
+    assert day.contracted["contract_number"] in text and "户借、户用、户还" in text
+    assert not page.locator("#documents").get_by_role("link", name="结清证明").count()
+
+    # disbursing the contracted loan, and following it
     page.locator("summary", has_text="发起放款").click()
     page.get_by_role("button", name="发起放款").click()
     disbursed = page.get_by_role("region", name="放款")
@@ -198,8 +208,13 @@ def test_the_auditor_reads_a_loan_s_trail(browser: Any, live_server: str, day: D
     masked = page.get_by_role("cell", name=re.compile(r"^张\*+$")).first
     assert masked.is_visible()  # names masked for the auditor
     page.get_by_role("link", name=day.overdue["contract_number"]).click()
+    with page.expect_download() as printed:
+        page.locator("#documents").get_by_role("link", name="贴息告知书").click()
+    text = "".join(p.extract_text() for p in PdfReader(printed.value.path()).pages)
+    assert "张三" not in text and "非法集资" in text  # the names masked on paper too
     page.get_by_role("link", name="审计轨迹").click()
     assert page.get_by_role("cell", name="生成贷款").first.is_visible()
+    assert page.get_by_role("cell", name="出具文书").first.is_visible()
     auditor.shot("1-audit-trail")
     auditor.context.close()
 

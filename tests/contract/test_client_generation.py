@@ -1,6 +1,6 @@
 """Integrators generate clients from the API document: openapi-python-client (pinned) makes a
 function for every operation without a warning, and the client it made lists loans against the
-test server. (It cannot type CSV, JSON lines, a workbook or SVG; the config below maps those to
+test server. (It cannot type CSV, JSON lines, a workbook, SVG or PDF; the config below maps those to
 bytes, as its documentation's `content_type_overrides` says.)"""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ content_type_overrides:
   application/x-ndjson: application/octet-stream
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
   image/svg+xml: application/octet-stream
+  application/pdf: application/octet-stream
 """
 
 

@@ -18,6 +18,7 @@ from app.domain import schedule, subsidy
 from app.domain.classification import (
     RiskClass,
 )
+from app.domain.documents import CURRENT_TEMPLATE
 from app.domain.labels import label
 from app.domain.loan_status import InvalidTransitionError, LoanStatus
 from app.domain.money import ZERO
@@ -96,6 +97,7 @@ def contract(session: Session, signed: Contract) -> Loan:
         region_code=signed.region_code,
         status=LoanStatus.contracted,
         policy_version=signed.policy_version,
+        document_template=CURRENT_TEMPLATE.code,
         principal=signed.principal,
         annual_rate=signed.annual_rate,
         term_months=signed.term_months,
