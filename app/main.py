@@ -40,6 +40,7 @@ from app.decisions.router import who_decides
 from app.disbursements.router import router as disbursements_router
 from app.documents.router import router as documents_router
 from app.domain.labels import ZH
+from app.evidence.router import router as evidence_router
 from app.exemptions.router import router as exemptions_router
 from app.health.router import router as health_router
 from app.households.router import router as households_router
@@ -161,6 +162,7 @@ def create_app() -> FastAPI:
         programmes_router,
         reports_router,
         documents_router,
+        evidence_router,
         decisions_router,
         audit_router,
         console_sessions_router,

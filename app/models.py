@@ -9,6 +9,7 @@ from app.console.models import ConsoleSession
 from app.core.idempotency import IdempotencyRecord
 from app.decisions.models import Decision
 from app.disbursements.models import DisbursementAction
+from app.evidence.models import Attachment
 from app.exemptions.models import CatalogueEntry, ExemptionCase
 from app.households.models import CreditRating, Household, Member
 from app.integrations.models import OutboxMessage
@@ -34,6 +35,7 @@ __all__ = [
     "Accrual",
     "Application",
     "ApplicationEvaluation",
+    "Attachment",
     "AuditEvent",
     "CatalogueEntry",
     "ChainRequest",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ os.environ.setdefault("ALLOW_FUTURE_BUSINESS_DATES", "true")
 # No test depends on the real date: "today" is this date for the service and the tests alike
 # (an ordinary mid-month day; tests that need a month's or a leap year's edge set their own).
 os.environ.setdefault("SIMULATED_TODAY", "2027-03-10")
+# Evidence kept by the tests goes to a folder of this run's, not the checkout's .data/.
+os.environ.setdefault("EVIDENCE_DIR", tempfile.mkdtemp(prefix="bangfu-evidence-"))
 
 from app.core import db
 from app.core.auth import Role, issue_token

@@ -117,15 +117,17 @@ class Api:
         content: AsyncIterator[bytes],
         content_type: str,
         key: str,
+        *,
+        as_job: bool = True,
         **params: Any,
     ) -> Answer:
-        """A file to an import, as a job (`Prefer: respond-async`), streamed as it arrives."""
-        headers = {
-            "Content-Type": content_type,
-            "Prefer": "respond-async",
-            "Idempotency-Key": key or str(uuid.uuid4()),
-        }
-        return await self._send("POST", path, headers=headers, content=content, params=params)
+        """A file streamed as it arrives: to an import, as a job (`Prefer: respond-async`), or
+        (`as_job=False`) to be kept as it is (an evidence attachment)."""
+        headers = {"Content-Type": content_type, "Idempotency-Key": key or str(uuid.uuid4())}
+        if as_job:
+            headers["Prefer"] = "respond-async"
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return await self._send("POST", path, headers=headers, content=content, params=clean)
 
     async def file(self, path: str, **params: Any) -> httpx.Response:
         """A download as the API answered it (a workbook, a CSV), to hand on unchanged."""

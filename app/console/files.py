@@ -19,6 +19,7 @@ from app.core import zh_input
 from app.core.sheets import XLSX_MEDIA_TYPE
 from app.core.tables import CSV_MEDIA_TYPE
 from app.domain.documents import DocumentKind
+from app.domain.evidence import EvidenceSubject
 from app.reports.periods import PERIOD_PATTERN
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -142,6 +143,63 @@ def _handed_on(answer: Any) -> Response:
         return HTMLResponse(f"<p>无法下载：{said}</p>", status_code=answer.status_code)
     keep = {k: v for k, v in answer.headers.items() if k.lower() == "content-disposition"}
     return Response(answer.content, media_type=answer.headers.get("content-type"), headers=keep)
+
+
+# --- evidence attachments (issue 30) ---------------------------------------------------------
+
+
+@router.get("/evidence/{subject_type}/{subject_id}", response_class=HTMLResponse)
+async def evidence(
+    page: Page, subject_type: EvidenceSubject, subject_id: uuid.UUID, problem: str = ""
+) -> HTMLResponse:
+    """A record's photos and scans, and a form to add one (a correction names the one it
+    corrects: nothing kept is removed)."""
+    found = await page.api.get(
+        "/v1/attachments", subject_type=subject_type.value, subject_id=str(subject_id)
+    )
+    if not found.ok:
+        return page.refused(found)
+    return page.page(
+        "evidence.html",
+        status=422 if problem else 200,
+        subject_type=subject_type.value,
+        subject_id=subject_id,
+        attachments=found.body,
+        problem=problem,
+    )
+
+
+@router.post("/evidence/{subject_type}/{subject_id}", dependencies=[Write])
+async def add_evidence(
+    page: Page,
+    subject_type: EvidenceSubject,
+    subject_id: uuid.UUID,
+    key: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+    note: Annotated[str, Form()] = "",
+    corrects: Annotated[str, Form()] = "",
+) -> Response:
+    answer = await page.api.upload(
+        "/v1/attachments",
+        _chunks(file),
+        file.content_type or "application/octet-stream",
+        key,
+        as_job=False,
+        subject_type=subject_type.value,
+        subject_id=str(subject_id),
+        file_name=(file.filename or "evidence")[-200:],
+        note=note.strip()[:500] or None,
+        corrects=corrects or None,
+    )
+    if not answer.ok:
+        return await evidence(page, subject_type, subject_id, problem=answer.problem)
+    return to(f"/console/evidence/{subject_type.value}/{subject_id}")
+
+
+@router.get("/attachments/{attachment_id}")
+async def attachment_content(page: Page, attachment_id: uuid.UUID) -> Response:
+    """The file as kept, checked by the API against its digest."""
+    return _handed_on(await page.api.file(f"/v1/attachments/{attachment_id}/content"))
 
 
 # --- imports -------------------------------------------------------------------------------

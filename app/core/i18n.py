@@ -66,7 +66,9 @@ def status_title(status: int) -> Said:
 # Chinese. tests/unit/test_wording.py holds every name used in the code to this table.
 NOUNS_ZH = {
     "Application": "申请",
+    "Attachment": "证据材料",
     "Audit event": "审计记录",
+    "Evidence record": "可附证据的记录",
     "Collection case": "催收案件",
     "ConsoleSession": "控制台会话",
     "Disbursement": "放款",

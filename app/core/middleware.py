@@ -41,8 +41,13 @@ REPLAY_HEADER = "idempotent-replayed"
 # All request headers together (names and values). uvicorn's httptools parser sets no limit;
 # a fronting proxy should refuse larger ones first (docs/security.md).
 MAX_HEADER_BYTES = 16 * 1024
-# File uploads (MAX_IMPORT_BYTES): taken into a temporary file as they arrive, never held.
-FILE_PATHS = frozenset({"/v1/roster/imports", "/v1/legacy-loans/sheet-imports"})
+# File uploads: taken into a temporary file as they arrive, never held. Each path's body limit
+# (the setting that holds it) and whether its files are binary (NULs allowed: photos, scans).
+FILE_PATHS: dict[str, tuple[str, bool]] = {
+    "/v1/roster/imports": ("max_import_bytes", False),
+    "/v1/legacy-loans/sheet-imports": ("max_import_bytes", False),
+    "/v1/attachments": ("evidence_max_bytes", True),
+}
 # A JSON import, parsed whole: a limit of its own (MAX_JSON_IMPORT_BYTES).
 JSON_IMPORT_PATHS = frozenset({"/v1/legacy-loans/imports"})
 
@@ -141,14 +146,15 @@ class UnitOfWorkMiddleware:
         """A file: read to disk as it arrives, checked for NULs on the way, and given to the
         endpoint as `scope["state"]["upload"]` (app/core/uploads.py); removed at the end."""
         request = Request(scope)
-        limit = get_settings().max_import_bytes
+        setting, binary = FILE_PATHS[scope["path"]]
+        limit: int = getattr(get_settings(), setting)
         try:
             upload = await _receive_upload(receive, limit, scope)
         except BodyTooLargeError:
             await _too_large(request, limit)(scope, receive, send)
             return
         with holding(upload):
-            if _unstorable_upload(scope, upload):
+            if _unstorable_upload(scope, upload, binary):
                 await _unstorable(request)(scope, receive, send)
                 return
             scope.setdefault("state", {})["upload"] = upload
@@ -515,18 +521,24 @@ def _unstorable_query(scope: Scope) -> bool:
     return "\x00" in _query(scope) or "\x00" in scope["path"]
 
 
-def _unstorable_upload(scope: Scope, upload: Upload) -> bool:
-    """A NUL in a text file (CSV, JSON lines) is refused at the door; a workbook is a zip."""
+def _unstorable_upload(scope: Scope, upload: Upload, binary: bool) -> bool:
+    """A NUL in a text file (CSV, JSON lines) is refused at the door; a workbook is a zip, and
+    a photo or a scan is binary."""
     if _unstorable_query(scope):
         return True
+    if binary:
+        return False
     return upload.has_nul and not _is_workbook(_header(scope, b"content-type") or "", _query(scope))
 
 
 def _unstorable_text(scope: Scope, body: bytes) -> bool:
     """PostgreSQL stores neither NUL nor lone surrogates: refuse them at the door (422)
-    rather than fail deep inside (500)."""
+    rather than fail deep inside (500). Only a body the API reads is judged: another method's
+    (and any but POST on a file's path) is answered by the routes, 405 where undeclared."""
     if _unstorable_query(scope):
         return True
+    if scope["method"] not in ("POST", "PUT", "PATCH") or scope["path"] in FILE_PATHS:
+        return False
     query = _query(scope)
     content_type = _header(scope, b"content-type") or ""
     if _is_workbook(content_type, query):

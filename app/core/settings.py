@@ -12,8 +12,9 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain import pricing
@@ -201,6 +202,16 @@ class Settings(BaseSettings):
     # Documents (issue 30): the CJK font embedded in every PDF (Debian's fonts-wqy-microhei,
     # installed by the image and by `make`); a document is reproducible for the same font file.
     document_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    # Evidence attachments (issue 30): kept in a local directory (the embedded default) or an
+    # S3-compatible object store (production; compose runs one), each file under its SHA-256.
+    evidence_store: Literal["local", "s3"] = "local"
+    evidence_dir: str = ".data/evidence"
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "bangfu-evidence"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -138,6 +138,13 @@ ZH: dict[str, dict[str, str]] = {
         "exemption_committee": "尽职免责委员会",
     },
     "LendingStatus": {"open": "正常放贷", "suspended": "暂停放贷"},
+    "EvidenceSubject": {
+        "investigation": "贷前调查",
+        "monitoring_visit": "贷后走访",
+        "collection_action": "催收记录",
+        "write_off": "核销申请",
+        "exemption_case": "尽职免责案件",
+    },
     "DocumentKind": {
         "contract": "借款合同",
         "subsidy_notice": "贴息告知书",
@@ -241,6 +248,7 @@ AUDIT_ACTIONS_ZH = {
     "loan.misuse_corrected": "挪用整改确认",
     "loan.risk_class_override": "调整风险分类",
     "document.issue": "出具文书",
+    "evidence.attach": "上传证据材料",
     "collection.action": "登记催收",
     "collection.promise": "登记还款承诺",
     "write_off.proposed": "提议核销",
@@ -298,4 +306,7 @@ AUDIT_FIELDS_ZH = {
     "sha256": "文件摘要（SHA-256）",
     "bytes": "字节数",
     "font_sha256": "字体摘要",
+    "file_name": "文件名",
+    "media_type": "文件类型",
+    "corrects": "更正",
 }

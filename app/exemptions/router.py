@@ -96,8 +96,12 @@ def get_exemption_case(
     case_id: uuid.UUID, session: DbSession, principal: LoanReader
 ) -> schemas.ExemptionCaseOut:
     """The case with its evidence file, the people involved, and each step taken (review,
-    decision, appeal, final decision)."""
-    return _out(service.get(session, principal, case_id))
+    decision, appeal, final decision). The file's `attachments` are read now: the photos and
+    scans of the loan's records and of the case, including any added since it opened."""
+    case = service.get(session, principal, case_id)
+    out = _out(case)
+    out.evidence = {**out.evidence, "attachments": service.attachments(session, case)}
+    return out
 
 
 @router.post(

@@ -27,10 +27,13 @@ from app.decisions.models import Decision
 from app.domain import exemption as rules
 from app.domain.classification import RiskClass
 from app.domain.decisions import DecisionKind
+from app.domain.evidence import EvidenceSubject
 from app.domain.exemption import CaseStatus, EntryKind, Outcome
 from app.domain.labels import label, labelled
 from app.domain.loan_status import LoanStatus
 from app.domain.rules import RuleResult, failures
+from app.evidence import service as attached
+from app.evidence.models import Attachment
 from app.exemptions import schemas
 from app.exemptions.models import CatalogueEntry, ExemptionCase
 from app.households.models import CreditRating
@@ -131,6 +134,7 @@ class _Records:
     promises: list[PromiseToPay]
     write_offs: list[WriteOff]
     trail: list[AuditEvent]
+    attachments: list[Attachment]
 
 
 def gather(session: Session, loan: Loan) -> tuple[dict[str, Any], set[str]]:
@@ -197,9 +201,38 @@ def _records(session: Session, loan: Loan) -> _Records:
             select(AuditEvent).where(AuditEvent.entity_id.in_(entity_ids)).order_by(AuditEvent.id)
         )
     )
+    records = [
+        *((EvidenceSubject.investigation, i.id) for i in investigations),
+        *((EvidenceSubject.monitoring_visit, v.id) for v in visits),
+        *((EvidenceSubject.collection_action, a.id) for a in actions),
+        *((EvidenceSubject.write_off, w.id) for w in write_offs),
+        *((EvidenceSubject.exemption_case, c) for c in case_ids_of_loan(session, loan.id)),
+    ]
     return _Records(
         application, evaluations, investigations, rating, visits, cases, actions, promises,
-        write_offs, trail,
+        write_offs, trail, attached.of_records(session, records),
+    )  # fmt: skip
+
+
+def case_ids_of_loan(session: Session, loan_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(ExemptionCase.id).where(ExemptionCase.loan_id == loan_id)))
+
+
+def attachments(session: Session, case: ExemptionCase) -> list[dict[str, Any]]:
+    """The photos and scans of the loan's records and of its cases, as kept now (nothing
+    kept is ever removed; a correction names what it corrects)."""
+    loan = session.get(Loan, case.loan_id)
+    assert loan is not None
+    return _attachment_rows(_records(session, loan).attachments)
+
+
+def _attachment_rows(kept: list[Attachment]) -> list[dict[str, Any]]:
+    return _rows(
+        kept,
+        (
+            "id", "subject_type", "subject_id", "file_name", "media_type", "bytes", "sha256",
+            "note", "corrects_id", "uploaded_by", "uploaded_at",
+        ),
     )  # fmt: skip
 
 
@@ -267,6 +300,7 @@ def _evidence(loan: Loan, r: _Records) -> dict[str, Any]:
         "audit_trail": _rows(
             r.trail, ("occurred_at", "actor", "actor_role", "action", "entity_type")
         ),
+        "attachments": _attachment_rows(r.attachments),
     }  # fmt: skip
     return evidence
 
@@ -282,6 +316,7 @@ def _involved(loan: Loan, r: _Records) -> set[str]:
         involved.add(r.rating.rated_by)
     involved |= {v.recorded_by for v in r.visits}
     involved |= {a.recorded_by for a in r.actions}
+    involved |= {a.uploaded_by for a in r.attachments}
     for w in r.write_offs:
         involved |= {who for who in (w.requested_by, w.decided_by) if who}
     return involved

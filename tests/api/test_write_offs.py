@@ -53,6 +53,7 @@ def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) 
     )
     assert {r["code"] for r in loss["rules"]} == {"write_off_loss_class"}  # type: ignore[union-attr]
 
+    photographed = None
     for kind in ("phone_call", "home_visit", "work_team"):
         acted = client.post(
             f"/v1/collection-cases/{case['id']}/actions",
@@ -65,6 +66,19 @@ def test_overdue_to_loss_write_off_exemption_and_recovery(client: httpx.Client) 
             },
         )
         assert acted.status_code == 201, acted.text
+        photographed = photographed or acted.json()["actions"][-1]["id"]
+    # the home visit's photo, kept as evidence of the action (issue 30)
+    photo = client.post(
+        "/v1/attachments",
+        params={
+            "subject_type": "collection_action",
+            "subject_id": photographed,
+            "file_name": "上门催收.jpg",
+        },
+        content=b"\xff\xd8\xff\xe0" + b"photo" * 100,
+        headers=flow.officer,
+    )
+    assert photo.status_code == 201, photo.text
     # a risk manager classes it loss (3.1: worse than the days past due give, with a reason)
     # at 181 days past due the rules give substandard: loss rests on evidence and a second
     # risk manager (3.1)
@@ -197,6 +211,22 @@ def exemption_case_is_decided_and_appealed(
         case["involved"]
     )
     assert "id_number" not in str(evidence)
+    # the photos of the loan's records are in the file; a scan added to the case later is too
+    assert [a["file_name"] for a in evidence["attachments"]] == ["上门催收.jpg"]
+    scan = client.post(
+        "/v1/attachments",
+        params={
+            "subject_type": "exemption_case",
+            "subject_id": case["id"],
+            "file_name": "灾情证明",
+        },
+        content=b"%PDF-1.7\n" + b"scan" * 100,
+        headers=flow.officer,
+    )
+    assert scan.status_code == 201, scan.text
+    read = client.get(f"/v1/exemption-cases/{case['id']}", headers=flow.officer).json()
+    kept = [(a["subject_type"], a["file_name"]) for a in read["evidence"]["attachments"]]
+    assert kept == [("collection_action", "上门催收.jpg"), ("exemption_case", "灾情证明.pdf")]
     again = client.post(
         f"/v1/loans/{loan_id}/exemption-cases",
         headers=flow.officer,

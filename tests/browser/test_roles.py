@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -93,6 +94,26 @@ def test_the_officer_s_day(browser: Any, live_server: str, day: Day) -> None:
     assert disbursed.get_by_role("cell", name="已提交").is_visible()
     assert disbursed.get_by_role("link", name="重发或撤销").is_visible()
     officer.shot("5-disbursement")
+
+    # a visit to the overdue loan, and its photo kept as evidence (issue 30)
+    page.goto(f"/console/loans/{day.overdue['id']}")
+    page.get_by_label("走访记录").fill("牛舍在用，存栏 5 头")
+    page.get_by_role("button", name="保存走访").click()
+    visits = page.get_by_role("region", name="贷后走访")
+    visits.get_by_role("link", name="照片与扫描件").first.click()
+    officer.every_field_is_labelled()
+    photo = b"\xff\xd8\xff\xe0" + b"cowshed" * 300
+    page.get_by_label("照片或扫描件（JPEG、PNG 或 PDF）").set_input_files(
+        files=[{"name": "牛舍.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.get_by_label("说明").fill("走访时拍摄")
+    page.get_by_role("button", name="上传").click()
+    kept = page.get_by_role("region", name="已保存的材料")
+    assert kept.get_by_role("cell", name="走访时拍摄").is_visible()
+    with page.expect_download() as fetched:
+        kept.get_by_role("link", name="牛舍.jpg").click()
+    assert Path(fetched.value.path()).read_bytes() == photo
+    officer.shot("5b-evidence")
 
     # registering a household: a refused form keeps what was typed
     page.goto("/console/households")

@@ -1,7 +1,7 @@
 """Integrators generate clients from the API document: openapi-python-client (pinned) makes a
 function for every operation without a warning, and the client it made lists loans against the
-test server. (It cannot type CSV, JSON lines, a workbook, SVG or PDF; the config below maps those to
-bytes, as its documentation's `content_type_overrides` says.)"""
+test server. (It cannot type CSV, JSON lines, a workbook, SVG, PDF or a photo; the config below
+maps those to bytes, as its documentation's `content_type_overrides` says.)"""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ content_type_overrides:
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
   image/svg+xml: application/octet-stream
   application/pdf: application/octet-stream
+  image/jpeg: application/octet-stream
+  image/png: application/octet-stream
 """
 
 

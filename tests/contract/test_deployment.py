@@ -29,6 +29,8 @@ def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
         "jobs",
         "scheduler",
         "core-sim",
+        "objects",
+        "objects-init",
     }
     assert services["migrate"]["command"] == ["bangfu", "migrate"]
     assert "MIGRATION_DATABASE_URL" in services["migrate"]["environment"]  # type: ignore[operator]
@@ -36,11 +38,15 @@ def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
     assert commands["worker"][:2] == ["bangfu", "worker"]  # type: ignore[index]
     assert commands["jobs"][:2] == ["bangfu", "jobs"]  # type: ignore[index]
     assert commands["scheduler"][:2] == ["bangfu", "scheduler"]  # type: ignore[index]
-    for name in ("api", "worker", "jobs", "scheduler"):
+    for name in ("worker", "jobs", "scheduler"):
         assert services[name]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }, name
-    for name in ("db", "db-replica", "api", "worker", "jobs", "scheduler", "core-sim"):
+    assert services["api"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"},
+        "objects-init": {"condition": "service_completed_successfully"},
+    }
+    for name in ("db", "db-replica", "objects", "api", "worker", "jobs", "scheduler", "core-sim"):
         assert "test" in services[name]["healthcheck"], name  # type: ignore[operator]
     assert services["core-sim"]["profiles"] == ["simulator"]
     assert "profiles" not in services["api"]
@@ -62,6 +68,18 @@ def test_the_api_reads_from_a_streaming_standby_of_the_database() -> None:
     assert any("init-replication.sh" in v for v in init)  # type: ignore[union-attr]
 
 
+def test_evidence_is_kept_in_an_s3_store_that_locks_what_it_keeps() -> None:
+    """Every process keeps evidence in the compose's S3-compatible store (issue 30); its bucket
+    is made with object lock and a default retention in compliance mode."""
+    services = compose()["services"]
+    api = services["api"]["environment"]
+    assert api["EVIDENCE_STORE"] == "s3"  # type: ignore[index]
+    assert api["S3_ENDPOINT_URL"] == "http://objects:9000"  # type: ignore[index]
+    made = " ".join(services["objects-init"]["command"])  # type: ignore[arg-type]
+    assert "--with-lock" in made and "COMPLIANCE" in made
+    assert services["objects-init"]["depends_on"] == {"objects": {"condition": "service_healthy"}}
+
+
 def test_secrets_and_addresses_come_from_the_environment() -> None:
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     for name in (
@@ -70,6 +88,8 @@ def test_secrets_and_addresses_come_from_the_environment() -> None:
         "PUBLIC_BASE_URL",
         "DB_OWNER_PASSWORD",
         "DB_REPLICATION_PASSWORD",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
     ):
         assert f"${{{name}:?" in text, name
 
