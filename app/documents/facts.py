@@ -14,7 +14,7 @@ from app.core import clock
 from app.core.auth import Principal
 from app.core.identity import region_name
 from app.core.masking import mask_name
-from app.core.problems import not_found
+from app.core.scoping import get_scoped
 from app.core.settings import get_settings
 from app.domain.eligibility import age_on
 from app.domain.labels import labelled
@@ -42,10 +42,7 @@ class Papers:
 
 def read(session: Session, principal: Principal, loan_id: uuid.UUID) -> Papers:
     """The loan's papers (404 outside the caller's regions, as the loan's view)."""
-    loan = session.get(Loan, loan_id)
-    if loan is None:
-        raise not_found("Loan")
-    principal.ensure_region(loan.region_code, "Loan")
+    loan = get_scoped(session, Loan, loan_id, principal, "Loan")
     household = session.get(Household, loan.household_id)
     assert household is not None
     members = session.scalars(

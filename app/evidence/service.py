@@ -18,6 +18,7 @@ from app.core import objects
 from app.core.auth import Principal
 from app.core.i18n import Said
 from app.core.problems import Problem, not_found
+from app.core.scoping import get_scoped
 from app.core.uploads import Upload
 from app.domain.evidence import MEDIA_TYPES, EvidenceSubject, kept_name, media_type_of
 from app.evidence.models import Attachment
@@ -139,11 +140,7 @@ def of_records(
 
 
 def found(session: Session, principal: Principal, attachment_id: uuid.UUID) -> Attachment:
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise not_found("Attachment")
-    principal.ensure_region(attachment.region_code, "Attachment")
-    return attachment
+    return get_scoped(session, Attachment, attachment_id, principal, "Attachment")
 
 
 def content(attachment: Attachment) -> bytes:
