@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.core.auth import Principal
 from app.core.context import request_id_var
+from app.core.db import get_sessionmaker
 from app.core.scoping import readable
 
 
@@ -40,6 +41,24 @@ def record(
             )
         )
     )
+
+
+def record_read(
+    principal: Principal, what: str, *, region_code: str | None, query: dict[str, str]
+) -> None:
+    """A read that must leave a trace whatever answers it (a department's, 3.4): written and
+    committed on the primary in a transaction of its own, before the answer is made, since
+    the read itself may be served by a standby that takes no writes."""
+    with get_sessionmaker()() as own, own.begin():
+        record(
+            own,
+            principal,
+            "department.read",
+            "report",
+            what,
+            region_code=region_code,
+            after={"path": what, "query": query},
+        )
 
 
 EVENT_COLUMNS = (

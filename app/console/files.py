@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -71,6 +72,29 @@ async def finance(
         forms=forms,
         submit=submit,
         bank_npl_ratio=bank_npl_ratio,
+    )
+
+
+@router.get("/departments", response_class=HTMLResponse)
+async def departments(page: Page, period: str = "", as_of: str = "") -> HTMLResponse:
+    """部门视图 (3.4, 5.3): the portfolio's quality by county and the subsidy claim's form, for
+    the finance and agriculture departments and the regulator (and any report reader); each
+    read is audited by the API."""
+    region = page.user.principal.regions[0]
+    today = await business_day(region if region != "*" else "")
+    period = period if _PERIOD.fullmatch(period) else _last_month(today)
+    # the last day closed (the open business date has no end of day yet)
+    as_of = as_of if _DAY.fullmatch(as_of) else str(date.fromisoformat(today) - timedelta(days=1))
+    quality = await page.api.get("/v1/reports/portfolio-quality", as_of=as_of)
+    claims = await page.api.get("/v1/reports/subsidy-claims", period=period, lines="false")
+    return page.page(
+        "departments.html",
+        period=period,
+        as_of=as_of,
+        quality=quality.body if quality.ok else None,
+        quality_problem="" if quality.ok else quality.problem,
+        counties=claims.body.get("counties", []) if claims.ok else [],
+        claims_problem="" if claims.ok else claims.problem,
     )
 
 

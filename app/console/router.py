@@ -115,8 +115,10 @@ def sign_out(request: Request) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def today(page: Page) -> HTMLResponse:
+async def today(page: Page) -> Response:
     api, user = page.api, page.user
+    if user.principal.is_department:  # the departments read aggregates only (3.4)
+        return to("/console/departments")
     me = user.principal.subject
     sections: dict[str, Any] = {}
     if user.has("loan_officer"):

@@ -71,6 +71,11 @@ class Role(StrEnum):
     admin = "admin"
     # 尽职免责 committee: decides due-diligence exemption cases (never on a loan it took part in)
     exemption_committee = "exemption_committee"
+    # The departments the bank shares data with (3.4 信息共享, 5.3): read-only, their regions,
+    # aggregates only (no names, ID numbers or phones), every read audited.
+    finance_department = "finance_department"
+    agriculture_department = "agriculture_department"
+    regulator = "regulator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,12 @@ class Principal:
         """Whether borrowers' names are shown in full: to those who serve, decide on or
         manage the loans; auditors and core banking see them masked (张**)."""
         return bool(self.roles & NAME_ROLES)
+
+    @property
+    def is_department(self) -> bool:
+        """A government department's reader (DEPARTMENTS) and nothing else: aggregates only,
+        each read audited."""
+        return bool(self.roles) and self.roles <= DEPARTMENTS
 
     def sees_region(self, region_code: str) -> bool:
         return any(p == NATIONAL_SCOPE or region_code.startswith(p) for p in self.regions)
@@ -328,6 +339,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 AnyRole = Annotated[Principal, Depends(current_principal)]
+DEPARTMENTS = frozenset({Role.finance_department, Role.agriculture_department, Role.regulator})
+# Everyone at the bank (and its core system): what a department may not reach.
+STAFF = tuple(r for r in Role if r not in DEPARTMENTS)
+Staff = Annotated[Principal, Depends(require(*STAFF))]
 
 
 # The role sets, in one place. "Readers" read the loan book within their regions (households,

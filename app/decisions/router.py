@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.auth import AnyRole
+from app.core.auth import Staff
 from app.core.deps import DbSession
 from app.core.problems import problem_responses
 from app.decisions import schemas, service
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["decisions"])
 @router.get("/decisions", response_model=schemas.InboxPage, responses=problem_responses(403))
 def list_decisions(
     session: DbSession,
-    principal: AnyRole,
+    principal: Staff,
     kind: DecisionKind | None = None,
     status: DecisionStatus | None = DecisionStatus.pending,
     loan_id: Annotated[uuid.UUID | None, Query(description="one loan's requests")] = None,
@@ -63,7 +63,7 @@ def list_decisions(
     responses=problem_responses(404),
 )
 def get_decision(
-    decision_id: uuid.UUID, session: DbSession, principal: AnyRole
+    decision_id: uuid.UUID, session: DbSession, principal: Staff
 ) -> schemas.DecisionRecordOut:
     """One request and its decision: what it is about, the state it was asked in, who asked,
     who decided, when and why (404 outside your regions; national ones for national scope)."""
@@ -79,7 +79,7 @@ def decide(
     decision_id: uuid.UUID,
     body: schemas.DecisionOutcomeIn,
     session: DbSession,
-    principal: AnyRole,
+    principal: Staff,
 ) -> schemas.DecisionRecordOut:
     """Approve or decline any pending request your role decides (see the table above); 409
     `maker-checker` if you took part in it or its loans, `state-changed` if its subject has

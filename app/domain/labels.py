@@ -136,6 +136,9 @@ ZH: dict[str, dict[str, str]] = {
         "core_banking": "核心系统",
         "admin": "管理员",
         "exemption_committee": "尽职免责委员会",
+        "finance_department": "财政部门",
+        "agriculture_department": "农业农村部门",
+        "regulator": "金融监管部门",
     },
     "LendingStatus": {"open": "正常放贷", "suspended": "暂停放贷"},
     "EvidenceSubject": {
@@ -249,6 +252,7 @@ AUDIT_ACTIONS_ZH = {
     "loan.risk_class_override": "调整风险分类",
     "document.issue": "出具文书",
     "evidence.attach": "上传证据材料",
+    "department.read": "部门查阅",
     "collection.action": "登记催收",
     "collection.promise": "登记还款承诺",
     "write_off.proposed": "提议核销",
@@ -309,4 +313,6 @@ AUDIT_FIELDS_ZH = {
     "file_name": "文件名",
     "media_type": "文件类型",
     "corrects": "更正",
+    "path": "查阅内容",
+    "query": "查询条件",
 }

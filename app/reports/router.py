@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from app.audit import service as audit
 from app.core import sheets, tables
-from app.core.auth import Principal, Role, require
+from app.core.auth import DEPARTMENTS, Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
 from app.core.identity import region_name
@@ -36,6 +37,25 @@ from app.reports import quality as quality_service
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Reader = Annotated[Principal, Depends(require(Role.risk_manager, Role.auditor, Role.admin))]
+
+
+def _report_reader(
+    request: Request,
+    principal: Annotated[
+        Principal,
+        Depends(require(Role.risk_manager, Role.auditor, Role.admin, *sorted(DEPARTMENTS))),
+    ],
+) -> Principal:
+    """The report's readers, and the departments (3.4, 5.3): a department's every read is
+    audited (who, what, with which filters) before it is answered."""
+    if principal.is_department:
+        query = dict(request.query_params)
+        audit.record_read(principal, request.url.path, region_code=query.get("region"), query=query)
+    return principal
+
+
+# The aggregate reports (county totals, ratios, the claim's form) a department may read too.
+ReportReader = Annotated[Principal, Depends(_report_reader)]
 Manager = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
 Period = Annotated[str, Query(pattern=periods.PERIOD_PATTERN, examples=["2026Q3"])]
 RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$")]
@@ -78,7 +98,7 @@ def _claim_out(claim: service.CountyClaim, with_lines: bool) -> schemas.CountyCl
 def subsidy_claims(
     request: Request,
     session: DbSession,
-    principal: Reader,
+    principal: ReportReader,
     period: Period,
     region: RegionPrefix = None,
     lines: Annotated[bool, Query(description="include per-loan lines")] = True,
@@ -89,9 +109,13 @@ def subsidy_claims(
     interest and the unsubsidised principal's interest never enter. CSV gives the lines; xlsx
     a workbook with a sheet of county totals (汇总) and one of lines (明细), in Chinese, or with
     `lines=false` the form alone (汇总). 409 until every county has closed the period's last
-    day."""
+    day. A department reads the form alone (JSON or xlsx): no lines, no CSV of them."""
     period_ = periods.parse(period)
     wanted = tables.wanted(request, format)
+    if principal.is_department:
+        lines = False
+        if wanted == "csv":
+            raise _aggregates_only()
     claims = service.subsidy_claims(
         session, principal, period_, region, with_lines=lines and wanted in ("xlsx", "json")
     )
@@ -336,6 +360,17 @@ def _quality_tables(out: schemas.PortfolioQualityOut) -> tuple[tables.Table, tab
     return counties, classes
 
 
+def _aggregates_only() -> Problem:
+    return Problem(
+        403,
+        Said(
+            "部门查阅汇总数据：请以 JSON 或 Excel（xlsx）查看贴息申报汇总表",
+            "A department reads aggregates: the claim's form as JSON or xlsx",
+        ),
+        slug="aggregates-only",
+    )
+
+
 @router.get(
     "/portfolio-quality",
     response_model=schemas.PortfolioQualityOut,
@@ -344,7 +379,7 @@ def _quality_tables(out: schemas.PortfolioQualityOut) -> tuple[tables.Table, tab
 def portfolio_quality(
     request: Request,
     session: DbSession,
-    principal: Reader,
+    principal: ReportReader,
     as_of: Annotated[Day, Query()],
     bank_npl_ratio: BankNpl = None,
     region: RegionPrefix = None,
@@ -369,7 +404,7 @@ def portfolio_quality(
 )
 def portfolio_chart(
     session: DbSession,
-    principal: Reader,
+    principal: ReportReader,
     regions: Annotated[
         str, Query(pattern=r"^\d{6}(,\d{6}){0,19}$", description="county codes, comma-separated")
     ],

@@ -50,7 +50,7 @@ class Person:
                 box.uncheck()
         page.get_by_label("管辖地区").fill(regions)
         page.get_by_role("button", name="签发并登录").click()
-        page.wait_for_url("**/console/")
+        page.wait_for_url(re.compile(r".*/console/(departments)?$"))  # a department: its view
 
     def shot(self, what: str) -> None:
         OUTPUT.mkdir(parents=True, exist_ok=True)

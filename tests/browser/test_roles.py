@@ -260,3 +260,26 @@ def test_a_keyboard_alone_finds_a_loan(browser: Any, live_server: str, day: Day)
     assert page.get_by_text("共 1 笔").is_visible()
     officer.shot("keyboard-search")
     officer.context.close()
+
+
+def test_a_department_reads_aggregates_only(browser: Any, live_server: str, day: Day) -> None:
+    """A finance department (3.4) lands on its view: the county's figures and the claim's
+    form, no borrower anywhere, and nothing else in its navigation."""
+    finance = _desk(browser, live_server, "finance-department", "czj", ["finance_department"], day)
+    page = finance.page
+    assert page.url.endswith("/console/departments")
+    nav = page.get_by_role("navigation", name="主导航")
+    assert [link.inner_text() for link in nav.get_by_role("link").all()] == ["部门视图"]
+    quality = page.get_by_role("region", name=re.compile("资产质量"))
+    assert quality.get_by_role("cell", name=re.compile(day.county)).first.is_visible()
+    assert day.overdue["borrower_name"] not in page.content()
+    assert day.overdue["contract_number"] not in page.content()
+    finance.shot("1-department")
+    with page.expect_download() as form:
+        page.get_by_role("link", name=re.compile("贴息资金申领汇总表")).click()
+    sheets = CalamineWorkbook.from_path(form.value.path()).sheet_names
+    assert sheets == ["汇总"]  # the form alone: no sheet of loans
+    # the loan list's page is there, but the API gives a department no loan to show
+    page.goto("/console/loans")
+    assert day.overdue["contract_number"] not in page.content()
+    finance.context.close()
