@@ -69,6 +69,8 @@ SUMMARIES = {
     "get_schedule": "还款计划",
     "get_document": "打印贷款文书（PDF）",
     "attach": "上传证据材料",
+    "monitoring_report": "帮扶小额信贷监测月报",
+    "produce_monitoring_report": "更正后重新生成监测月报",
     "list_attachments": "记录的证据材料",
     "get_attachment": "一份证据材料",
     "get_attachment_content": "下载证据材料",

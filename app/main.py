@@ -54,6 +54,7 @@ from app.regions.router import programmes_router
 from app.regions.router import router as regions_router
 from app.renewals.router import queue_router as chain_requests_router
 from app.renewals.router import router as renewals_router
+from app.reports.monitoring_router import router as monitoring_report_router
 from app.reports.router import router as reports_router
 from app.roster.router import router as roster_router
 from app.servicing.router import router as servicing_router
@@ -161,6 +162,7 @@ def create_app() -> FastAPI:
         regions_router,
         programmes_router,
         reports_router,
+        monitoring_report_router,
         documents_router,
         evidence_router,
         decisions_router,

@@ -27,7 +27,7 @@ from app.loans.models import (
 from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange, SubsidyProgramme
 from app.renewals.models import ChainRequest
-from app.reports.models import LoanMonthTotal, SubsidyClaim, SubsidyClaimLine
+from app.reports.models import LoanMonthTotal, MonitoringReport, SubsidyClaim, SubsidyClaimLine
 from app.roster.models import RosterEntry, RosterImport
 from app.servicing.models import ReversalCase
 
@@ -57,6 +57,7 @@ __all__ = [
     "LoanRecovery",
     "LprRate",
     "Member",
+    "MonitoringReport",
     "MonitoringVisit",
     "OfficerReassignment",
     "OutboxMessage",

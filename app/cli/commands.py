@@ -337,6 +337,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from app.batch.eod import FutureDateError
     from app.core.db import get_sessionmaker
     from app.core.logging import configure_logging
+    from app.reports import monthly  # noqa: F401  (its monthly report is scheduled work)
 
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()

@@ -87,8 +87,12 @@ async def departments(page: Page, period: str = "", as_of: str = "") -> HTMLResp
     as_of = as_of if _DAY.fullmatch(as_of) else str(date.fromisoformat(today) - timedelta(days=1))
     quality = await page.api.get("/v1/reports/portfolio-quality", as_of=as_of)
     claims = await page.api.get("/v1/reports/subsidy-claims", period=period, lines="false")
+    month = period if len(period) == 7 else _last_month(today)  # the monthly report's month
+    monitored = await page.api.get("/v1/reports/monitoring", period=month)
     return page.page(
         "departments.html",
+        month=month,
+        monitored=monitored.body if monitored.ok else None,
         period=period,
         as_of=as_of,
         quality=quality.body if quality.ok else None,
@@ -119,6 +123,7 @@ DOWNLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
     "portfolio-quality": ("/v1/reports/portfolio-quality", ("as_of", "region", "bank_npl_ratio")),
     "risk-compensation": ("/v1/reports/risk-compensation", ("period", "bank_npl_ratio")),
     "exemption-cases": ("/v1/reports/exemption-cases", ("region",)),
+    "monitoring": ("/v1/reports/monitoring", ("period", "region")),
     "roster-template": ("/v1/roster/imports/template", ()),
 }
 

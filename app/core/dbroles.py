@@ -16,7 +16,13 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 # Money and audit records are only ever added: a correction is a new entry (STYLE §4).
-APPEND_ONLY = ("audit_events", "repayments", "loan_recoveries", "attachments")
+APPEND_ONLY = (
+    "audit_events",
+    "repayments",
+    "loan_recoveries",
+    "attachments",
+    "monitoring_reports",
+)
 READ_ONLY = ("alembic_version",)
 
 

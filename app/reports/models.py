@@ -3,11 +3,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -16,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -84,3 +87,21 @@ class SubsidyClaimLine(Base):
     local_subsidy: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     central_adjustment: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     local_adjustment: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+
+
+class MonitoringReport(Base):
+    """A county's monthly monitoring report (issue 30; 5.3): its figures at `month_end`, as
+    revision `revision`. Only ever added (migration 0035): a correction is the next revision."""
+
+    __tablename__ = "monitoring_reports"
+    __table_args__ = (UniqueConstraint("month_end", "region_code", "revision"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    month_end: Mapped[date] = mapped_column(Date, nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    produced_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    produced_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

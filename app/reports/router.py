@@ -11,9 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.audit import service as audit
 from app.core import sheets, tables
-from app.core.auth import DEPARTMENTS, Principal, Role, require
+from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
 from app.core.identity import region_name
@@ -33,29 +32,13 @@ from app.loans.service import contract_numbers
 from app.regions.models import RegionDailyStat
 from app.reports import chart, form, periods, schemas, service, xlsx
 from app.reports import quality as quality_service
+from app.reports.readers import ReportReader
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 Reader = Annotated[Principal, Depends(require(Role.risk_manager, Role.auditor, Role.admin))]
 
 
-def _report_reader(
-    request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(require(Role.risk_manager, Role.auditor, Role.admin, *sorted(DEPARTMENTS))),
-    ],
-) -> Principal:
-    """The report's readers, and the departments (3.4, 5.3): a department's every read is
-    audited (who, what, with which filters) before it is answered."""
-    if principal.is_department:
-        query = dict(request.query_params)
-        audit.record_read(principal, request.url.path, region_code=query.get("region"), query=query)
-    return principal
-
-
-# The aggregate reports (county totals, ratios, the claim's form) a department may read too.
-ReportReader = Annotated[Principal, Depends(_report_reader)]
 Manager = Annotated[Principal, Depends(require(Role.risk_manager, Role.admin))]
 Period = Annotated[str, Query(pattern=periods.PERIOD_PATTERN, examples=["2026Q3"])]
 RegionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$")]

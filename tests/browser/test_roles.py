@@ -19,6 +19,8 @@ import pytest
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
+from app.core.db import get_sessionmaker
+from app.reports import monthly
 from tests.api.console_day import Day, a_county_day
 from tests.api.factories import id_number
 from tests.api.test_jobs import run_queued_jobs
@@ -265,6 +267,7 @@ def test_a_keyboard_alone_finds_a_loan(browser: Any, live_server: str, day: Day)
 def test_a_department_reads_aggregates_only(browser: Any, live_server: str, day: Day) -> None:
     """A finance department (3.4) lands on its view: the county's figures and the claim's
     form, no borrower anywhere, and nothing else in its navigation."""
+    monthly.produce_due(get_sessionmaker(), date(2027, 3, 31), [day.county])  # the scheduler's
     finance = _desk(browser, live_server, "finance-department", "czj", ["finance_department"], day)
     page = finance.page
     assert page.url.endswith("/console/departments")
@@ -279,6 +282,12 @@ def test_a_department_reads_aggregates_only(browser: Any, live_server: str, day:
         page.get_by_role("link", name=re.compile("贴息资金申领汇总表")).click()
     sheets = CalamineWorkbook.from_path(form.value.path()).sheet_names
     assert sheets == ["汇总"]  # the form alone: no sheet of loans
+    monitored = page.get_by_role("region", name=re.compile("监测月报"))
+    assert monitored.get_by_role("cell", name=re.compile(day.county)).first.is_visible()
+    with page.expect_download() as report:
+        page.get_by_role("link", name=re.compile("帮扶小额信贷监测月报")).click()
+    rows = CalamineWorkbook.from_path(report.value.path()).get_sheet_by_name("监测月报").to_python()
+    assert rows[-1][0] == "合计"
     # the loan list's page is there, but the API gives a department no loan to show
     page.goto("/console/loans")
     assert day.overdue["contract_number"] not in page.content()
