@@ -48,6 +48,7 @@ from app.jobs.router import router as jobs_router
 from app.legacy.router import lpr_router
 from app.legacy.router import router as legacy_router
 from app.loans.router import router as loans_router
+from app.messages.router import router as messages_router
 from app.monitoring.router import router as monitoring_router
 from app.policy.router import router as policy_router
 from app.regions.router import programmes_router
@@ -165,6 +166,7 @@ def create_app() -> FastAPI:
         monitoring_report_router,
         documents_router,
         evidence_router,
+        messages_router,
         decisions_router,
         audit_router,
         console_sessions_router,

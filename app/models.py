@@ -24,6 +24,7 @@ from app.loans.models import (
     Repayment,
     RiskClassChange,
 )
+from app.messages.models import Message, MessagePreference, MessageReceipt, MessageRun
 from app.monitoring.models import MonitoringVisit
 from app.regions.models import Region, RegionDailyStat, RegionStatusChange, SubsidyProgramme
 from app.renewals.models import ChainRequest
@@ -57,6 +58,10 @@ __all__ = [
     "LoanRecovery",
     "LprRate",
     "Member",
+    "Message",
+    "MessagePreference",
+    "MessageReceipt",
+    "MessageRun",
     "MonitoringReport",
     "MonitoringVisit",
     "OfficerReassignment",

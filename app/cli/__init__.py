@@ -1,5 +1,5 @@
 """The `bangfu` command line: serve, migrate, token, eod, worker, jobs, import, scheduler,
-core-sim, export, demo. Each command is declared by a function below and done by its `cmd_`
+core-sim, sms-sim, export, demo. Each command is declared by a function below and done by its `cmd_`
 function in app/cli/commands.py."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from app.cli.commands import (
     cmd_migrate,
     cmd_scheduler,
     cmd_serve,
+    cmd_sms_sim,
     cmd_token,
     cmd_worker,
     running_server,
@@ -142,10 +143,9 @@ def _scheduler_command(sub: Subcommands) -> None:
     sched.set_defaults(func=cmd_scheduler)
 
 
-def _core_sim_command(sub: Subcommands) -> None:
-    sim = sub.add_parser("core-sim", help="serve the core banking simulator")
+def _simulator_arguments(sim: argparse.ArgumentParser, port: int, callbacks: str) -> None:
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    sim.add_argument("--port", type=int, default=8100, help="port to listen on")
+    sim.add_argument("--port", type=int, default=port, help="port to listen on")
     sim.add_argument("--error-rate", type=float, default=0.0, help="share answered 503")
     sim.add_argument(
         "--timeout-rate", type=float, default=0.0, help="share made but answered too late"
@@ -158,10 +158,24 @@ def _core_sim_command(sub: Subcommands) -> None:
         "--duplicate-callback-rate",
         type=float,
         default=0.0,
-        help="share of confirmations sent twice",
+        help=f"share of {callbacks} sent twice",
     )
     sim.add_argument("--seed", type=int, default=None, help="fix the random faults")
+
+
+def _core_sim_command(sub: Subcommands) -> None:
+    sim = sub.add_parser("core-sim", help="serve the core banking simulator")
+    _simulator_arguments(sim, 8100, "confirmations")
     sim.set_defaults(func=cmd_core_sim)
+
+
+def _sms_sim_command(sub: Subcommands) -> None:
+    sim = sub.add_parser("sms-sim", help="serve the SMS gateway simulator")
+    _simulator_arguments(sim, 8200, "delivery receipts")
+    sim.add_argument(
+        "--undelivered-rate", type=float, default=0.0, help="share reported undelivered"
+    )
+    sim.set_defaults(func=cmd_sms_sim)
 
 
 def _export_command(sub: Subcommands) -> None:
@@ -195,6 +209,7 @@ _COMMANDS = (
     _import_command,
     _scheduler_command,
     _core_sim_command,
+    _sms_sim_command,
     _export_command,
     _demo_command,
 )

@@ -337,6 +337,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from app.batch.eod import FutureDateError
     from app.core.db import get_sessionmaker
     from app.core.logging import configure_logging
+    from app.messages import service as messages  # noqa: F401  (the day's texts: scheduled)
     from app.reports import monthly  # noqa: F401  (its monthly report is scheduled work)
 
     configure_logging(get_settings().log_level, get_settings().log_json)
@@ -384,17 +385,33 @@ def cmd_core_sim(args: argparse.Namespace) -> int:
 
     from app.integrations.core_sim import Faults, create_sim
 
-    faults = Faults(
-        error_rate=args.error_rate,
-        timeout_rate=args.timeout_rate,
-        timeout_seconds=args.timeout_seconds,
-        latency_ms=args.latency_ms,
-        duplicate_callback_rate=args.duplicate_callback_rate,
-    )
+    faults = Faults(**_faults(args))
     uvicorn.run(
         create_sim(faults, seed=args.seed), host=args.host, port=args.port, log_level="warning"
     )
     return 0
+
+
+def cmd_sms_sim(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.integrations.sms_sim import SmsFaults, create_sms_sim
+
+    faults = SmsFaults(**_faults(args), undelivered_rate=args.undelivered_rate)
+    uvicorn.run(
+        create_sms_sim(faults, seed=args.seed), host=args.host, port=args.port, log_level="warning"
+    )
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> dict[str, float]:
+    return {
+        "error_rate": args.error_rate,
+        "timeout_rate": args.timeout_rate,
+        "timeout_seconds": args.timeout_seconds,
+        "latency_ms": args.latency_ms,
+        "duplicate_callback_rate": args.duplicate_callback_rate,
+    }
 
 
 def cmd_export(args: argparse.Namespace) -> int:

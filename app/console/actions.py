@@ -140,6 +140,21 @@ ACTIONS: dict[str, Action] = {
         method="PATCH",
         shape=_facts,
     ),
+    "message_preference": Action(
+        "退订或恢复短信",
+        Form(
+            (
+                Field("opted_out", "不再接收短信", "choice", choices=YES_NO),
+                Field("reason", "农户的要求", "long", max_length=500),
+            ),
+            "登记",
+            note="退订后该户不再收到任何短信（提醒、通知、政策提示），须由客户经理另行告知。",
+        ),
+        "/v1/households/{0}/message-preference",
+        "/console/households/{0}",
+        method="PUT",
+        shape=lambda body: {**body, "opted_out": body["opted_out"] == "yes"},
+    ),
     "withdraw": Action(
         "撤回申请",
         Form((), "撤回申请", confirm="撤回后申请不能恢复，确定撤回吗？"),
@@ -276,6 +291,23 @@ ACTIONS: dict[str, Action] = {
             note="恢复放贷需另一名风险经理审批（4.3）。",
         ),
         "/v1/regions/{0}/lending-status",
+        "/console/counties/{0}",
+        method="PUT",
+    ),
+    "message_settings": Action(
+        "还款提醒天数",
+        Form(
+            (
+                Field(
+                    "reminder_days",
+                    "到期前几天提醒",
+                    "list",
+                    hint="每行一个天数，1 至 30，最多五个",
+                ),
+            ),
+            "保存",
+        ),
+        "/v1/regions/{0}/message-settings",
         "/console/counties/{0}",
         method="PUT",
     ),

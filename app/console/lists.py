@@ -237,3 +237,33 @@ async def loan_audit(page: Page, loan_id: uuid.UUID) -> HTMLResponse:
         events=items_of(found),
         problem=found.problem,
     )
+
+
+@router.get("/messages", response_class=HTMLResponse)
+async def message_list(
+    page: Page, region: str = "", kind: str = "", everything: str = "", cursor: str = ""
+) -> HTMLResponse:
+    """短信: the texts to borrowers within the person's regions, newest first; by default only
+    those that did not or will not reach the phone (opted out, no phone, failed, undelivered):
+    the households the loan officer must tell another way."""
+    params: dict[str, Any] = {"limit": 50}
+    if region.isdigit():
+        params["region"] = region
+    if kind:
+        params["kind"] = kind
+    if not everything:
+        params["unreached"] = "true"
+    if cursor:
+        params["cursor"] = cursor
+    found = await page.api.get("/v1/messages", **params)
+    if not found.ok and found.status != 422:
+        return page.refused(found)
+    return page.page(
+        "messages.html",
+        texts=items_of(found),
+        next_cursor=found.body.get("next_cursor") if found.ok else None,
+        region=region,
+        kind=kind,
+        everything=bool(everything),
+        problem="" if found.ok else found.problem,
+    )

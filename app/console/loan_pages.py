@@ -205,8 +205,15 @@ async def county_page(page: Page, code: str) -> HTMLResponse:
         else None
     )
     collections = await page.api.get(f"/v1/collections/counties/{code}")
+    texts = await page.api.get(f"/v1/regions/{code}/message-settings") if code.isdigit() else None
     return page.page(
         "county.html",
+        reminder_days=texts.body["reminder_days"] if texts is not None and texts.ok else None,
+        texts_form=Shown(
+            ACTIONS["message_settings"].form, f"/console/do/message_settings/{code}", id="texts"
+        )
+        if page.user.has("risk_manager") and code.isdigit()
+        else None,
         code=code,
         region=region.body,
         quality=quality.body if quality is not None and quality.ok else None,

@@ -188,8 +188,12 @@ async def household(
     ratings = await page.api.get(f"/v1/households/{household_id}/ratings")
     applications = await page.api.get("/v1/applications", household_id=household_id)
     loans = await page.api.get("/v1/loans", household_id=household_id)
+    wish = await page.api.get(f"/v1/households/{household_id}/message-preference")
+    texts = await page.api.get("/v1/messages", household_id=household_id, limit=10)
     return page.page(
         "household.html",
+        wish=wish.body if wish.ok else None,
+        texts=items_of(texts),
         problem=problem,
         typed=typed or {},
         household=found.body,

@@ -76,6 +76,8 @@ class Role(StrEnum):
     finance_department = "finance_department"
     agriculture_department = "agriculture_department"
     regulator = "regulator"
+    # The SMS gateway's delivery receipts (issue 30): that call and nothing else.
+    sms_gateway = "sms_gateway"
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,8 +342,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 AnyRole = Annotated[Principal, Depends(current_principal)]
 DEPARTMENTS = frozenset({Role.finance_department, Role.agriculture_department, Role.regulator})
-# Everyone at the bank (and its core system): what a department may not reach.
-STAFF = tuple(r for r in Role if r not in DEPARTMENTS)
+# Everyone at the bank (and its core system): what a department, or the SMS gateway, may not
+# reach.
+STAFF = tuple(r for r in Role if r not in DEPARTMENTS and r is not Role.sms_gateway)
 Staff = Annotated[Principal, Depends(require(*STAFF))]
 
 

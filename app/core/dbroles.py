@@ -22,6 +22,10 @@ APPEND_ONLY = (
     "loan_recoveries",
     "attachments",
     "monitoring_reports",
+    "messages",
+    "message_receipts",
+    "message_preferences",
+    "message_runs",
 )
 READ_ONLY = ("alembic_version",)
 

@@ -78,6 +78,7 @@ NOUNS_ZH = {
     "Household member": "家庭成员",
     "Job": "任务",
     "Loan": "贷款",
+    "Message": "短信",
     "Member": "家庭成员",
     "Officer reassignment": "客户经理调整",
     "Pending extension request": "待审批的展期申请",

@@ -212,6 +212,17 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str = ""
     s3_secret_access_key: SecretStr = SecretStr("")
+    # Messages to borrowers (issue 30): the SMS gateway (`bangfu sms-sim` in development; unset,
+    # no texts are written at all), the signature carriers require at a text's head, the quiet
+    # hours (local time) when nothing is sent, the time of day the scheduled work writes the
+    # day's messages, and the day of the year (MM-DD) the yearly policy message goes out from.
+    sms_gateway_url: str = ""
+    sms_timeout_seconds: float = Field(default=5.0, gt=0)
+    sms_signature: str = Field(default="【帮扶小额信贷】", max_length=20)
+    sms_quiet_start: time = time(21, 0)
+    sms_quiet_end: time = time(8, 0)
+    sms_local_time: time = time(8, 30)
+    sms_policy_day: str = Field(default="03-15", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
     log_level: str = "INFO"
     log_json: bool = True

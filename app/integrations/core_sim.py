@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from app.core import clock
 from app.core.auth import Role, issue_token
+from app.integrations.callbacks import call_back
 
 
 class Faults(BaseModel):
@@ -104,21 +105,14 @@ class _Bank:
     def _deliver(
         self, client: httpx.Client, transfer: dict[str, Any], url: str, body: dict[str, Any]
     ) -> None:
-        for attempt in range(20):
-            try:
-                answer = client.post(
-                    url, json=body, headers={"Authorization": f"Bearer {self.token}"}
-                )
-                if answer.status_code < 500:
-                    with self.ledger.lock:
-                        self.ledger.callbacks_sent += 1
-                        transfer["callback_status"] = answer.status_code
-                    return
-                transfer["callback_error"] = f"HTTP {answer.status_code}"
-            except httpx.HTTPError as exc:
+        status, error = call_back(client, url, body, self.token)
+        with self.ledger.lock:
+            if status is not None:
+                self.ledger.callbacks_sent += 1
+                transfer["callback_status"] = status
+            else:
                 # kept on the transfer: `bangfu demo` explains a lost confirmation
-                transfer["callback_error"] = type(exc).__name__
-            time.sleep(min(0.05 * 2**attempt, 2))
+                transfer["callback_error"] = error
 
 
 def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from app.core import clock
 from app.core.settings import Settings
+from app.domain.messages import sendable_from
 
 # Answers that no retry will change: the message fails, for a person to look into.
 PERMANENT = frozenset({400, 401, 403, 404, 422})
@@ -25,6 +28,12 @@ class Sender:
     backoff_base_seconds: Callable[[Settings], float]
     backoff_cap_seconds: Callable[[Settings], float]
     permanent: frozenset[int] = PERMANENT
+    # When a message may go out at all (a borrower's quiet hours): the first moment at or after
+    # now; None, any time.
+    window: Callable[[datetime, Settings], datetime] | None = None
+
+    def sendable_from(self, now: datetime, settings: Settings) -> datetime:
+        return now if self.window is None else self.window(now, settings)
 
     def backoff(self, attempts: int, settings: Settings) -> float:
         """Seconds before the next try: doubling from the base up to the cap, with jitter."""
@@ -50,5 +59,24 @@ CORE_DISBURSEMENT = sends(
         timeout_seconds=lambda s: s.core_banking_timeout_seconds,
         backoff_base_seconds=lambda s: s.outbox_backoff_base_seconds,
         backoff_cap_seconds=lambda s: s.outbox_backoff_cap_seconds,
+    )
+)
+
+
+def _outside_quiet_hours(now: datetime, settings: Settings) -> datetime:
+    return sendable_from(
+        now.astimezone(clock.SHANGHAI), settings.sms_quiet_start, settings.sms_quiet_end
+    )
+
+
+# A text to a borrower (app/messages): the SMS gateway, never in the quiet hours.
+SMS = sends(
+    Sender(
+        kind="sms",
+        url=lambda s: s.sms_gateway_url + "/messages",
+        timeout_seconds=lambda s: s.sms_timeout_seconds,
+        backoff_base_seconds=lambda s: s.outbox_backoff_base_seconds,
+        backoff_cap_seconds=lambda s: s.outbox_backoff_cap_seconds,
+        window=_outside_quiet_hours,
     )
 )

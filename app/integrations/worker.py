@@ -38,8 +38,12 @@ def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) ->
         ).one_or_none()
         if message is None:
             return False
-        message.attempts += 1
         sender = SENDERS.get(message.kind)
+        now = clock.now(UTC)
+        if sender is not None and (later := sender.sendable_from(now, settings)) > now:
+            message.next_attempt_at = later  # not now (quiet hours): not an attempt
+            return True
+        message.attempts += 1
         error: str | None = f"no sender for the kind {message.kind}"
         permanent = True
         if sender is not None:
@@ -82,12 +86,18 @@ def _send(
 
 
 def pending(session_factory: Callable[[], Session]) -> int:
+    """Messages due now or being retried (within the longest backoff): a message held for
+    later (a text in the quiet hours) does not keep an `--until-idle` worker waiting."""
+    horizon = timedelta(seconds=get_settings().outbox_backoff_cap_seconds)
     with session_factory() as session:
         return int(
             session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= func.now() + horizon,
+                )
             )
             or 0
         )

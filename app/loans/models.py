@@ -166,6 +166,8 @@ class Loan(Base):
             postgresql_where=text(f"{OUTSTANDING} AND roster_household IS NOT NULL"),
         ),
         Index(None, "region_code", "status"),
+        # A county's loans signed on a day (the subsidy notice of each, app/messages).
+        Index("ix_loans_region_signed_on", "region_code", "signed_on"),
         # Loans closed in a period (subsidy claims read their last month-end totals).
         Index("ix_loans_closed_on", "closed_on", postgresql_where=text("closed_on IS NOT NULL")),
         # The national list by balance; the batch never writes the balance (its update is HOT).

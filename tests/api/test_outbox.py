@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -18,46 +17,17 @@ import pytest
 
 from app.core.settings import get_settings
 from tests.api.factories import Origination, Person, id_number, own_county
-from tests.conftest import _free_port
-
-BANGFU = [sys.executable, "-m", "app.cli"]
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api.simulators import BANGFU, ROOT, simulator
 
 
 @pytest.fixture()
-def core_sim() -> tuple[str, subprocess.Popen[bytes]]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            *BANGFU,
-            "core-sim",
-            "--port",
-            str(port),
-            "--error-rate",
-            "0.3",
-            "--timeout-rate",
-            "0.1",
-            "--timeout-seconds",
-            "1.0",
-            "--duplicate-callback-rate",
-            "0.2",
-            "--seed",
-            "7",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield url, process
-    process.terminate()
-    process.wait(timeout=10)
+def core_sim() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    with simulator(
+        "core-sim",
+        *("--error-rate", "0.3", "--timeout-rate", "0.1", "--timeout-seconds", "1.0"),
+        *("--duplicate-callback-rate", "0.2", "--seed", "7"),
+    ) as running:
+        yield running
 
 
 def _contracted_loans(client: httpx.Client, region: str, count: int) -> list[str]:

@@ -1,0 +1,596 @@
+"""Messages to borrowers (issue 30): the scheduled work that writes each county's texts of the
+day, the households' wishes, the gateway's receipts, and what became of each message.
+
+A text is written once: its key (kind, loan or household, period) is unique, so a second pass,
+a second scheduler racing the first, or a retry after a crash finds it written and adds
+nothing. Its outbox message (kind `sms`, app/integrations/senders.py) is written in the same
+transaction with the phone sealed, and the outbox worker delivers it at least once with its
+own idempotency key, never in the quiet hours. The phone is opened only by the worker, to
+build the gateway's request; the message keeps it masked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.batch.models import RegionBusinessDate
+from app.batch.scheduler import scheduled
+from app.core import clock
+from app.core.auth import Principal
+from app.core.pagination import keyset_page, next_cursor
+from app.core.scoping import get_scoped, prefixes_filter, readable, within
+from app.core.settings import Settings, get_settings
+from app.domain import messages as words
+from app.domain.loan_status import LoanStatus
+from app.domain.messages import MessageKind, MessageStatus, ReceiptStatus
+from app.households.models import Household, Member
+from app.integrations.models import OutboxMessage
+from app.integrations.outbox import SEALED, seal
+from app.integrations.senders import SMS
+from app.loans.models import Instalment, Loan
+from app.messages.models import Message, MessagePreference, MessageReceipt, MessageRun
+from app.regions.models import Region
+
+log = structlog.get_logger("bangfu.messages")
+
+# How far back a signing is still told by text: a scheduler stopped over a weekend catches up.
+SIGNED_WITHIN_DAYS = 3
+
+
+def outbox_key(message_id: uuid.UUID) -> str:
+    return f"sms-{message_id}"
+
+
+# --- the day's texts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A text to write: whom it is for, its words, the phone to send it to (sealed)."""
+
+    kind: MessageKind
+    subject: uuid.UUID  # the loan, or the household for the yearly message
+    household_id: uuid.UUID
+    loan_id: uuid.UUID | None
+    text: str
+    phone_encrypted: bytes | None
+    phone_masked: str | None
+    opted_out: bool
+
+
+def _phone(loan: Any) -> Any:
+    """The borrower's phone, else the head's, else any member's (a lateral row)."""
+    return (
+        select(Member.phone_encrypted, Member.phone_masked)
+        .where(Member.household_id == loan.household_id, Member.phone_encrypted.is_not(None))
+        .order_by(
+            (Member.id == loan.borrower_member_id).desc(),
+            (Member.relation == "head").desc(),
+            Member.created_at,
+        )
+        .limit(1)
+        .lateral()
+    )
+
+
+def _opted_out(household_id: Any) -> ColumnElement[bool]:
+    latest = (
+        select(MessagePreference.opted_out)
+        .where(MessagePreference.household_id == household_id)
+        .order_by(MessagePreference.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, false())
+
+
+def _candidates(query: Any, region_code: str) -> Any:
+    """`query` over a county's loans with each loan's phone and its household's wish."""
+    phone = _phone(Loan)
+    return (
+        query.select_from(Loan)
+        .add_columns(
+            Loan.id.label("loan_id"),
+            Loan.household_id,
+            Loan.contract_number,
+            phone.c.phone_encrypted,
+            phone.c.phone_masked,
+            _opted_out(Loan.household_id).label("opted_out"),
+        )
+        .outerjoin(phone, true())
+        .where(Loan.region_code == region_code)
+        # one order for every pass, so two racing passes take their keys in the same order
+        .order_by(Loan.id)
+    )
+
+
+def _not_written(kind: MessageKind, subject: Any, period: str) -> ColumnElement[bool]:
+    key = literal(f"{kind.value}:") + cast(subject, String) + f":{period}"
+    return ~exists().where(Message.key == key)
+
+
+def _drafts_of(
+    kind: MessageKind, rows: Iterable[Any], text: Callable[[Any], str], by_household: bool
+) -> list[Draft]:
+    return [
+        Draft(
+            kind=kind,
+            subject=row.household_id if by_household else row.loan_id,
+            household_id=row.household_id,
+            loan_id=row.loan_id,
+            text=text(row),
+            phone_encrypted=row.phone_encrypted,
+            phone_masked=row.phone_masked,
+            opted_out=bool(row.opted_out),
+        )
+        for row in rows
+    ]
+
+
+def subsidy_notices(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
+    """A notice for each loan signed lately that has none (a legacy contract brought over was
+    signed long ago, and had its notice on paper)."""
+    period = words.period_of(MessageKind.subsidy_notice, day)
+    rows = session.execute(
+        _candidates(
+            select(
+                Loan.principal,
+                Loan.term_months,
+                Loan.annual_rate,
+                Loan.central_subsidy_rate,
+                Loan.local_subsidy_rate,
+            ),
+            region.code,
+        ).where(
+            Loan.signed_on.between(day - timedelta(days=SIGNED_WITHIN_DAYS), day),
+            Loan.status.in_(LoanStatus.outstanding()),
+            Loan.external_ref.is_(None),
+            _not_written(MessageKind.subsidy_notice, Loan.id, period),
+        )
+    )
+    return _drafts_of(
+        MessageKind.subsidy_notice,
+        rows,
+        lambda r: words.subsidy_notice(
+            sign,
+            r.contract_number,
+            r.principal,
+            r.term_months,
+            r.annual_rate,
+            r.central_subsidy_rate,
+            r.local_subsidy_rate,
+        ),
+        by_household=False,
+    )
+
+
+def due_reminders(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
+    """A reminder for each instalment falling due the county's days ahead, still owed."""
+    dates = words.reminder_due_dates(day, tuple(region.reminder_days))
+    owed_principal = Instalment.principal_due - Instalment.principal_paid
+    owed_interest = Instalment.interest_due - Instalment.interest_paid
+    rows = session.execute(
+        _candidates(
+            select(
+                Instalment.number,
+                Instalment.due_date,
+                owed_principal.label("principal"),
+                owed_interest.label("interest"),
+            ),
+            region.code,
+        )
+        .join(
+            Instalment,
+            and_(Instalment.loan_id == Loan.id, Instalment.number == Loan.current_instalment),
+        )
+        .where(
+            Loan.status == LoanStatus.active,
+            Loan.current_due_date.in_(dates),
+            owed_principal + owed_interest > 0,
+        )
+    )
+    return _drafts_of(
+        MessageKind.due_reminder,
+        rows,
+        lambda r: words.due_reminder(
+            sign, r.contract_number, r.number, r.due_date, r.principal, r.interest
+        ),
+        by_household=False,
+    )
+
+
+def overdue_notices(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
+    """A notice for each loan on its first day overdue, then every week it stays overdue."""
+    every = words.OVERDUE_REPEAT_DAYS
+    rows = session.execute(
+        _candidates(
+            select(Loan.days_past_due, Loan.overdue_principal, Loan.overdue_interest), region.code
+        ).where(
+            Loan.status == LoanStatus.active,
+            Loan.oldest_overdue_due.is_not(None),
+            or_(
+                Loan.days_past_due == 1,
+                and_(Loan.days_past_due > 1, (Loan.days_past_due - 1) % every == 0),
+            ),
+        )
+    )
+    return _drafts_of(
+        MessageKind.overdue_notice,
+        rows,
+        lambda r: words.overdue_notice(
+            sign,
+            r.contract_number,
+            r.days_past_due,
+            r.overdue_principal,
+            r.overdue_interest,
+            region.subsidise_overdue_days,
+        ),
+        by_household=False,
+    )
+
+
+def policy_reminders(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
+    """The yearly policy and anti-fraud message to each household with a loan outstanding."""
+    rows = session.execute(
+        _candidates(select(), region.code).where(
+            Loan.status.in_(LoanStatus.outstanding()),
+            Loan.status != LoanStatus.written_off,
+        )
+    )
+    return _drafts_of(
+        MessageKind.policy_reminder,
+        rows,
+        lambda r: words.policy_reminder(sign, day.year),
+        by_household=True,
+    )
+
+
+DAILY: dict[MessageKind, Callable[[Session, Region, date, str], list[Draft]]] = {
+    MessageKind.due_reminder: due_reminders,
+    MessageKind.overdue_notice: overdue_notices,
+    MessageKind.policy_reminder: policy_reminders,
+}
+
+
+def write(session: Session, region: Region, day: date, drafts: Sequence[Draft]) -> int:
+    """Each draft not written before, as a message and (when it can be sent) its outbox
+    message; the messages written. A draft whose key is taken, by an earlier pass or by a
+    scheduler racing this one, adds nothing."""
+    if not drafts:
+        return 0
+    settings = get_settings()
+    now = clock.now(UTC)
+    count = 0
+    for start in range(0, len(drafts), CHUNK):
+        chunk = drafts[start : start + CHUNK]
+        rows = [(draft, _message_row(region.code, day, draft)) for draft in chunk]
+        written = set(
+            session.scalars(
+                insert(Message)
+                .values([row for _, row in rows])
+                .on_conflict_do_nothing(index_elements=[Message.key])
+                .returning(Message.id)
+            )
+        )
+        outbox = [
+            _outbox_row(row, draft.phone_encrypted, now, settings)
+            for draft, row in rows
+            if row["id"] in written and row["status"] == MessageStatus.queued
+        ]
+        if outbox:
+            session.execute(insert(OutboxMessage).values(outbox))
+        count += len(written)
+    return count
+
+
+# Rows a statement inserts at a time (PostgreSQL binds at most 65,535 parameters).
+CHUNK = 1000
+
+
+def _message_row(region_code: str, day: date, draft: Draft) -> dict[str, Any]:
+    status = (
+        MessageStatus.opted_out
+        if draft.opted_out
+        else MessageStatus.no_phone
+        if draft.phone_encrypted is None
+        else MessageStatus.queued
+    )
+    period = words.period_of(draft.kind, day)
+    return {
+        "id": uuid.uuid4(),
+        "key": f"{draft.kind.value}:{draft.subject}:{period}",
+        "kind": draft.kind.value,
+        "region_code": region_code,
+        "household_id": draft.household_id,
+        "loan_id": draft.loan_id,
+        "business_date": day,
+        "template": words.CURRENT_MESSAGES.code,
+        "text": draft.text,
+        "phone_masked": draft.phone_masked,
+        "status": status.value,
+    }
+
+
+def _outbox_row(
+    row: dict[str, Any], phone: bytes | None, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    assert phone is not None
+    message_id = row["id"]
+    return {
+        "id": uuid.uuid4(),
+        "kind": SMS.kind,
+        "idempotency_key": outbox_key(message_id),
+        "payload": {
+            "message_id": str(message_id),
+            "text": row["text"],
+            "receipt_url": settings.public_base_url + "/v1/messages/receipts",
+            SEALED: {"phone": seal(phone)},
+        },
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": SMS.sendable_from(now, settings),
+    }
+
+
+def _region(session: Session, code: str) -> Region:
+    return session.get(Region, code) or Region(code=code, reminder_days=[3])
+
+
+@scheduled("messages", at=lambda settings: settings.sms_local_time)
+def produce_due(
+    session_factory: Callable[[], Session], through: date, prefixes: list[str] | None
+) -> int:
+    """Scheduled: the texts of each county whose open business date is `through` (a county
+    behind is not told stale news; it is told once it has caught up that day; a county whose
+    calendar has not started, with no loan paid out yet, has nothing to remind). The subsidy
+    notices of new signings on every tick; each daily kind once per county and day (a pass
+    done is recorded and skipped unread after). The messages written."""
+    settings = get_settings()
+    if not settings.sms_gateway_url:
+        return 0  # no gateway: texts are off (nothing is written to be sent later)
+    with session_factory() as session:
+        counties = select(RegionBusinessDate.region_code).where(
+            RegionBusinessDate.open_date == through
+        )
+        if prefixes is not None:
+            counties = counties.where(prefixes_filter(prefixes, RegionBusinessDate.region_code))
+        codes = list(session.scalars(counties.order_by(RegionBusinessDate.region_code)))
+    written = 0
+    for code in codes:
+        with session_factory() as session, session.begin():
+            written += county_day(session, code, through, settings)
+    return written
+
+
+def county_day(session: Session, code: str, day: date, settings: Settings) -> int:
+    region = _region(session, code)
+    sign = settings.sms_signature
+    written = write(session, region, day, subsidy_notices(session, region, day, sign))
+    policy_on = _month_day(settings.sms_policy_day)
+    for kind, drafts in DAILY.items():
+        if kind is MessageKind.policy_reminder and not words.policy_reminder_due(day, policy_on):
+            continue
+        period = words.period_of(kind, day)
+        done = session.get(MessageRun, (code, kind.value, period))
+        if done is not None:
+            continue
+        count = write(session, region, day, drafts(session, region, day, sign))
+        session.execute(
+            insert(MessageRun)
+            .values(region_code=code, kind=kind.value, period=period, messages=count)
+            .on_conflict_do_nothing()
+        )
+        written += count
+    if written:
+        log.info("messages_written", region=code, day=str(day), messages=written)
+    return written
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
+
+
+# --- wishes, receipts, reading ----------------------------------------------------------------
+
+
+def preference(session: Session, household_id: uuid.UUID) -> MessagePreference | None:
+    return session.scalars(
+        select(MessagePreference)
+        .where(MessagePreference.household_id == household_id)
+        .order_by(MessagePreference.id.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def set_preference(
+    session: Session, principal: Principal, household_id: uuid.UUID, opted_out: bool, reason: str
+) -> MessagePreference:
+    """The household's wish, as a new row (the earlier ones kept), audited."""
+    household = get_scoped(session, Household, household_id, principal, "Household")
+    before = preference(session, household_id)
+    wish = MessagePreference(
+        household_id=household_id, opted_out=opted_out, reason=reason, set_by=principal.subject
+    )
+    session.add(wish)
+    withdrawn = _withdraw_pending(session, household_id) if opted_out else 0
+    audit.record(
+        session,
+        principal,
+        "messages.preference",
+        "household",
+        household_id,
+        region_code=household.region_code,
+        before={"opted_out": before.opted_out} if before else None,
+        after={"opted_out": opted_out, "reason": reason, "withdrawn": withdrawn},
+    )
+    session.flush()
+    return wish
+
+
+# An outbox message given up because its household opted out before it was sent.
+WITHDRAWN = "opted out"
+
+
+def _withdraw_pending(session: Session, household_id: uuid.UUID) -> int:
+    """An opt-out holds at once: the household's texts not yet sent (waiting for the morning,
+    or for a retry) are given up, their phones dropped. One the worker is sending right now
+    holds its row lock; this waits for it, and then finds it sent."""
+    keys = select(literal("sms-") + cast(Message.id, String)).where(
+        Message.household_id == household_id
+    )
+    given_up = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.idempotency_key.in_(keys))
+        .values(
+            status="failed",
+            last_error=WITHDRAWN,
+            payload=OutboxMessage.payload.op("-")(SEALED),
+        )
+        .returning(OutboxMessage.id)
+    )
+    return len(given_up.all())
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    message_id: uuid.UUID
+    status: ReceiptStatus
+    gateway_message_id: str
+    error_code: str | None
+    reported_at: datetime
+
+
+def record_receipt(session: Session, receipt: Receipt) -> tuple[MessageReceipt, bool]:
+    """The receipt kept, and whether it is new: the same receipt again (a gateway retries its
+    callbacks) answers the one kept. An unknown message is None's 404 for the caller."""
+    kept = session.execute(
+        insert(MessageReceipt)
+        .values(
+            message_id=receipt.message_id,
+            status=receipt.status.value,
+            gateway_message_id=receipt.gateway_message_id,
+            error_code=receipt.error_code,
+            reported_at=receipt.reported_at,
+        )
+        .on_conflict_do_nothing(index_elements=["message_id", "status"])
+        .returning(MessageReceipt.id)
+    ).scalar_one_or_none()
+    found = session.scalars(
+        select(MessageReceipt).where(
+            MessageReceipt.message_id == receipt.message_id,
+            MessageReceipt.status == receipt.status.value,
+        )
+    ).one()
+    return found, kept is not None
+
+
+def status_sql() -> ColumnElement[str]:
+    """What became of a message (domain.messages.MessageStatus), from its row, its outbox
+    message and its receipts, in SQL so that a list filters on it: one given up at an opt-out
+    is opted out; a delivered receipt wins over an undelivered one (a gateway may report a
+    retry's success late)."""
+    receipt = {
+        status: exists().where(
+            MessageReceipt.message_id == Message.id, MessageReceipt.status == status.value
+        )
+        for status in ReceiptStatus
+    }
+    outbox = (
+        select(
+            case(
+                (OutboxMessage.last_error == WITHDRAWN, literal(WITHDRAWN)),
+                else_=OutboxMessage.status,
+            )
+        )
+        .where(OutboxMessage.idempotency_key == literal("sms-") + cast(Message.id, String))
+        .scalar_subquery()
+    )
+    return case(
+        (Message.status.in_([s.value for s in MessageStatus.not_sent()]), Message.status),
+        (outbox == WITHDRAWN, literal(MessageStatus.opted_out.value)),
+        (receipt[ReceiptStatus.delivered], literal(MessageStatus.delivered.value)),
+        (receipt[ReceiptStatus.undelivered], literal(MessageStatus.undelivered.value)),
+        (outbox == "failed", literal(MessageStatus.failed.value)),
+        (outbox.in_(["delivered", "settled"]), literal(MessageStatus.sent.value)),
+        else_=literal(MessageStatus.queued.value),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A message with what became of it."""
+
+    message: Message
+    status: MessageStatus
+    delivered_at: datetime | None
+
+
+def listed(
+    session: Session,
+    principal: Principal,
+    *,
+    loan_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    kind: MessageKind | None = None,
+    statuses: frozenset[MessageStatus] | None = None,
+    region: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Seen], str | None]:
+    """A page of messages within the caller's regions, newest first, each with its status;
+    the cursor of the next page."""
+    status = status_sql()
+    delivered_at = (
+        select(MessageReceipt.reported_at)
+        .where(
+            MessageReceipt.message_id == Message.id,
+            MessageReceipt.status == ReceiptStatus.delivered.value,
+        )
+        .scalar_subquery()
+    )
+    query = readable(
+        select(Message).add_columns(status, delivered_at), principal, Message.region_code
+    )
+
+    if loan_id is not None:
+        query = query.where(Message.loan_id == loan_id)
+    if household_id is not None:
+        query = query.where(Message.household_id == household_id)
+    if kind is not None:
+        query = query.where(Message.kind == kind.value)
+    if region is not None:
+        query = query.where(within(Message.region_code, region))
+    if statuses is not None:
+        query = query.where(status.in_([s.value for s in statuses]))
+    found = session.execute(keyset_page(query, SORT, SORTS, Message.id, cursor, limit))
+    page = [Seen(message, MessageStatus(made), at) for message, made, at in found]
+    return page, next_cursor([s.message for s in page], SORT, SORTS, limit)
+
+
+SORT = "-created_at"
+SORTS = {"created_at": Message.created_at}
