@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.eod",
     "bench.reports",
     "bench.lists",
+    "bench.messages",
 ]
 
 if __name__ == "__main__":

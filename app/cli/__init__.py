@@ -24,6 +24,7 @@ from app.cli.commands import (
     cmd_worker,
     running_server,
 )
+from app.integrations.senders import SENDERS
 
 __all__ = ["_load_job_handlers", "build_parser", "main", "running_server"]
 
@@ -95,8 +96,14 @@ def _eod_command(sub: Subcommands) -> None:
 
 
 def _worker_command(sub: Subcommands) -> None:
-    work = sub.add_parser("worker", help="deliver outbox messages to core banking")
+    work = sub.add_parser("worker", help="deliver outbox messages (core banking, SMS gateway)")
     work.add_argument("--concurrency", type=int, default=4, help="messages delivered at a time")
+    work.add_argument(
+        "--kind",
+        action="append",
+        choices=sorted(SENDERS),
+        help="deliver only this kind of message (repeat for more); default: every kind",
+    )
     work.add_argument("--until-idle", action="store_true", help="exit when nothing is pending")
     work.add_argument("--heartbeat", default=None, help="a file touched every 10 s while alive")
     work.set_defaults(func=cmd_worker)

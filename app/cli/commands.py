@@ -217,7 +217,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     configure_logging(get_settings().log_level, get_settings().log_json)
     ensure_database_url()
     _heartbeat(args.heartbeat)
-    worker.run(get_sessionmaker(), concurrency=args.concurrency, until_idle=args.until_idle)
+    worker.run(
+        get_sessionmaker(),
+        concurrency=args.concurrency,
+        until_idle=args.until_idle,
+        kinds=tuple(args.kind) if args.kind else None,
+    )
     return 0
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, timedelta
 
 import httpx
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from app.core import clock
@@ -25,13 +25,22 @@ from app.integrations.senders import SENDERS, Sender
 log = structlog.get_logger("bangfu.worker")
 
 
-def deliver_one(session_factory: Callable[[], Session], client: httpx.Client) -> bool:
-    """Deliver the next due message, if any. True if one was handled."""
+def deliver_one(
+    session_factory: Callable[[], Session],
+    client: httpx.Client,
+    kinds: tuple[str, ...] | None = None,
+) -> bool:
+    """Deliver the next due message (of `kinds`, else of any kind), if any. True if one was
+    handled."""
     settings = get_settings()
     with session_factory() as session, session.begin():
         message = session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= func.now())
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= func.now(),
+                _of(kinds),
+            )
             .order_by(OutboxMessage.next_attempt_at)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -85,7 +94,11 @@ def _send(
     return f"HTTP {answer.status_code}", answer.status_code in sender.permanent
 
 
-def pending(session_factory: Callable[[], Session]) -> int:
+def _of(kinds: tuple[str, ...] | None) -> ColumnElement[bool]:
+    return true() if kinds is None else OutboxMessage.kind.in_(kinds)
+
+
+def pending(session_factory: Callable[[], Session], kinds: tuple[str, ...] | None = None) -> int:
     """Messages due now or being retried (within the longest backoff): a message held for
     later (a text in the quiet hours) does not keep an `--until-idle` worker waiting."""
     horizon = timedelta(seconds=get_settings().outbox_backoff_cap_seconds)
@@ -97,6 +110,7 @@ def pending(session_factory: Callable[[], Session]) -> int:
                 .where(
                     OutboxMessage.status == "pending",
                     OutboxMessage.next_attempt_at <= func.now() + horizon,
+                    _of(kinds),
                 )
             )
             or 0
@@ -110,8 +124,10 @@ def run(
     until_idle: bool = False,
     poll_seconds: float = 0.5,
     stop: threading.Event | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> None:
-    """Deliver with `concurrency` threads; with until_idle, return once nothing is pending."""
+    """Deliver with `concurrency` threads (only `kinds`, when given: a worker of its own per
+    outside system); with until_idle, return once nothing is pending."""
     stop = stop or threading.Event()
     timeout = get_settings().core_banking_timeout_seconds
 
@@ -119,13 +135,13 @@ def run(
         with httpx.Client(timeout=timeout) as client:
             while not stop.is_set():
                 try:
-                    handled = deliver_one(session_factory, client)
+                    handled = deliver_one(session_factory, client, kinds)
                 except Exception:  # the database may be restarting: keep going
                     log.exception("outbox_loop_error")
                     handled = False
                 if handled:
                     continue
-                if until_idle and pending(session_factory) == 0:
+                if until_idle and pending(session_factory, kinds) == 0:
                     return
                 time.sleep(poll_seconds)
 

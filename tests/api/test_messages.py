@@ -227,7 +227,8 @@ def sms_sim() -> Iterator[str]:
 
 
 def _worker(gateway: str, *, seconds: float | None = None, **env: str) -> str:
-    """`bangfu worker` against `gateway`: until idle, or stopped after `seconds`; its output."""
+    """`bangfu worker` for texts only (other tests' instructions to core banking are not this
+    test's) against `gateway`: until idle, or stopped after `seconds`; its output."""
     environment = {
         **os.environ,
         "SMS_GATEWAY_URL": gateway,
@@ -238,7 +239,7 @@ def _worker(gateway: str, *, seconds: float | None = None, **env: str) -> str:
         **NEVER_QUIET,
         **env,
     }
-    command = [*BANGFU, "worker", "--concurrency", "4"]
+    command = [*BANGFU, "worker", "--concurrency", "4", "--kind", "sms"]
     if seconds is None:
         done = subprocess.run(
             [*command, "--until-idle"], cwd=ROOT, env=environment, timeout=300, capture_output=True
