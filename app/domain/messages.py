@@ -34,7 +34,7 @@ class MessageKind(StrEnum):
 
 class MessageStatus(StrEnum):
     """What became of a message: fixed when it is made (queued, or not sent at all), then what
-    the outbox and the gateway's receipts say of it (app/messages/service.status_sql); a
+    the outbox and the gateway's receipts say of it (app/messages/records.status_sql); a
     delivered receipt wins over an undelivered one, as a gateway may report a retry late."""
 
     queued = "queued"  # waiting in the outbox (quiet hours, retries)

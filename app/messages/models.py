@@ -25,6 +25,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
 
+# A text's outbox message is `sms-{its id}`: the worker sends it under that idempotency key.
+OUTBOX_PREFIX = "sms-"
+
+
+def outbox_key(message_id: uuid.UUID) -> str:
+    return f"{OUTBOX_PREFIX}{message_id}"
+
 
 class Message(Base):
     """One text to a household: its words, the phone it went to (masked), and its outbox

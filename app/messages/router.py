@@ -19,7 +19,7 @@ from app.core.problems import Problem, not_found, problem_responses
 from app.core.scoping import get_scoped
 from app.domain.messages import MAX_REMINDER_DAYS, MessageKind, MessageStatus, ReceiptStatus
 from app.households.models import Household
-from app.messages import service
+from app.messages import records
 from app.messages.models import Message
 from app.regions.models import Region
 
@@ -51,7 +51,7 @@ class MessagePage(BaseModel):
     next_cursor: str | None
 
 
-def message_out(seen: service.Seen) -> MessageOut:
+def message_out(seen: records.Seen) -> MessageOut:
     m = seen.message
     return MessageOut(
         id=m.id,
@@ -89,7 +89,7 @@ def list_messages(
     statuses = frozenset(status) if status else None
     if unreached:
         statuses = (statuses or MessageStatus.unreached()) & MessageStatus.unreached()
-    page, after = service.listed(
+    page, after = records.listed(
         session,
         principal,
         loan_id=loan_id,
@@ -130,7 +130,7 @@ class PreferenceOut(BaseModel):
 def get_preference(household_id: uuid.UUID, session: DbSession, principal: Reader) -> PreferenceOut:
     """Whether the household gets texts (by default it does)."""
     get_scoped(session, Household, household_id, principal, "Household")
-    wish = service.preference(session, household_id)
+    wish = records.preference(session, household_id)
     if wish is None:
         return PreferenceOut(
             household_id=household_id, opted_out=False, reason=None, set_by=None, set_at=None
@@ -149,7 +149,7 @@ def set_preference(
     """Record the household's wish: no texts (退订), or texts again. Kept as a new entry with
     its reason (the earlier ones stay), audited. An opted-out household's messages are still
     recorded, as `opted_out`, for its loan officer to tell it another way."""
-    wish = service.set_preference(session, principal, household_id, body.opted_out, body.reason)
+    wish = records.set_preference(session, principal, household_id, body.opted_out, body.reason)
     return PreferenceOut.model_validate(wish)
 
 
@@ -263,9 +263,9 @@ def post_receipt(body: ReceiptIn, session: DbSession, _: Gateway, response: Resp
         )
     if session.get(Message, body.message_id) is None:
         raise not_found("Message")
-    kept, new = service.record_receipt(
+    kept, new = records.record_receipt(
         session,
-        service.Receipt(
+        records.Receipt(
             message_id=body.message_id,
             status=body.status,
             gateway_message_id=body.gateway_message_id,
