@@ -105,14 +105,15 @@ class _Bank:
     def _deliver(
         self, client: httpx.Client, transfer: dict[str, Any], url: str, body: dict[str, Any]
     ) -> None:
-        status, error = call_back(client, url, body, self.token)
-        with self.ledger.lock:
-            if status is not None:
+        # each failure kept on the transfer as it happens: `bangfu demo` explains a lost
+        # confirmation while the retries go on
+        status, _ = call_back(
+            client, url, body, self.token, lambda error: transfer.update(callback_error=error)
+        )
+        if status is not None:
+            with self.ledger.lock:
                 self.ledger.callbacks_sent += 1
                 transfer["callback_status"] = status
-            else:
-                # kept on the transfer: `bangfu demo` explains a lost confirmation
-                transfer["callback_error"] = error
 
 
 def create_sim(faults: Faults | None = None, seed: int | None = None) -> FastAPI:

@@ -29,6 +29,7 @@ def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
         "jobs",
         "scheduler",
         "core-sim",
+        "sms-sim",
         "objects",
         "objects-init",
     }
@@ -46,7 +47,10 @@ def test_every_process_runs_after_the_migrations_with_a_health_check() -> None:
         "migrate": {"condition": "service_completed_successfully"},
         "objects-init": {"condition": "service_completed_successfully"},
     }
-    for name in ("db", "db-replica", "objects", "api", "worker", "jobs", "scheduler", "core-sim"):
+    for name in (
+        *("db", "db-replica", "objects", "api", "worker", "jobs", "scheduler"),
+        *("core-sim", "sms-sim"),
+    ):
         assert "test" in services[name]["healthcheck"], name  # type: ignore[operator]
     assert services["core-sim"]["profiles"] == ["simulator"]
     assert "profiles" not in services["api"]
