@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from typing import cast as cast_to
 
 import structlog
 from sqlalchemy import (
     ColumnElement,
     String,
+    Table,
     and_,
     cast,
     exists,
@@ -279,24 +281,26 @@ def write(session: Session, region: Region, day: date, drafts: Sequence[Draft]) 
     for start in range(0, len(drafts), CHUNK):
         chunk = drafts[start : start + CHUNK]
         rows = [(draft, _message_row(region.code, day, draft)) for draft in chunk]
-        written = set(
-            session.scalars(
-                insert(Message)
-                .values([row for _, row in rows])
-                .on_conflict_do_nothing(index_elements=[Message.key])
-                .returning(Message.id)
-            )
-        )
+        # executemany (SQLAlchemy's "insertmanyvalues"): the statement compiled once; a
+        # multi-row VALUES was compiled anew per chunk, half the pass's time (bench.messages)
+        written = set(session.scalars(_NEW_MESSAGES, [row for _, row in rows]))
         outbox = [
             _outbox_row(row, draft.phone_encrypted, now, settings)
             for draft, row in rows
             if row["id"] in written and row["status"] == MessageStatus.queued
         ]
         if outbox:
-            session.execute(insert(OutboxMessage).values(outbox))
+            session.execute(insert(_OUTBOX), outbox)
         count += len(written)
     return count
 
+
+# Core statements over the tables (no ORM bulk step: these rows are plain values).
+_MESSAGES = cast_to(Table, Message.__table__)
+_OUTBOX = cast_to(Table, OutboxMessage.__table__)
+_NEW_MESSAGES = (
+    insert(_MESSAGES).on_conflict_do_nothing(index_elements=["key"]).returning(_MESSAGES.c.id)
+)
 
 # Rows a statement inserts at a time (PostgreSQL binds at most 65,535 parameters).
 CHUNK = 1000
