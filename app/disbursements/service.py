@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import String, func, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -28,6 +28,7 @@ from app.domain.labels import labelled
 from app.domain.loan_status import LoanStatus
 from app.eligibility import facts
 from app.households.models import Household
+from app.integrations import outbox
 from app.integrations.models import OutboxMessage
 from app.integrations.outbox import SEALED, seal
 from app.loans import lifecycle
@@ -274,14 +275,7 @@ def _stop_instruction(
     session: Session, disbursement_id: uuid.UUID, status: str, from_: tuple[str, ...]
 ) -> None:
     """The instruction is no longer delivered (its account number is dropped with it)."""
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.idempotency_key == loans.instruction_key(disbursement_id),
-            OutboxMessage.status.in_(from_),
-        )
-        .values(status=status, payload=OutboxMessage.payload.op("-")(literal(SEALED, String)))
-    )
+    outbox.stop(session, [loans.instruction_key(disbursement_id)], status, from_)
 
 
 # --- re-send and cancel (maker-checker) -------------------------------------------------------

@@ -56,11 +56,6 @@ class MessageStatus(StrEnum):
         """Every message that did not or will not reach the phone: the console's to-do."""
         return cls.not_sent() | {cls.failed, cls.undelivered}
 
-    @classmethod
-    def at_creation(cls) -> frozenset[MessageStatus]:
-        """What a message is when it is made (kept on its row; the rest is derived)."""
-        return cls.not_sent() | {cls.queued}
-
 
 class ReceiptStatus(StrEnum):
     delivered = "delivered"

@@ -6,9 +6,14 @@ message is delivered or has failed for good."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import String, literal, update
+from sqlalchemy.orm import Session
+
 from app.core.crypto import ACCOUNT, PHONE, get_cipher
+from app.integrations.models import OutboxMessage
 
 SEALED = "sealed"
 # The field a sealed value travels as, and the column context it was encrypted under.
@@ -32,3 +37,17 @@ def opened(payload: dict[str, Any]) -> dict[str, Any]:
 def unsealed(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload without its secrets: what is kept after delivery."""
     return {k: v for k, v in payload.items() if k != SEALED}
+
+
+def stop(session: Session, keys: Any, status: str, from_: Iterable[str] = ("pending",)) -> int:
+    """Messages (by idempotency key: a list, or a subquery of keys) no longer delivered: moved
+    from `from_` to `status` (core banking settled it another way, a person cancelled it, the
+    household opted out), their secrets dropped with them; how many. A message a worker is
+    sending right now holds its row lock: this waits for it, and then finds it delivered."""
+    stopped = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status.in_(tuple(from_)))
+        .values(status=status, payload=OutboxMessage.payload.op("-")(literal(SEALED, String)))
+        .returning(OutboxMessage.id)
+    )
+    return len(stopped.all())

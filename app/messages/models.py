@@ -49,7 +49,7 @@ class Message(Base):
     template: Mapped[str] = mapped_column(String(12), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     phone_masked: Mapped[str | None] = mapped_column(String(20))
-    # queued, opted_out or no_phone (domain.messages.MessageStatus.at_creation)
+    # as written: queued, or never sent (domain.messages.MessageStatus.not_sent)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     outbox_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime] = mapped_column(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, cast, exists, literal, select, update
+from sqlalchemy import ColumnElement, Select, String, case, cast, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -17,18 +18,23 @@ from app.core.pagination import keyset_page, next_cursor
 from app.core.scoping import get_scoped, readable, within
 from app.domain.messages import MessageKind, MessageStatus, ReceiptStatus
 from app.households.models import Household
+from app.integrations import outbox
 from app.integrations.models import OutboxMessage
-from app.integrations.outbox import SEALED
 from app.messages.models import OUTBOX_PREFIX, Message, MessagePreference, MessageReceipt
 
 
-def preference(session: Session, household_id: uuid.UUID) -> MessagePreference | None:
-    return session.scalars(
+def latest_wish(household_id: Any) -> Select[MessagePreference]:
+    """The household's wish in force: its latest entry."""
+    return (
         select(MessagePreference)
         .where(MessagePreference.household_id == household_id)
         .order_by(MessagePreference.id.desc())
         .limit(1)
-    ).one_or_none()
+    )
+
+
+def preference(session: Session, household_id: uuid.UUID) -> MessagePreference | None:
+    return session.scalars(latest_wish(household_id)).one_or_none()
 
 
 def set_preference(
@@ -57,27 +63,16 @@ def set_preference(
 
 
 # An outbox message given up because its household opted out before it was sent.
-WITHDRAWN = "opted out"
+WITHDRAWN = "withdrawn"
 
 
 def _withdraw_pending(session: Session, household_id: uuid.UUID) -> int:
     """An opt-out holds at once: the household's texts not yet sent (waiting for the morning,
-    or for a retry) are given up, their phones dropped. One the worker is sending right now
-    holds its row lock; this waits for it, and then finds it sent."""
+    or for a retry) are given up, their phones dropped."""
     keys = select(literal(OUTBOX_PREFIX) + cast(Message.id, String)).where(
         Message.household_id == household_id
     )
-    given_up = session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.idempotency_key.in_(keys))
-        .values(
-            status="failed",
-            last_error=WITHDRAWN,
-            payload=OutboxMessage.payload.op("-")(SEALED),
-        )
-        .returning(OutboxMessage.id)
-    )
-    return len(given_up.all())
+    return outbox.stop(session, keys, WITHDRAWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +86,8 @@ class Receipt:
 
 def record_receipt(session: Session, receipt: Receipt) -> tuple[MessageReceipt, bool]:
     """The receipt kept, and whether it is new: the same receipt again (a gateway retries its
-    callbacks) answers the one kept. An unknown message is None's 404 for the caller."""
-    kept = session.execute(
+    callbacks) answers the one kept. The message must exist (the caller answers 404)."""
+    new = session.scalars(
         insert(MessageReceipt)
         .values(
             message_id=receipt.message_id,
@@ -102,15 +97,17 @@ def record_receipt(session: Session, receipt: Receipt) -> tuple[MessageReceipt, 
             reported_at=receipt.reported_at,
         )
         .on_conflict_do_nothing(index_elements=["message_id", "status"])
-        .returning(MessageReceipt.id)
-    ).scalar_one_or_none()
-    found = session.scalars(
+        .returning(MessageReceipt)
+    ).one_or_none()
+    if new is not None:
+        return new, True
+    kept = session.scalars(
         select(MessageReceipt).where(
             MessageReceipt.message_id == receipt.message_id,
             MessageReceipt.status == receipt.status.value,
         )
     ).one()
-    return found, kept is not None
+    return kept, False
 
 
 def status_sql() -> ColumnElement[str]:
@@ -124,23 +121,18 @@ def status_sql() -> ColumnElement[str]:
         )
         for status in ReceiptStatus
     }
-    outbox = (
-        select(
-            case(
-                (OutboxMessage.last_error == WITHDRAWN, literal(WITHDRAWN)),
-                else_=OutboxMessage.status,
-            )
-        )
+    outbox_status = (
+        select(OutboxMessage.status)
         .where(OutboxMessage.idempotency_key == literal(OUTBOX_PREFIX) + cast(Message.id, String))
         .scalar_subquery()
     )
     return case(
         (Message.status.in_([s.value for s in MessageStatus.not_sent()]), Message.status),
-        (outbox == WITHDRAWN, literal(MessageStatus.opted_out.value)),
+        (outbox_status == WITHDRAWN, literal(MessageStatus.opted_out.value)),
         (receipt[ReceiptStatus.delivered], literal(MessageStatus.delivered.value)),
         (receipt[ReceiptStatus.undelivered], literal(MessageStatus.undelivered.value)),
-        (outbox == "failed", literal(MessageStatus.failed.value)),
-        (outbox.in_(["delivered", "settled"]), literal(MessageStatus.sent.value)),
+        (outbox_status == "failed", literal(MessageStatus.failed.value)),
+        (outbox_status.in_(["delivered", "settled"]), literal(MessageStatus.sent.value)),
         else_=literal(MessageStatus.queued.value),
     )
 

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.audit import service as audit
 from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
@@ -21,7 +20,7 @@ from app.domain.messages import MAX_REMINDER_DAYS, MessageKind, MessageStatus, R
 from app.households.models import Household
 from app.messages import records
 from app.messages.models import Message
-from app.regions.models import Region
+from app.regions import service as regions
 
 router = APIRouter(prefix="/v1", tags=["messages"])
 
@@ -176,10 +175,8 @@ def get_message_settings(
 ) -> MessageSettingsOut:
     """The county's reminder days (by default 3 days before each due date)."""
     principal.ensure_region(code, "Region")
-    region = session.get(Region, code)
-    return MessageSettingsOut(
-        region_code=code, reminder_days=list(region.reminder_days) if region else [3]
-    )
+    days = regions.reminder_days(regions.get_or_default(session, code))
+    return MessageSettingsOut(region_code=code, reminder_days=list(days))
 
 
 @router.put(
@@ -193,25 +190,8 @@ def set_message_settings(
     """Set the days before each due date the county's borrowers are reminded (at most five
     days, each 1 to 30), from the next day's pass on; audited."""
     principal.ensure_region(code, "Region")
-    days = sorted(set(body.reminder_days))
-    region = session.get(Region, code, with_for_update=True)
-    before = list(region.reminder_days) if region else [3]
-    if region is None:
-        region = Region(code=code, lending_status="open")
-        session.add(region)
-    region.reminder_days = days
-    audit.record(
-        session,
-        principal,
-        "region.message_settings",
-        "region",
-        code,
-        region_code=code,
-        before={"reminder_days": before},
-        after={"reminder_days": days},
-    )
-    session.flush()
-    return MessageSettingsOut(region_code=code, reminder_days=days)
+    days = regions.set_reminder_days(session, principal, code, body.reminder_days)
+    return MessageSettingsOut(region_code=code, reminder_days=list(days))
 
 
 class ReceiptIn(BaseModel):

@@ -21,15 +21,11 @@ from typing import cast as cast_to
 import structlog
 from sqlalchemy import (
     ColumnElement,
-    String,
     Table,
     and_,
-    cast,
     exists,
     false,
     func,
-    literal,
-    or_,
     select,
     true,
 )
@@ -50,6 +46,8 @@ from app.integrations.outbox import SEALED, seal
 from app.integrations.senders import SMS
 from app.loans.models import Instalment, Loan
 from app.messages.models import Message, MessagePreference, MessageRun, outbox_key
+from app.messages.records import latest_wish
+from app.regions import service as regions
 from app.regions.models import Region
 
 log = structlog.get_logger("bangfu.messages")
@@ -91,14 +89,8 @@ def _phone(loan: Any) -> Any:
 
 
 def _opted_out(household_id: Any) -> ColumnElement[bool]:
-    latest = (
-        select(MessagePreference.opted_out)
-        .where(MessagePreference.household_id == household_id)
-        .order_by(MessagePreference.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest, false())
+    wish = latest_wish(household_id).with_only_columns(MessagePreference.opted_out)
+    return func.coalesce(wish.scalar_subquery(), false())
 
 
 def _candidates(query: Any, region_code: str) -> Any:
@@ -119,11 +111,6 @@ def _candidates(query: Any, region_code: str) -> Any:
         # one order for every pass, so two racing passes take their keys in the same order
         .order_by(Loan.id)
     )
-
-
-def _not_written(kind: MessageKind, subject: Any, period: str) -> ColumnElement[bool]:
-    key = literal(f"{kind.value}:") + cast(subject, String) + f":{period}"
-    return ~exists().where(Message.key == key)
 
 
 def _drafts_of(
@@ -147,7 +134,6 @@ def _drafts_of(
 def subsidy_notices(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
     """A notice for each loan signed lately that has none (a legacy contract brought over was
     signed long ago, and had its notice on paper)."""
-    period = words.period_of(MessageKind.subsidy_notice, day)
     rows = session.execute(
         _candidates(
             select(
@@ -162,7 +148,9 @@ def subsidy_notices(session: Session, region: Region, day: date, sign: str) -> l
             Loan.signed_on.between(day - timedelta(days=SIGNED_WITHIN_DAYS), day),
             Loan.status.in_(LoanStatus.outstanding()),
             Loan.external_ref.is_(None),
-            _not_written(MessageKind.subsidy_notice, Loan.id, period),
+            ~exists().where(
+                Message.kind == MessageKind.subsidy_notice.value, Message.loan_id == Loan.id
+            ),
         )
     )
     return _drafts_of(
@@ -183,7 +171,7 @@ def subsidy_notices(session: Session, region: Region, day: date, sign: str) -> l
 
 def due_reminders(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
     """A reminder for each instalment falling due the county's days ahead, still owed."""
-    dates = words.reminder_due_dates(day, tuple(region.reminder_days))
+    dates = words.reminder_due_dates(day, regions.reminder_days(region))
     owed_principal = Instalment.principal_due - Instalment.principal_paid
     owed_interest = Instalment.interest_due - Instalment.interest_paid
     rows = session.execute(
@@ -217,30 +205,22 @@ def due_reminders(session: Session, region: Region, day: date, sign: str) -> lis
 
 
 def overdue_notices(session: Session, region: Region, day: date, sign: str) -> list[Draft]:
-    """A notice for each loan on its first day overdue, then every week it stays overdue."""
-    every = words.OVERDUE_REPEAT_DAYS
+    """A notice for each loan overdue on the days the domain names (the first, then weekly)."""
     rows = session.execute(
         _candidates(
             select(Loan.days_past_due, Loan.overdue_principal, Loan.overdue_interest), region.code
-        ).where(
-            Loan.status == LoanStatus.active,
-            Loan.oldest_overdue_due.is_not(None),
-            or_(
-                Loan.days_past_due == 1,
-                and_(Loan.days_past_due > 1, (Loan.days_past_due - 1) % every == 0),
-            ),
-        )
+        ).where(Loan.status == LoanStatus.active, Loan.oldest_overdue_due.is_not(None))
     )
     return _drafts_of(
         MessageKind.overdue_notice,
-        rows,
+        (r for r in rows if words.overdue_notice_due(r.days_past_due)),
         lambda r: words.overdue_notice(
             sign,
             r.contract_number,
             r.days_past_due,
             r.overdue_principal,
             r.overdue_interest,
-            region.subsidise_overdue_days,
+            bool(region.subsidise_overdue_days),
         ),
         by_household=False,
     )
@@ -351,10 +331,6 @@ def _outbox_row(
     }
 
 
-def _region(session: Session, code: str) -> Region:
-    return session.get(Region, code) or Region(code=code, reminder_days=[3])
-
-
 @scheduled("messages", at=lambda settings: settings.sms_local_time)
 def produce_due(
     session_factory: Callable[[], Session], through: date, prefixes: list[str] | None
@@ -382,7 +358,7 @@ def produce_due(
 
 
 def county_day(session: Session, code: str, day: date, settings: Settings) -> int:
-    region = _region(session, code)
+    region = regions.get_or_default(session, code)
     sign = settings.sms_signature
     written = write(session, region, day, subsidy_notices(session, region, day, sign))
     policy_on = _month_day(settings.sms_policy_day)

@@ -23,6 +23,7 @@ from app.decisions import service as decisions
 from app.decisions.models import Decision
 from app.domain import regional, subsidy
 from app.domain.decisions import DecisionKind
+from app.domain.messages import DEFAULT_REMINDER_DAYS
 from app.domain.money import ZERO
 from app.domain.policy import PolicyVersion
 from app.domain.schedule import add_months
@@ -42,6 +43,33 @@ def is_suspended(session: Session, region_code: str) -> bool:
 
 def get_or_default(session: Session, code: str) -> Region:
     return session.get(Region, code) or Region(code=code, lending_status=LendingStatus.open)
+
+
+def reminder_days(region: Region) -> tuple[int, ...]:
+    """The days before a due date the county's borrowers get a text (issue 30)."""
+    return tuple(region.reminder_days or DEFAULT_REMINDER_DAYS)
+
+
+def set_reminder_days(
+    session: Session, principal: Principal, code: str, days: list[int]
+) -> tuple[int, ...]:
+    """The county's reminder days, from the next day's pass on; audited (a message setting,
+    not a money one: one risk manager sets it)."""
+    region = _locked(session, code)
+    before = reminder_days(region)
+    region.reminder_days = sorted(set(days))
+    audit.record(
+        session,
+        principal,
+        "region.message_settings",
+        "region",
+        code,
+        region_code=code,
+        before={"reminder_days": list(before)},
+        after={"reminder_days": region.reminder_days},
+    )
+    session.flush()
+    return reminder_days(region)
 
 
 def history(session: Session, code: str) -> list[RegionStatusChange]:

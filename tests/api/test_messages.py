@@ -363,7 +363,7 @@ def test_nothing_is_sent_in_the_quiet_hours(
     )
     assert wish.status_code == 200, wish.text
     given_up = _outbox(database_url, county)
-    assert {g["status"] for g in given_up} == {"failed"}
+    assert {g["status"] for g in given_up} == {"withdrawn"}
     assert all("sealed" not in g["payload"] for g in given_up)
     read = svc.client.get(
         "/v1/messages", params={"loan_id": loan["id"]}, headers=svc.flow.officer
