@@ -23,6 +23,7 @@ from app.batch.router import router as batches_router
 from app.collections.router import router as collections_router
 from app.console.admin import router as console_sessions_router
 from app.console.router import install as install_console
+from app.core import db
 from app.core.auth import current_principal
 from app.core.headers import SecurityHeadersMiddleware, allow_inline_scripts
 from app.core.logging import configure_logging
@@ -174,6 +175,8 @@ def create_app() -> FastAPI:
         app.include_router(router)
     # the console's pages after the API's routes: an API request is matched before them
     install_console(app)
+    if unmet := db.STATEMENT_READS - db.LOOP_OPERATIONS:  # their connections are asyncio's
+        raise RuntimeError(f"statement reads not run on the event loop: {sorted(unmet)}")
     # every feature has registered its four-eyes handlers by now: the table of who asks and
     # who decides each kind goes under the decisions tag
     for tag in app.openapi_tags or []:

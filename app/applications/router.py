@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.applications import contract, officers, reads, schemas, service
 from app.applications.models import Application, ApplicationEvaluation, Investigation
 from app.core.auth import Principal, Reader, Role, require
-from app.core.deps import DbSession
+from app.core.deps import DbSession, on_the_loop
 from app.core.i18n import Said
 from app.core.problems import Problem, problem_responses
 from app.domain import subsidy
@@ -125,6 +125,7 @@ def _location(response: Response, application: Application) -> None:
     status_code=201,
     responses=problem_responses(403, 404, 409),
 )
+@on_the_loop
 def submit_application(
     body: schemas.ApplicationIn, session: DbSession, principal: Officer, response: Response
 ) -> schemas.ApplicationOut:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -72,30 +73,37 @@ def make_engine(
     autocommit: bool = False,
     name: str = "bangfu",
     timeout_seconds: int = 5,
+    on_the_loop: bool = False,
 ) -> Engine:
     """An engine as the service connects: its statement timeout and time zone, pools of
     DB_POOL_SIZE, `read_only` connections refusing writes, `autocommit` ones sending no BEGIN.
     No ping before each use (a round trip per request): a connection that has gone (the
     database restarted) fails its first statement, the pool renews every connection older
     than that, a read is read again and a write answers 503 (nothing committed, its
-    Idempotency-Key makes the retry safe)."""
+    Idempotency-Key makes the retry safe).
+
+    `on_the_loop`: psycopg's asyncio connection behind SQLAlchemy's greenlet bridge, for the
+    operations in `LOOP_OPERATIONS`. The engine returned is still used as a plain one, but only
+    from code run by `greenlet_spawn` on the event loop (app/core/deps.py `on_the_loop`)."""
     settings = get_settings()
     options = f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=Asia/Shanghai"
     if read_only:
         options += " -c default_transaction_read_only=on"
-    return create_engine(
-        sqlalchemy_url(libpq_url),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+    arguments: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
-        pool_pre_ping=False,
-        pool_timeout=timeout_seconds,
-        connect_args={
+        "pool_pre_ping": False,
+        "pool_timeout": timeout_seconds,
+        "connect_args": {
             "options": options,
             "connect_timeout": timeout_seconds,
             "application_name": name,
         },
-    )
+    }
+    if on_the_loop:
+        return create_async_engine(sqlalchemy_url(libpq_url), **arguments).sync_engine
+    return create_engine(sqlalchemy_url(libpq_url), **arguments)
 
 
 @lru_cache
@@ -103,19 +111,41 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=True)
 
 
-# The hottest reads, a loan and its schedule: a few statements, no cursor kept open, nothing
-# written. Each of their statements runs as a transaction of its own on a read-only connection
-# (a write there is refused by PostgreSQL), saving the BEGIN and COMMIT round trips; under READ
-# COMMITTED each statement had its own snapshot anyway. (Lists stream with server-side
-# cursors, which need a transaction block.)
+# Operations whose handler runs on the event loop, its database I/O awaited, instead of in the
+# thread pool: the hottest and shortest (submitting an application, a loan and its schedule),
+# where handing the request to a thread and back (twice for a write: the handler, then the
+# commit) was a fifth of the API's CPU (py-spy; bench.figures, docs/benchmarks.md). Everything
+# else keeps the thread pool, so a long export or a PDF never holds the loop. A handler joins
+# by `app.core.deps.on_the_loop`, which adds its name here.
+LOOP_OPERATIONS: set[str] = set()
+
+# Of those, the hottest reads, a loan and its schedule: a few statements, no cursor kept open,
+# nothing written. Each of their statements runs as a transaction of its own on a read-only
+# connection (a write there is refused by PostgreSQL), saving the BEGIN and COMMIT round trips;
+# under READ COMMITTED each statement had its own snapshot anyway. (Lists stream with
+# server-side cursors, which need a transaction block.)
 STATEMENT_READS = frozenset({"get_loan", "get_schedule"})
+
+
+@lru_cache
+def get_loop_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for `LOOP_OPERATIONS` on the primary, on connections of their own pool."""
+    engine = make_engine(database_url(), name="bangfu-loop", on_the_loop=True)
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
 @lru_cache
 def get_read_sessionmaker() -> sessionmaker[Session]:
     """Sessions for `STATEMENT_READS`: autocommit, read-only connections of their own pool."""
-    engine = make_engine(database_url(), read_only=True, autocommit=True, name="bangfu-reads")
+    engine = make_engine(
+        database_url(), read_only=True, autocommit=True, name="bangfu-reads", on_the_loop=True
+    )
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def runs_on_the_loop(session: Session) -> bool:
+    """Whether the session's connection is asyncio's (used only from `greenlet_spawn`)."""
+    return bool(session.get_bind().dialect.is_async)
 
 
 def reset_engine() -> None:
@@ -124,9 +154,11 @@ def reset_engine() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
-    if get_read_sessionmaker.cache_info().currsize:
-        get_read_sessionmaker().kw["bind"].dispose()
-    get_read_sessionmaker.cache_clear()
+    for made in (get_loop_sessionmaker, get_read_sessionmaker):
+        if made.cache_info().currsize:
+            # their connections belong to a loop that may have ended: let them go unclosed
+            made().kw["bind"].dispose(close=False)
+        made.cache_clear()
     from app.core import replica  # the standby's engine and state go with the primary's
 
     standby = replica.replica_sessionmaker()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from app.core.db import LOOP_OPERATIONS
 from app.core.middleware import session_of
+from app.core.uow import in_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 async def get_session(request: Request) -> Session:
@@ -17,3 +24,18 @@ async def get_session(request: Request) -> Session:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+
+
+def on_the_loop(handler: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """A plain handler run on the event loop, its session's I/O awaited on an asyncio
+    connection, instead of in the thread pool (`db.LOOP_OPERATIONS` says why and which). Its
+    session must be a `DbSession` argument; a session opened before routing (an
+    Idempotency-Key's look-up) is a thread's, and the handler then runs in a thread as usual."""
+    LOOP_OPERATIONS.add(handler.__name__)
+
+    @functools.wraps(handler)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = next(v for v in kwargs.values() if isinstance(v, Session))
+        return await in_session(session, functools.partial(handler, *args, **kwargs))
+
+    return run

@@ -184,18 +184,16 @@ class UnitOfWorkMiddleware:
 
         try:
             if idem is not None:
-                early = await anyio.to_thread.run_sync(_idempotency_gate, uow, idem, request)
+                early = await uow.run(lambda: _idempotency_gate(uow, idem, request))
                 if early is not None:
-                    await anyio.to_thread.run_sync(lambda: uow.close(rollback=True))
+                    await uow.run(lambda: uow.close(rollback=True))
                     await early(scope, replay_receive, send)
                     return
             await self.app(scope, replay_receive, buffer)
-            if uow.statement_read:  # no transaction to end: the connection goes back, no I/O
-                _finish(uow, idem, status, buffered, scope)
-            elif uow.opened:  # one thread hop to end the transaction
-                await anyio.to_thread.run_sync(_finish, uow, idem, status, buffered, scope)
+            if uow.opened:  # one hand-off to end the transaction (on the loop: no thread)
+                await uow.run(lambda: _finish(uow, idem, status, buffered, scope))
         except Exception as exc:
-            await anyio.to_thread.run_sync(lambda: _close_quietly(uow))
+            await uow.run(lambda: _close_quietly(uow))
             if not primary_only and _read_again(scope, uow, exc):
                 # the standby failed this read, or a pooled connection had gone (the database
                 # restarted; the pool is renewed): read once more on the primary

@@ -1,19 +1,35 @@
 """The request's unit of work: its database session, opened on first use on the primary, on a
 streaming standby for a read it may serve (app/core/replica.py), or on a read-only connection
-for the hottest reads (`db.STATEMENT_READS`). The middleware (app/core/middleware.py) commits it
-or rolls it back before the client hears the answer."""
+for the hottest reads (`db.STATEMENT_READS`); an asyncio connection for the operations run on
+the event loop (`db.LOOP_OPERATIONS`). The middleware (app/core/middleware.py) commits it or
+rolls it back, through `run`, before the client hears the answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
 from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 from starlette.types import Scope
 
 from app.core import replica
 from app.core.auth import decode_token
-from app.core.db import STATEMENT_READS, get_engine, get_read_sessionmaker, get_sessionmaker
+from app.core.db import (
+    LOOP_OPERATIONS,
+    STATEMENT_READS,
+    get_engine,
+    get_loop_sessionmaker,
+    get_read_sessionmaker,
+    get_sessionmaker,
+    runs_on_the_loop,
+)
 from app.core.metrics import READS
 from app.core.problems import Problem
 from app.core.settings import get_settings
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -25,7 +41,6 @@ class UnitOfWork:
         self._scope = scope
         self._primary_only = primary_only
         self.on_standby = False
-        self.statement_read = False  # autocommit and read-only: nothing to commit or undo
 
     @property
     def session(self) -> Session:
@@ -36,9 +51,8 @@ class UnitOfWork:
     def _primary_session(self) -> Session:
         route = getattr(self._scope.get("route"), "name", None)
         if route in STATEMENT_READS and self._scope["method"] == "GET":
-            self.statement_read = True
             return get_read_sessionmaker()()
-        return get_sessionmaker()()
+        return (get_loop_sessionmaker if route in LOOP_OPERATIONS else get_sessionmaker)()()
 
     def _standby_session(self) -> Session | None:
         if self._primary_only or not replica.routed(self._scope):
@@ -56,6 +70,11 @@ class UnitOfWork:
     def opened(self) -> bool:
         return self._session is not None
 
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work`, which uses this session: on the loop if its connection is asyncio's, else in
+        the thread pool."""
+        return await in_session(self._session, work)
+
     def commit(self) -> None:
         if self._session is not None:
             self._session.commit()
@@ -65,6 +84,14 @@ class UnitOfWork:
             if rollback:
                 self._session.rollback()
             self._session.close()
+
+
+async def in_session(session: Session | None, work: Callable[[], T]) -> T:
+    """Run `work` where the session's I/O may happen: on the loop under `greenlet_spawn` for an
+    asyncio connection (`LOOP_OPERATIONS`), otherwise in the thread pool (blocking I/O)."""
+    if session is not None and runs_on_the_loop(session):
+        return await greenlet_spawn(work)
+    return await anyio.to_thread.run_sync(work)
 
 
 def caller_of(scope: Scope) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.core import clock, tables
 from app.core.auth import LoanReader, Principal, Role, require
-from app.core.deps import DbSession
+from app.core.deps import DbSession, on_the_loop
 from app.core.identity import region_name
 from app.core.problems import problem_responses
 from app.core.settings import get_settings
@@ -27,7 +27,7 @@ from app.domain.loan_status import LoanStatus
 from app.domain.money import ZERO
 from app.households.service import borrower_names, households_matching
 from app.loans import schemas, service, view
-from app.loans.models import Instalment, Loan
+from app.loans.models import Loan
 
 router = APIRouter(prefix="/v1", tags=["loans"])
 
@@ -80,7 +80,7 @@ def loan_out(
     )
 
 
-def _instalment_out(row: Instalment, business_date: object) -> schemas.InstalmentOut:
+def _instalment_out(row: view.ScheduleLine, business_date: object) -> schemas.InstalmentOut:
     outstanding = arithmetic.unpaid_principal(row) + arithmetic.unpaid_interest(row)
     if outstanding == ZERO:
         status = "paid"
@@ -298,6 +298,7 @@ def _loans_file(
 @router.get(
     "/loans/{loan_id}", response_model=schemas.LoanOut, responses=problem_responses(403, 404)
 )
+@on_the_loop
 def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.LoanOut:
     """Balances, days past due, risk class and subsidy to date."""
     found = view.viewed(session, principal, loan_id, whole=True)
@@ -315,6 +316,7 @@ def get_loan(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schem
     response_model=schemas.ScheduleOut,
     responses=problem_responses(403, 404),
 )
+@on_the_loop
 def get_schedule(loan_id: uuid.UUID, session: DbSession, principal: Reader) -> schemas.ScheduleOut:
     """What is due, paid and overdue per instalment, as of the region's open business date."""
     as_of, rows = view.schedule(session, principal, loan_id)

@@ -195,9 +195,23 @@ def test_database_stopped_and_restarted_under_load(tmp_path: Path) -> None:
                     refusals.append(answer.status_code)
                     assert answer.headers["content-type"].startswith("application/problem")
 
+    reads: list[int] = []
+
+    def read() -> None:
+        """A loan's schedule: an operation run on the event loop, on its own pool."""
+        with httpx.Client(base_url=base, timeout=10) as c:
+            while not stop.is_set():
+                try:
+                    answer = c.get(f"/v1/loans/{uuid.uuid4()}/schedule", headers=officer)
+                except httpx.HTTPError:
+                    continue
+                reads.append(answer.status_code)
+                time.sleep(0.02)
+
     try:
         wait_ready(base)
         workers = [threading.Thread(target=load) for _ in range(4)]
+        workers.append(threading.Thread(target=read))
         for w in workers:
             w.start()
         time.sleep(1.5)
@@ -220,6 +234,9 @@ def test_database_stopped_and_restarted_under_load(tmp_path: Path) -> None:
         api.wait(timeout=20)
     assert acknowledged and 503 in refusals
     assert set(refusals) <= {503}, refusals
+    # the loop's reads: refused while the database was down, answered before and after
+    assert set(reads) == {404, 503}, set(reads)
+    assert reads[0] == 404 and reads[-1] == 404, (reads[:3], reads[-3:])
     with psycopg.connect(url) as conn:
         stored = {str(r[0]) for r in conn.execute("SELECT id FROM households")}
         orphans = conn.execute(

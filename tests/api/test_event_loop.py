@@ -1,0 +1,107 @@
+"""The operations run on the event loop (app/core/db.py `LOOP_OPERATIONS`): their database I/O
+is awaited, so one of them waiting on PostgreSQL holds up no other request, and they answer as
+the thread pool's operations do (an idempotent retry, a refusal, a rollback)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from app.core import db
+from app.core.auth import Role
+from app.main import create_app
+from tests.api.factories import Origination, Servicing
+from tests.conftest import TokenFactory
+
+COUNTY = "520102"
+
+
+def _waiting_on_a_lock(database_url: str, application_name: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = %s AND wait_event_type = 'Lock'",
+            (application_name,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_submission_waiting_on_the_database_holds_up_no_other_request(
+    client: httpx.Client, database_url: str
+) -> None:
+    flow = Origination(client, region=COUNTY)
+    _, household = flow.ready_household()
+    loan = Servicing(flow).active_loan()
+    answers: list[httpx.Response] = []
+    with psycopg.connect(database_url) as locker:
+        # inserts into applications wait; reads go on
+        locker.execute("LOCK TABLE applications IN SHARE MODE")
+        submitting = threading.Thread(target=lambda: answers.append(flow.apply(household)))
+        submitting.start()
+        deadline = time.monotonic() + 10
+        while _waiting_on_a_lock(database_url, "bangfu-loop") == 0:
+            assert time.monotonic() < deadline, "the submission never reached the lock"
+            time.sleep(0.05)
+        # the same process answers other operations, on the loop and in threads, meanwhile
+        with httpx.Client(base_url=str(client.base_url), timeout=5) as other:
+            officer = flow.officer
+            assert other.get(f"/v1/loans/{loan['id']}/schedule", headers=officer).is_success
+            assert other.get(f"/v1/loans/{loan['id']}", headers=officer).is_success
+            assert other.get("/v1/applications?limit=1", headers=officer).is_success
+            assert other.get("/health/live").is_success
+        assert not answers  # still waiting
+        locker.rollback()
+    submitting.join(timeout=30)
+    assert answers[0].status_code == 201, answers[0].text
+    assert answers[0].json()["household_id"] == household["id"]
+
+
+def test_a_submission_on_the_loop_is_idempotent_and_a_refusal_writes_nothing(
+    client: httpx.Client, auth: TokenFactory, database_url: str
+) -> None:
+    flow = Origination(client, region=COUNTY)
+    _, household = flow.ready_household()
+    body: dict[str, Any] = {
+        "household_id": household["id"],
+        "applicant_member_id": household["members"][0]["id"],
+        "amount": "30000.00",
+        "term_months": 12,
+        "purpose": "livestock",
+        "purpose_detail": "扩大养殖",
+        "repayment_method": "equal_installment",
+    }
+    key = {**flow.officer, "Idempotency-Key": str(uuid.uuid4())}
+    first = client.post("/v1/applications", json=body, headers=key)
+    again = client.post("/v1/applications", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    # outside the officer's regions: refused, and nothing written by the loop's transaction
+    elsewhere = auth(Role.loan_officer, regions=["110101"], sub="elsewhere")
+    refused = client.post("/v1/applications", json=body, headers=elsewhere)
+    assert refused.status_code == 404
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM applications WHERE household_id = %s", (household["id"],)
+        ).fetchone()
+    assert row == (1,)
+
+
+def test_the_service_will_not_start_with_a_statement_read_off_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A statement read's connection is asyncio's: run in a thread, it would fail at its first
+    read, so an operation named a statement read but not run on the loop stops the start."""
+    create_app()
+    assert db.STATEMENT_READS <= db.LOOP_OPERATIONS
+    monkeypatch.setattr(db, "LOOP_OPERATIONS", db.LOOP_OPERATIONS - {"get_schedule"})
+    with pytest.raises(RuntimeError, match="get_schedule"):
+        create_app()
