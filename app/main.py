@@ -175,8 +175,9 @@ def create_app() -> FastAPI:
         app.include_router(router)
     # the console's pages after the API's routes: an API request is matched before them
     install_console(app)
-    if unmet := db.STATEMENT_READS - db.LOOP_OPERATIONS:  # their connections are asyncio's
-        raise RuntimeError(f"statement reads not run on the event loop: {sorted(unmet)}")
+    # the statement reads' and writes' connections are asyncio's, and only they run on the loop
+    if unmet := db.LOOP_OPERATIONS ^ (db.STATEMENT_READS | db.STATEMENT_WRITES):
+        raise RuntimeError(f"not both on the event loop and a statement read or write: {unmet}")
     # every feature has registered its four-eyes handlers by now: the table of who asks and
     # who decides each kind goes under the decisions tag
     for tag in app.openapi_tags or []:

@@ -208,7 +208,8 @@ def trial(
 
 def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) -> Submitted:
     """Two statements: the facts (one read), then the application, its evaluation and its
-    audit event (one write). The objects returned are not in the session: the request ends."""
+    audit event (one write, the last: on the event loop it commits as it runs,
+    `db.STATEMENT_WRITES`). The objects returned are not in the session: the request ends."""
     state = _applicants_household(session, principal, body.household_id, body.applicant_member_id)
     today = state.business_date
     refuse_if_suspended(state, body.applicant_member_id, today)

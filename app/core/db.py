@@ -14,12 +14,14 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Connection,
     CursorResult,
     DateTime,
     Engine,
     MetaData,
     bindparam,
     create_engine,
+    event,
     func,
 )
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
@@ -116,22 +118,26 @@ def get_sessionmaker() -> sessionmaker[Session]:
 # where handing the request to a thread and back (twice for a write: the handler, then the
 # commit) was a fifth of the API's CPU (py-spy; bench.figures, docs/benchmarks.md). Everything
 # else keeps the thread pool, so a long export or a PDF never holds the loop. A handler joins
-# by `app.core.deps.on_the_loop`, which adds its name here.
+# by `app.core.deps.on_the_loop`, which adds its name here; each is a statement read or a
+# statement write (the service will not start otherwise).
 LOOP_OPERATIONS: set[str] = set()
 
-# Of those, the hottest reads, a loan and its schedule: a few statements, no cursor kept open,
-# nothing written. Each of their statements runs as a transaction of its own on a read-only
-# connection (a write there is refused by PostgreSQL), saving the BEGIN and COMMIT round trips;
-# under READ COMMITTED each statement had its own snapshot anyway. (Lists stream with
-# server-side cursors, which need a transaction block.)
+# Statement reads, a loan and its schedule: a few statements, no cursor kept open, nothing
+# written. Each statement runs as a transaction of its own on a read-only connection (a write
+# there is refused by PostgreSQL), saving the BEGIN and COMMIT round trips; under READ
+# COMMITTED each statement had its own snapshot anyway. (Lists stream with server-side
+# cursors, which need a transaction block.)
 STATEMENT_READS = frozenset({"get_loan", "get_schedule"})
 
-
-@lru_cache
-def get_loop_sessionmaker() -> sessionmaker[Session]:
-    """Sessions for `LOOP_OPERATIONS` on the primary, on connections of their own pool."""
-    engine = make_engine(database_url(), name="bangfu-loop", on_the_loop=True)
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+# Statement writes, submitting an application: the operation reads, then writes everything
+# with one statement (the application, its evaluation, its audit event and its four-eyes
+# request in one WITH … INSERT), which commits as it runs: atomic as every statement is, and
+# two of the four round trips (BEGIN and COMMIT) saved, a fifth more submissions a second
+# (bench.figures). What follows the write is building the answer. The connection refuses a
+# second write in one request (`SecondWriteError`), so a later change cannot split what one
+# statement keeps whole. With an Idempotency-Key, the answer is stored in the write's own
+# transaction: the request is then served in the thread pool, as every other write.
+STATEMENT_WRITES = frozenset({"submit_application"})
 
 
 @lru_cache
@@ -141,6 +147,39 @@ def get_read_sessionmaker() -> sessionmaker[Session]:
         database_url(), read_only=True, autocommit=True, name="bangfu-reads", on_the_loop=True
     )
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+@lru_cache
+def get_write_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for `STATEMENT_WRITES`: autocommit connections of their own pool, allowing one
+    writing statement each time one is taken from the pool."""
+    engine = make_engine(database_url(), autocommit=True, name="bangfu-writes", on_the_loop=True)
+    refuse_a_second_write(engine)
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+class SecondWriteError(RuntimeError):
+    """A statement write's connection was asked for a second writing statement."""
+
+
+_WROTE = "bangfu_wrote"
+
+
+def refuse_a_second_write(engine: Engine) -> None:
+    """Between taking a connection from the pool and giving it back, one statement that is not a
+    SELECT may run on it; a second raises `SecondWriteError` before it is sent."""
+
+    @event.listens_for(engine, "checkout")
+    def _taken(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _once(conn: Connection, _cursor: Any, statement: str, *_: Any, **__: Any) -> None:
+        if statement.lstrip()[:6].upper() == "SELECT":
+            return
+        if conn.info.get(_WROTE):
+            raise SecondWriteError("a statement write's connection wrote a second time")
+        conn.info[_WROTE] = True
 
 
 def runs_on_the_loop(session: Session) -> bool:
@@ -154,7 +193,7 @@ def reset_engine() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
-    for made in (get_loop_sessionmaker, get_read_sessionmaker):
+    for made in (get_read_sessionmaker, get_write_sessionmaker):
         if made.cache_info().currsize:
             # their connections belong to a loop that may have ended: let them go unclosed
             made().kw["bind"].dispose(close=False)

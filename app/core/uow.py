@@ -1,8 +1,9 @@
 """The request's unit of work: its database session, opened on first use on the primary, on a
-streaming standby for a read it may serve (app/core/replica.py), or on a read-only connection
-for the hottest reads (`db.STATEMENT_READS`); an asyncio connection for the operations run on
-the event loop (`db.LOOP_OPERATIONS`). The middleware (app/core/middleware.py) commits it or
-rolls it back, through `run`, before the client hears the answer."""
+streaming standby for a read it may serve (app/core/replica.py), or, for the operations run on
+the event loop, on an asyncio connection: read-only for the hottest reads (`db.STATEMENT_READS`),
+autocommit for the hottest write (`db.STATEMENT_WRITES`). The middleware
+(app/core/middleware.py) commits it or rolls it back, through `run`, before the client hears
+the answer."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from starlette.types import Scope
 from app.core import replica
 from app.core.auth import decode_token
 from app.core.db import (
-    LOOP_OPERATIONS,
     STATEMENT_READS,
+    STATEMENT_WRITES,
     get_engine,
-    get_loop_sessionmaker,
     get_read_sessionmaker,
     get_sessionmaker,
+    get_write_sessionmaker,
     runs_on_the_loop,
 )
 from app.core.metrics import READS
@@ -52,7 +53,9 @@ class UnitOfWork:
         route = getattr(self._scope.get("route"), "name", None)
         if route in STATEMENT_READS and self._scope["method"] == "GET":
             return get_read_sessionmaker()()
-        return (get_loop_sessionmaker if route in LOOP_OPERATIONS else get_sessionmaker)()()
+        if route in STATEMENT_WRITES:
+            return get_write_sessionmaker()()
+        return get_sessionmaker()()
 
     def _standby_session(self) -> Session | None:
         if self._primary_only or not replica.routed(self._scope):
@@ -88,7 +91,7 @@ class UnitOfWork:
 
 async def in_session(session: Session | None, work: Callable[[], T]) -> T:
     """Run `work` where the session's I/O may happen: on the loop under `greenlet_spawn` for an
-    asyncio connection (`LOOP_OPERATIONS`), otherwise in the thread pool (blocking I/O)."""
+    asyncio connection (`db.LOOP_OPERATIONS`), otherwise in the thread pool (blocking I/O)."""
     if session is not None and runs_on_the_loop(session):
         return await greenlet_spawn(work)
     return await anyio.to_thread.run_sync(work)

@@ -1,6 +1,7 @@
 """The operations run on the event loop (app/core/db.py `LOOP_OPERATIONS`): their database I/O
 is awaited, so one of them waiting on PostgreSQL holds up no other request, and they answer as
-the thread pool's operations do (an idempotent retry, a refusal, a rollback)."""
+the thread pool's operations do (an idempotent retry, a refusal writing nothing); a statement
+write's connection refuses a second write."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_a_submission_waiting_on_the_database_holds_up_no_other_request(
         submitting = threading.Thread(target=lambda: answers.append(flow.apply(household)))
         submitting.start()
         deadline = time.monotonic() + 10
-        while _waiting_on_a_lock(database_url, "bangfu-loop") == 0:
+        while _waiting_on_a_lock(database_url, "bangfu-writes") == 0:
             assert time.monotonic() < deadline, "the submission never reached the lock"
             time.sleep(0.05)
         # the same process answers other operations, on the loop and in threads, meanwhile
@@ -101,7 +102,24 @@ def test_the_service_will_not_start_with_a_statement_read_off_the_loop(
     """A statement read's connection is asyncio's: run in a thread, it would fail at its first
     read, so an operation named a statement read but not run on the loop stops the start."""
     create_app()
-    assert db.STATEMENT_READS <= db.LOOP_OPERATIONS
+    assert db.LOOP_OPERATIONS == db.STATEMENT_READS | db.STATEMENT_WRITES
     monkeypatch.setattr(db, "LOOP_OPERATIONS", db.LOOP_OPERATIONS - {"get_schedule"})
     with pytest.raises(RuntimeError, match="get_schedule"):
         create_app()
+
+
+def test_a_statement_writes_connection_refuses_a_second_write(database_url: str) -> None:
+    engine = db.make_engine(database_url, autocommit=True, name="second-write")
+    db.refuse_a_second_write(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            conn.exec_driver_sql("CREATE TEMPORARY TABLE written (x int)")
+            conn.exec_driver_sql("SELECT count(*) FROM written")  # reads are free
+            with pytest.raises(db.SecondWriteError):
+                conn.exec_driver_sql("INSERT INTO written VALUES (1)")
+            assert conn.exec_driver_sql("SELECT count(*) FROM written").scalar_one() == 0
+        with engine.connect() as conn:  # taken from the pool again: one write allowed anew
+            conn.exec_driver_sql("DROP TABLE IF EXISTS written")
+    finally:
+        engine.dispose()
