@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -29,13 +30,15 @@ DbSession = Annotated[Session, Depends(get_session)]
 def on_the_loop(handler: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """A plain handler run on the event loop, its session's I/O awaited on an asyncio
     connection, instead of in the thread pool (`db.LOOP_OPERATIONS` says why and which). Its
-    session must be a `DbSession` argument; a session opened before routing (an
+    session must be its `session: DbSession` argument; a session opened before routing (an
     Idempotency-Key's look-up) is a thread's, and the handler then runs in a thread as usual."""
+    if "session" not in inspect.signature(handler).parameters:
+        raise TypeError(f"{handler.__name__} has no `session: DbSession` to run on the loop")
     LOOP_OPERATIONS.add(handler.__name__)
 
     @functools.wraps(handler)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        session = next(v for v in kwargs.values() if isinstance(v, Session))
+        session: Any = kwargs["session"]  # FastAPI passes every argument by name
         return await in_session(session, functools.partial(handler, *args, **kwargs))
 
     return run

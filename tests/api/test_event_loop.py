@@ -16,6 +16,7 @@ import pytest
 
 from app.core import db
 from app.core.auth import Role
+from app.core.deps import on_the_loop
 from app.main import create_app
 from tests.api.factories import Origination, Servicing
 from tests.conftest import TokenFactory
@@ -123,3 +124,12 @@ def test_a_statement_writes_connection_refuses_a_second_write(database_url: str)
             conn.exec_driver_sql("DROP TABLE IF EXISTS written")
     finally:
         engine.dispose()
+
+
+def test_only_a_handler_with_its_session_can_run_on_the_loop() -> None:
+    def no_session(loan_id: str) -> str:
+        return loan_id
+
+    with pytest.raises(TypeError, match="no_session"):
+        on_the_loop(no_session)
+    assert "no_session" not in db.LOOP_OPERATIONS
