@@ -65,7 +65,7 @@ def test_a_submission_waiting_on_the_database_holds_up_no_other_request(
     assert answers[0].json()["household_id"] == household["id"]
 
 
-def test_a_submission_on_the_loop_is_idempotent_and_a_refusal_writes_nothing(
+def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothing(
     client: httpx.Client, auth: TokenFactory, database_url: str
 ) -> None:
     flow = Origination(client, region=COUNTY)
@@ -79,6 +79,7 @@ def test_a_submission_on_the_loop_is_idempotent_and_a_refusal_writes_nothing(
         "purpose_detail": "扩大养殖",
         "repayment_method": "equal_installment",
     }
+    # with a key, the session is opened before routing (a thread's): the handler runs in a thread
     key = {**flow.officer, "Idempotency-Key": str(uuid.uuid4())}
     first = client.post("/v1/applications", json=body, headers=key)
     again = client.post("/v1/applications", json=body, headers=key)
