@@ -529,6 +529,14 @@ def _unstorable_upload(scope: Scope, upload: Upload, binary: bool) -> bool:
     return upload.has_nul and not _is_workbook(_header(scope, b"content-type") or "", _query(scope))
 
 
+# What alone can decode to a NUL or a lone surrogate in a JSON body with no NUL byte (the only
+# such body is UTF-8: any other encoding of JSON has NUL bytes): the escapes \u0000 and
+# \uD800-\uDFFF, or a surrogate encoded as UTF-8, which json.loads lets through. A body with
+# neither is not parsed here (a false alarm, such as an escaped backslash before "u0000", is
+# parsed and judged as before).
+_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
+
+
 def _unstorable_text(scope: Scope, body: bytes) -> bool:
     """PostgreSQL stores neither NUL nor lone surrogates: refuse them at the door (422)
     rather than fail deep inside (500). Only a body the API reads is judged: another method's
@@ -543,7 +551,7 @@ def _unstorable_text(scope: Scope, body: bytes) -> bool:
         return False  # a zip file: its NULs are structure, and XML cells cannot hold one
     if b"\x00" in body:
         return True
-    if body and "json" in content_type:
+    if body and "json" in content_type and _MAYBE_UNSTORABLE.search(body):
         try:
             return _walk_strings(json.loads(body))
         except (ValueError, UnicodeDecodeError, RecursionError):

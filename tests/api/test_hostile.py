@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -63,6 +64,44 @@ def test_malformed_bodies_are_refused_and_write_nothing(
     )
     assert_problem(answer, status)
     assert count(database_url, "households") == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'"a\\u0000b"',
+        b'"\\ud800"',
+        b'"\\uDFFF"',  # upper case
+        b'"x\xed\xa0\x80"',  # a surrogate encoded as UTF-8
+        b'"\\ud83d\\ude00\\udc00"',  # a pair, then a lone low one
+    ],
+)
+def test_text_postgresql_cannot_store_is_refused_at_the_door(
+    text: bytes, client: httpx.Client, officer: dict[str, str], database_url: str
+) -> None:
+    """A household that is valid but for one text: refused by the door itself (its words),
+    however the text is written, and nothing written."""
+    before = count(database_url, "households")
+    body = json.dumps(household_body(address="@")).encode().replace(b'"@"', text)
+    answer = client.post(
+        "/v1/households",
+        content=body,
+        headers={**officer, "content-type": "application/json", "accept-language": "en"},
+    )
+    assert "NUL characters or unpaired surrogates" in str(assert_problem(answer, 422)["detail"])
+    assert count(database_url, "households") == before
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_pass_the_door(
+    client: httpx.Client, officer: dict[str, str]
+) -> None:
+    body = json.dumps(household_body(address="@")).encode()
+    body = body.replace(b'"@"', b'"\\ud83d\\ude00 \\\\u0000"')  # an emoji, then text "\u0000"
+    answer = client.post(
+        "/v1/households", content=body, headers={**officer, "content-type": "application/json"}
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["address"] == "\U0001f600 \\u0000"
 
 
 @pytest.mark.parametrize(
