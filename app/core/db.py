@@ -94,7 +94,9 @@ def make_engine(
     arguments: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_size,
-        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+        # Autocommit: no transaction is ever left open, so a connection given back to the pool
+        # is not rolled back (on the loop that call is a hand-off between greenlets).
+        **({"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}),
         "pool_pre_ping": False,
         "pool_timeout": timeout_seconds,
         "connect_args": {

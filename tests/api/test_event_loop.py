@@ -96,6 +96,18 @@ def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothi
             "SELECT count(*) FROM applications WHERE household_id = %s", (household["id"],)
         ).fetchone()
     assert row == (1,)
+    # the loop's connections are autocommit and are given back without a rollback: whatever
+    # the answer, none is left inside a transaction, and the next request is served
+    assert client.post("/v1/applications", json=body, headers=elsewhere).status_code == 404
+    unknown = {**body, "household_id": str(uuid.uuid4())}
+    assert client.post("/v1/applications", json=unknown, headers=flow.officer).status_code == 404
+    assert client.post("/v1/applications", json=body, headers=flow.officer).status_code == 201
+    with psycopg.connect(database_url) as conn:
+        states = conn.execute(
+            "SELECT DISTINCT state FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name IN ('bangfu-writes', 'bangfu-reads')"
+        ).fetchall()
+    assert states == [("idle",)]
 
 
 def test_the_service_will_not_start_with_a_statement_read_off_the_loop(
