@@ -25,6 +25,7 @@ from app.console.admin import router as console_sessions_router
 from app.console.router import install as install_console
 from app.core import db
 from app.core.auth import current_principal
+from app.core.direct import DirectRoutes, direct_routes
 from app.core.headers import SecurityHeadersMiddleware, allow_inline_scripts
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware, UnitOfWorkMiddleware
@@ -139,6 +140,7 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     _serve_docs_offline(app)
+    app.add_middleware(DirectRoutes, api=app)  # innermost: inside the unit of work
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer carries them
@@ -178,6 +180,7 @@ def create_app() -> FastAPI:
     # the statement reads' and writes' connections are asyncio's, and only they run on the loop
     if unmet := db.LOOP_OPERATIONS ^ (db.STATEMENT_READS | db.STATEMENT_WRITES):
         raise RuntimeError(f"not both on the event loop and a statement read or write: {unmet}")
+    direct_routes(app)  # refuses a direct route it would not resolve as FastAPI does
     # every feature has registered its four-eyes handlers by now: the table of who asks and
     # who decides each kind goes under the decisions tag
     for tag in app.openapi_tags or []:

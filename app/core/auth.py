@@ -259,14 +259,14 @@ def _verified(
     return Principal(subject=subject, roles=roles, regions=regions), expires
 
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from `bangfu token` or the bank's IdP")
+BEARER = HTTPBearer(auto_error=False, description="JWT from `bangfu token` or the bank's IdP")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
 # thread pool, a hop that costs more than the work.
 async def current_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized(Said("需要提供 Bearer 令牌", "A bearer token is required"))
@@ -276,7 +276,7 @@ async def current_principal(
 
 
 async def metrics_reader(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> None:
     """/metrics is not public: the scraper's METRICS_TOKEN, or a national admin's token."""
     if credentials is None or credentials.scheme.lower() != "bearer":

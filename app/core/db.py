@@ -184,6 +184,12 @@ def refuse_a_second_write(engine: Engine) -> None:
         conn.info[_WROTE] = True
 
 
+def wrote(session: Session) -> bool:
+    """Whether a statement write's connection has written since it was taken from the pool
+    (False for any other session: nothing counts its writes)."""
+    return bool(session.connection().info.get(_WROTE))
+
+
 def runs_on_the_loop(session: Session) -> bool:
     """Whether the session's connection is asyncio's (used only from `greenlet_spawn`)."""
     return bool(session.get_bind().dialect.is_async)

@@ -36,6 +36,11 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+DIRECT = Counter(
+    "bangfu_direct_requests_total",
+    "Requests to a direct route (app/core/direct.py): answered directly, or handed to FastAPI",
+    ["operation", "outcome"],
+)
 READS = Counter(
     "bangfu_routed_reads_total",
     "Reads a standby may serve (app/core/replica.py), by where they were served",

@@ -104,6 +104,20 @@ _programmes_lock = threading.Lock()
 LOCAL_SUBSIDY_POINTS = "0.01"  # the local programme every test county gets (1.6)
 
 
+def application_body(household: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A submission for the household's first member."""
+    return {
+        "household_id": household["id"],
+        "applicant_member_id": household["members"][0]["id"],
+        "amount": "50000.00",
+        "term_months": 12,
+        "purpose": "livestock",
+        "purpose_detail": "扩大肉牛养殖",
+        "repayment_method": "equal_installment",
+        **overrides,
+    }
+
+
 @dataclass
 class Origination:
     """One scenario: officer A submits and signs, reviewer B decides."""
@@ -225,16 +239,7 @@ class Origination:
         return response.json()
 
     def apply(self, household: dict[str, Any], **overrides: Any) -> httpx.Response:
-        body = {
-            "household_id": household["id"],
-            "applicant_member_id": household["members"][0]["id"],
-            "amount": "50000.00",
-            "term_months": 12,
-            "purpose": "livestock",
-            "purpose_detail": "扩大肉牛养殖",
-            "repayment_method": "equal_installment",
-            **overrides,
-        }
+        body = application_body(household, **overrides)
         return self.client.post("/v1/applications", json=body, headers=self.officer)
 
     def investigate(self, application_id: str, **overrides: Any) -> httpx.Response:

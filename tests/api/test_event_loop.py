@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any
 
 import httpx
 import psycopg
@@ -18,7 +17,7 @@ from app.core import db
 from app.core.auth import Role
 from app.core.deps import on_the_loop
 from app.main import create_app
-from tests.api.factories import Origination, Servicing
+from tests.api.factories import Origination, Servicing, application_body
 from tests.conftest import TokenFactory
 
 COUNTY = "520102"
@@ -70,15 +69,7 @@ def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothi
 ) -> None:
     flow = Origination(client, region=COUNTY)
     _, household = flow.ready_household()
-    body: dict[str, Any] = {
-        "household_id": household["id"],
-        "applicant_member_id": household["members"][0]["id"],
-        "amount": "30000.00",
-        "term_months": 12,
-        "purpose": "livestock",
-        "purpose_detail": "扩大养殖",
-        "repayment_method": "equal_installment",
-    }
+    body = application_body(household)
     # with a key, the session is opened before routing (a thread's): the handler runs in a thread
     key = {**flow.officer, "Idempotency-Key": str(uuid.uuid4())}
     first = client.post("/v1/applications", json=body, headers=key)
