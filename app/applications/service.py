@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.batch import calendar
 from app.core.auth import Principal, Role
-from app.core.db import Base, CompiledStatement, slot
+from app.core.db import Base, CompiledStatement, jsonb, slot
 from app.core.i18n import Said
 from app.core.problems import Problem, conflict, not_found
 from app.core.scoping import get_scoped
@@ -268,12 +267,12 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         {
             **{f"application_{k}": v for k, v in values.items()},
             **{f"evaluation_{k}": v for k, v in evaluation.items()},
-            "evaluation_rules": Jsonb(evaluation["rules"]),
+            "evaluation_rules": jsonb(evaluation["rules"]),
             **{f"audit_{k}": v for k, v in event.items()},
-            "audit_before": Jsonb(event["before"]),
-            "audit_after": Jsonb(event["after"]),
+            "audit_before": jsonb(event["before"]),
+            "audit_after": jsonb(event["after"]),
             **{f"decision_{k}": v for k, v in request.items()},
-            "decision_summary": Jsonb(request["summary"]),
+            "decision_summary": jsonb(request["summary"]),
         },
     ).scalar_one()
     return Submitted(
