@@ -7,6 +7,7 @@ response is a success or rolls back otherwise, before a byte of the response is 
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +18,6 @@ from pydantic_core import to_json
 from sqlalchemy import (
     BindParameter,
     Connection,
-    CursorResult,
     DateTime,
     Engine,
     MetaData,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
@@ -232,13 +233,19 @@ def jsonb(value: Any) -> Jsonb:
 
 
 class CompiledStatement:
-    """A Core statement compiled once, at import, for psycopg; executed as driver SQL.
+    """A Core statement compiled once, at import, for psycopg; executed on the driver's cursor.
 
     For the hottest statements only: SQLAlchemy's per-call work (cache key, compilation
-    lookup, bind and result processing) costs more CPU than PostgreSQL spends running them.
-    The statement is still built from the mapped tables, so a renamed column fails at import;
-    the values passed must be ones psycopg adapts itself (JSONB wrapped by `jsonb`), and rows
-    come back as psycopg gives them.
+    lookup, bind and result processing, and for driver SQL the result's metadata built anew
+    from the cursor's description) costs more CPU than PostgreSQL spends running them. The
+    statement is still built from the mapped tables, so a renamed column fails at import; the
+    values passed must be ones psycopg adapts itself (JSONB wrapped by `jsonb`).
+
+    What SQLAlchemy would do around the execution is kept, through its own hooks: the
+    connection's `before_cursor_execute` and `after_cursor_execute` listeners run (the second
+    write's guard among them, `refuse_a_second_write`; they are given no execution context),
+    and an error is SQLAlchemy's (`DBAPIError` and its kinds), the connection invalidated as
+    SQLAlchemy invalidates it, by its own handler. Rows come back whole, as named tuples.
     """
 
     def __init__(self, statement: ClauseElement) -> None:
@@ -247,6 +254,50 @@ class CompiledStatement:
         self.sql = str(compiled)
         # Values fixed in the statement (e.g. the members of an IN list).
         self.fixed = {k: v for k, v in compiled.params.items() if v is not None}
+        self._row: type[tuple[Any, ...]] | None = None  # from the first execution's columns
 
-    def execute(self, session: Session, params: Mapping[str, Any]) -> CursorResult[Any]:
-        return session.connection().exec_driver_sql(self.sql, {**self.fixed, **params})
+    def execute(self, session: Session, params: Mapping[str, Any]) -> Rows:
+        connection = session.connection()
+        sql, values = self.sql, {**self.fixed, **params}
+        cursor = connection.connection.cursor()
+        try:
+            for before in connection.dispatch.before_cursor_execute:
+                sql, values = before(connection, cursor, sql, values, None, False)
+            cursor.execute(sql, values)
+            found = cursor.fetchall()
+            for after in connection.dispatch.after_cursor_execute:
+                after(connection, cursor, sql, values, None, False)
+            row = self._row or self._row_type(cursor)
+        except Exception as e:
+            if not isinstance(e, connection.dialect.loaded_dbapi.Error):
+                cursor.close()
+                raise  # ours (a listener's refusal, say): as it is
+            # the driver's: SQLAlchemy's error, the connection invalidated if it has gone
+            connection._handle_dbapi_exception(e, sql, values, cursor, None)
+        except BaseException as e:  # cancelled mid-statement: SQLAlchemy invalidates it
+            connection._handle_dbapi_exception(e, sql, values, cursor, None)
+        cursor.close()
+        return Rows([row._make(r) for r in found])  # type: ignore[attr-defined]
+
+    def _row_type(self, cursor: Any) -> type[tuple[Any, ...]]:
+        self._row = namedtuple("Row", [c[0] for c in cursor.description])  # type: ignore[misc]
+        return self._row
+
+
+class Rows:
+    """A `CompiledStatement`'s rows."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise (NoResultFound if not self._rows else MultipleResultsFound)(
+                f"{len(self._rows)} rows where one was expected"
+            )
+        return self._rows[0][0]
