@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -107,3 +108,28 @@ class Investigation(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NewApplication:
+    """A submission's application as written (`service._SUBMITTED_COLUMNS`, and the time the
+    database gave it), for its answer: an `Application` built only to be read once was a
+    twentieth of a submission's CPU (an in-process A/B, docs/benchmarks.md). No decision yet."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    applicant_member_id: uuid.UUID
+    region_code: str
+    status: str
+    application_date: date
+    amount: Decimal
+    term_months: int
+    purpose: str
+    purpose_detail: str
+    large_production: bool
+    large_production_reason: str | None
+    large_production_category: str | None
+    repayment_method: str
+    submitted_by: str
+    officer: str
+    submitted_at: datetime

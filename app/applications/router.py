@@ -10,7 +10,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from app.applications import contract, officers, reads, schemas, service
-from app.applications.models import Application, ApplicationEvaluation, Investigation
+from app.applications.models import (
+    Application,
+    ApplicationEvaluation,
+    Investigation,
+    NewApplication,
+)
 from app.core.auth import Principal, Reader, Role, require
 from app.core.deps import DbSession, on_the_loop
 from app.core.i18n import Said
@@ -49,13 +54,13 @@ def to_out(
 
 
 def application_out(
-    application: Application,
+    application: Application | NewApplication,
     evaluation: ApplicationEvaluation | None,
     investigations: list[Investigation],
     loan_id: uuid.UUID | None,
 ) -> schemas.ApplicationOut:
     decision = None
-    if application.decided_by and application.decided_at:
+    if isinstance(application, Application) and application.decided_by and application.decided_at:
         approved = application.status in (
             schemas.ApplicationStatus.approved,
             schemas.ApplicationStatus.contracted,
@@ -115,7 +120,7 @@ def application_out(
     )
 
 
-def _location(response: Response, application: Application) -> None:
+def _location(response: Response, application: Application | NewApplication) -> None:
     response.headers["Location"] = f"/v1/applications/{application.id}"
 
 

@@ -17,7 +17,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.applications import schemas
-from app.applications.models import Application, ApplicationEvaluation, Investigation
+from app.applications.models import (
+    Application,
+    ApplicationEvaluation,
+    Investigation,
+    NewApplication,
+)
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.batch import calendar
@@ -160,7 +165,7 @@ _INSERT_SUBMISSION = _insert_submission()
 
 @dataclass(frozen=True)
 class Submitted:
-    application: Application
+    application: NewApplication
     evaluation: ApplicationEvaluation
     applicant_name: str  # as registered (the facts read it)
 
@@ -193,15 +198,19 @@ def trial(
     rules as a submission; nothing is stored (a suspended region is a failing rule here, not a
     refusal)."""
     state = _applicants_household(session, principal, body.household_id, body.applicant_member_id)
-    loan = rules.LoanRequest(
+    return rules.evaluate(
+        state.eligibility_input(body.applicant_member_id, state.business_date, _asked(body))
+    )
+
+
+def _asked(body: schemas.ApplicationIn | schemas.ApplicationTrialIn) -> rules.LoanRequest:
+    """The loan the officer asks for, as eligibility sees it: without a guarantee (1.5, 免担保)."""
+    return rules.LoanRequest(
         amount=body.amount,
         term_months=body.term_months,
         purpose=body.purpose,
         large_production=body.large_production,
         guarantee_required=False,
-    )
-    return rules.evaluate(
-        state.eligibility_input(body.applicant_member_id, state.business_date, loan)
     )
 
 
@@ -232,23 +241,17 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         "submitted_by": principal.subject,
         "officer": principal.subject,
     }
-    application = Application(**values)
-    result = rules.evaluate(
-        state.eligibility_input(
-            body.applicant_member_id,
-            today,
-            _loan_request(application, _Terms(body.amount, body.term_months)),
-        )
-    )
-    evaluation = _evaluation(application.id, "submission", today, result)
+    application_id: uuid.UUID = values["id"]
+    result = rules.evaluate(state.eligibility_input(body.applicant_member_id, today, _asked(body)))
+    evaluation = _evaluation(application_id, "submission", today, result)
     event = audit.event_values(
         principal,
         "application.submit",
         "application",
-        application.id,
-        region_code=application.region_code,
+        application_id,
+        region_code=state.region_code,
         after={
-            "status": application.status,
+            "status": S.submitted.value,
             "amount": str(body.amount),
             "eligible": result.eligible,
         },
@@ -257,12 +260,12 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
     request = decisions.ask_values(
         principal,
         DecisionKind.application,
-        application.id,
+        application_id,
         asked_state=S.submitted.value,
-        region_code=application.region_code,
-        application_id=application.id,
+        region_code=state.region_code,
+        application_id=application_id,
     )
-    application.submitted_at = _INSERT_SUBMISSION.execute(
+    submitted_at = _INSERT_SUBMISSION.execute(
         session,
         {
             **{f"application_{k}": v for k, v in values.items()},
@@ -276,7 +279,7 @@ def submit(session: Session, principal: Principal, body: schemas.ApplicationIn) 
         },
     ).scalar_one()
     return Submitted(
-        application,
+        NewApplication(**values, submitted_at=submitted_at),
         ApplicationEvaluation(**evaluation),
         state.members[body.applicant_member_id].name,
     )
@@ -435,7 +438,9 @@ def decide(
     return application, warnings or []
 
 
-def wording(application: Application, found: list[Investigation]) -> rules_.RuleResult:
+def wording(
+    application: Application | NewApplication, found: list[Investigation]
+) -> rules_.RuleResult:
     """1.8: the purpose and the investigations' findings and notes, screened for wording of
     diversion (a warning the reviewer acknowledges)."""
     return diversion.check_diversion_wording(
