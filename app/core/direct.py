@@ -211,6 +211,8 @@ async def _answer(
     route = direct.route
     scope.update(route=route, endpoint=route.endpoint, path_params={})
     request = Request(scope)
+    if message.get("more_body"):  # the unit of work gives it whole; were it not, FastAPI reads on
+        return None
     try:
         body = _json(request, message.get("body", b""))
         if body is None:
