@@ -34,7 +34,14 @@ from sqlalchemy import text
 from bench import driver
 from bench.common import ROOT, fresh_database, machine
 from bench.eod import BUSINESS_DATE
-from bench.load import PORT, pgbench_database, pgbench_run, requests, start_api
+from bench.load import (
+    PORT,
+    pgbench_database,
+    pgbench_latencies_ms,
+    pgbench_run,
+    requests,
+    start_api,
+)
 from bench.seed import seed_loans
 
 NAME = "bangfu_bench_figures"
@@ -80,6 +87,7 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
                 "127.0.0.1", PORT, seconds, half, 64, lambda n, i: submissions[i % 16]
             )
         )
+        base = pgbench_latencies_ms(pgbench, int(seconds), half)
         pairs = run(driver.run("127.0.0.1", PORT, seconds, concurrency, lambda n, i: reads))
     finally:
         api.terminate()
@@ -99,11 +107,20 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
             f" max {max(opened.latencies) * 1000:.0f} ms",
         ),
         (
+            "  (pgbench TPC-B alone at that rate, same server, next: the machine's own stalls)",
+            f"p50 {_quantile(base, 0.50):.1f} ms, p99 {_quantile(base, 0.99):.1f} ms,"
+            f" max {base[-1]:.0f} ms",
+        ),
+        (
             "read a loan and its schedule, closed loop",
             # the driver counts a pair (both requests) as one step
             f"{pairs.rps:,.0f} pairs/s (p99 {pairs.quantile_ms(99):.1f} ms a pair)",
         ),
     ]
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def _close_next_day(url: str, workers: int) -> tuple[date, int, float, float]:

@@ -20,7 +20,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -60,6 +62,23 @@ def pgbench_run(database: list[str], seconds: int) -> float:
         text=True,
     ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def pgbench_latencies_ms(database: list[str], seconds: int, rate: float) -> list[float]:
+    """Each TPC-B-like transaction's latency (ms, from its scheduled start) at a fixed `rate`,
+    8 clients: what PostgreSQL alone gives at the open loop's rate on this machine, so that a
+    stall of the server or its disk shows in the base as well as in the API's figure."""
+    *args, name = database
+    with tempfile.TemporaryDirectory() as logs:
+        rate_limited = ["-c", "8", "-j", "2", "-R", f"{rate:.0f}", "-T", str(seconds)]
+        logged = ["-l", f"--log-prefix={Path(logs) / 'tx'}"]
+        subprocess.run([*args, *rate_limited, *logged, name], check=True, capture_output=True)
+        # each line: client, transaction, latency in µs, script, epoch s, µs (+ schedule lag)
+        return sorted(
+            int(line.split()[2]) / 1000
+            for log in Path(logs).iterdir()
+            for line in log.read_text().splitlines()
+        )
 
 
 def pgbench_tps(server_url: str, seconds: int) -> float:
