@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app import apidoc
@@ -36,6 +35,7 @@ from app.core.problems import (
     RuleFailure,
     install_problem_handlers,
 )
+from app.core.routes import api_routes
 from app.core.settings import get_settings
 from app.decisions.router import router as decisions_router
 from app.decisions.router import who_decides
@@ -194,19 +194,6 @@ def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
 
 
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Every APIRoute, through included routers."""
-    found: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            found += _api_routes(route.original_router.routes)
-        elif hasattr(route, "routes"):
-            found += _api_routes(route.routes)
-    return found
-
-
 def _roles(dependant: Any) -> list[str] | None:
     """The roles a route's auth dependency allows: a list, ["*"] for any role, None if public."""
     for dependency in dependant.dependencies:
@@ -274,7 +261,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 )
     # x-roles: who may call each operation ("*": any authenticated role). The authorization
     # matrix test reads it; an operation under /v1 without it fails that test.
-    for route in _api_routes(app.routes):
+    for route in api_routes(app.routes):
         roles = _roles(route.dependant)
         for method in route.methods or ():
             operation = spec["paths"].get(route.path_format, {}).get(method.lower())

@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import auth, db
 from app.core.deps import get_session
 from app.core.metrics import DIRECT
+from app.core.routes import included
 
 # The operations served directly: the hottest write (bench/load.py's submissions).
 DIRECT_OPERATIONS = frozenset({"submit_application"})
@@ -81,8 +82,8 @@ def direct_routes(app: FastAPI) -> dict[tuple[str, str], DirectRoute]:
     """The direct routes by (method, path). Raises RuntimeError for a direct operation that
     has no route, or whose route is not one this module resolves as FastAPI would."""
     found: dict[tuple[str, str], DirectRoute] = {}
-    for route, included_with in _api_routes(app.routes):
-        if route.name not in DIRECT_OPERATIONS:
+    for route, included_with in included(app.routes):
+        if not isinstance(route, APIRoute) or route.name not in DIRECT_OPERATIONS:
             continue
         if included_with:
             raise RuntimeError(f"{route.name}: its router is included with {included_with}")
@@ -91,7 +92,7 @@ def direct_routes(app: FastAPI) -> dict[tuple[str, str], DirectRoute]:
     if missing := DIRECT_OPERATIONS - {d.route.name for d in found.values()}:
         raise RuntimeError(f"no route for the direct operations {sorted(missing)}")
     for (method, path), direct in found.items():
-        others = [r for r in _all_routes(app.routes) if _matches(r, method, path)]
+        others = [r for r, _ in included(app.routes) if _matches(r, method, path)]
         if others != [direct.route]:
             raise RuntimeError(f"{method} {path} is matched by {[_name(r) for r in others]}")
     return found
@@ -149,27 +150,6 @@ def _called(call: Any) -> str:
     ):
         return "role check"
     return repr(call)
-
-
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[tuple[APIRoute, list[Any]]]:
-    """Every APIRoute, with what the routers it is included through add (their include-time
-    dependencies and prefixes: a direct route must have none)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route, []
-        elif hasattr(route, "original_router"):  # FastAPI's included router
-            context: Any = getattr(route, "include_context")  # noqa: B009 (not typed)
-            added = [*context.dependencies, *([context.prefix] if context.prefix else [])]
-            for inner, more in _api_routes(route.original_router.routes):
-                yield inner, [*added, *more]
-
-
-def _all_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _all_routes(route.original_router.routes)
-        else:
-            yield route
 
 
 def _matches(route: BaseRoute, method: str, path: str) -> bool:
