@@ -96,7 +96,12 @@ def make_engine(
         options += " -c default_transaction_read_only=on"
     arguments: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_pool_size,
+        # On the loop, no overflow: a burst beyond the pool waits its turn for a connection (an
+        # await) instead of opening one for a request and closing it after, which cost the
+        # server a process each and made the open loop's stalls (150 a 10 s at 540/s, p99
+        # 226-390 ms; none, p99 11-15 ms: docs/benchmarks.md). A thread pool's request already
+        # holds a thread while it waits; its pools keep their overflow.
+        "max_overflow": 0 if on_the_loop else settings.db_pool_size,
         # Autocommit: no transaction is ever left open, so a connection given back to the pool
         # is not rolled back (on the loop that call is a hand-off between greenlets).
         **({"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}),

@@ -16,6 +16,7 @@ import pytest
 from app.core import db
 from app.core.auth import Role
 from app.core.deps import on_the_loop
+from app.core.settings import get_settings
 from app.main import create_app
 from tests.api.factories import Origination, Servicing, application_body
 from tests.conftest import TokenFactory
@@ -23,15 +24,19 @@ from tests.conftest import TokenFactory
 COUNTY = "520102"
 
 
-def _waiting_on_a_lock(database_url: str, application_name: str) -> int:
+def _backends(database_url: str, application_name: str, *, on_a_lock: bool = False) -> set[int]:
+    """The pids of the service's connections named `application_name` (those waiting on a lock)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND application_name = %s AND wait_event_type = 'Lock'",
-            (application_name,),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = %s AND (NOT %s OR wait_event_type = 'Lock')",
+            (application_name, on_a_lock),
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def _waiting_on_a_lock(database_url: str, application_name: str) -> int:
+    return len(_backends(database_url, application_name, on_a_lock=True))
 
 
 def test_a_submission_waiting_on_the_database_holds_up_no_other_request(
@@ -62,6 +67,59 @@ def test_a_submission_waiting_on_the_database_holds_up_no_other_request(
     submitting.join(timeout=30)
     assert answers[0].status_code == 201, answers[0].text
     assert answers[0].json()["household_id"] == household["id"]
+
+
+def test_a_burst_on_the_loop_waits_for_its_pool_s_connections_and_opens_no_more(
+    client: httpx.Client, database_url: str
+) -> None:
+    """More submissions at once than the loop's pool holds: the rest wait their turn for a
+    connection (an await) rather than opening and closing ones of their own, which made the
+    open loop's stalls (docs/benchmarks.md); the pool's connections are kept for the next. One
+    that waits past the pool's timeout (5 s) is answered 503, retry later, and writes nothing."""
+    size = get_settings().db_pool_size
+    flow = Origination(client, region=COUNTY)
+    _, household = flow.ready_household()
+    answers: list[httpx.Response] = []
+
+    def submit() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+            body = application_body(household)
+            answers.append(own.post("/v1/applications", json=body, headers=flow.officer))
+
+    def burst(held_for: float) -> set[int]:
+        """`size` + 5 submissions held at the lock together for `held_for` seconds; the pool's
+        backends meanwhile."""
+        with psycopg.connect(database_url) as locker:
+            locker.execute("LOCK TABLE applications IN SHARE MODE")
+            threads = [threading.Thread(target=submit) for _ in range(size + 5)]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 10
+            while _waiting_on_a_lock(database_url, "bangfu-writes") < size:
+                assert time.monotonic() < deadline, "the submissions never reached the lock"
+                time.sleep(0.05)
+            time.sleep(held_for)  # the five more had their time to take a connection of their own
+            backends = _backends(database_url, "bangfu-writes")
+            assert _waiting_on_a_lock(database_url, "bangfu-writes") == len(backends) == size
+            locker.rollback()
+        for thread in threads:
+            thread.join(timeout=30)
+        return backends
+
+    first = burst(held_for=6)  # past the pool's timeout: the five waiting are turned away
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] * size + [503] * 5
+    busy = next(answer for answer in answers if answer.status_code == 503)
+    assert busy.headers["retry-after"] == "2"
+    assert busy.json()["type"] == "urn:bangfu:problem:unavailable"
+    answers.clear()
+    assert burst(held_for=0.3) == first == _backends(database_url, "bangfu-writes")  # kept
+    assert [answer.status_code for answer in answers] == [201] * (size + 5)
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM applications WHERE household_id = %s", (household["id"],)
+        ).fetchone()
+    assert row == (2 * size + 5,)
 
 
 def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothing(
