@@ -67,8 +67,13 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
         submissions, reads = requests(households=16)
 
         def run(scenario: Any) -> driver.Result:
+            _checkpoint(url)
             with driver.no_collector_pauses():
                 return asyncio.run(scenario)
+
+        def pgbench_after_checkpoint(measure: Callable[..., Any], *arguments: Any) -> Any:
+            _checkpoint(url)
+            return measure(pgbench, *arguments)
 
         pairs_of_rates: list[tuple[float, float]] = []
         closed: list[driver.Result] = []
@@ -80,14 +85,16 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
                     )
                 )
             )
-            pairs_of_rates.append((closed[-1].rps, pgbench_run(pgbench, int(seconds))))
+            pairs_of_rates.append(
+                (closed[-1].rps, pgbench_after_checkpoint(pgbench_run, int(seconds)))
+            )
         half = statistics.median(rps for rps, _ in pairs_of_rates) / 2
         opened = run(
             driver.run_at_rate(
                 "127.0.0.1", PORT, seconds, half, 64, lambda n, i: submissions[i % 16]
             )
         )
-        base = pgbench_latencies_ms(pgbench, int(seconds), half)
+        base = pgbench_after_checkpoint(pgbench_latencies_ms, int(seconds), half)
         pairs = run(driver.run("127.0.0.1", PORT, seconds, concurrency, lambda n, i: reads))
     finally:
         api.terminate()
@@ -117,6 +124,15 @@ def _load(seconds: float, concurrency: int, server_url: str, rounds: int) -> lis
             f"{pairs.rps:,.0f} pairs/s (p99 {pairs.quantile_ms(99):.1f} ms a pair)",
         ),
     ]
+
+
+def _checkpoint(url: str) -> None:
+    """Each measure starts from a checkpoint: the dirty pages the one before left (pgbench's
+    writes, or the submissions') are written then rather than by the checkpointer during the
+    next measure, which would charge it the one before's I/O. pgbench, for its part, vacuums
+    its tables before each run."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
 
 
 def _quantile(ordered: list[float], q: float) -> float:
