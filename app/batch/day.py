@@ -201,7 +201,9 @@ WITH falling AS (
         current_due_date = CASE WHEN a.falling_unpaid IS NULL THEN l.current_due_date
                                 ELSE a.next_due END
     FROM amounts a
-    WHERE l.id = a.id
+    -- the county's condition again: without it the planner hashed every county's loans to
+    -- join this county's (a scan of the whole table per county-day)
+    WHERE l.id = a.id AND l.region_code = :r
 ), opened AS (
     -- a loan past due has one open case (the partial unique index): opened when it has none
     INSERT INTO collection_cases (id, loan_id, region_code, opened_on, bucket, escalated_on,
