@@ -106,7 +106,7 @@ def test_a_burst_on_the_loop_waits_for_its_pool_s_connections_and_opens_no_more(
             thread.join(timeout=30)
         return backends
 
-    first = burst(held_for=6)  # past the pool's timeout: the five waiting are turned away
+    first = burst(held_for=8)  # past the pool's timeout (5 s): the five waiting are turned away
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201] * size + [503] * 5
     busy = next(answer for answer in answers if answer.status_code == 503)
