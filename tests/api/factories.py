@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import psycopg
 from stdnum.cn import ric
 
 from app.core import clock
@@ -387,3 +388,13 @@ class Servicing:
                 "value_date": value_date.isoformat(),
             },
         )
+
+
+def applications_of(database_url: str, household_id: str) -> int:
+    """How many applications the household has in the database."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM applications WHERE household_id = %s", (household_id,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
@@ -24,7 +23,7 @@ from app.core import direct
 from app.core.auth import Role
 from app.core.problems import Problem
 from app.main import create_app
-from tests.api.factories import Origination, application_body
+from tests.api.factories import Origination, application_body, applications_of
 from tests.conftest import TokenFactory
 
 DIRECTLY = {"content-type": "application/json"}
@@ -36,15 +35,6 @@ VARYING = {"id", "submitted_at", "created_at", "updated_at", "instance", "reques
 def counted(outcome: str) -> float:
     labels = {"operation": "submit_application", "outcome": outcome}
     return REGISTRY.get_sample_value("bangfu_direct_requests_total", labels) or 0.0
-
-
-def applications_of(database_url: str, household_id: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM applications WHERE household_id = %s", (household_id,)
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def post(client: httpx.Client, body: Any, headers: dict[str, str]) -> httpx.Response:

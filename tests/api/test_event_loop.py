@@ -18,7 +18,7 @@ from app.core.auth import Role
 from app.core.deps import on_the_loop
 from app.core.settings import get_settings
 from app.main import create_app
-from tests.api.factories import Origination, Servicing, application_body
+from tests.api.factories import Origination, Servicing, application_body, applications_of
 from tests.conftest import TokenFactory
 
 COUNTY = "520102"
@@ -115,11 +115,7 @@ def test_a_burst_on_the_loop_waits_for_its_pool_s_connections_and_opens_no_more(
     answers.clear()
     assert burst(held_for=0.3) == first == _backends(database_url, "bangfu-writes")  # kept
     assert [answer.status_code for answer in answers] == [201] * (size + 5)
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM applications WHERE household_id = %s", (household["id"],)
-        ).fetchone()
-    assert row == (2 * size + 5,)
+    assert applications_of(database_url, household["id"]) == 2 * size + 5
 
 
 def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothing(
@@ -140,11 +136,7 @@ def test_an_idempotent_submission_replays_and_a_refusal_on_the_loop_writes_nothi
     elsewhere = auth(Role.loan_officer, regions=["110101"], sub="elsewhere")
     refused = client.post("/v1/applications", json=body, headers=elsewhere)
     assert refused.status_code == 404
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM applications WHERE household_id = %s", (household["id"],)
-        ).fetchone()
-    assert row == (1,)
+    assert applications_of(database_url, household["id"]) == 1
     # the loop's connections are autocommit and are given back without a rollback: whatever
     # the answer, none is left inside a transaction, and the next request is served
     assert client.post("/v1/applications", json=body, headers=elsewhere).status_code == 404
