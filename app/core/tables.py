@@ -1,7 +1,7 @@
 """Lists people take into Excel (issue 18): one table, answered as JSON, CSV (UTF-8 with a
 byte-order mark, so Excel on Chinese Windows reads it) or an .xlsx workbook, by a `format`
 parameter or the `Accept` header. Column headers are Chinese; the codes stay in their own
-columns beside their labels. Workbooks are written by XlsxWriter in constant-memory mode.
+columns beside their labels. Workbooks are written by app/core/workbook.py, a row at a time.
 """
 
 from __future__ import annotations

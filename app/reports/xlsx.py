@@ -1,6 +1,5 @@
-"""The subsidy claim as the finance departments' form (issue 18): an Excel workbook written with
-XlsxWriter in constant-memory mode (a row at a time, to a temporary file: a province's lines
-are never a sheet held in memory).
+"""The subsidy claim as the finance departments' form (issue 18): an Excel workbook written a
+row at a time to a temporary file (app/core/workbook.py), the lines as one long table.
 
 - 汇总: a row per county (its name from GB/T 2260), with the period's loan count, new and
   closed loans, balances at the period's start and end, interest accrued and collected, the
@@ -14,12 +13,12 @@ Amounts are numbers to the fen, formatted as money, so the sheet's own sums agre
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.identity import region_name
-from app.core.workbook import Book, Format, Sheet
+from app.core.workbook import Book, Cells, Format, Sheet
 from app.domain.money import ZERO
 from app.reports.form import ClaimedSums
 from app.reports.periods import Period
@@ -184,40 +183,43 @@ def _lines_sheet(
 ) -> None:
     """明细: a row per claimed loan."""
     lines.header(0, _LINE_HEADERS, styles.bold)
-    row = 1
+    money = Cells("number", styles.money)
+    columns = (
+        *[Cells()] * 6,
+        money,
+        Cells("date"),
+        Cells("number"),
+        Cells("number", styles.rate),
+        *[money] * 8,
+    )
+    last = lines.rows(1, columns, _line_rows(claims, facts))
+    lines.end_table(last)
+
+
+def _line_rows(
+    claims: list[CountyClaim], facts: dict[uuid.UUID, LoanFacts]
+) -> Iterator[tuple[object, ...]]:
     for claim in claims:
         status = STATUS_ZH.get(claim.status, claim.status)
         for line in claim.lines:
             f = facts.get(line.loan_id, _NO_FACTS)
-            lines.row(
-                row,
-                0,
-                [
-                    line.region_code,
-                    _county(f.household_region) if f.household_region else "",
-                    status,
-                    f.contract_number or str(line.loan_id),
-                    line.borrower,
-                    line.policy_version,
-                ],
+            yield (
+                line.region_code,
+                _county(f.household_region) if f.household_region else "",
+                status,
+                f.contract_number or str(line.loan_id),
+                line.borrower,
+                line.policy_version,
+                f.principal,
+                f.value_date,
+                f.term_months,
+                f.annual_rate,
+                f.balance_start,
+                f.balance_end,
+                f.interest_due,
+                f.interest_paid,
+                line.central_subsidy,
+                line.local_subsidy,
+                line.central_adjustment,
+                line.local_adjustment,
             )
-            lines.cell(row, 6, f.principal, styles.money)
-            lines.cell(row, 7, f.value_date)
-            lines.cell(row, 8, f.term_months)
-            lines.cell(row, 9, f.annual_rate, styles.rate)
-            for col, value in enumerate(
-                (
-                    f.balance_start,
-                    f.balance_end,
-                    f.interest_due,
-                    f.interest_paid,
-                    line.central_subsidy,
-                    line.local_subsidy,
-                    line.central_adjustment,
-                    line.local_adjustment,
-                ),
-                start=10,
-            ):
-                lines.cell(row, col, value, styles.money)
-            row += 1
-    lines.end_table(row - 1)

@@ -1,0 +1,178 @@
+"""The workbook module writes its cells' XML itself (app/core/workbook.py): a cell at a time
+(`Sheet.cell`) or a long table from a row template (`Sheet.rows`). Both must give the same
+file a reader sees, whatever the text holds. Read back with python-calamine, the reader the
+service itself uses for uploads, and from the sheet's own XML."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+
+from app.core import workbook
+from app.core.workbook import Book, Cells
+
+HOSTILE = [
+    "<r>bad</r>",  # XlsxWriter wrote this unescaped, as rich-text markup: a broken file
+    "<r><t>x</t></r>",
+    "_x0041_",  # a literal escape, kept literal
+    "a\x01b\x1fc\rd",  # control characters, written as _xHHHH_
+    " leading",
+    "trailing ",
+    "&amp; <t> \"quoted\" 'single'",
+    '=HYPERLINK("http://x")',
+    "欧阳长名字　全角空格",
+    "",
+]
+KINDS: list[workbook.Kind] = ["text", "number", "date", "number", "text"]
+texts = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=12),
+)
+numbers = st.one_of(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
+    st.integers(min_value=-(10**6), max_value=10**6),
+)
+dates = st.dates(min_value=date(1900, 3, 1), max_value=date(9999, 12, 31))
+VALUES = {"text": texts, "number": numbers, "date": dates}
+rows = st.lists(
+    st.tuples(*[st.one_of(st.none(), VALUES[kind]) for kind in KINDS]), min_size=0, max_size=30
+)
+
+
+def _two_ways(table: list[tuple[Any, ...]], chunk: int) -> bytes:
+    """The same header and table on sheet `cells` a cell at a time and on `rows` from the
+    template, with a line under each."""
+    book = Book()
+    money = book.style(num_format="#,##0.00")
+    columns = [Cells(kind, money if kind == "number" else None) for kind in KINDS]
+    headers = [f"列{i}" for i in range(len(KINDS))]
+    by_cell, by_rows = book.sheet("cells"), book.sheet("rows")
+    for sheet in (by_cell, by_rows):
+        sheet.header(0, headers)
+    for row, values in enumerate(table, start=1):
+        for col, (cells, value) in enumerate(zip(columns, values, strict=True)):
+            by_cell.cell(row, col, value, cells.style)
+    workbook._CHUNK, kept = chunk, workbook._CHUNK
+    try:
+        last = by_rows.rows(1, columns, table)
+    finally:
+        workbook._CHUNK = kept
+    assert last == len(table)
+    for sheet in (by_cell, by_rows):
+        sheet.end_table(last)
+        sheet.line(last + 2, "填报人：")
+    return book.bytes()
+
+
+def _sheet_xml(book: bytes, number: int) -> ElementTree.Element:
+    with zipfile.ZipFile(io.BytesIO(book)) as z:
+        return ElementTree.fromstring(z.read(f"xl/worksheets/sheet{number}.xml"))
+
+
+def _cells(root: ElementTree.Element) -> dict[str, tuple[str | None, str | None]]:
+    """Each cell's reference: its style and type."""
+    return {c.attrib["r"]: (c.get("s"), c.get("t")) for c in root.iter() if c.tag.endswith("}c")}
+
+
+def _expected(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int):
+        return float(value)
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=rows, chunk=st.integers(min_value=1, max_value=7))
+def test_a_long_table_reads_back_as_written_cell_by_cell(
+    table: list[tuple[Any, ...]], chunk: int
+) -> None:
+    book = _two_ways(table, chunk)
+    read = CalamineWorkbook.from_filelike(io.BytesIO(book))
+    by_cell = read.get_sheet_by_name("cells").to_python()
+    by_rows = read.get_sheet_by_name("rows").to_python()
+    assert by_rows == by_cell
+    for values, got in zip(table, by_rows[1:], strict=False):
+        assert [_expected(v) for v in values] == list(got) + [""] * (len(values) - len(got))
+    cell_xml, rows_xml = _sheet_xml(book, 1), _sheet_xml(book, 2)
+    assert _cells(rows_xml) == _cells(cell_xml)  # same cells, styles and types
+    widths = [
+        [col.attrib for col in root.iter() if col.tag.endswith("}col")]
+        for root in (cell_xml, rows_xml)
+    ]
+    assert widths[0] == widths[1]
+    dimension = [
+        next(e.attrib["ref"] for e in root.iter() if e.tag.endswith("}dimension"))
+        for root in (cell_xml, rows_xml)
+    ]
+    assert dimension[0] == dimension[1]
+
+
+def test_a_text_that_looks_like_markup_is_that_text_in_a_well_formed_sheet() -> None:
+    book = Book()
+    sheet = book.sheet("名单")
+    sheet.cell(0, 0, "<r>bad</r>")
+    sheet.cell(0, 1, "<r><t>injected</t></r>")
+    data = book.bytes()
+    root = _sheet_xml(data, 1)  # parses: the file is not broken
+    assert [t.text for t in root.iter() if t.tag.endswith("}t")] == [
+        "<r>bad</r>",
+        "<r><t>injected</t></r>",
+    ]
+    assert not [r for r in root.iter() if r.tag.endswith("}r")]  # no rich-text run
+    read = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("名单")
+    assert read.to_python() == [["<r>bad</r>", "<r><t>injected</t></r>"]]
+
+
+def test_what_xml_cannot_hold_is_escaped_as_excel_does() -> None:
+    book = Book()
+    book.sheet("t").rows(0, [Cells()], [("a\ufffeb\x00c",), ("x\ud800y",)])
+    data = book.bytes()
+    texts = [t.text for t in _sheet_xml(data, 1).iter() if t.tag.endswith("}t")]
+    assert texts == ["a_xFFFE_b_x0000_c", "x?y"]
+
+
+def test_a_number_column_takes_finite_numbers_only() -> None:
+    for value in (Decimal("NaN"), float("inf"), True, "12.00"):
+        sheet = Book().sheet("t")
+        with pytest.raises(ValueError, match="finite numbers"):
+            sheet.rows(0, [Cells("number")], [(Decimal("1.00"),), (value,)])
+
+
+def test_rows_go_down_and_stay_within_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    sheet = Book().sheet("t")
+    sheet.cell(3, 0, "表头")
+    with pytest.raises(ValueError, match="already written"):
+        sheet.rows(3, [Cells()], [("x",)])
+    with pytest.raises(ValueError, match="already written"):
+        sheet.cell(2, 0, "above")
+    with pytest.raises(ValueError, match="cells for 1 columns"):
+        sheet.rows(4, [Cells()], [("x", "y")])
+    monkeypatch.setattr(workbook, "ROW_LIMIT", 10)
+    with pytest.raises(ValueError, match="more than 10 rows"):
+        Book().sheet("t").rows(1, [Cells()], [("x",)] * 10)
+    with pytest.raises(ValueError, match="no cell"):
+        Book().sheet("t").cell(10, 0, "x")
+
+
+def test_a_long_text_is_cut_at_excel_s_limit_as_before() -> None:
+    book = Book()
+    book.sheet("t").rows(0, [Cells()], [("中" * 40_000,)])
+    read = CalamineWorkbook.from_filelike(io.BytesIO(book.bytes())).get_sheet_by_name("t")
+    assert read.to_python() == [["中" * 32_767]]
+
+
+def test_widths_count_a_chinese_character_twice() -> None:
+    assert workbook.shown_width("张三 4201**1234") == 15
+    assert workbook.shown_width("ｱé") == 2  # half-width katakana and a Latin letter: one each
+    assert workbook.shown_width(Decimal("-1234567.891")) == len("-1,234,567.89")
+    assert workbook.shown_width(date(2027, 3, 10)) == len("2027-03-10")
