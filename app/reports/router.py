@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.core import sheets, tables
+from app.core import sheets, tables, workbook
 from app.core.auth import Principal, Role, require
 from app.core.deps import DbSession
 from app.core.i18n import Said
@@ -100,7 +100,7 @@ def subsidy_claims(
         if wanted == "csv":
             raise _aggregates_only()
     claims = service.subsidy_claims(
-        session, principal, period_, region, with_lines=lines and wanted in ("xlsx", "json")
+        session, principal, period_, region, with_lines=lines and wanted == "json"
     )
     name = f"subsidy-claims-{period}"
     if wanted == "csv":
@@ -110,16 +110,16 @@ def subsidy_claims(
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if wanted == "xlsx":
-        codes = [c.region_code for c in claims]
+        facts = service.county_facts(session, [c.region_code for c in claims], period_)
+        sheet = form.sheet_lines(session, claims, period_) if lines else None
+        if sheet is not None and len(sheet) >= workbook.ROW_LIMIT:  # the header takes a row
+            raise _too_many_lines(len(sheet))
+        if sheet is None:
+            sums = form.claimed_sums(session, claims, period_)
+        else:
+            sums = form.ClaimedSums.of(sheet)
         return Response(
-            xlsx.claims_workbook(
-                claims,
-                period_,
-                service.loan_facts(session, codes, period_) if lines else {},
-                service.county_facts(session, codes, period_),
-                get_settings().filing_bank,
-                None if lines else form.claimed_sums(session, claims, period_),
-            ),
+            xlsx.claims_workbook(claims, period_, facts, get_settings().filing_bank, sums, sheet),
             media_type=sheets.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
@@ -341,6 +341,19 @@ def _quality_tables(out: schemas.PortfolioQualityOut) -> tuple[tables.Table, tab
         notes=_filing_notes(out.as_of),
     )
     return counties, classes
+
+
+def _too_many_lines(count: int) -> Problem:
+    return Problem(
+        422,
+        Said(
+            f"明细共 {count:,} 行，超过 Excel 单表上限 {workbook.ROW_LIMIT - 1:,} 行："
+            "请按县查看，或以 CSV 导出明细",
+            f"{count:,} lines are more than a sheet holds ({workbook.ROW_LIMIT - 1:,}):"
+            " ask by county, or export the lines as CSV",
+        ),
+        slug="too-many-lines",
+    )
 
 
 def _aggregates_only() -> Problem:

@@ -113,16 +113,21 @@ _CLOSED_IN_PERIOD = """\
     WHERE l.closed_on BETWEEN :start AND :end AND l.region_code = ANY(:regions)
       AND t.month_end < :last_end"""
 
+# The loan's balances and interest ride along for the form's lines (app/reports/form.py): its
+# balance at the previous period's end and at this one's (none once closed), and its interest
+# accrued in the period, as FACT_CTES below reads them.
 CLAIM_DELTAS = f"""
 WITH last AS (
-    SELECT loan_id, region_code, central_subsidy, local_subsidy
+    SELECT loan_id, region_code, central_subsidy, local_subsidy, interest,
+           principal_outstanding AS balance_end
     FROM loan_month_totals
     WHERE month_end = :last_end AND region_code = ANY(:regions)
     UNION ALL
-    SELECT t.loan_id, t.region_code, t.central_subsidy, t.local_subsidy
+    SELECT t.loan_id, t.region_code, t.central_subsidy, t.local_subsidy, t.interest,
+           0 AS balance_end
 {_CLOSED_IN_PERIOD}
 ), prev AS (
-    SELECT loan_id, central_subsidy, local_subsidy
+    SELECT loan_id, central_subsidy, local_subsidy, interest, principal_outstanding
     FROM loan_month_totals
     WHERE month_end = :prev_end AND region_code = ANY(:regions)
 ), adjustments AS (
@@ -138,23 +143,29 @@ WITH last AS (
            last.local_subsidy - COALESCE(prev.local_subsidy, 0)
                - COALESCE(a.local, 0) AS local_subsidy,
            COALESCE(a.central, 0) AS central_adjustment,
-           COALESCE(a.local, 0) AS local_adjustment
+           COALESCE(a.local, 0) AS local_adjustment,
+           COALESCE(prev.principal_outstanding, 0) AS balance_start,
+           last.balance_end,
+           last.interest - COALESCE(prev.interest, 0) AS interest_due
     FROM last
     LEFT JOIN prev USING (loan_id)
     LEFT JOIN adjustments a USING (loan_id)
 )
 """
+# A draft claims for the loans whose line is not all zero; its borrower as the line shows him.
+CLAIMED = """(d.central_subsidy <> 0 OR d.central_adjustment <> 0
+   OR d.local_subsidy <> 0 OR d.local_adjustment <> 0)"""
+BORROWER = "m.name || ' ' || m.id_masked"
 
 _LINES = (
     CLAIM_DELTAS
-    + """
-SELECT d.region_code, d.loan_id, m.name || ' ' || m.id_masked AS borrower, l.policy_version,
+    + f"""
+SELECT d.region_code, d.loan_id, {BORROWER} AS borrower, l.policy_version,
        d.central_subsidy, d.local_subsidy, d.central_adjustment, d.local_adjustment
 FROM deltas d
 JOIN loans l ON l.id = d.loan_id
 JOIN members m ON m.id = l.borrower_member_id
-WHERE d.central_subsidy <> 0 OR d.central_adjustment <> 0
-   OR d.local_subsidy <> 0 OR d.local_adjustment <> 0
+WHERE {CLAIMED}
 ORDER BY d.region_code, d.loan_id
 """
 )
@@ -481,27 +492,18 @@ def run_claim_export(run: Run) -> Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class LoanFacts:
-    """What the finance form shows of a claimed loan beside its subsidy."""
-
-    household_region: str
-    contract_number: str
-    principal: Decimal
-    value_date: date | None
-    term_months: int
-    annual_rate: Decimal
-    balance_start: Decimal
-    balance_end: Decimal
-    interest_due: Decimal  # contractual interest accrued in the period
-    interest_paid: Decimal  # interest of every kind collected in the period, reversals netted
-
-
-@dataclass(frozen=True, slots=True)
 class CountyFacts:
     new_loans: int  # disbursed in the period
     closed_loans: int  # repaid, renewed or recovered in the period
 
 
+# Interest of every kind collected in the period, reversals netted.
+FACT_PAID = """fact_paid AS (
+    SELECT r.loan_id, sum(r.overdue_interest + r.interest_due + r.prepayment_interest) AS paid
+    FROM repayments r JOIN loans l ON l.id = r.loan_id
+    WHERE l.region_code = ANY(:regions) AND r.value_date BETWEEN :start AND :end
+    GROUP BY r.loan_id
+)"""
 # A loan's month-end totals are cumulative: the period's interest is the last total less the
 # previous period's, a loan that closed in the period taking the total of its closing month.
 # The period's facts of each loan of the counties: its month-end totals at the previous period's
@@ -515,39 +517,11 @@ FACT_CTES = f"""fact_start AS (
 ), fact_closing AS (
     SELECT t.loan_id, t.interest
 {_CLOSED_IN_PERIOD}
-), fact_paid AS (
-    SELECT r.loan_id, sum(r.overdue_interest + r.interest_due + r.prepayment_interest) AS paid
-    FROM repayments r JOIN loans l ON l.id = r.loan_id
-    WHERE l.region_code = ANY(:regions) AND r.value_date BETWEEN :start AND :end
-    GROUP BY r.loan_id
-)"""
+), {FACT_PAID}"""
 # A loan's period interest: its last total less the previous period's (`f*` as in FACT_CTES).
 INTEREST_DUE = (
     "COALESCE(fact_end.interest, fact_closing.interest, 0) - COALESCE(fact_start.interest, 0)"
 )
-
-_FACTS = text(f"""
-WITH {FACT_CTES}
-SELECT l.id AS loan_id,
-       -- one probe of the household's key per line: joined, the planner hashed every
-       -- household in the province to find a county's (266 of 395 ms at 1,000,000 loans)
-       (SELECT h.region_code FROM households h WHERE h.id = l.household_id) AS household_region,
-       l.contract_number,
-       l.principal, l.value_date,
-       l.term_months, l.annual_rate,
-       COALESCE(fact_start.principal_outstanding, 0) AS balance_start,
-       COALESCE(fact_end.principal_outstanding, 0) AS balance_end,
-       {INTEREST_DUE} AS interest_due,
-       COALESCE(fact_paid.paid, 0) AS interest_paid
-FROM loans l
-LEFT JOIN fact_start ON fact_start.loan_id = l.id
-LEFT JOIN fact_end ON fact_end.loan_id = l.id
-LEFT JOIN fact_closing ON fact_closing.loan_id = l.id
-LEFT JOIN fact_paid ON fact_paid.loan_id = l.id
-WHERE l.region_code = ANY(:regions)
-  AND (fact_start.loan_id IS NOT NULL OR fact_end.loan_id IS NOT NULL
-       OR fact_closing.loan_id IS NOT NULL OR fact_paid.loan_id IS NOT NULL)
-""")
 
 _COUNTY_FACTS = text("""
 SELECT region_code,
@@ -556,14 +530,6 @@ SELECT region_code,
 FROM loans WHERE region_code = ANY(:regions)
 GROUP BY region_code
 """)
-
-
-def loan_facts(session: Session, codes: list[str], period: Period) -> dict[uuid.UUID, LoanFacts]:
-    rows = session.execute(_FACTS, claim_params(codes, period))
-    return {
-        row.loan_id: LoanFacts(**{k: v for k, v in row._mapping.items() if k != "loan_id"})
-        for row in rows
-    }
 
 
 def county_facts(session: Session, codes: list[str], period: Period) -> dict[str, CountyFacts]:

@@ -12,7 +12,6 @@ Amounts are numbers to the fen, formatted as money, so the sheet's own sums agre
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,9 +19,9 @@ from decimal import Decimal
 from app.core.identity import region_name
 from app.core.workbook import Book, Cells, Format, Sheet
 from app.domain.money import ZERO
-from app.reports.form import ClaimedSums
+from app.reports.form import ClaimedSums, SheetLine
 from app.reports.periods import Period
-from app.reports.service import CountyClaim, CountyFacts, LoanFacts
+from app.reports.service import CountyClaim, CountyFacts
 
 STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "paid": "已拨付"}
 
@@ -65,7 +64,6 @@ _LINE_HEADERS = (
     "地方调整",
 )
 SIGNATURES = ("填报人：", "复核人：", "负责人：", "联系电话：", "填报日期：")
-_NO_FACTS = LoanFacts("", "", ZERO, None, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
 
 
 def _county(code: str) -> str:
@@ -84,20 +82,14 @@ class _Styles:
 def claims_workbook(
     claims: Iterable[CountyClaim],
     period: Period,
-    facts: dict[uuid.UUID, LoanFacts],
     counties: dict[str, CountyFacts],
     bank_name: str,
-    sums: dict[str, ClaimedSums] | None = None,
+    sums: dict[str, ClaimedSums],
+    lines: Sequence[SheetLine] | None = None,
 ) -> bytes:
-    """The claim form: the counties' totals with the signature blocks, then the loans' lines;
-    given each county's `sums` (app/reports/form.py), the form alone, without its lines."""
+    """The claim form: the counties' totals with the signature blocks, then, given them, the
+    loans' lines (app/reports/form.py)."""
     claims = list(claims)
-    with_lines = sums is None
-    if sums is None:
-        sums = {
-            c.region_code: ClaimedSums.of([facts.get(x.loan_id, _NO_FACTS) for x in c.lines])
-            for c in claims
-        }
     book = Book()
     styles = _Styles(
         bold=book.style(bold=True),
@@ -107,8 +99,8 @@ def claims_workbook(
         rate=book.style(num_format="0.0000%"),
     )
     _totals_sheet(book.sheet("汇总"), styles, claims, period, sums, counties, bank_name)
-    if with_lines:
-        _lines_sheet(book.sheet("明细"), styles, claims, facts)
+    if lines is not None:
+        _lines_sheet(book.sheet("明细"), styles, claims, lines)
     return book.bytes()
 
 
@@ -179,10 +171,10 @@ def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> Non
 
 
 def _lines_sheet(
-    lines: Sheet, styles: _Styles, claims: list[CountyClaim], facts: dict[uuid.UUID, LoanFacts]
+    sheet: Sheet, styles: _Styles, claims: list[CountyClaim], lines: Sequence[SheetLine]
 ) -> None:
     """明细: a row per claimed loan."""
-    lines.header(0, _LINE_HEADERS, styles.bold)
+    sheet.header(0, _LINE_HEADERS, styles.bold)
     money = Cells("number", styles.money)
     columns = (
         *[Cells()] * 6,
@@ -192,34 +184,33 @@ def _lines_sheet(
         Cells("number", styles.rate),
         *[money] * 8,
     )
-    last = lines.rows(1, columns, _line_rows(claims, facts))
-    lines.end_table(last)
+    status = {c.region_code: STATUS_ZH.get(c.status, c.status) for c in claims}
+    sheet.end_table(sheet.rows(1, columns, _line_rows(status, lines)))
 
 
-def _line_rows(
-    claims: list[CountyClaim], facts: dict[uuid.UUID, LoanFacts]
-) -> Iterator[tuple[object, ...]]:
-    for claim in claims:
-        status = STATUS_ZH.get(claim.status, claim.status)
-        for line in claim.lines:
-            f = facts.get(line.loan_id, _NO_FACTS)
-            yield (
-                line.region_code,
-                _county(f.household_region) if f.household_region else "",
-                status,
-                f.contract_number or str(line.loan_id),
-                line.borrower,
-                line.policy_version,
-                f.principal,
-                f.value_date,
-                f.term_months,
-                f.annual_rate,
-                f.balance_start,
-                f.balance_end,
-                f.interest_due,
-                f.interest_paid,
-                line.central_subsidy,
-                line.local_subsidy,
-                line.central_adjustment,
-                line.local_adjustment,
-            )
+def _line_rows(status: dict[str, str], lines: Sequence[SheetLine]) -> Iterator[tuple[object, ...]]:
+    counties: dict[str, str] = {}
+    for line in lines:
+        household = line.household_region or ""
+        if household not in counties:
+            counties[household] = _county(household) if household else ""
+        yield (
+            line.region_code,
+            counties[household],
+            status[line.region_code],
+            line.contract_number or str(line.loan_id),
+            line.borrower,
+            line.policy_version,
+            line.principal,
+            line.value_date,
+            line.term_months,
+            line.annual_rate,
+            line.balance_start,
+            line.balance_end,
+            line.interest_due,
+            line.interest_paid,
+            line.central_subsidy,
+            line.local_subsidy,
+            line.central_adjustment,
+            line.local_adjustment,
+        )

@@ -1,6 +1,7 @@
 """The claim form without its lines (`lines=false`, issue 29): the same 汇总 sheet, cell for cell,
 as the form written with every loan's line, for a draft and for a submitted claim, when the
-period has opening balances, interest accrued and interest collected."""
+period has opening balances, interest accrued and interest collected. Each county's figure is
+its lines' sum, and a submitted claim's lines show the same facts as its draft's."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from python_calamine import CalamineWorkbook
 
+from app.core import workbook
 from app.core.auth import Role
 from tests.api.factories import Origination, Servicing, headers, own_county
 
@@ -39,6 +42,7 @@ def test_the_form_alone_is_the_form_with_its_lines_without_them(client: httpx.Cl
     finance = headers(Role.risk_manager, sub="finance-form", regions=[svc.flow.region])
     params = {"period": "2027Q2", "region": svc.flow.region}
 
+    lines_by_status = {}
     for status in ("草稿", "已提交"):
         whole = sheets(client, finance, **params)
         alone = sheets(client, finance, **params, lines="false")
@@ -48,11 +52,42 @@ def test_the_form_alone_is_the_form_with_its_lines_without_them(client: httpx.Cl
         county = dict(zip(header, row, strict=True))
         assert county["状态"] == status and county["申领贷款笔数"] == 2
         # a quarter with something in every column the sums fill
+        lines = [dict(zip(whole["明细"][0], r, strict=True)) for r in whole["明细"][1:]]
         for column in ("期初贷款余额", "期末贷款余额", "本期应计利息", "本期实收利息"):
             assert Decimal(str(county[column])) > 0, column
+            # the county's figure is its lines' sum
+            summed = sum(Decimal(str(line[column.replace("贷款余额", "余额")])) for line in lines)
+            assert summed == Decimal(str(county[column])), column
+        assert {line["状态"] for line in lines} == {status}
+        lines_by_status[status] = [{**line, "状态": None} for line in lines]
         submitted = client.post(
             "/v1/reports/subsidy-claims/submissions",
             headers=finance,
             json={"period": "2027Q2", "region_code": svc.flow.region},
         )
         assert submitted.status_code in (201, 409), submitted.text
+    # a submitted claim's frozen lines carry the same facts as its draft's
+    assert lines_by_status["已提交"] == lines_by_status["草稿"]
+
+
+def test_lines_beyond_what_a_sheet_holds_are_refused_not_cut(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XlsxWriter dropped the cells past a sheet's last row without a word; a claim's lines are
+    never cut short: past the sheet, the answer says so and points to CSV."""
+    svc = Servicing(Origination(client, region=own_county("56")))
+    for _ in range(2):
+        svc.active_loan(date(2027, 3, 10))
+    svc.close_through(date(2027, 6, 30))
+    finance = headers(Role.risk_manager, sub="finance-form", regions=[svc.flow.region])
+    params = {"period": "2027Q2", "region": svc.flow.region, "format": "xlsx"}
+    monkeypatch.setattr(workbook, "ROW_LIMIT", 2)  # a header and one line
+    refused = client.get("/v1/reports/subsidy-claims", params=params, headers=finance)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"] == "urn:bangfu:problem:too-many-lines"
+    assert "CSV" in refused.json()["detail"]
+    monkeypatch.undo()
+    alone = client.get(
+        "/v1/reports/subsidy-claims", params={**params, "lines": "false"}, headers=finance
+    )
+    assert alone.status_code == 200, alone.text
