@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,9 +18,9 @@ from typing import Any, Literal, get_type_hints
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core import csvsafe
+from app.core import csvsafe, workbook
 from app.core.sheets import XLSX_MEDIA_TYPE
-from app.core.workbook import Book
+from app.core.workbook import Book, Cells
 
 CSV_MEDIA_TYPE = "text/csv"
 Format = Literal["json", "csv", "xlsx"]
@@ -89,6 +89,26 @@ def csv_bytes(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+_CELLS: dict[str, workbook.Kind] = {
+    "text": "text",
+    "money": "number",
+    "percent": "number",
+    "whole": "number",
+    "date": "date",
+}
+
+
+def _shown(table: Table, sums: list[Decimal]) -> Iterator[tuple[Any, ...]]:
+    """The table's rows as its sheet shows them (an empty text an empty cell), adding up the
+    columns `in_totals` into `sums` on the way."""
+    totalled = [col for col, column in enumerate(table.columns) if column.in_totals]
+    for values in table.rows:
+        for col in totalled:
+            if isinstance(values[col], Decimal | int):
+                sums[col] += values[col]
+        yield tuple(None if value is None or value == "" else value for value in values)
+
+
 def xlsx_bytes(*tables: Table) -> bytes:
     """One sheet per table, as a clerk prints it: the title and notes, a frozen, filtered
     header row, amounts as numbers to the fen with thousands separators, dates as dates,
@@ -118,13 +138,8 @@ def xlsx_bytes(*tables: Table) -> bytes:
             row += 1
         sheet.header(row, [c.header for c in table.columns], header)
         sums = [Decimal(0) for _ in table.columns]
-        for values in table.rows:
-            row += 1
-            for col, (column, value) in enumerate(zip(table.columns, values, strict=True)):
-                shown = None if value in (None, "") else value
-                sheet.cell(row, col, shown, styles.get(column.kind))
-                if column.in_totals and isinstance(value, Decimal | int):
-                    sums[col] += value
+        cells = [Cells(_CELLS[c.kind], styles.get(c.kind)) for c in table.columns]
+        row = sheet.rows(row + 1, cells, _shown(table, sums))
         sheet.end_table(row)
         if table.totals:
             row += 1

@@ -112,10 +112,17 @@ def _text(value: Any) -> str:
     return _careful_text(text)
 
 
+# A number as Excel reads it, a double, written to 16 significant digits as XlsxWriter wrote it;
+# a decimal or an integer of up to 15 digits (an amount) is that double's text as it is, and is
+# written so, five times faster.
+_NUMBER_TEXT = "{:.16G}".format
+_EXACT = frozenset({Decimal, int})
+
+
 def _number(value: Any) -> str:
     if isinstance(value, bool) or not math.isfinite(value):
         raise ValueError(f"not a number for a number cell: {value!r}")
-    return str(value)
+    return _NUMBER_TEXT(float(value))
 
 
 def _date(value: date) -> str:
@@ -127,22 +134,74 @@ def _date(value: date) -> str:
 
 
 _CONVERT: dict[str, Callable[[Any], str]] = {"text": _text, "number": _number, "date": _date}
-_NUMBER_TYPES = frozenset({Decimal, int, float})
+_TYPES: dict[str, frozenset[type]] = {  # what a column of each kind takes, or None (empty)
+    "text": frozenset({str, type(None)}),
+    "number": frozenset({Decimal, int, float, type(None)}),
+    "date": frozenset({date, datetime, type(None)}),
+}
 
 
 def _column_xml(kind: Kind, values: Sequence[Any]) -> list[str]:
-    """A chunk of one column's values as its cells' XML text, a column at a time: numbers
-    checked once (finite numbers only), texts escaped only where one needs it."""
+    """A chunk of one column's values (that fit it) as its cells' XML text, a column at a
+    time, texts escaped only where one needs it; an empty cell's text is never used."""
+    present = [v for v in values if v is not None]
     if kind == "number":
-        if not set(map(type, values)) <= _NUMBER_TYPES or not all(map(math.isfinite, values)):
-            raise ValueError("a number column holds something other than finite numbers")
-        return list(map(str, values))
+        if len(present) == len(values) and set(map(type, values)) <= _EXACT:
+            texts = list(map(str, values))
+            if max(map(len, texts), default=0) <= 16:  # 15 digits at most: the double's own
+                return texts
+        return [_NUMBER_TEXT(float(v)) if v is not None else "" for v in values]
     if kind == "date":
-        return list(map(_date, values))
-    texts = list(map(str, values))
-    if _CARE.search("".join(texts)) or max(map(len, texts), default=0) > _TEXT_LIMIT // 2:
-        return list(map(_text, texts))
-    return texts
+        return [_date(v) if v is not None else "" for v in values]
+    if _CARE.search("".join(present)) or max(map(len, present), default=0) > _TEXT_LIMIT // 2:
+        return [_text(v) if v is not None else "" for v in values]
+    return list(values) if len(present) == len(values) else [v or "" for v in values]
+
+
+def _fits(cells: Cells, values: Sequence[Any]) -> bool:
+    """Whether a column's values are all of its kind or empty, its numbers finite."""
+    if not set(map(type, values)) <= _TYPES[cells.kind]:
+        return False
+    return cells.kind != "number" or all(math.isfinite(v) for v in values if v is not None)
+
+
+def _dense_rows(
+    first: int,
+    columns: Sequence[Cells],
+    refs: Sequence[str],
+    styles: Sequence[str],
+    values: list[tuple[Any, ...]],
+) -> list[str]:
+    """Rows that fit their columns (given by column), each from a template of its row: one
+    for the rows with no empty cell, one for each set of empty cells the chunk has ("" for a
+    row with none but empty cells)."""
+    texts = [_column_xml(c.kind, v) for c, v in zip(columns, values, strict=True)]
+    cells = [
+        _cell_xml(c.kind, ref, style, f"{{{i}}}", c.kind == "text" and any(map(_spaced, t)))
+        for i, (c, ref, style, t) in enumerate(zip(columns, refs, styles, texts, strict=True))
+    ]
+    full = f'<row r="{{n}}">{"".join(cells)}</row>'.format
+    rows = zip(*texts, strict=True)
+    if not any(map(is_, chain.from_iterable(values), repeat(None))):
+        return [full(*row, n=n + 1) for n, row in enumerate(rows, first)]
+    gaps = zip(*[[value is None for value in column] for column in values], strict=True)
+    templates: dict[tuple[bool, ...], Callable[..., str]] = {}
+    xml = []
+    for n, (row, empty) in enumerate(zip(rows, gaps, strict=True), first):
+        fill = templates.get(empty)
+        if fill is None:
+            kept = "".join(cell for cell, gap in zip(cells, empty, strict=True) if not gap)
+            fill = templates[empty] = f'<row r="{{n}}">{kept}</row>'.format if kept else _NO_ROW
+        xml.append(fill(*row, n=n + 1))
+    return xml
+
+
+def _no_row(*_: Any, **__: Any) -> str:
+    """A row whose every cell is empty, which is not written."""
+    return ""
+
+
+_NO_ROW: Callable[..., str] = _no_row
 
 
 def _spaced(text: str) -> bool:
@@ -234,13 +293,13 @@ class Sheet:
             self._sheet.autofilter(first, 0, max(first, last_row), last_col)
 
     def rows(self, first_row: int, columns: Sequence[Cells], rows: Iterable[Sequence[Any]]) -> int:
-        """A long table's rows from `first_row` on, column A on, below all that is written
-        (its header), a chunk of rows at a time: each column's values made XML text at once,
-        then each row from one template. A None cell is left empty. Returns the last row
-        written (`first_row - 1` if none)."""
+        """A long table's rows from `first_row` on, column A on, below all that is written (its
+        header), a chunk of rows at a time. A chunk whose every cell holds its column's kind (a
+        text a string, a number a finite number, a date a date) is written from one template of
+        its row, each column made XML text at once; any other chunk (an empty cell, a number in
+        a text column) cell by cell, as `cell` writes it. Returns the last row written."""
         if first_row <= self._row:
             raise ValueError(f"row {first_row} is not below row {self._row}, already written")
-        self._write_row()
         styles = [self._style(c.kind, c.style) for c in columns]
         refs = [xl_col_to_name(col) + "{n}" for col in range(len(columns))]
         row, source = first_row - 1, iter(rows)
@@ -250,61 +309,28 @@ class Sheet:
             values = list(zip(*chunk, strict=True))
             if len(values) != len(columns):
                 raise ValueError(f"rows of {len(values)} cells for {len(columns)} columns")
-            if any(map(is_, chain.from_iterable(values), repeat(None))):
-                xml = [
-                    self._sparse_row(n, columns, refs, styles, cells)
-                    for n, cells in enumerate(chunk, start=row + 1)
-                ]
+            if all(map(_fits, columns, values)):
+                self._write_row()
+                xml = _dense_rows(row + 1, columns, refs, styles, values)
+                self._sheet.fh.write("".join(xml))
+                self._measure(columns, values)
+                self._dimensions([n for n, x in enumerate(xml, row + 1) if x], values)
             else:
-                xml = self._dense_rows(row + 1, columns, refs, styles, values)
-            self._measure(columns, values)  # once the values are known to fit their columns
-            self._sheet.fh.write("".join(xml))
+                for n, cells in enumerate(chunk, start=row + 1):
+                    for col, (column, value) in enumerate(zip(columns, cells, strict=True)):
+                        self.cell(n, col, value, column.style)
             row += len(chunk)
-        if row >= first_row:
-            self._sheet._check_dimensions(first_row, 0)
-            self._sheet._check_dimensions(row, len(columns) - 1)
-            self._row = row
         return row
 
-    @staticmethod
-    def _dense_rows(
-        first: int,
-        columns: Sequence[Cells],
-        refs: Sequence[str],
-        styles: Sequence[str],
-        values: list[tuple[Any, ...]],
-    ) -> list[str]:
-        """Rows without an empty cell (given by column), from a template of the chunk's row."""
-        texts = [_column_xml(c.kind, v) for c, v in zip(columns, values, strict=True)]
-        shape = zip(columns, refs, styles, texts, strict=True)
-        template = "".join(
-            _cell_xml(c.kind, ref, style, f"{{{i}}}", c.kind == "text" and any(map(_spaced, t)))
-            for i, (c, ref, style, t) in enumerate(shape)
-        )
-        fill = f'<row r="{{n}}">{template}</row>'.format
-        return [fill(*cells, n=n + 1) for n, cells in enumerate(zip(*texts, strict=True), first)]
-
-    @staticmethod
-    def _sparse_row(
-        row: int,
-        columns: Sequence[Cells],
-        refs: Sequence[str],
-        styles: Sequence[str],
-        values: Sequence[Any],
-    ) -> str:
-        """A row with empty cells, a cell at a time."""
-        cells = (
-            _cell_xml(
-                c.kind,
-                ref.format(n=row + 1),
-                style,
-                _column_xml(c.kind, [v])[0],
-                c.kind == "text" and _spaced(str(v)),
-            )
-            for c, ref, style, v in zip(columns, refs, styles, values, strict=True)
-            if v is not None
-        )
-        return f'<row r="{row + 1}">{"".join(cells)}</row>'
+    def _dimensions(self, written: list[int], values: list[tuple[Any, ...]]) -> None:
+        """The sheet's used range takes in the rows written and the columns with a cell."""
+        filled = [
+            col for col, column in enumerate(values) if not all(map(is_, column, repeat(None)))
+        ]
+        if written:
+            self._sheet._check_dimensions(written[0], filled[0])
+            self._sheet._check_dimensions(written[-1], filled[-1])
+            self._row = written[-1]
 
     def _measure(self, columns: Sequence[Cells], chunk: list[tuple[Any, ...]]) -> None:
         """Each column's widest text in a chunk (given by column): numbers of one type from

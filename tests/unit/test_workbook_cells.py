@@ -43,9 +43,9 @@ numbers = st.one_of(
 )
 dates = st.dates(min_value=date(1900, 3, 1), max_value=date(9999, 12, 31))
 VALUES = {"text": texts, "number": numbers, "date": dates}
-rows = st.lists(
-    st.tuples(*[st.one_of(st.none(), VALUES[kind]) for kind in KINDS]), min_size=0, max_size=30
-)
+full = st.tuples(*[VALUES[kind] for kind in KINDS])  # written from the template
+gappy = st.tuples(*[st.one_of(st.none(), VALUES[kind]) for kind in KINDS])  # cell by cell
+rows = st.lists(st.one_of(full, full, gappy), min_size=0, max_size=30)
 
 
 def _two_ways(table: list[tuple[Any, ...]], chunk: int) -> bytes:
@@ -117,6 +117,20 @@ def test_a_long_table_reads_back_as_written_cell_by_cell(
     assert dimension[0] == dimension[1]
 
 
+def test_a_chunk_that_fits_its_columns_is_written_from_the_template(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sheet = Book().sheet("t")
+    sheet.header(0, ["文本", "金额", "日期"])
+
+    def by_cell(*_: object) -> None:
+        raise AssertionError("written cell by cell")
+
+    monkeypatch.setattr(sheet, "cell", by_cell)
+    table = [("中", Decimal("1.00"), date(2027, 3, 1))] * 4 + [("空", None, None)]
+    assert sheet.rows(1, [Cells(), Cells("number"), Cells("date")], table) == 5
+
+
 def test_a_text_that_looks_like_markup_is_that_text_in_a_well_formed_sheet() -> None:
     book = Book()
     sheet = book.sheet("名单")
@@ -141,11 +155,19 @@ def test_what_xml_cannot_hold_is_escaped_as_excel_does() -> None:
     assert texts == ["a_xFFFE_b_x0000_c", "x?y"]
 
 
-def test_a_number_column_takes_finite_numbers_only() -> None:
-    for value in (Decimal("NaN"), float("inf"), True, "12.00"):
-        sheet = Book().sheet("t")
-        with pytest.raises(ValueError, match="finite numbers"):
-            sheet.rows(0, [Cells("number")], [(Decimal("1.00"),), (value,)])
+def test_a_cell_not_of_its_column_s_kind_is_written_as_cell_writes_it() -> None:
+    """A text in a number column, a number in a text column, True: the chunk goes cell by
+    cell, each written by its value (a bool as its text); a number that is not finite is
+    refused wherever it is."""
+    book = Book()
+    sheet = book.sheet("t")
+    table = [(Decimal("1.50"), "a"), ("12.00", 7), (True, date(2027, 3, 1))]
+    assert sheet.rows(0, [Cells("number"), Cells()], table) == 2
+    read = CalamineWorkbook.from_filelike(io.BytesIO(book.bytes())).get_sheet_by_name("t")
+    assert read.to_python() == [[1.5, "a"], ["12.00", 7.0], ["True", date(2027, 3, 1)]]
+    for value in (Decimal("NaN"), float("inf")):
+        with pytest.raises(ValueError, match="not a number"):
+            Book().sheet("t").rows(0, [Cells("number")], [(Decimal("1.00"),), (value,)])
 
 
 def test_rows_go_down_and_stay_within_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,3 +198,18 @@ def test_widths_count_a_chinese_character_twice() -> None:
     assert workbook.shown_width("ｱé") == 2  # half-width katakana and a Latin letter: one each
     assert workbook.shown_width(Decimal("-1234567.891")) == len("-1,234,567.89")
     assert workbook.shown_width(date(2027, 3, 10)) == len("2027-03-10")
+
+
+def test_numbers_are_written_as_the_doubles_excel_reads_to_16_digits() -> None:
+    """An amount as it is; a ratio of 28 digits, a float or a large integer to 16 significant
+    digits, as XlsxWriter wrote them (the files are the same as before the module wrote cells)."""
+    book = Book()
+    values = [Decimal("41234.56"), Decimal("0.0026389110088892963"), 0.1 + 0.2, 10**17 + 1]
+    book.sheet("rows").rows(0, [Cells("number")], [(v,) for v in values])
+    sheet = book.sheet("cells")
+    for row, value in enumerate(values):
+        sheet.cell(row, 0, value)
+    data = book.bytes()
+    for number in (1, 2):
+        written = [v.text for v in _sheet_xml(data, number).iter() if v.tag.endswith("}v")]
+        assert written == ["41234.56", "0.002638911008889296", "0.3", "1E+17"]
