@@ -172,13 +172,11 @@ ORDER BY d.region_code, d.loan_id
 
 _TOTALS = (
     CLAIM_DELTAS
-    + """
-SELECT region_code,
-       count(*) FILTER (WHERE central_subsidy <> 0 OR central_adjustment <> 0
-                          OR local_subsidy <> 0 OR local_adjustment <> 0) AS loans,
+    + f"""
+SELECT region_code, count(*) FILTER (WHERE {CLAIMED}) AS loans,
        sum(central_subsidy) AS central_subsidy, sum(local_subsidy) AS local_subsidy,
        sum(central_adjustment) AS central_adjustment, sum(local_adjustment) AS local_adjustment
-FROM deltas GROUP BY region_code
+FROM deltas d GROUP BY region_code
 """
 )
 
