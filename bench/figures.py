@@ -221,7 +221,7 @@ def _close_next_day_counting_hot(
         conn.execute("VACUUM ANALYZE loans")
         time.sleep(1)  # the statistics of earlier writes are flushed
         before = conn.execute(updates).fetchone()
-        conn.execute("CHECKPOINT")
+    _checkpoint(url)
     closed = _close_next_day(url, workers)
     time.sleep(1)
     with psycopg.connect(url, autocommit=True) as conn:

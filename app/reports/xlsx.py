@@ -189,14 +189,10 @@ def _lines_sheet(
 
 
 def _line_rows(status: dict[str, str], lines: Sequence[SheetLine]) -> Iterator[tuple[object, ...]]:
-    counties: dict[str, str] = {}
     for line in lines:
-        household = line.household_region or ""
-        if household not in counties:
-            counties[household] = _county(household) if household else ""
         yield (
             line.region_code,
-            counties[household],
+            _county(line.household_region or ""),  # region_name keeps the names it has read
             status[line.region_code],
             line.contract_number or str(line.loan_id),
             line.borrower,
