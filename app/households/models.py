@@ -47,6 +47,8 @@ class Household(Base):
     )
 
     __table_args__ = (
+        # a claim form's line reads a household's county from this index alone (0037)
+        Index("ix_households_id_region", "id", postgresql_include=["region_code"]),
         Index(
             "uq_households_roster_household",
             "household_number",
@@ -61,6 +63,8 @@ class Member(Base):
     # found by a name's beginning (GET /v1/households?name=)
     __table_args__ = (
         Index("ix_members_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        # a claim form's line reads its borrower from this index alone (0037)
+        Index("ix_members_id_shown", "id", postgresql_include=["name", "id_masked"]),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
