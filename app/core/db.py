@@ -8,7 +8,7 @@ response is a success or rolls back otherwise, before a byte of the response is 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Generator, Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -253,38 +253,62 @@ class CompiledStatement:
     SQLAlchemy invalidates it, by its own handler. Rows come back whole, as named tuples.
     """
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, row: type[Any] | None = None) -> None:
         dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = str(compiled)
         # Values fixed in the statement (e.g. the members of an IN list).
         self.fixed = {k: v for k, v in compiled.params.items() if v is not None}
-        self._row: type[tuple[Any, ...]] | None = None  # from the first execution's columns
+        # The rows' named tuple: given (its fields the statement's columns, in order), or made
+        # from the first execution's columns.
+        self._row: type[Any] | None = row
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> Rows:
+        return Rows(list(self._rows(session, params, 0)))
+
+    def stream(self, session: Session, params: Mapping[str, Any], size: int) -> Iterator[Any]:
+        """The rows as PostgreSQL sends them, `size` at a time (libpq's chunked rows): a long
+        result is worked on while the server still makes the rest of it. Stopping early cancels
+        the statement, and with it the transaction."""
+        return self._rows(session, params, size)
+
+    def _rows(self, session: Session, params: Mapping[str, Any], size: int) -> Iterator[Any]:
+        """Fetched whole (`size` 0) or streamed. SQLAlchemy's listeners run before and after,
+        and a driver's error is SQLAlchemy's."""
         connection = session.connection()
         sql, values = self.sql, {**self.fixed, **params}
         cursor = connection.connection.cursor()
+        rows: Iterator[Any] = iter(())
         try:
             for before in connection.dispatch.before_cursor_execute:
                 sql, values = before(connection, cursor, sql, values, None, False)
-            cursor.execute(sql, values)
-            found = cursor.fetchall()
+            if size:
+                rows = cursor.stream(sql, values, size=size)
+            else:  # the cursor may be SQLAlchemy's adapter of an async one: each call by itself
+                cursor.execute(sql, values)
+                rows = iter(cursor.fetchall())
+            make = None
+            for found in rows:
+                if make is None:
+                    make = (self._row or self._row_type(cursor))._make
+                yield make(found)
             for after in connection.dispatch.after_cursor_execute:
                 after(connection, cursor, sql, values, None, False)
-            row = self._row or self._row_type(cursor)
+        except GeneratorExit:
+            raise  # the reader stopped: the stream is cancelled as it closes, below
         except Exception as e:
             if not isinstance(e, connection.dialect.loaded_dbapi.Error):
-                cursor.close()
                 raise  # ours (a listener's refusal, say): as it is
             # the driver's: SQLAlchemy's error, the connection invalidated if it has gone
             connection._handle_dbapi_exception(e, sql, values, cursor, None)
         except BaseException as e:  # cancelled mid-statement: SQLAlchemy invalidates it
             connection._handle_dbapi_exception(e, sql, values, cursor, None)
-        cursor.close()
-        return Rows([row._make(r) for r in found])  # type: ignore[attr-defined]
+        finally:
+            if isinstance(rows, Generator):
+                rows.close()
+            cursor.close()
 
-    def _row_type(self, cursor: Any) -> type[tuple[Any, ...]]:
+    def _row_type(self, cursor: Any) -> type[Any]:
         self._row = namedtuple("Row", [c[0] for c in cursor.description])  # type: ignore[misc]
         return self._row
 

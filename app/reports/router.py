@@ -112,14 +112,18 @@ def subsidy_claims(
     if wanted == "xlsx":
         facts = service.county_facts(session, [c.region_code for c in claims], period_)
         sheet = form.sheet_lines(session, claims, period_) if lines else None
-        if sheet is not None and len(sheet) >= workbook.ROW_LIMIT:  # the header takes a row
-            raise _too_many_lines(len(sheet))
-        if sheet is None:
-            sums = form.claimed_sums(session, claims, period_)
-        else:
-            sums = form.ClaimedSums.of(sheet)
+        sums = None if lines else form.claimed_sums(session, claims, period_)
+        try:
+            book = xlsx.claims_workbook(
+                claims, period_, facts, get_settings().filing_bank, sums, sheet
+            )
+        except workbook.TooManyRows:
+            raise _too_many_lines() from None
+        finally:
+            if sheet is not None:
+                sheet.close()  # a stream left early is cancelled now, not when collected
         return Response(
-            xlsx.claims_workbook(claims, period_, facts, get_settings().filing_bank, sums, sheet),
+            book,
             media_type=sheets.XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
@@ -343,13 +347,12 @@ def _quality_tables(out: schemas.PortfolioQualityOut) -> tuple[tables.Table, tab
     return counties, classes
 
 
-def _too_many_lines(count: int) -> Problem:
+def _too_many_lines() -> Problem:
     return Problem(
         422,
         Said(
-            f"明细共 {count:,} 行，超过 Excel 单表上限 {workbook.ROW_LIMIT - 1:,} 行："
-            "请按县查看，或以 CSV 导出明细",
-            f"{count:,} lines are more than a sheet holds ({workbook.ROW_LIMIT - 1:,}):"
+            f"明细超过 Excel 单表上限 {workbook.ROW_LIMIT - 1:,} 行：请按县查看，或以 CSV 导出明细",
+            f"The lines are more than a sheet holds ({workbook.ROW_LIMIT - 1:,}):"
             " ask by county, or export the lines as CSV",
         ),
         slug="too-many-lines",

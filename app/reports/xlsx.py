@@ -19,7 +19,7 @@ from decimal import Decimal
 from app.core.identity import region_name
 from app.core.workbook import Book, Cells, Format, Sheet
 from app.domain.money import ZERO
-from app.reports.form import ClaimedSums, SheetLine
+from app.reports.form import ClaimedSums, SheetLine, Tally
 from app.reports.periods import Period
 from app.reports.service import CountyClaim, CountyFacts
 
@@ -84,11 +84,12 @@ def claims_workbook(
     period: Period,
     counties: dict[str, CountyFacts],
     bank_name: str,
-    sums: dict[str, ClaimedSums],
-    lines: Sequence[SheetLine] | None = None,
+    sums: dict[str, ClaimedSums] | None,
+    lines: Iterable[SheetLine] | None = None,
 ) -> bytes:
     """The claim form: the counties' totals with the signature blocks, then, given them, the
-    loans' lines (app/reports/form.py)."""
+    loans' lines (app/reports/form.py). The lines are written first, as they come, and the
+    counties' sums are then theirs; without lines, the sums given."""
     claims = list(claims)
     book = Book()
     styles = _Styles(
@@ -98,9 +99,12 @@ def claims_workbook(
         money_bold=book.style(num_format="#,##0.00", bold=True),
         rate=book.style(num_format="0.0000%"),
     )
-    _totals_sheet(book.sheet("汇总"), styles, claims, period, sums, counties, bank_name)
+    totals = book.sheet("汇总")
     if lines is not None:
-        _lines_sheet(book.sheet("明细"), styles, claims, lines)
+        tally = Tally()
+        _lines_sheet(book.sheet("明细"), styles, claims, tally.passing(lines))
+        sums = tally.sums()
+    _totals_sheet(totals, styles, claims, period, sums or {}, counties, bank_name)
     return book.bytes()
 
 
@@ -171,7 +175,7 @@ def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> Non
 
 
 def _lines_sheet(
-    sheet: Sheet, styles: _Styles, claims: list[CountyClaim], lines: Sequence[SheetLine]
+    sheet: Sheet, styles: _Styles, claims: list[CountyClaim], lines: Iterable[SheetLine]
 ) -> None:
     """明细: a row per claimed loan."""
     sheet.header(0, _LINE_HEADERS, styles.bold)
@@ -188,7 +192,7 @@ def _lines_sheet(
     sheet.end_table(sheet.rows(1, columns, _line_rows(status, lines)))
 
 
-def _line_rows(status: dict[str, str], lines: Sequence[SheetLine]) -> Iterator[tuple[object, ...]]:
+def _line_rows(status: dict[str, str], lines: Iterable[SheetLine]) -> Iterator[tuple[object, ...]]:
     for line in lines:
         yield (
             line.region_code,

@@ -91,3 +91,42 @@ def test_lines_beyond_what_a_sheet_holds_are_refused_not_cut(
         "/v1/reports/subsidy-claims", params={**params, "lines": "false"}, headers=finance
     )
     assert alone.status_code == 200, alone.text
+
+
+def test_a_submitted_county_and_a_draft_one_share_a_form_in_county_order(
+    client: httpx.Client,
+) -> None:
+    """A form over two counties, the first's claim submitted (its lines frozen, read whole)
+    and the second's a draft (streamed as PostgreSQL makes it): the lines are each county's own
+    form's lines, county after county, and each county's sums are its lines'."""
+    counties = sorted(own_county("56") for _ in range(2))
+    flows = [Servicing(Origination(client, region=county)) for county in counties]
+    for count, svc in zip((2, 3), flows, strict=True):
+        for _ in range(count):
+            svc.active_loan(date(2027, 3, 10))
+        svc.close_through(date(2027, 6, 30))
+    finance = headers(Role.risk_manager, sub="finance-form", regions=counties)
+    submitted = client.post(
+        "/v1/reports/subsidy-claims/submissions",
+        headers=finance,
+        json={"period": "2027Q2", "region_code": counties[0]},
+    )
+    assert submitted.status_code == 201, submitted.text
+
+    both = sheets(client, finance, period="2027Q2")
+    alone = [sheets(client, finance, period="2027Q2", region=county) for county in counties]
+    assert both["明细"][0] == alone[0]["明细"][0]
+    assert both["明细"][1:] == alone[0]["明细"][1:] + alone[1]["明细"][1:]
+    lines = [dict(zip(both["明细"][0], row, strict=True)) for row in both["明细"][1:]]
+    assert [(line["县级区划代码"], line["状态"]) for line in lines] == [
+        (counties[0], "已提交")
+    ] * 2 + [(counties[1], "草稿")] * 3
+    header = both["汇总"][2]
+    for row in both["汇总"][3:5]:
+        county = dict(zip(header, row, strict=True))
+        own = [line for line in lines if line["县级区划代码"] == county["县级区划代码"]]
+        assert county["申领贷款笔数"] == len(own)
+        for column in ("期初贷款余额", "期末贷款余额", "本期应计利息", "中央贴息"):
+            line_column = column.replace("贷款余额", "余额")
+            summed = sum(Decimal(str(line[line_column])) for line in own)
+            assert summed == Decimal(str(county[column])), column

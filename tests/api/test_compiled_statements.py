@@ -4,6 +4,8 @@ gone connection invalidated so that the pool renews it."""
 
 from __future__ import annotations
 
+from itertools import islice
+
 import psycopg
 import pytest
 from sqlalchemy import Integer, cast, exc, select, text
@@ -73,5 +75,53 @@ def test_the_second_writes_guard_sees_a_compiled_statement(database_url: str) ->
                 WRITE.execute(session, {})
             count = session.connection().exec_driver_sql("SELECT count(*) FROM written")
             assert count.scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+SERIES = db.CompiledStatement(
+    text("SELECT n, 1.0 / (n - :zero_at) AS inverse FROM generate_series(1, :last) AS n")
+)
+
+
+def test_streamed_rows_are_the_executed_rows_as_they_come(database_url: str) -> None:
+    """A stream gives what `execute` gives, named, a chunk of rows at a time (libpq's chunked
+    rows): the first rows are read while the rest are still in the server's hands."""
+    engine = db.make_engine(database_url, name="compiled-stream")
+    try:
+        with Session(engine) as session:
+            params = {"zero_at": 0, "last": 2_500}
+            whole = SERIES.execute(session, params).all()
+            stream = SERIES.stream(session, params, 1_000)
+            first = next(stream)
+            assert (first.n, first.inverse) == (1, 1)
+            assert [first, *stream] == whole
+            assert len(whole) == 2_500
+    finally:
+        engine.dispose()
+
+
+def test_a_stream_left_early_is_cancelled_and_an_error_midway_is_sqlalchemys(
+    database_url: str,
+) -> None:
+    """A reader that stops (a sheet full, say) cancels the statement: the transaction is then
+    failed and rolls back, the connection fit for the next. An error after rows have come
+    (a division by zero at row 1,500) is SQLAlchemy's, raised where it is met."""
+    engine = db.make_engine(database_url, name="compiled-stream-stop")
+    try:
+        with Session(engine) as session:
+            stream = SERIES.stream(session, {"zero_at": 0, "last": 10_000_000}, 1_000)
+            assert [row.n for row in islice(stream, 3)] == [1, 2, 3]
+            stream.close()
+            with pytest.raises(exc.DBAPIError):  # the cancelled statement failed the transaction
+                session.connection().exec_driver_sql("SELECT 1")
+            session.rollback()
+            assert NUMBER.execute(session, {"x": 5}).scalar_one() == 5
+            read = []
+            with pytest.raises(exc.DataError) as raised:
+                for row in SERIES.stream(session, {"zero_at": 1_500, "last": 2_000}, 100):
+                    read.append(row.n)
+            assert isinstance(raised.value.orig, psycopg.errors.DivisionByZero)
+            assert read[:1] == [1] and len(read) < 1_500
     finally:
         engine.dispose()
