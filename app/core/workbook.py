@@ -95,10 +95,12 @@ Kind = Literal["text", "number", "date"]
 
 @dataclass(frozen=True, slots=True)
 class Cells:
-    """What a long table's column holds (`Sheet.rows`), and its cells' style."""
+    """What a long table's column holds (`Sheet.rows`), its cells' style, and what a cell
+    shows of its row's value (`shown`, given the column's values a chunk at a time)."""
 
     kind: Kind = "text"
     style: Format | None = None
+    shown: Callable[[Any], Any] | None = None
 
 
 class TooManyRows(ValueError):
@@ -333,6 +335,10 @@ class Sheet:
             values = list(zip(*chunk, strict=True))
             if len(values) != len(columns):
                 raise ValueError(f"rows of {len(values)} cells for {len(columns)} columns")
+            values = [
+                v if c.shown is None else tuple(map(c.shown, v))
+                for c, v in zip(columns, values, strict=True)
+            ]
             xml = _chunk_rows(row + 1, kinds, values)
             if xml is not None:
                 self._write_row()
@@ -340,7 +346,7 @@ class Sheet:
                 self._measure(columns, values)
                 self._dimensions([n for n, x in enumerate(xml, row + 1) if x], values)
             else:
-                for n, cells in enumerate(chunk, start=row + 1):
+                for n, cells in enumerate(zip(*values, strict=True), start=row + 1):
                     for col, (column, value) in enumerate(zip(columns, cells, strict=True)):
                         self.cell(n, col, value, column.style)
             row += len(chunk)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import heapq
 import uuid
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from itertools import groupby, islice
 from typing import NamedTuple
 
 from sqlalchemy import text
@@ -33,18 +34,15 @@ from app.reports.service import (
 
 
 class SheetLine(NamedTuple):
-    """A claimed loan's line on the form (明细), as the statements below give it."""
+    """A claimed loan's line on the form (明细), in the sheet's order of columns, as the
+    statements below give it."""
 
     region_code: str
-    loan_id: uuid.UUID
+    household_region: str | None  # the county the household is registered in
+    status: str  # the claim's: draft, submitted or paid
+    contract: str  # its contract number, or the loan's id without one
     borrower: str
     policy_version: str
-    central_subsidy: Decimal
-    local_subsidy: Decimal
-    central_adjustment: Decimal
-    local_adjustment: Decimal
-    household_region: str
-    contract_number: str
     principal: Decimal
     value_date: date | None
     term_months: int
@@ -53,12 +51,24 @@ class SheetLine(NamedTuple):
     balance_end: Decimal
     interest_due: Decimal  # contractual interest accrued in the period
     interest_paid: Decimal  # interest of every kind collected in the period, reversals netted
+    central_subsidy: Decimal
+    local_subsidy: Decimal
+    central_adjustment: Decimal
+    local_adjustment: Decimal
 
 
-# What the form shows of the loan itself (`l`), its household's county probed by key: joined,
-# the planner hashed every household in the province to find a county's.
-_LOAN = """(SELECT h.region_code FROM households h WHERE h.id = l.household_id) AS household_region,
-       l.contract_number, l.principal, l.value_date, l.term_months, l.annual_rate"""
+# What the form shows of the loan (`l`): its household's county probed by key (joined, the
+# planner hashed every household in the province to find a county's), its contract number (or,
+# without one, its id) and its terms.
+_HOUSEHOLD = """(SELECT h.region_code FROM households h WHERE h.id = l.household_id)
+           AS household_region"""
+_TERMS = "l.principal, l.value_date, l.term_months, l.annual_rate"
+
+
+def _contract(loan_id: str) -> str:
+    return f"COALESCE(NULLIF(l.contract_number, ''), {loan_id}::text) AS contract"
+
+
 # A draft's lines: its deltas carry the balances and the interest accrued, so the month-end
 # totals are read once. The deltas are put in order first, then the loan, its borrower and
 # the interest collected are probed by key in that order: PostgreSQL sends the first lines
@@ -68,11 +78,12 @@ _DRAFT_LINES = CompiledStatement(
     text(
         CLAIM_DELTAS
         + f""", {FACT_PAID}
-SELECT d.region_code, d.loan_id, {BORROWER} AS borrower, l.policy_version,
-       d.central_subsidy, d.local_subsidy, d.central_adjustment, d.local_adjustment,
-       {_LOAN}, d.balance_start, d.balance_end, d.interest_due,
+SELECT d.region_code, {_HOUSEHOLD}, 'draft' AS status, {_contract("d.loan_id")},
+       {BORROWER} AS borrower, l.policy_version, {_TERMS},
+       d.balance_start, d.balance_end, d.interest_due,
        COALESCE((SELECT paid FROM fact_paid WHERE fact_paid.loan_id = d.loan_id), 0)
-           AS interest_paid
+           AS interest_paid,
+       d.central_subsidy, d.local_subsidy, d.central_adjustment, d.local_adjustment
 FROM (SELECT * FROM deltas d WHERE {CLAIMED} ORDER BY d.region_code, d.loan_id) d
 JOIN loans l ON l.id = d.loan_id
 JOIN members m ON m.id = l.borrower_member_id
@@ -85,13 +96,13 @@ ORDER BY d.region_code, d.loan_id
 _FROZEN_LINES = CompiledStatement(
     text(f"""
 WITH {FACT_CTES}
-SELECT c.region_code, x.loan_id, x.borrower, x.policy_version,
-       x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment,
-       {_LOAN},
+SELECT c.region_code, {_HOUSEHOLD}, c.status, {_contract("x.loan_id")},
+       x.borrower, x.policy_version, {_TERMS},
        COALESCE(fact_start.principal_outstanding, 0) AS balance_start,
        COALESCE(fact_end.principal_outstanding, 0) AS balance_end,
        {INTEREST_DUE} AS interest_due,
-       COALESCE(fact_paid.paid, 0) AS interest_paid
+       COALESCE(fact_paid.paid, 0) AS interest_paid,
+       x.central_subsidy, x.local_subsidy, x.central_adjustment, x.local_adjustment
 FROM subsidy_claim_lines x
 JOIN subsidy_claims c ON c.id = x.claim_id
 JOIN loans l ON l.id = x.loan_id
@@ -135,25 +146,45 @@ def _county(line: SheetLine) -> str:
     return line.region_code
 
 
+# A line's figures a county's sums take, from the balance at the period's start on.
+_SUMMED = slice(SheetLine._fields.index("balance_start"), len(SheetLine._fields))
+
+
 class Tally:
-    """Each county's sums over its lines, taken as the lines pass on their way to the form."""
+    """Each county's lines counted and summed as they pass on their way to the form, a chunk
+    at a time: its balances and interest (`ClaimedSums`), and a draft's claim (its loans and
+    subsidy) as `service.subsidy_claims` would have summed it."""
+
+    _CHUNK = 1_000
 
     def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
         self._sums: dict[str, list[Decimal]] = {}
 
     def passing(self, lines: Iterable[SheetLine]) -> Iterator[SheetLine]:
-        for line in lines:
-            county = self._sums.get(line.region_code)
-            if county is None:
-                county = self._sums[line.region_code] = [ZERO] * 4
-            county[0] += line.balance_start
-            county[1] += line.balance_end
-            county[2] += line.interest_due
-            county[3] += line.interest_paid
-            yield line
+        source = iter(lines)
+        while chunk := list(islice(source, self._CHUNK)):
+            for county, group in groupby(chunk, _county):
+                figures = list(zip(*group, strict=True))[_SUMMED]
+                sums = self._sums.setdefault(county, [ZERO] * len(figures))
+                self._sums[county] = [sum(f, s) for f, s in zip(figures, sums, strict=True)]
+                self._counts[county] = self._counts.get(county, 0) + len(figures[0])
+            yield from chunk
 
     def sums(self) -> dict[str, ClaimedSums]:
-        return {code: ClaimedSums(*values) for code, values in self._sums.items()}
+        return {code: ClaimedSums(*figures[:4]) for code, figures in self._sums.items()}
+
+    def claimed(self, claim: CountyClaim) -> CountyClaim:
+        """A draft claim with its loans and subsidy those of its lines (none: zero)."""
+        figures = self._sums.get(claim.region_code, [ZERO] * 8)
+        return replace(
+            claim,
+            loans=self._counts.get(claim.region_code, 0),
+            central_subsidy=figures[4],
+            local_subsidy=figures[5],
+            central_adjustment=figures[6],
+            local_adjustment=figures[7],
+        )
 
 
 @dataclass(frozen=True, slots=True)

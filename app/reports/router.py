@@ -100,7 +100,12 @@ def subsidy_claims(
         if wanted == "csv":
             raise _aggregates_only()
     claims = service.subsidy_claims(
-        session, principal, period_, region, with_lines=lines and wanted == "json"
+        session,
+        principal,
+        period_,
+        region,
+        with_lines=lines and wanted == "json",
+        drafts_summed=not (lines and wanted == "xlsx"),  # the form sums a draft's lines
     )
     name = f"subsidy-claims-{period}"
     if wanted == "csv":

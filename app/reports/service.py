@@ -279,8 +279,11 @@ def subsidy_claims(
     region: str | None,
     *,
     with_lines: bool = True,
+    drafts_summed: bool = True,
 ) -> list[CountyClaim]:
-    """Each county's claim: the frozen one once submitted, else the draft computed now."""
+    """Each county's claim: the frozen one once submitted, else the draft computed now; with
+    `drafts_summed` false and no lines, a draft without its loans and subsidy, which its
+    reader sums from the lines it reads (the claim form)."""
     codes = counties(session, principal, region)
     if not codes:
         return []
@@ -299,7 +302,7 @@ def subsidy_claims(
         for line in computed_lines(session, drafts, period):
             computed[line.region_code].lines.append(line)
         computed = {c: _summarise(claim) for c, claim in computed.items()}
-    elif drafts:
+    elif drafts and drafts_summed:
         computed.update(computed_totals(session, drafts, period))
     claims = []
     for code in codes:

@@ -12,7 +12,7 @@ Amounts are numbers to the fen, formatted as money, so the sheet's own sums agre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,7 +89,8 @@ def claims_workbook(
 ) -> bytes:
     """The claim form: the counties' totals with the signature blocks, then, given them, the
     loans' lines (app/reports/form.py). The lines are written first, as they come, and the
-    counties' sums are then theirs; without lines, the sums given."""
+    counties' sums, and a draft claim's loans and subsidy, are then theirs; without lines, the
+    claims' and the sums given."""
     claims = list(claims)
     book = Book()
     styles = _Styles(
@@ -102,8 +103,9 @@ def claims_workbook(
     totals = book.sheet("汇总")
     if lines is not None:
         tally = Tally()
-        _lines_sheet(book.sheet("明细"), styles, claims, tally.passing(lines))
+        _lines_sheet(book.sheet("明细"), styles, tally.passing(lines))
         sums = tally.sums()
+        claims = [tally.claimed(c) if c.claim_id is None else c for c in claims]
     _totals_sheet(totals, styles, claims, period, sums or {}, counties, bank_name)
     return book.bytes()
 
@@ -174,43 +176,28 @@ def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> Non
     totals.line(row + 1, "审核人：　　　　　　　　审核日期：")
 
 
-def _lines_sheet(
-    sheet: Sheet, styles: _Styles, claims: list[CountyClaim], lines: Iterable[SheetLine]
-) -> None:
-    """明细: a row per claimed loan."""
+def _lines_sheet(sheet: Sheet, styles: _Styles, lines: Iterable[SheetLine]) -> None:
+    """明细: a row per claimed loan, its cells the line's (form.SheetLine) in their order, the
+    household's county by name and the claim's status in Chinese."""
     sheet.header(0, _LINE_HEADERS, styles.bold)
     money = Cells("number", styles.money)
     columns = (
-        *[Cells()] * 6,
+        Cells(),
+        Cells(shown=_household_county),
+        Cells(shown=_status),
+        *[Cells()] * 3,
         money,
         Cells("date"),
         Cells("number"),
         Cells("number", styles.rate),
         *[money] * 8,
     )
-    status = {c.region_code: STATUS_ZH.get(c.status, c.status) for c in claims}
-    sheet.end_table(sheet.rows(1, columns, _line_rows(status, lines)))
+    sheet.end_table(sheet.rows(1, columns, lines))
 
 
-def _line_rows(status: dict[str, str], lines: Iterable[SheetLine]) -> Iterator[tuple[object, ...]]:
-    for line in lines:
-        yield (
-            line.region_code,
-            _county(line.household_region or ""),  # region_name keeps the names it has read
-            status[line.region_code],
-            line.contract_number or str(line.loan_id),
-            line.borrower,
-            line.policy_version,
-            line.principal,
-            line.value_date,
-            line.term_months,
-            line.annual_rate,
-            line.balance_start,
-            line.balance_end,
-            line.interest_due,
-            line.interest_paid,
-            line.central_subsidy,
-            line.local_subsidy,
-            line.central_adjustment,
-            line.local_adjustment,
-        )
+def _household_county(code: str | None) -> str:
+    return _county(code or "")  # region_name keeps the names it has read
+
+
+def _status(status: str) -> str:
+    return STATUS_ZH.get(status, status)
