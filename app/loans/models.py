@@ -168,8 +168,15 @@ class Loan(Base):
         Index(None, "region_code", "status"),
         # A county's loans signed on a day (the subsidy notice of each, app/messages).
         Index("ix_loans_region_signed_on", "region_code", "signed_on"),
-        # Loans closed in a period (subsidy claims read their last month-end totals).
-        Index("ix_loans_closed_on", "closed_on", postgresql_where=text("closed_on IS NOT NULL")),
+        # A county's loans disbursed or closed in a period (the claim form counts them; a claim
+        # reads the closed ones' last month-end totals; the monthly report).
+        Index("ix_loans_region_value_date", "region_code", "value_date"),
+        Index(
+            "ix_loans_region_closed_on",
+            "region_code",
+            "closed_on",
+            postgresql_where=text("closed_on IS NOT NULL"),
+        ),
         # The national list by balance; the batch never writes the balance (its update is HOT).
         Index("ix_loans_principal_outstanding", "principal_outstanding", "id"),
     )

@@ -524,12 +524,14 @@ INTEREST_DUE = (
     "COALESCE(fact_end.interest, fact_closing.interest, 0) - COALESCE(fact_start.interest, 0)"
 )
 
+# Each county's loans disbursed and closed in the period, counted by county and day (0038).
 _COUNTY_FACTS = text("""
-SELECT region_code,
-       count(*) FILTER (WHERE value_date BETWEEN :start AND :end) AS new_loans,
-       count(*) FILTER (WHERE closed_on BETWEEN :start AND :end) AS closed_loans
-FROM loans WHERE region_code = ANY(:regions)
-GROUP BY region_code
+SELECT r.code AS region_code,
+       (SELECT count(*) FROM loans l
+        WHERE l.region_code = r.code AND l.value_date BETWEEN :start AND :end) AS new_loans,
+       (SELECT count(*) FROM loans l
+        WHERE l.region_code = r.code AND l.closed_on BETWEEN :start AND :end) AS closed_loans
+FROM unnest(CAST(:regions AS text[])) AS r(code)
 """)
 
 
