@@ -8,7 +8,7 @@ response is a success or rolls back otherwise, before a byte of the response is 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -282,16 +282,16 @@ class CompiledStatement:
         try:
             for before in connection.dispatch.before_cursor_execute:
                 sql, values = before(connection, cursor, sql, values, None, False)
-            if size:
-                rows = cursor.stream(sql, values, size=size)
+            if size:  # each row made by the driver as it loads it, no step of ours between
+                driver: Any = cursor  # psycopg's own
+                driver.row_factory = self._maker
+                rows = driver.stream(sql, values, size=size)
+                yield from rows
             else:  # the cursor may be SQLAlchemy's adapter of an async one: each call by itself
                 cursor.execute(sql, values)
-                rows = iter(cursor.fetchall())
-            make = None
-            for found in rows:
-                if make is None:
-                    make = (self._row or self._row_type(cursor))._make
-                yield make(found)
+                found = cursor.fetchall()
+                if found:
+                    yield from map(self._maker(cursor), found)
             for after in connection.dispatch.after_cursor_execute:
                 after(connection, cursor, sql, values, None, False)
         except GeneratorExit:
@@ -308,9 +308,12 @@ class CompiledStatement:
                 rows.close()
             cursor.close()
 
-    def _row_type(self, cursor: Any) -> type[Any]:
-        self._row = namedtuple("Row", [c[0] for c in cursor.description])  # type: ignore[misc]
-        return self._row
+    def _maker(self, cursor: Any) -> Callable[[Sequence[Any]], Any]:
+        """The rows' named tuple's maker, the tuple made from the cursor's columns unless given
+        (a psycopg row factory)."""
+        if self._row is None:
+            self._row = namedtuple("Row", [c[0] for c in cursor.description])  # type: ignore[misc]
+        return self._row._make  # type: ignore[no-any-return,union-attr]
 
 
 class Rows:

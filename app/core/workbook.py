@@ -188,14 +188,20 @@ _NOT_FINITE = re.compile("[NnIi]")
 
 
 def _column_cells(
-    kind: Kind, letter: str, style: str, numbers: list[str], texts: list[str], empty: list[bool]
+    kind: Kind,
+    letter: str,
+    style: str,
+    numbers: list[str],
+    texts: list[str],
+    empty: list[bool] | None,
 ) -> list[str]:
-    """A column's cells in a chunk, each with its row's number ("" for an empty cell); an
-    inline text that starts or ends with a space keeps it in every cell of the chunk."""
+    """A column's cells in a chunk, each with its row's number ("" for an empty cell, where
+    `empty` says which are); an inline text that starts or ends with a space keeps it in every
+    cell of the chunk."""
     spaced = kind == "text" and list(map(str.strip, texts)) != texts  # any `_spaced`
     before, rest = _cell_xml(kind, f"{letter}\x00", style, "\x01", spaced).split("\x00")
     middle, after = rest.split("\x01")
-    if any(empty):
+    if empty is not None:
         return [
             "" if gap else f"{before}{n}{middle}{t}{after}"
             for n, t, gap in zip(numbers, texts, empty, strict=True)
@@ -216,13 +222,16 @@ def _chunk_rows(
             return None
         texts.append(xml)
     numbers = list(map(str, range(first + 1, first + 1 + len(values[0]))))
-    empty = [[value is None for value in column] for column in values]
+    empty = [
+        [value is None for value in column] if any(map(is_, column, repeat(None))) else None
+        for column in values
+    ]
     cells = [
         _column_cells(kind, letter, style, numbers, xml, gaps)
         for (kind, letter, style), xml, gaps in zip(columns, texts, empty, strict=True)
     ]
     rows = zip(numbers, map("".join, zip(*cells, strict=True)), strict=True)
-    if not any(map(any, empty)):
+    if all(gaps is None for gaps in empty):
         return [f'<row r="{n}">{row}</row>' for n, row in rows]
     return [f'<row r="{n}">{row}</row>' if row else "" for n, row in rows]
 
@@ -366,7 +375,11 @@ class Sheet:
         """Each column's widest text in a chunk (given by column): numbers of one type from
         their largest and smallest."""
         for col, (cells, values) in enumerate(zip(columns, chunk, strict=True)):
-            present = [v for v in values if v is not None]
+            present = (
+                [v for v in values if v is not None]
+                if any(map(is_, values, repeat(None)))
+                else values
+            )
             if not present:
                 continue
             if cells.kind == "number" and len(set(map(type, present))) == 1:
