@@ -146,8 +146,18 @@ def _county(line: SheetLine) -> str:
     return line.region_code
 
 
-# A line's figures a county's sums take, from the balance at the period's start on.
-_SUMMED = slice(SheetLine._fields.index("balance_start"), len(SheetLine._fields))
+@dataclass(frozen=True, slots=True)
+class ClaimedSums:
+    """A county's sums over the loans its claim is for."""
+
+    balance_start: Decimal = ZERO
+    balance_end: Decimal = ZERO
+    interest_due: Decimal = ZERO
+    interest_paid: Decimal = ZERO
+
+
+# A line's figures that a county's are the sums of (the last of its fields, by name).
+_FIGURES = SheetLine._fields[SheetLine._fields.index("balance_start") :]
 
 
 class Tally:
@@ -165,36 +175,38 @@ class Tally:
         source = iter(lines)
         while chunk := list(islice(source, self._CHUNK)):
             for county, group in groupby(chunk, _county):
-                figures = list(zip(*group, strict=True))[_SUMMED]
-                sums = self._sums.setdefault(county, [ZERO] * len(figures))
+                figures = list(zip(*group, strict=True))[-len(_FIGURES) :]
+                sums = self._sums.get(county, [ZERO] * len(_FIGURES))
                 self._sums[county] = [sum(f, s) for f, s in zip(figures, sums, strict=True)]
                 self._counts[county] = self._counts.get(county, 0) + len(figures[0])
             yield from chunk
 
+    def _figures(self, county: str) -> dict[str, Decimal]:
+        return dict(zip(_FIGURES, self._sums.get(county, [ZERO] * len(_FIGURES)), strict=True))
+
     def sums(self) -> dict[str, ClaimedSums]:
-        return {code: ClaimedSums(*figures[:4]) for code, figures in self._sums.items()}
+        sums = {}
+        for county in self._sums:
+            figures = self._figures(county)
+            sums[county] = ClaimedSums(
+                figures["balance_start"],
+                figures["balance_end"],
+                figures["interest_due"],
+                figures["interest_paid"],
+            )
+        return sums
 
     def claimed(self, claim: CountyClaim) -> CountyClaim:
         """A draft claim with its loans and subsidy those of its lines (none: zero)."""
-        figures = self._sums.get(claim.region_code, [ZERO] * 8)
+        figures = self._figures(claim.region_code)
         return replace(
             claim,
             loans=self._counts.get(claim.region_code, 0),
-            central_subsidy=figures[4],
-            local_subsidy=figures[5],
-            central_adjustment=figures[6],
-            local_adjustment=figures[7],
+            central_subsidy=figures["central_subsidy"],
+            local_subsidy=figures["local_subsidy"],
+            central_adjustment=figures["central_adjustment"],
+            local_adjustment=figures["local_adjustment"],
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedSums:
-    """A county's sums over the loans its claim is for."""
-
-    balance_start: Decimal = ZERO
-    balance_end: Decimal = ZERO
-    interest_due: Decimal = ZERO
-    interest_paid: Decimal = ZERO
 
 
 # The loans a claim is for: a draft's, those with a non-zero line (as its lines are); a
