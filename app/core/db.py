@@ -250,7 +250,9 @@ class CompiledStatement:
     connection's `before_cursor_execute` and `after_cursor_execute` listeners run (the second
     write's guard among them, `refuse_a_second_write`; they are given no execution context),
     and an error is SQLAlchemy's (`DBAPIError` and its kinds), the connection invalidated as
-    SQLAlchemy invalidates it, by its own handler. Rows come back whole, as named tuples.
+    SQLAlchemy invalidates it, by its own handler. Rows come back as named tuples (the
+    statement's own, or one given): whole (`execute`), or as PostgreSQL sends them (`stream`),
+    for a long result read while the server still makes it.
     """
 
     def __init__(self, statement: ClauseElement, row: type[Any] | None = None) -> None:
