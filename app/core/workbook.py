@@ -140,6 +140,8 @@ def _text(value: Any) -> str:
 # written so, five times faster.
 _NUMBER_TEXT = "{:.16G}".format
 _EXACT = frozenset({Decimal, int})
+# NaN, sNaN, Infinity (a decimal's text), NAN, INF (a float's): not a number cell
+_NOT_FINITE = re.compile("[NnIi]")
 
 
 def _number(value: Any) -> str:
@@ -168,23 +170,20 @@ def _column_xml(kind: Kind, values: Sequence[Any]) -> list[str] | None:
     """A chunk of one column's values as its cells' XML text, a column at a time, texts escaped
     only where one needs it ("" for an empty cell); None if a value is not of the column's kind
     (a text a string, a number a finite number, a date a date) or empty."""
-    if not set(map(type, values)) <= _TYPES[kind]:
+    types = set(map(type, values))
+    if not types <= _TYPES[kind]:
         return None
     present = [v for v in values if v is not None]
     if kind == "number":
-        texts = list(map(str, values)) if set(map(type, values)) <= _EXACT else []
+        texts = list(map(str, values)) if types <= _EXACT else []
         if not texts or max(map(len, texts)) > 16:  # 15 digits at most: the double's own
             texts = [_NUMBER_TEXT(float(v)) if v is not None else "" for v in values]
-        # NaN, sNaN, Infinity (a decimal's), NAN, INF (a float's): not a number cell
         return None if _NOT_FINITE.search("".join(texts)) else texts
     if kind == "date":
         return [_date(v) if v is not None else "" for v in values]
     if _CARE.search("".join(present)) or max(map(len, present), default=0) > _TEXT_LIMIT // 2:
         return [_text(v) if v is not None else "" for v in values]
     return list(values) if len(present) == len(values) else [v or "" for v in values]
-
-
-_NOT_FINITE = re.compile("[NnIi]")
 
 
 def _column_cells(
@@ -210,11 +209,14 @@ def _column_cells(
 
 
 def _chunk_rows(
-    first: int, columns: Sequence[tuple[Kind, str, str]], values: list[tuple[Any, ...]]
+    first: int,
+    columns: Sequence[tuple[Kind, str, str]],
+    values: list[tuple[Any, ...]],
+    gaps: list[bool],
 ) -> list[str] | None:
-    """A chunk's rows (given by column: its kind, letter and style) from row `first` on, made a
-    column at a time ("" for a row whose every cell is empty, which is not written); None if a
-    value does not fit its column."""
+    """A chunk's rows (given by column: its kind, letter and style, and whether it has an
+    empty cell) from row `first` on, made a column at a time ("" for a row whose every cell is
+    empty, which is not written); None if a value does not fit its column."""
     texts = []
     for (kind, _, _), column in zip(columns, values, strict=True):
         xml = _column_xml(kind, column)
@@ -223,15 +225,15 @@ def _chunk_rows(
         texts.append(xml)
     numbers = list(map(str, range(first + 1, first + 1 + len(values[0]))))
     empty = [
-        [value is None for value in column] if any(map(is_, column, repeat(None))) else None
-        for column in values
+        [value is None for value in column] if gap else None
+        for column, gap in zip(values, gaps, strict=True)
     ]
     cells = [
         _column_cells(kind, letter, style, numbers, xml, gaps)
         for (kind, letter, style), xml, gaps in zip(columns, texts, empty, strict=True)
     ]
     rows = zip(numbers, map("".join, zip(*cells, strict=True)), strict=True)
-    if all(gaps is None for gaps in empty):
+    if not any(gaps):
         return [f'<row r="{n}">{row}</row>' for n, row in rows]
     return [f'<row r="{n}">{row}</row>' if row else "" for n, row in rows]
 
@@ -348,12 +350,13 @@ class Sheet:
                 v if c.shown is None else tuple(map(c.shown, v))
                 for c, v in zip(columns, values, strict=True)
             ]
-            xml = _chunk_rows(row + 1, kinds, values)
+            gaps = [any(map(is_, column, repeat(None))) for column in values]
+            xml = _chunk_rows(row + 1, kinds, values, gaps)
             if xml is not None:
                 self._write_row()
                 self._sheet.fh.write("".join(xml))
-                self._measure(columns, values)
-                self._dimensions([n for n, x in enumerate(xml, row + 1) if x], values)
+                self._measure(columns, values, gaps)
+                self._dimensions([n for n, x in enumerate(xml, row + 1) if x], values, gaps)
             else:
                 for n, cells in enumerate(zip(*values, strict=True), start=row + 1):
                     for col, (column, value) in enumerate(zip(columns, cells, strict=True)):
@@ -361,25 +364,27 @@ class Sheet:
             row += len(chunk)
         return row
 
-    def _dimensions(self, written: list[int], values: list[tuple[Any, ...]]) -> None:
+    def _dimensions(
+        self, written: list[int], values: list[tuple[Any, ...]], gaps: list[bool]
+    ) -> None:
         """The sheet's used range takes in the rows written and the columns with a cell."""
         filled = [
-            col for col, column in enumerate(values) if not all(map(is_, column, repeat(None)))
+            col
+            for col, (column, gap) in enumerate(zip(values, gaps, strict=True))
+            if not gap or not all(map(is_, column, repeat(None)))
         ]
         if written:
             self._sheet._check_dimensions(written[0], filled[0])
             self._sheet._check_dimensions(written[-1], filled[-1])
             self._row = written[-1]
 
-    def _measure(self, columns: Sequence[Cells], chunk: list[tuple[Any, ...]]) -> None:
-        """Each column's widest text in a chunk (given by column): numbers of one type from
-        their largest and smallest."""
-        for col, (cells, values) in enumerate(zip(columns, chunk, strict=True)):
-            present = (
-                [v for v in values if v is not None]
-                if any(map(is_, values, repeat(None)))
-                else values
-            )
+    def _measure(
+        self, columns: Sequence[Cells], chunk: list[tuple[Any, ...]], gaps: list[bool]
+    ) -> None:
+        """Each column's widest text in a chunk (given by column, with whether it has an empty
+        cell): numbers of one type from their largest and smallest."""
+        for col, (cells, values, gap) in enumerate(zip(columns, chunk, gaps, strict=True)):
+            present = [v for v in values if v is not None] if gap else values
             if not present:
                 continue
             if cells.kind == "number" and len(set(map(type, present))) == 1:
