@@ -105,7 +105,9 @@ def subsidy_claims(
         period_,
         region,
         with_lines=lines and wanted == "json",
-        drafts_summed=not (lines and wanted == "xlsx"),  # the form sums a draft's lines
+        # a draft's totals where they are shown: the JSON, the form alone (with its lines the
+        # form sums them from its lines; CSV has only lines)
+        drafts_summed=wanted == "json" or (wanted == "xlsx" and not lines),
     )
     name = f"subsidy-claims-{period}"
     if wanted == "csv":
