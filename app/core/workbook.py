@@ -326,13 +326,20 @@ class Sheet:
             first, last_col = self._header
             self._sheet.autofilter(first, 0, max(first, last_row), last_col)
 
-    def rows(self, first_row: int, columns: Sequence[Cells], rows: Iterable[Sequence[Any]]) -> int:
+    def rows(
+        self,
+        first_row: int,
+        columns: Sequence[Cells],
+        rows: Iterable[Sequence[Any]],
+        seen: Callable[[list[tuple[Any, ...]]], None] | None = None,
+    ) -> int:
         """A long table's rows from `first_row` on, column A on, below all that is written (its
         header), a chunk of rows at a time. A chunk whose every cell is empty (None) or of its
         column's kind (a text a string, a number a finite number, a date a date) is written a
         column at a time, each column's cells made at once; any other chunk (a number in a
-        text column, say) cell by cell, as `cell` writes it. Rows past the sheet's last raise
-        `TooManyRows`. Returns the last row written."""
+        text column, say) cell by cell, as `cell` writes it. `seen`, given, is shown each
+        chunk's values by column as given, once written (a reader tallying them). Rows past
+        the sheet's last raise `TooManyRows`. Returns the last row written."""
         if first_row <= self._row:
             raise ValueError(f"row {first_row} is not below row {self._row}, already written")
         kinds = [
@@ -343,12 +350,12 @@ class Sheet:
         while chunk := list(islice(source, _CHUNK)):
             if row + len(chunk) >= ROW_LIMIT:
                 raise TooManyRows(f"more than {ROW_LIMIT:,} rows for one sheet")
-            values = list(zip(*chunk, strict=True))
-            if len(values) != len(columns):
-                raise ValueError(f"rows of {len(values)} cells for {len(columns)} columns")
+            given = list(zip(*chunk, strict=True))
+            if len(given) != len(columns):
+                raise ValueError(f"rows of {len(given)} cells for {len(columns)} columns")
             values = [
                 v if c.shown is None else tuple(map(c.shown, v))
-                for c, v in zip(columns, values, strict=True)
+                for c, v in zip(columns, given, strict=True)
             ]
             gaps = [any(map(is_, column, repeat(None))) for column in values]
             xml = _chunk_rows(row + 1, kinds, values, gaps)
@@ -361,6 +368,8 @@ class Sheet:
                 for n, cells in enumerate(zip(*values, strict=True), start=row + 1):
                     for col, (column, value) in enumerate(zip(columns, cells, strict=True)):
                         self.cell(n, col, value, column.style)
+            if seen is not None:
+                seen(given)
             row += len(chunk)
         return row
 

@@ -6,19 +6,19 @@ form written with its lines, for a draft and a submitted claim.
 
 With its lines, the form is written as PostgreSQL sends them (`sheet_lines`, a draft's streamed
 while the server still probes for the rest), and each county's sums, and a draft's loans and
-subsidy, are tallied from the lines as they pass (`Tally`): one county's 10,000 lines at a
+subsidy, are tallied from the chunks the sheet writes (`Tally`): one county's 10,000 lines at a
 province's size take about 0.25 s in all, the server and the writer each busy on a core."""
 
 from __future__ import annotations
 
 import heapq
 import uuid
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import groupby, islice
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -166,25 +166,26 @@ _FIGURES = SheetLine._fields[SheetLine._fields.index("balance_start") :]
 
 
 class Tally:
-    """Each county's lines counted and summed as they pass on their way to the form, a chunk
-    at a time: its balances and interest (`ClaimedSums`), and a draft's claim (its loans and
-    subsidy) as `service.subsidy_claims` would have summed it."""
-
-    _CHUNK = 1_000
+    """Each county's lines counted and summed as the sheet writes them, a chunk at a time
+    (`seen`, given the chunk's values by column, in `SheetLine`'s order): its balances and
+    interest (`ClaimedSums`), and a draft's claim (its loans and subsidy) as
+    `service.subsidy_claims` would have summed it."""
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
         self._sums: dict[str, list[Decimal]] = {}
 
-    def passing(self, lines: Iterable[SheetLine]) -> Iterator[SheetLine]:
-        source = iter(lines)
-        while chunk := list(islice(source, self._CHUNK)):
-            for county, group in groupby(chunk, _county):
-                figures = list(zip(*group, strict=True))[-len(_FIGURES) :]
-                sums = self._sums.get(county, [ZERO] * len(_FIGURES))
-                self._sums[county] = [sum(f, s) for f, s in zip(figures, sums, strict=True)]
-                self._counts[county] = self._counts.get(county, 0) + len(figures[0])
-            yield from chunk
+    def seen(self, columns: Sequence[Sequence[Any]]) -> None:
+        counties, figures = columns[0], columns[-len(_FIGURES) :]
+        start = 0
+        for county, run in groupby(counties):
+            end = start + len(list(run))
+            sums = self._sums.get(county, [ZERO] * len(_FIGURES))
+            self._sums[county] = [
+                sum(islice(f, start, end), s) for f, s in zip(figures, sums, strict=True)
+            ]
+            self._counts[county] = self._counts.get(county, 0) + end - start
+            start = end
 
     def _figures(self, county: str) -> dict[str, Decimal]:
         return dict(zip(_FIGURES, self._sums.get(county, [ZERO] * len(_FIGURES)), strict=True))

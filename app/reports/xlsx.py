@@ -103,7 +103,7 @@ def claims_workbook(
     totals = book.sheet("汇总")
     if lines is not None:
         tally = Tally()
-        _lines_sheet(book.sheet("明细"), styles, tally.passing(lines))
+        _lines_sheet(book.sheet("明细"), styles, lines, tally)
         sums = tally.sums()
         claims = [tally.claimed(c) if c.claim_id is None else c for c in claims]
     _totals_sheet(totals, styles, claims, period, sums or {}, counties, bank_name)
@@ -176,9 +176,10 @@ def _signatures(totals: Sheet, row: int, bank_name: str, styles: _Styles) -> Non
     totals.line(row + 1, "审核人：　　　　　　　　审核日期：")
 
 
-def _lines_sheet(sheet: Sheet, styles: _Styles, lines: Iterable[SheetLine]) -> None:
+def _lines_sheet(sheet: Sheet, styles: _Styles, lines: Iterable[SheetLine], tally: Tally) -> None:
     """明细: a row per claimed loan, its cells the line's (form.SheetLine) in their order, the
-    household's county by name and the claim's status in Chinese."""
+    household's county by name and the claim's status in Chinese; each chunk tallied as it is
+    written."""
     sheet.header(0, _LINE_HEADERS, styles.bold)
     money = Cells("number", styles.money)
     columns = (
@@ -192,7 +193,7 @@ def _lines_sheet(sheet: Sheet, styles: _Styles, lines: Iterable[SheetLine]) -> N
         Cells("number", styles.rate),
         *[money] * 8,
     )
-    sheet.end_table(sheet.rows(1, columns, lines))
+    sheet.end_table(sheet.rows(1, columns, lines, seen=tally.seen))
 
 
 def _household_county(code: str | None) -> str:

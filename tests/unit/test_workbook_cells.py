@@ -171,6 +171,20 @@ def test_a_cell_not_of_its_column_s_kind_is_written_as_cell_writes_it() -> None:
             Book().sheet("t").rows(0, [Cells("number")], [(Decimal("1.00"),), (value,)])
 
 
+def test_a_reader_is_shown_each_chunk_as_given_once_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`seen` gets every chunk's values by column, before `shown` and whichever way the chunk
+    was written (the second chunk has a number in a text column: cell by cell)."""
+    monkeypatch.setattr(workbook, "_CHUNK", 2)
+    table = [("a", 1), ("b", 2), (3, 3), ("d", None), ("e", 5)]
+    chunks: list[list[tuple[Any, ...]]] = []
+    sheet = Book().sheet("t")
+    columns = [Cells(shown=lambda v: str(v).upper()), Cells("number")]
+    sheet.rows(0, columns, table, seen=chunks.append)
+    assert chunks == [[("a", "b"), (1, 2)], [(3, "d"), (3, None)], [("e",), (5,)]]
+
+
 def test_rows_go_down_and_stay_within_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
     sheet = Book().sheet("t")
     sheet.cell(3, 0, "表头")
