@@ -109,7 +109,9 @@ class TooManyRows(ValueError):
 
 ROW_LIMIT, COLUMN_LIMIT = 1_048_576, 16_384  # a sheet's rows and columns in Excel
 _TEXT_LIMIT = 32_767  # a cell's characters (UTF-16 units) in Excel
-_CHUNK = 2_000  # rows formatted and measured at a time
+# Rows formatted and measured at a time: a streamed table's first chunk is written while the
+# rest still come (a claim form waited 47–63 ms for its first 2,000 lines, 26–36 for 500).
+_CHUNK = 500
 _EPOCH_DAY = date(1899, 12, 30).toordinal()  # Excel's day 0 (past February 1900)
 # What a text needs beyond the plain path: XML's three, the characters XML does not allow
 # (control characters and U+FFFE, U+FFFF), which Excel writes as _xHHHH_, a literal _xHHHH_

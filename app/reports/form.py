@@ -120,7 +120,7 @@ ORDER BY c.region_code, x.loan_id
 """),
     SheetLine,
 )
-_STREAMED = 1_000  # lines PostgreSQL sends at a time
+_STREAMED = 500  # lines PostgreSQL sends at a time: the sheet's chunk (workbook._CHUNK)
 
 
 def sheet_lines(
