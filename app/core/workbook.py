@@ -393,13 +393,22 @@ class Sheet:
         self, columns: Sequence[Cells], chunk: list[tuple[Any, ...]], gaps: list[bool]
     ) -> None:
         """Each column's widest text in a chunk (given by column, with whether it has an empty
-        cell): numbers of one type from their largest and smallest."""
+        cell; every value of its column's kind): numbers of one type from their largest and
+        smallest, texts their characters' widths at once, dates all one width."""
         for col, (cells, values, gap) in enumerate(zip(columns, chunk, gaps, strict=True)):
             present = [v for v in values if v is not None] if gap else values
             if not present:
                 continue
             if cells.kind == "number" and len(set(map(type, present))) == 1:
                 widest = max(shown_width(max(present)), shown_width(min(present)))
+            elif cells.kind == "text":  # as shown_width, the texts at once
+                distinct = set(present)
+                wide = not "".join(distinct).isascii()
+                widest = max(
+                    map(len, map(str.translate, distinct, repeat(_WIDTHS)) if wide else distinct)
+                )
+            elif cells.kind == "date":
+                widest = shown_width(present[0])
             else:
                 widest = max(map(shown_width, set(present)))
             self._widths[col] = max(self._widths.get(col, 0), widest)
