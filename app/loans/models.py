@@ -179,6 +179,22 @@ class Loan(Base):
         ),
         # The national list by balance; the batch never writes the balance (its update is HOT).
         Index("ix_loans_principal_outstanding", "principal_outstanding", "id"),
+        # A claim form's line reads its loan from this index alone; the batch writes none of
+        # these columns (0039).
+        Index(
+            "ix_loans_id_terms",
+            "id",
+            postgresql_include=[
+                "borrower_member_id",
+                "household_id",
+                "contract_number",
+                "policy_version",
+                "principal",
+                "value_date",
+                "term_months",
+                "annual_rate",
+            ],
+        ),
     )
 
 
