@@ -409,7 +409,7 @@ class Sheet:
                 )
             elif cells.kind == "date":
                 widest = shown_width(present[0])
-            else:
+            else:  # numbers of more than one type
                 widest = max(map(shown_width, set(present)))
             self._widths[col] = max(self._widths.get(col, 0), widest)
 
