@@ -394,22 +394,16 @@ class Sheet:
     ) -> None:
         """Each column's widest text in a chunk (given by column, with whether it has an empty
         cell; every value of its column's kind): numbers of one type from their largest and
-        smallest, texts their characters' widths at once, dates all one width."""
+        smallest, ASCII texts from their lengths at once (as `shown_width` counts them)."""
         for col, (cells, values, gap) in enumerate(zip(columns, chunk, gaps, strict=True)):
             present = [v for v in values if v is not None] if gap else values
             if not present:
                 continue
             if cells.kind == "number" and len(set(map(type, present))) == 1:
                 widest = max(shown_width(max(present)), shown_width(min(present)))
-            elif cells.kind == "text":  # as shown_width, the texts at once
-                distinct = set(present)
-                wide = not "".join(distinct).isascii()
-                widest = max(
-                    map(len, map(str.translate, distinct, repeat(_WIDTHS)) if wide else distinct)
-                )
-            elif cells.kind == "date":
-                widest = shown_width(present[0])
-            else:  # numbers of more than one type
+            elif cells.kind == "text" and "".join(present).isascii():
+                widest = max(map(len, present))
+            else:
                 widest = max(map(shown_width, set(present)))
             self._widths[col] = max(self._widths.get(col, 0), widest)
 
